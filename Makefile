@@ -1,0 +1,35 @@
+# Quickstart: `make run` (install, migrate, start) and `make test` (install, run every test).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ARGS ?=
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# The CPU build of torch first and pinned: an unpinned torch pulls a CUDA build of several GB.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/mopsbot migrate
+	$(BIN)/mopsbot intake ensure-model
+	$(BIN)/mopsbot run $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/ack_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache mopsbot.db* var

@@ -1,0 +1,1 @@
+"""mopsbot: a Slack bot that runs a marketing team's operations."""

@@ -1,0 +1,112 @@
+"""The Bolt app factory and the two ways to run it: Socket Mode and HTTP.
+
+Listeners run before the response (`process_before_response=True`): a delivery's fast effects
+commit before Slack gets its ack, so a process killed right after acking has lost nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+from bot.logs import get_logger
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = get_logger("mopsbot.requests")
+
+
+def create_app(runtime: Runtime) -> App:
+    app = App(
+        token=runtime.settings.slack_bot_token,
+        signing_secret=runtime.settings.slack_signing_secret or "",
+        client=runtime.client,
+        process_before_response=True,
+        # The emulator and tests have no real workspace behind auth.test at start-up.
+        token_verification_enabled=False,
+        request_verification_enabled=runtime.settings.slack_signing_secret is not None,
+    )
+    app.use(_log_request)
+    from handlers import actions, commands, events, views
+
+    for module in (commands, actions, views, events):
+        module.register(app, runtime)
+    return app
+
+
+def describe(body: dict) -> str:
+    """What kind of delivery this is, for the log line: command:/brief, action:approve, ..."""
+    if "command" in body:
+        return f"command:{body['command']}"
+    kind = body.get("type", "unknown")
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return f"action:{actions[0].get('action_id')}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind}:{(body.get('view') or {}).get('callback_id')}"
+    if kind == "event_callback":
+        return f"event:{(body.get('event') or {}).get('type')}"
+    return kind
+
+
+def _log_request(body: dict, next) -> object:  # type: ignore[no-untyped-def]  # noqa: A002
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        response = next()
+        status = getattr(response, "status", 200)
+        outcome = "ok" if status is None or status < 400 else f"http_{status}"
+        return response
+    finally:
+        log.info("request", type=describe(body), user=(body.get("user") or {}).get("id")
+                 or body.get("user_id"), latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                 outcome=outcome)
+
+
+class HttpServer:
+    """Serves Slack's requests at /slack/events with waitress (a production WSGI server)."""
+
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 3000, threads: int = 16) -> None:
+        handler = SlackRequestHandler(app, path="/slack/events")
+        self._server = create_server(_with_health(handler), host=host, port=port, threads=threads,
+                                     ident="mopsbot", channel_timeout=30)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.effective_port}/slack/events"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> HttpServer:
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+
+def _with_health(handler: SlackRequestHandler):  # type: ignore[no-untyped-def]
+    def wsgi(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        return handler(environ, start_response)
+
+    return wsgi
+
+
+def run_socket_mode(app: App, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    SocketModeHandler(app, app_token).start()

@@ -1,0 +1,99 @@
+"""Engine, sessions and migrations.
+
+One unit of work per cause: `with db.transaction() as session:` commits everything or nothing.
+SQLite is the embedded default; PostgreSQL is the production database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _sqlite_immediate_transactions(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_immediate_transactions(engine: Engine) -> None:
+    """WAL and BEGIN IMMEDIATE: a transaction takes the write lock up front, so two writers
+    queue on busy_timeout instead of failing when a reader tries to upgrade."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The engine, a session factory, and commit signals for in-process workers."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._commit_listeners: list[Callable[[set[str]], None]] = []
+        self._lock = threading.Lock()
+        event.listen(self._sessions, "after_commit", self._after_commit)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def on_commit(self, listener: Callable[[set[str]], None]) -> None:
+        """Call `listener(signals)` after a commit that raised signals (e.g. {"outbox"})."""
+        with self._lock:
+            self._commit_listeners.append(listener)
+
+    def _after_commit(self, session: Session) -> None:
+        signals: set[str] = session.info.pop("signals", set())
+        if signals:
+            for listener in list(self._commit_listeners):
+                listener(signals)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def signal_after_commit(session: Session, name: str) -> None:
+    """Ask the workers to wake up once this session commits (never before: they'd see nothing)."""
+    session.info.setdefault("signals", set()).add(name)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)

@@ -1,0 +1,54 @@
+"""Idempotency at the door: each incoming Slack delivery is acted on once.
+
+The key is recorded in the same transaction as the delivery's effects; a redelivery (Slack's
+retries, a double click) finds the key taken and does nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import HandledDelivery
+
+
+def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
+    """Record `key` as handled; False when it already was (then do nothing)."""
+    if key is None:
+        return True
+    if session.get(HandledDelivery, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(HandledDelivery(key=key, kind=kind))
+    except IntegrityError:
+        # A concurrent transaction committed the same key first.
+        return False
+    return True
+
+
+def was_handled(session: Session, key: str) -> bool:
+    return session.scalar(select(HandledDelivery.key).where(HandledDelivery.key == key)) is not None
+
+
+def event_key(body: dict) -> str | None:
+    event_id = body.get("event_id")
+    return f"event:{event_id}" if event_id else None
+
+
+def action_key(body: dict) -> str | None:
+    """action_ts with the user and action id: a second delivery of the same click has the same key."""
+    actions = body.get("actions") or []
+    if not actions:
+        return None
+    action = actions[0]
+    user = (body.get("user") or {}).get("id", "")
+    return f"action:{user}:{action.get('action_id')}:{action.get('action_ts')}"
+
+
+def view_key(body: dict) -> str | None:
+    view = body.get("view") or {}
+    if not view.get("id"):
+        return None
+    return f"view:{view['id']}:{view.get('hash', '')}"

@@ -1,0 +1,15 @@
+"""ORM tables, one module per domain. Importing this package registers every table on Base."""
+
+from bot.models.base import Base, UtcDateTime, utcnow
+from bot.models.slack import HandledDelivery, OutboxMessage, SlackMessage
+from bot.models.tasks import Task
+
+__all__ = [
+    "Base",
+    "HandledDelivery",
+    "OutboxMessage",
+    "SlackMessage",
+    "Task",
+    "UtcDateTime",
+    "utcnow",
+]

@@ -1,0 +1,245 @@
+"""The outbox: Slack calls written with their cause, delivered by a sender that survives 429s and restarts.
+
+Services call `enqueue(...)` inside their transaction. The sender claims rows (FOR UPDATE SKIP
+LOCKED on PostgreSQL, so several instances can run), calls the Web API, and marks each row
+delivered once. Rows that share an ordering key go strictly in id order, so a thread reads in the
+order things happened. A payload can point at a message posted earlier through its key:
+`{"$channel_of": key}` / `{"$ts_of": key}` are filled in from `slack_messages` at send time.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.db import Database, signal_after_commit
+from bot.logs import get_logger
+from bot.models import OutboxMessage, SlackMessage, utcnow
+
+log = get_logger(__name__)
+
+# Slack errors worth another try; anything else is final (a bug or a config problem to log).
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                    "request_timeout", "team_added_to_org"}
+MAX_ATTEMPTS = 10
+
+
+def enqueue(session: Session, method: str, payload: dict[str, Any], *,
+            ordering_key: str | None = None, message_key: str | None = None) -> OutboxMessage:
+    """Write one Slack call to make once this transaction commits."""
+    row = OutboxMessage(method=method, payload=payload, ordering_key=ordering_key,
+                        message_key=message_key, status="pending", attempts=0, not_before=utcnow())
+    session.add(row)
+    signal_after_commit(session, "outbox")
+    return row
+
+
+def channel_of(key: str) -> dict[str, str]:
+    return {"$channel_of": key}
+
+
+def ts_of(key: str) -> dict[str, str]:
+    return {"$ts_of": key}
+
+
+class NotYetPosted(Exception):
+    """A referenced message has not been posted yet; try the row again shortly."""
+
+
+def resolve_refs(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for name, value in payload.items():
+        if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("$channel_of", "$ts_of"):
+            ref, key = next(iter(value.items()))
+            message = session.get(SlackMessage, key)
+            if message is None:
+                raise NotYetPosted(key)
+            resolved[name] = message.channel if ref == "$channel_of" else message.ts
+        else:
+            resolved[name] = value
+    return resolved
+
+
+@dataclass
+class Delivery:
+    outcome: str  # delivered | retry | wait | failed
+    error: str | None = None
+    delay: float = 0.0  # seconds before the next try (retry, wait)
+    channel: str | None = None  # where a posted message landed
+    ts: str | None = None
+
+
+class OutboxSender:
+    """Delivers pending rows. `drain()` sends what is due; `start()` runs it in a thread."""
+
+    def __init__(self, db: Database, client: WebClient, *, batch: int = 20,
+                 idle_wait: float = 1.0, clock=utcnow) -> None:  # type: ignore[no-untyped-def]
+        self.db = db
+        self.client = client
+        self.batch = batch
+        self.idle_wait = idle_wait
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        db.on_commit(lambda signals: "outbox" in signals and self._wake.set())
+
+    # -- the loop -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.drain()
+            except Exception:  # keep the sender alive through a database hiccup
+                log.exception("outbox.drain_failed")
+                sent = 0
+            if sent == 0:
+                due_in = self._safe_next_due_in()
+                wait = self.idle_wait if due_in is None else min(self.idle_wait, due_in + 0.01)
+                self._wake.wait(wait)
+                self._wake.clear()
+
+    def _safe_next_due_in(self) -> float | None:
+        try:
+            return self.next_due_in()
+        except Exception:
+            return None
+
+    # -- one pass -------------------------------------------------------------------------
+    def drain(self) -> int:
+        """Send every row that is due now; returns how many were attempted."""
+        attempted = 0
+        while not self._stop.is_set():
+            row_id = self._deliver_next()
+            if row_id is None:
+                return attempted
+            attempted += 1
+        return attempted
+
+    def _claim_query(self, now: datetime):  # type: ignore[no-untyped-def]
+        earlier = aliased(OutboxMessage)
+        blocked = exists().where(and_(
+            earlier.ordering_key == OutboxMessage.ordering_key,
+            earlier.status == "pending",
+            earlier.id < OutboxMessage.id,
+        ))
+        query = (select(OutboxMessage)
+                 .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now, ~blocked)
+                 .order_by(OutboxMessage.id).limit(1))
+        if self.db.is_postgres:
+            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+        return query
+
+    def _deliver_next(self) -> int | None:
+        if self.db.is_postgres:
+            # The row stays locked during the call, so no other instance can deliver it; other rows
+            # and other writers are not held up. A crash rolls the claim back.
+            with self.db.transaction() as session:
+                row = session.scalars(self._claim_query(self.clock())).first()
+                if row is None:
+                    return None
+                self._record(session, row, self._prepare_and_send(session, row))
+                return row.id
+        # SQLite is one process with one sender: claim, call outside the write lock (so handlers
+        # are not held up by Slack's latency), then record.
+        with self.db.transaction() as session:
+            row = session.scalars(self._claim_query(self.clock())).first()
+            if row is None:
+                return None
+            row_id, prepared = row.id, self._prepare(session, row)
+            snapshot = (row.method, row.attempts)
+        result = prepared if isinstance(prepared, Delivery) else self._send(snapshot[0], snapshot[1], prepared)
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            self._record(session, row, result)
+        return row_id
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the earliest pending row is due (None when nothing is pending)."""
+        with self.db.transaction() as session:
+            due = session.scalar(select(func.min(OutboxMessage.not_before))
+                                 .where(OutboxMessage.status == "pending"))
+        return None if due is None else max(0.0, (due - self.clock()).total_seconds())
+
+    def _prepare_and_send(self, session: Session, row: OutboxMessage) -> Delivery:
+        prepared = self._prepare(session, row)
+        return prepared if isinstance(prepared, Delivery) else self._send(row.method, row.attempts, prepared)
+
+    def _prepare(self, session: Session, row: OutboxMessage) -> dict[str, Any] | Delivery:
+        try:
+            return resolve_refs(session, row.payload)
+        except NotYetPosted as missing:
+            parent_pending = session.scalar(select(OutboxMessage.id).where(
+                OutboxMessage.message_key == str(missing), OutboxMessage.status == "pending"))
+            if parent_pending is not None:
+                return Delivery("wait", f"waiting for {missing}")
+            return Delivery("failed", f"no posted message {missing}")
+
+    def _send(self, method: str, attempts: int, payload: dict[str, Any]) -> Delivery:
+        try:
+            response = self.client.api_call(method, json=payload)
+        except SlackApiError as exc:
+            return self._on_slack_error(method, attempts, exc)
+        except Exception as exc:  # connection refused, timeout, a 5xx without a Slack body
+            return self._retry_later(attempts, f"{type(exc).__name__}: {exc}")
+        return Delivery("delivered", channel=response.get("channel"), ts=response.get("ts"))
+
+    def _on_slack_error(self, method: str, attempts: int, exc: SlackApiError) -> Delivery:
+        status = exc.response.status_code
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if error == "ratelimited" or status == 429:
+            headers = {k.lower(): v for k, v in exc.response.headers.items()}
+            retry_after = float(headers.get("retry-after", 1))
+            log.info("outbox.ratelimited", method=method, retry_after=retry_after)
+            return Delivery("retry", "ratelimited", delay=retry_after)
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            return self._retry_later(attempts, error or f"http {status}")
+        return Delivery("failed", error or f"http {status}")
+
+    def _retry_later(self, attempts: int, error: str) -> Delivery:
+        # Exponential backoff with jitter, capped at five minutes.
+        delay = min(300.0, 0.5 * 2**attempts) * (0.5 + random.random() / 2)
+        return Delivery("retry", error, delay=delay)
+
+    def _record(self, session: Session, row: OutboxMessage, result: Delivery) -> None:
+        now = self.clock()
+        if result.outcome == "wait":  # a parent not posted yet is not a failed attempt
+            row.not_before = now + timedelta(milliseconds=200)
+            return
+        row.attempts += 1
+        row.last_error = result.error
+        if result.outcome == "delivered":
+            row.status = "delivered"
+            row.delivered_at = now
+            if row.message_key and result.channel and result.ts:
+                session.merge(SlackMessage(key=row.message_key, channel=result.channel,
+                                           ts=result.ts, posted_at=now))
+            log.info("outbox.delivered", row=row.id, method=row.method, attempts=row.attempts)
+        elif result.outcome == "failed" or row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+            log.warning("outbox.failed", row=row.id, method=row.method, error=result.error)
+        else:
+            row.not_before = now + timedelta(seconds=result.delay)
+            log.info("outbox.retry", row=row.id, method=row.method, error=result.error,
+                     delay=round(result.delay, 3))

@@ -1,0 +1,87 @@
+"""Everything a running bot is made of, wired once: database, policy, Slack client, workers, scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import delete
+
+from bot.config import Settings
+from bot.db import Database
+from bot.models import HandledDelivery, OutboxMessage, utcnow
+from bot.outbox import OutboxSender
+from bot.tasks import TaskWorker
+from policies.loader import PolicyStore
+
+Clock = Callable[[], datetime]
+RETENTION = timedelta(days=14)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    policies: PolicyStore
+    client: WebClient
+    sender: OutboxSender
+    worker: TaskWorker
+    clock: Clock = utcnow
+    scheduler: BackgroundScheduler = field(default_factory=lambda: BackgroundScheduler(timezone="UTC"))
+    app: App | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
+        db = Database(settings.database_url)
+        # No automatic retries in the client: the outbox decides when to try again, so a
+        # message is never posted twice by a retry the outbox does not know about.
+        client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                           retry_handlers=[], timeout=15)
+        runtime = cls(settings=settings, db=db, policies=PolicyStore(settings.policy_file),
+                      client=client, sender=OutboxSender(db, client, clock=clock),
+                      worker=TaskWorker(db, clock=clock), clock=clock)
+        from bot.app import create_app
+
+        runtime.app = create_app(runtime)
+        return runtime
+
+    @property
+    def policy(self):  # type: ignore[no-untyped-def]
+        return self.policies.current
+
+    def start_background(self) -> None:
+        self.sender.start()
+        self.worker.start()
+        self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention",
+                               coalesce=True, max_instances=1)
+        for add_job in _periodic_jobs:
+            add_job(self)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.sender.stop()
+        self.worker.stop()
+        self.db.dispose()
+
+    def forget_old_rows(self) -> None:
+        """Delivered outbox rows and old delivery keys are kept two weeks, for debugging."""
+        cutoff = self.clock() - RETENTION
+        with self.db.transaction() as session:
+            session.execute(delete(OutboxMessage).where(OutboxMessage.status == "delivered",
+                                                        OutboxMessage.delivered_at < cutoff))
+            session.execute(delete(HandledDelivery).where(HandledDelivery.handled_at < cutoff))
+
+
+_periodic_jobs: list[Callable[[Runtime], None]] = []
+
+
+def periodic(add_job: Callable[[Runtime], None]) -> Callable[[Runtime], None]:
+    """Domains register their scheduler jobs (reminder tick, digests) here."""
+    _periodic_jobs.append(add_job)
+    return add_job

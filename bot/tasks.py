@@ -1,0 +1,112 @@
+"""Durable slow work: rows committed before Slack gets its ack, run by a worker after it.
+
+Bolt's lazy listeners run in a thread and die with the process; a task row does not. A handler
+runs in the same transaction that marks its row done, so its effects and its completion commit
+together, and a crash means the row is simply picked up again.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db import Database, signal_after_commit
+from bot.logs import get_logger
+from bot.models import Task, utcnow
+
+log = get_logger(__name__)
+
+TaskHandler = Callable[[Session, dict[str, Any]], None]
+MAX_ATTEMPTS = 5
+
+
+def enqueue_task(session: Session, kind: str, payload: dict[str, Any]) -> Task:
+    task = Task(kind=kind, payload=payload, status="pending", attempts=0, not_before=utcnow())
+    session.add(task)
+    signal_after_commit(session, "tasks")
+    return task
+
+
+class TaskWorker:
+    def __init__(self, db: Database, handlers: dict[str, TaskHandler] | None = None, *,
+                 idle_wait: float = 1.0, clock=utcnow) -> None:  # type: ignore[no-untyped-def]
+        self.db = db
+        self.handlers: dict[str, TaskHandler] = dict(handlers or {})
+        self.idle_wait = idle_wait
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        db.on_commit(lambda signals: "tasks" in signals and self._wake.set())
+
+    def register(self, kind: str, handler: TaskHandler) -> None:
+        self.handlers[kind] = handler
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="task-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_pending()
+            except Exception:
+                log.exception("tasks.loop_failed")
+                ran = 0
+            if ran == 0:
+                self._wake.wait(self.idle_wait)
+                self._wake.clear()
+
+    def run_pending(self, limit: int = 100) -> int:
+        ran = 0
+        while ran < limit and not self._stop.is_set() and self._run_one():
+            ran += 1
+        return ran
+
+    def _claim(self, session: Session) -> Task | None:
+        query = (select(Task).where(Task.status == "pending", Task.not_before <= self.clock(),
+                                    Task.kind.in_(list(self.handlers)))
+                 .order_by(Task.id).limit(1))
+        if self.db.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        return session.scalars(query).first()
+
+    def _run_one(self) -> bool:
+        failure: tuple[int, str] | None = None
+        with self.db.transaction() as session:
+            task = self._claim(session)
+            if task is None:
+                return False
+            try:
+                with session.begin_nested():
+                    self.handlers[task.kind](session, task.payload)
+                task.status = "done"
+                task.attempts += 1
+                task.finished_at = self.clock()
+                log.info("task.done", task=task.id, kind=task.kind)
+            except Exception:
+                failure = (task.id, traceback.format_exc(limit=5))
+                self._record_failure(task, failure[1])
+        return True
+
+    def _record_failure(self, task: Task, error: str) -> None:
+        task.attempts += 1
+        task.last_error = error[-2000:]
+        if task.attempts >= MAX_ATTEMPTS:
+            task.status = "failed"
+            log.error("task.failed", task=task.id, kind=task.kind, attempts=task.attempts)
+        else:
+            task.not_before = self.clock() + timedelta(seconds=2**task.attempts)
+            log.warning("task.retry", task=task.id, kind=task.kind, attempts=task.attempts)

@@ -1,0 +1,57 @@
+"""Slash commands: /mops and /brief. Parse, call a service, answer; no business rules here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+
+from bot.blocks import ephemeral, escape
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+MOPS_USAGE = "Usage: `/mops help` · `/mops stats [30d]` · `/mops digest on|off|time HH:MM` · " \
+             "`/mops lint <text>` · `/mops policy reload`"
+
+HELP_TEXT = "\n".join([
+    "*mopsbot* runs briefs, approvals, SLAs and intake for the marketing team.",
+    "• `/brief new`: open a brief form; the brief lives in a thread where approvers decide",
+    "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
+    "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
+    "• `/mops digest on|off|time HH:MM`: your daily \"waiting on you\" DM",
+    "• `/mops lint <text>`: check copy for regulated claims and channel limits",
+    "• `/mops policy reload`: reload policies/ (ops admins)",
+    "Requests posted in an intake channel are triaged automatically.",
+])
+
+MopsSubcommand = Callable[[dict, str], dict]
+mops_subcommands: dict[str, MopsSubcommand] = {}
+
+
+def mops_subcommand(name: str) -> Callable[[MopsSubcommand], MopsSubcommand]:
+    """Domains add `/mops <name>` subcommands here: fn(command_body, rest_of_text) -> ack body."""
+
+    def add(fn: MopsSubcommand) -> MopsSubcommand:
+        mops_subcommands[name] = fn
+        return fn
+
+    return add
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.command("/mops")
+    def mops(ack: Ack, command: dict) -> None:
+        name, _, rest = (command.get("text") or "").strip().partition(" ")
+        name = name.lower()
+        if name in ("", "help"):
+            ack(ephemeral(HELP_TEXT))
+        elif name in mops_subcommands:
+            ack(mops_subcommands[name](command, rest.strip()))
+        else:
+            ack(ephemeral(f"I don't know `/mops {escape(name)}`. {MOPS_USAGE}"))
+
+    from handlers import briefs_commands
+
+    briefs_commands.register(app, runtime)

@@ -1,0 +1,64 @@
+"""Shared fixtures: a migrated database per backend, the clock.
+
+Every test that asks for `db` runs on SQLite, and again on PostgreSQL when
+MOPSBOT_TEST_POSTGRES_URL is set. A server that cannot be reached is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.db import Database, migrate
+from bot.models import Base
+
+POSTGRES_URL = os.environ.get("MOPSBOT_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'mopsbot.db'}"
+        migrate(url)
+        yield url
+        return
+    assert POSTGRES_URL
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"mopsbot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:  # raises if the server is unreachable: CI must not skip
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A clean, migrated database for one test."""
+    database = Database(database_url)
+    _empty_all_tables(database)
+    yield database
+    database.dispose()
+
+
+def _empty_all_tables(database: Database) -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with database.engine.begin() as connection:
+        if database.is_postgres:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+            if connection.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+                connection.execute(text("DELETE FROM sqlite_sequence"))
