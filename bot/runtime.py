@@ -13,6 +13,7 @@ from sqlalchemy import delete
 
 from bot.config import Settings
 from bot.db import Database
+from bot.directory import Directory
 from bot.models import HandledDelivery, OutboxMessage, utcnow
 from bot.outbox import OutboxSender
 from bot.tasks import TaskWorker
@@ -30,6 +31,7 @@ class Runtime:
     client: WebClient
     sender: OutboxSender
     worker: TaskWorker
+    directory: Directory
     clock: Clock = utcnow
     scheduler: BackgroundScheduler = field(default_factory=lambda: BackgroundScheduler(timezone="UTC"))
     app: App | None = None
@@ -42,7 +44,7 @@ class Runtime:
         client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                            retry_handlers=[], timeout=15)
         runtime = cls(settings=settings, db=db, policies=PolicyStore(settings.policy_file),
-                      client=client, sender=OutboxSender(db, client, clock=clock),
+                      client=client, directory=Directory(client), sender=OutboxSender(db, client, clock=clock),
                       worker=TaskWorker(db, clock=clock), clock=clock)
         from bot.app import create_app
 

@@ -1,14 +1,93 @@
-"""Placeholder module: listeners are added by the domains that need them."""
+"""Button clicks: the decisions in a brief's thread."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.briefs import forms, service
+from bot.deliveries import action_key
+from bot.workflow import Action
+from handlers.context import actor_for, in_transaction, tell
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
-def register(app: App, runtime: Runtime) -> None:
+def parse_value(value: str) -> tuple[int, int] | None:
+    """Buttons carry "brief_id:version"; anything else is not ours."""
+    brief_id, _, version = (value or "").partition(":")
+    if brief_id.isdigit() and version.isdigit():
+        return int(brief_id), int(version)
     return None
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action("brief_approve")
+    def approve(ack: Ack, body: dict) -> None:
+        ack()
+        parsed = parse_value(body["actions"][0].get("value", ""))
+        if parsed is None:
+            return
+        brief_id, version = parsed
+        actor = actor_for(runtime, body["user"]["id"])
+        outcome = in_transaction(runtime, lambda session: service.decide(
+            session, runtime.policy, brief_id=brief_id, actor=actor, action=Action.APPROVE,
+            reason=None, expected_version=version, now=runtime.clock(),
+            delivery_key=action_key(body)))
+        _answer(runtime, body, outcome)
+
+    def ask_reason(action: Action):  # type: ignore[no-untyped-def]
+        def listener(ack: Ack, body: dict, client: WebClient) -> None:
+            ack()
+            parsed = parse_value(body["actions"][0].get("value", ""))
+            if parsed is None:
+                return
+            brief_id, version = parsed
+            with runtime.db.transaction() as session:
+                brief = service.find(session, brief_id)
+                title = brief.title if brief else ""
+            client.views_open(trigger_id=body["trigger_id"], view=forms.reason_form(
+                brief_id=brief_id, version=version, action=action.value, title=title))
+
+        return listener
+
+    app.action("brief_request_changes")(ask_reason(Action.REQUEST_CHANGES))
+    app.action("brief_reject")(ask_reason(Action.REJECT))
+
+    @app.action("brief_resubmit")
+    def resubmit(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        parsed = parse_value(body["actions"][0].get("value", ""))
+        if parsed is None:
+            return
+        with runtime.db.transaction() as session:
+            brief = service.find(session, parsed[0])
+            refusal = None
+            if brief is None:
+                refusal = f"There is no brief #{parsed[0]}."
+            elif brief.requester_id != body["user"]["id"]:
+                refusal = f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}."
+            elif brief.state != "changes_requested":
+                refusal = f"Brief #{brief.id} is not waiting for changes."
+            else:
+                view = forms.brief_form(runtime.policy, channel_id=brief.channel_id,
+                                        initial=brief.fields, brief_id=brief.id)
+        if refusal:
+            _answer(runtime, body, service.Outcome(False, refusal))
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _answer(runtime: Runtime, body: dict, outcome: service.Outcome) -> None:
+    """Refusals go to the clicker only; a redelivered click gets no second answer."""
+    if outcome.ok or outcome.duplicate:
+        return
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    if not channel:
+        return
+    message = body.get("message") or {}
+    tell(runtime, channel=channel, user=body["user"]["id"], text=outcome.message,
+         thread_ts=message.get("thread_ts"))

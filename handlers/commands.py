@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 
 from bot.blocks import ephemeral, escape
+from handlers.context import actor_for
+from policies import access
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -51,6 +53,21 @@ def register(app: App, runtime: Runtime) -> None:
             ack(mops_subcommands[name](command, rest.strip()))
         else:
             ack(ephemeral(f"I don't know `/mops {escape(name)}`. {MOPS_USAGE}"))
+
+    @mops_subcommand("policy")
+    def policy(command: dict, rest: str) -> dict:
+        if rest.strip().lower() != "reload":
+            return ephemeral(f"Usage: `/mops policy reload`. {MOPS_USAGE}")
+        actor = actor_for(runtime, command["user_id"])
+        if not access.is_ops_admin(runtime.policy, actor.user_id, set(actor.group_ids)):
+            return ephemeral("Only ops admins can reload the policy.")
+        errors = runtime.policies.reload()
+        if errors:
+            shown = "\n".join(f"• `{escape(error)}`" for error in errors[:20])
+            return ephemeral(f"The policy file has errors; I kept version "
+                             f"`{runtime.policy.version}`.\n{shown}")
+        runtime.directory.forget()
+        return ephemeral(f"Policy reloaded: version `{runtime.policy.version}`.")
 
     from handlers import briefs_commands
 

@@ -1,0 +1,1 @@
+"""The brief domain: service (decide and record), messages (what Slack shows), forms (modals)."""

@@ -1,0 +1,142 @@
+"""What Slack shows for a brief: the parent message and the thread replies, as outbox rows."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot import blocks
+from bot.blocks import escape
+from bot.models import Brief
+from bot.outbox import channel_of, enqueue, ts_of
+from bot.workflow import Action
+from policies import access
+from policies.schema import Policy
+
+STATE_WORDS = {
+    "draft": "a draft", "in_review": "in review", "changes_requested": "waiting for changes",
+    "approved": "approved", "scheduled": "scheduled", "live": "live", "rejected": "rejected",
+    "cancelled": "cancelled",
+}
+STATE_EMOJI = {
+    "draft": ":memo:", "in_review": ":hourglass_flowing_sand:", "changes_requested": ":pencil2:",
+    "approved": ":white_check_mark:", "scheduled": ":calendar:", "live": ":rocket:",
+    "rejected": ":no_entry:", "cancelled": ":wastebasket:",
+}
+SUMMARY_FIELDS_MAX = 8
+
+
+def state_words(brief: Brief) -> str:
+    return STATE_WORDS.get(brief.state, brief.state)
+
+
+def stage_label(policy: Policy, stage: str | None) -> str:
+    if stage is None:
+        return "-"
+    for candidate in policy.workflows.brief.stages:
+        if candidate.name == stage:
+            return candidate.label
+    return stage.replace("_", " ").title()
+
+
+def waiting_on(policy: Policy, brief: Brief) -> str:
+    if brief.state == "in_review" and brief.stage:
+        return access.describe_approvers(access.stage_approver_refs(policy, brief.stage), policy)
+    if brief.state == "changes_requested":
+        return blocks.user(brief.requester_id)
+    return "nobody"
+
+
+def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
+    template = policy.workflows.brief.template
+    lines = []
+    for field in template.fields[:SUMMARY_FIELDS_MAX]:
+        value = brief.fields.get(field.id)
+        if value in (None, "") or field.id == "title":
+            continue
+        lines.append(f"*{escape(field.label)}:* {escape(str(value))[:500]}")
+    status = f"{STATE_EMOJI.get(brief.state, '')} *{state_words(brief).capitalize()}*"
+    if brief.state == "in_review" and brief.stage:
+        position = f"stage {brief.stage_index + 1}/{len(brief.stages)}: *{stage_label(policy, brief.stage)}*"
+        status += f" · {position} · waiting on {waiting_on(policy, brief)}"
+    elif brief.state == "changes_requested":
+        status += f" · waiting on {waiting_on(policy, brief)}"
+    built = [
+        blocks.header(f"Brief #{brief.id}: {brief.title}"),
+        blocks.section("\n".join(lines) or "_No details._"),
+        blocks.context(f"{status} · round {brief.round} · requested by {blocks.user(brief.requester_id)}"),
+    ]
+    buttons = decision_buttons(brief)
+    if buttons:
+        built.append(blocks.actions(buttons, block_id=f"brief_{brief.id}_actions"))
+    return blocks.to_dicts(built)
+
+
+def decision_buttons(brief: Brief) -> list:
+    value = f"{brief.id}:{brief.version}"
+    if brief.state == "in_review":
+        return [blocks.button("Approve", "brief_approve", value, style="primary"),
+                blocks.button("Request changes", "brief_request_changes", value),
+                blocks.button("Reject", "brief_reject", value, style="danger")]
+    if brief.state == "changes_requested":
+        return [blocks.button("Edit & resubmit", "brief_resubmit", value, style="primary")]
+    return []
+
+
+def fallback_text(brief: Brief) -> str:
+    return f"Brief #{brief.id}: {escape(brief.title)} ({state_words(brief)})"
+
+
+def announce(session: Session, policy: Policy, brief: Brief, action: Action, *, actor_id: str,
+             reason: str | None, stage_before: str | None) -> None:
+    """The thread reply for a change, and the parent message brought up to date."""
+    key = brief.thread_key
+    if action == Action.SUBMIT:
+        enqueue(session, "chat.postMessage",
+                {"channel": brief.channel_id, "text": fallback_text(brief),
+                 "blocks": parent_blocks(policy, brief), "unfurl_links": False},
+                ordering_key=key, message_key=key)
+    else:
+        enqueue(session, "chat.update",
+                {"channel": channel_of(key), "ts": ts_of(key), "text": fallback_text(brief),
+                 "blocks": parent_blocks(policy, brief)}, ordering_key=key)
+    reply(session, brief, _thread_text(policy, brief, action, actor_id, reason, stage_before))
+
+
+def reply(session: Session, brief: Brief, text: str, extra_blocks: list[dict] | None = None) -> None:
+    payload = {"channel": channel_of(brief.thread_key), "thread_ts": ts_of(brief.thread_key),
+               "text": text, "unfurl_links": False}
+    if extra_blocks:
+        payload["blocks"] = [blocks.section(text).to_dict(), *extra_blocks]
+    enqueue(session, "chat.postMessage", payload, ordering_key=brief.thread_key)
+
+
+def _thread_text(policy: Policy, brief: Brief, action: Action, actor_id: str,
+                 reason: str | None, stage_before: str | None) -> str:
+    actor = blocks.user(actor_id)
+    quoted = f"\n>{escape(reason)}" if reason else ""
+    stage = stage_label(policy, stage_before)
+    next_up = (f"Waiting on {waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
+               if brief.state == "in_review" else "")
+    if action == Action.SUBMIT:
+        return f"{actor} submitted this brief. {next_up}"
+    if action == Action.RESUBMIT:
+        return f"{actor} resubmitted this brief (round {brief.round}). {next_up}"
+    if action == Action.APPROVE and brief.state == "approved":
+        return (f"{actor} approved *{stage}*. Every stage has approved: "
+                f"{blocks.user(brief.requester_id)}, brief #{brief.id} is approved :white_check_mark:")
+    if action == Action.APPROVE:
+        return f"{actor} approved *{stage}*. {next_up}"
+    if action == Action.REQUEST_CHANGES:
+        return (f"{actor} requested changes at *{stage}*:{quoted}\n"
+                f"{blocks.user(brief.requester_id)}, use *Edit & resubmit* on the brief above.")
+    if action == Action.REJECT:
+        return f"{actor} rejected this brief at *{stage}*:{quoted}"
+    if action == Action.CANCEL:
+        return f"{actor} cancelled this brief."
+    return f"{actor}: {action.value.replace('_', ' ')} ({state_words(brief)})."
+
+
+def decision_ack(action: Action, brief: Brief) -> str:
+    verb = {Action.APPROVE: "approved", Action.REQUEST_CHANGES: "requested changes on",
+            Action.REJECT: "rejected"}.get(action, action.value)
+    return f"You {verb} brief #{brief.id}; it is now {state_words(brief)}."

@@ -1,0 +1,244 @@
+"""The brief service: create, decide, resubmit, cancel. Every call is one unit of work.
+
+Each function checks policy and the state machine, then writes the brief, the approval, the audit
+row and the outbox rows for Slack in the caller's transaction. Nothing here talks to Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.briefs import messages
+from bot.deliveries import claim_delivery
+from bot.models import Approval, Brief
+from bot.workflow import Action, IllegalTransition, Position, apply
+from policies import access
+from policies.schema import Policy, clean_submission, validate_submission
+
+DECISIONS = {Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT}
+NEEDS_REASON = {Action.REQUEST_CHANGES, Action.REJECT}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, with the Slack user groups (ids) they belong to."""
+
+    user_id: str
+    group_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message: str
+    brief_id: int | None = None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """Inline modal errors by field id; nothing was stored."""
+
+    errors: dict[str, str]
+
+
+# Other domains react to brief changes in the same transaction (reminders, compliance gate).
+BriefListener = Callable[[Session, Policy, Brief, datetime], None]
+StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
+
+
+@dataclass
+class Hooks:
+    on_change: list[BriefListener] = field(default_factory=list)
+    plan_stages: list[StagePlanner] = field(default_factory=list)
+
+
+hooks = Hooks()
+
+
+def create(session: Session, policy: Policy, *, requester_id: str, channel_id: str,
+           values: dict[str, Any], now: datetime, delivery_key: str | None) -> Outcome | FormErrors:
+    template = policy.workflows.brief.template
+    errors = validate_submission(template, values)
+    if errors:
+        return FormErrors(errors)
+    if not claim_delivery(session, delivery_key, "view"):
+        return Outcome(False, "That form was already submitted.", duplicate=True)
+    cleaned = clean_submission(template, values)
+    brief = Brief(title=str(cleaned.get("title") or "Untitled brief"), fields=cleaned,
+                  requester_id=requester_id, channel_id=channel_id, state="draft",
+                  stages=[stage.name for stage in policy.workflows.brief.stages], stage_index=None,
+                  round=1, template_version=str(template.version), policy_version=policy.version,
+                  created_at=now, updated_at=now, stage_entered_at=now, version=1)
+    session.add(brief)
+    session.flush()  # the id names the Slack thread
+    audit.record(session, brief_id=brief.id, actor_id=requester_id, action="create",
+                 to_state="draft", round=1, policy_version=policy.version,
+                 template_version=brief.template_version, at=now)
+    _plan_stages(session, policy, brief, now)
+    _move(session, policy, brief, Action.SUBMIT, actor_id=requester_id, reason=None, now=now)
+    return Outcome(True, f"Brief #{brief.id} is in review.", brief.id)
+
+
+def decide(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
+           reason: str | None, expected_version: int | None, now: datetime,
+           delivery_key: str | None) -> Outcome:
+    """Approve, request changes or reject the brief's current stage."""
+    if action not in DECISIONS:
+        raise ValueError(f"{action} is not a decision")
+    if not claim_delivery(session, delivery_key, "action"):
+        return Outcome(False, "That click was already handled.", brief_id, duplicate=True)
+    brief = session.get(Brief, brief_id)
+    if brief is None:
+        return Outcome(False, f"There is no brief #{brief_id}.")
+    if expected_version is not None and brief.version != expected_version:
+        return Outcome(False, f"Brief #{brief.id} changed since these buttons were drawn "
+                              f"(it is now {messages.state_words(brief)}); nothing was done.", brief.id)
+    try:
+        apply(_position(brief), action, len(brief.stages))
+    except IllegalTransition as exc:
+        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    stage = brief.stage
+    refs = _stage_refs(policy, stage)
+    if actor.user_id == brief.requester_id:
+        return Outcome(False, f"You can't decide on your own brief. "
+                              f"{access.describe_approvers(refs, policy)} can.", brief.id)
+    if not access.may_decide(refs, actor.user_id, set(actor.group_ids), policy):
+        return Outcome(False, f"Only {access.describe_approvers(refs, policy)} can decide the "
+                              f"*{messages.stage_label(policy, stage)}* stage.", brief.id)
+    if action in NEEDS_REASON and not (reason or "").strip():
+        return Outcome(False, "A reason is required.", brief.id)
+    session.add(Approval(brief_id=brief.id, stage=stage or "", round=brief.round,
+                         approver_id=actor.user_id, decision=action.value, reason=reason,
+                         decided_at=now))
+    _move(session, policy, brief, action, actor_id=actor.user_id, reason=reason, now=now)
+    session.flush()  # raises StaleDataError if a concurrent click got there first
+    return Outcome(True, messages.decision_ack(action, brief), brief.id)
+
+
+def resubmit(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
+             values: dict[str, Any], now: datetime, delivery_key: str | None) -> Outcome | FormErrors:
+    template = policy.workflows.brief.template
+    errors = validate_submission(template, values)
+    if errors:
+        return FormErrors(errors)
+    if not claim_delivery(session, delivery_key, "view"):
+        return Outcome(False, "That form was already submitted.", brief_id, duplicate=True)
+    brief = session.get(Brief, brief_id)
+    if brief is None:
+        return Outcome(False, f"There is no brief #{brief_id}.")
+    if actor.user_id != brief.requester_id:
+        return Outcome(False, f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}.",
+                       brief.id)
+    try:
+        apply(_position(brief), Action.RESUBMIT, len(brief.stages))
+    except IllegalTransition as exc:
+        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    cleaned = clean_submission(template, values)
+    brief.fields = cleaned
+    brief.title = str(cleaned.get("title") or brief.title)
+    brief.template_version = str(template.version)
+    brief.stages = [stage.name for stage in policy.workflows.brief.stages]
+    _plan_stages(session, policy, brief, now)
+    _move(session, policy, brief, Action.RESUBMIT, actor_id=actor.user_id, reason=None, now=now)
+    session.flush()
+    return Outcome(True, f"Brief #{brief.id} is back in review (round {brief.round}).", brief.id)
+
+
+def cancel(session: Session, policy: Policy, *, brief_id: int, actor: Actor, now: datetime,
+           delivery_key: str | None = None) -> Outcome:
+    if not claim_delivery(session, delivery_key, "command"):
+        return Outcome(False, "Already handled.", brief_id, duplicate=True)
+    brief = session.get(Brief, brief_id)
+    if brief is None:
+        return Outcome(False, f"There is no brief #{brief_id}.")
+    roles = _roles(policy, brief, actor)
+    if not access.may_cancel(policy, roles):
+        return Outcome(False, f"You can't cancel brief #{brief.id}: only "
+                              f"{access.describe_roles(policy.roles.cancel, policy)} can.", brief.id)
+    try:
+        apply(_position(brief), Action.CANCEL, len(brief.stages))
+    except IllegalTransition as exc:
+        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    _move(session, policy, brief, Action.CANCEL, actor_id=actor.user_id, reason=None, now=now)
+    session.flush()
+    return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
+
+
+def find(session: Session, brief_id: int) -> Brief | None:
+    return session.get(Brief, brief_id)
+
+
+def briefs_of(session: Session, policy: Policy, actor: Actor, limit: int = 20) -> tuple[list[Brief], list[Brief]]:
+    """The actor's own open briefs, and the briefs in review waiting on them."""
+    closed = ("rejected", "cancelled", "live")
+    mine = list(session.scalars(select(Brief).where(Brief.requester_id == actor.user_id,
+                                                    Brief.state.not_in(closed))
+                                .order_by(Brief.id.desc()).limit(limit)))
+    in_review = session.scalars(select(Brief).where(Brief.state == "in_review",
+                                                    or_(Brief.requester_id != actor.user_id))
+                                .order_by(Brief.stage_entered_at))
+    waiting = [brief for brief in in_review
+               if access.may_decide(_stage_refs(policy, brief.stage), actor.user_id,
+                                    set(actor.group_ids), policy)][:limit]
+    return mine, waiting
+
+
+# -- internals ------------------------------------------------------------------------------
+
+def _position(brief: Brief) -> Position:
+    return Position(state=brief.state, stage_index=brief.stage_index, round=brief.round)
+
+
+def _stage_refs(policy: Policy, stage: str | None) -> list[str]:
+    return access.stage_approver_refs(policy, stage) if stage else []
+
+
+def _roles(policy: Policy, brief: Brief, actor: Actor) -> set[str]:
+    roles = set()
+    if actor.user_id == brief.requester_id:
+        roles.add("requester")
+    if access.is_ops_admin(policy, actor.user_id, set(actor.group_ids)):
+        roles.add("ops_admin")
+    if brief.stage and access.may_decide(_stage_refs(policy, brief.stage), actor.user_id,
+                                         set(actor.group_ids), policy):
+        roles.add("approver")
+    return roles
+
+
+def _plan_stages(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+    stages = list(brief.stages)
+    for planner in hooks.plan_stages:
+        for extra in planner(session, policy, brief, now):
+            if extra not in stages:
+                stages.append(extra)
+    brief.stages = stages
+
+
+def _move(session: Session, policy: Policy, brief: Brief, action: Action, *, actor_id: str,
+          reason: str | None, now: datetime) -> None:
+    before = _position(brief)
+    stage_before = brief.stage
+    after = apply(before, action, len(brief.stages))
+    brief.state = str(after.state)
+    brief.stage_index = after.stage_index
+    brief.round = after.round
+    brief.updated_at = now
+    brief.version += 1
+    if (after.state, after.stage_index) != (before.state, before.stage_index):
+        brief.stage_entered_at = now
+    audit.record(session, brief_id=brief.id, actor_id=actor_id, action=action.value,
+                 from_state=str(before.state), to_state=str(after.state),
+                 stage=stage_before or brief.stage, round=brief.round, reason=reason,
+                 policy_version=policy.version, template_version=brief.template_version, at=now)
+    messages.announce(session, policy, brief, action, actor_id=actor_id, reason=reason,
+                      stage_before=stage_before)
+    for listener in hooks.on_change:
+        listener(session, policy, brief, now)
