@@ -1,4 +1,4 @@
-"""Slash commands: /mops and /brief. Parse, call a service, answer; no business rules here."""
+"""Slash commands: /mops (help, and subcommands the domains add) and /brief."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from policies import access
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-MOPS_USAGE = "Usage: `/mops help` · `/mops stats [30d]` · `/mops digest on|off|time HH:MM` · " \
-             "`/mops lint <text>` · `/mops policy reload`"
+MOPS_USAGE = ("Usage: `/mops help` · `/mops stats [30d]` · `/mops digest on|off|time HH:MM` · "
+              "`/mops lint <text>` · `/mops policy reload`")
 
 HELP_TEXT = "\n".join([
     "*mopsbot* runs briefs, approvals, SLAs and intake for the marketing team.",
@@ -28,34 +28,25 @@ HELP_TEXT = "\n".join([
     "Requests posted in an intake channel are triaged automatically.",
 ])
 
+# fn(command body, text after the subcommand) -> the ack body (an ephemeral answer)
 MopsSubcommand = Callable[[dict, str], dict]
-mops_subcommands: dict[str, MopsSubcommand] = {}
+SubcommandFactory = Callable[["Runtime"], MopsSubcommand]
+SUBCOMMANDS: dict[str, SubcommandFactory] = {}
 
 
-def mops_subcommand(name: str) -> Callable[[MopsSubcommand], MopsSubcommand]:
-    """Domains add `/mops <name>` subcommands here: fn(command_body, rest_of_text) -> ack body."""
+def mops_subcommand(name: str) -> Callable[[SubcommandFactory], SubcommandFactory]:
+    """Domains add `/mops <name>`: a factory that binds the subcommand to a runtime."""
 
-    def add(fn: MopsSubcommand) -> MopsSubcommand:
-        mops_subcommands[name] = fn
-        return fn
+    def add(factory: SubcommandFactory) -> SubcommandFactory:
+        SUBCOMMANDS[name] = factory
+        return factory
 
     return add
 
 
-def register(app: App, runtime: Runtime) -> None:
-    @app.command("/mops")
-    def mops(ack: Ack, command: dict) -> None:
-        name, _, rest = (command.get("text") or "").strip().partition(" ")
-        name = name.lower()
-        if name in ("", "help"):
-            ack(ephemeral(HELP_TEXT))
-        elif name in mops_subcommands:
-            ack(mops_subcommands[name](command, rest.strip()))
-        else:
-            ack(ephemeral(f"I don't know `/mops {escape(name)}`. {MOPS_USAGE}"))
-
-    @mops_subcommand("policy")
-    def policy(command: dict, rest: str) -> dict:
+@mops_subcommand("policy")
+def policy_reload(runtime: Runtime) -> MopsSubcommand:
+    def run(command: dict, rest: str) -> dict:
         if rest.strip().lower() != "reload":
             return ephemeral(f"Usage: `/mops policy reload`. {MOPS_USAGE}")
         actor = actor_for(runtime, command["user_id"])
@@ -68,6 +59,23 @@ def register(app: App, runtime: Runtime) -> None:
                              f"`{runtime.policy.version}`.\n{shown}")
         runtime.directory.forget()
         return ephemeral(f"Policy reloaded: version `{runtime.policy.version}`.")
+
+    return run
+
+
+def register(app: App, runtime: Runtime) -> None:
+    subcommands = {name: factory(runtime) for name, factory in SUBCOMMANDS.items()}
+
+    @app.command("/mops")
+    def mops(ack: Ack, command: dict) -> None:
+        name, _, rest = (command.get("text") or "").strip().partition(" ")
+        name = name.lower()
+        if name in ("", "help"):
+            ack(ephemeral(HELP_TEXT))
+        elif name in subcommands:
+            ack(subcommands[name](command, rest.strip()))
+        else:
+            ack(ephemeral(f"I don't know `/mops {escape(name)}`. {MOPS_USAGE}"))
 
     from handlers import briefs_commands
 
