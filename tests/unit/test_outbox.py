@@ -1,0 +1,162 @@
+"""The outbox against the emulator: retries, Retry-After, thread order, exactly-once marking, restarts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.emulator import SlackEmulator
+from bot.models import OutboxMessage, SlackMessage
+from bot.outbox import OutboxSender, channel_of, enqueue, ts_of
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emulator:
+        yield emulator
+
+
+def sender_for(db: Database, emulator: SlackEmulator, **kwargs) -> OutboxSender:  # type: ignore[no-untyped-def]
+    client = WebClient(token=emulator.bot_token, base_url=emulator.api_url, retry_handlers=[])
+    return OutboxSender(db, client, **kwargs)
+
+
+def post(db: Database, text: str, **keys: str) -> int:
+    with db.transaction() as session:
+        row = enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": text}, **keys)
+        session.flush()
+        return row.id
+
+
+def wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def rows(db: Database) -> list[OutboxMessage]:
+    with db.transaction() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_message_delivered_once_and_marked(db: Database, emulator: SlackEmulator) -> None:
+    post(db, "hello")
+    sender = sender_for(db, emulator)
+    assert sender.drain() == 1
+    assert sender.drain() == 0
+    assert [m.text for m in emulator.messages("C01MKTG")] == ["hello"]
+    (row,) = rows(db)
+    assert (row.status, row.attempts) == ("delivered", 1)
+    assert row.delivered_at is not None
+
+
+def test_ratelimited_waits_for_retry_after_then_delivers_once(db: Database, emulator: SlackEmulator) -> None:
+    emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=1, times=1)
+    post(db, "after the limit")
+    sender = sender_for(db, emulator, idle_wait=0.05)
+    sender.start()
+    try:
+        message = emulator.wait_for_message("after the limit", "C01MKTG", timeout=5)
+    finally:
+        sender.stop()
+    attempts = [call for call in emulator.calls_to("chat.postMessage")]
+    assert [call.error for call in attempts] == ["ratelimited", None]
+    assert attempts[1].at - attempts[0].at >= 0.95  # honoured Retry-After
+    assert len(emulator.messages("C01MKTG")) == 1
+    assert message.text == "after the limit"
+    (row,) = rows(db)
+    assert (row.status, row.attempts, row.last_error) == ("delivered", 2, None)
+
+
+def test_server_error_is_retried_with_backoff(db: Database, emulator: SlackEmulator) -> None:
+    emulator.fail_next("chat.postMessage", error=None, status=503, times=2)
+    post(db, "eventually")
+    sender = sender_for(db, emulator, idle_wait=0.05)
+    sender.start()
+    try:
+        emulator.wait_for_message("eventually", "C01MKTG", timeout=10)
+    finally:
+        sender.stop()
+    assert len(emulator.messages("C01MKTG")) == 1
+    assert rows(db)[0].attempts == 3
+
+
+def test_permanent_error_fails_row_without_blocking_the_thread(db: Database, emulator: SlackEmulator) -> None:
+    with db.transaction() as session:
+        enqueue(session, "chat.postMessage", {"channel": "C404", "text": "lost"}, ordering_key="k")
+        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "next"}, ordering_key="k")
+    sender_for(db, emulator).drain()
+    first, second = rows(db)
+    assert (first.status, first.last_error) == ("failed", "channel_not_found")
+    assert second.status == "delivered"
+
+
+def test_thread_replies_follow_their_parent_in_order(db: Database, emulator: SlackEmulator) -> None:
+    with db.transaction() as session:
+        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "parent"},
+                ordering_key="brief:1", message_key="brief:1")
+        for n in range(3):
+            enqueue(session, "chat.postMessage", {"channel": channel_of("brief:1"),
+                                                  "thread_ts": ts_of("brief:1"), "text": f"reply {n}"},
+                    ordering_key="brief:1")
+        enqueue(session, "chat.update", {"channel": channel_of("brief:1"), "ts": ts_of("brief:1"),
+                                         "text": "parent, edited"}, ordering_key="brief:1")
+    emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=0.2, times=1)
+    sender = sender_for(db, emulator, idle_wait=0.05)
+    sender.start()
+    try:
+        wait_until(lambda: all(r.status == "delivered" for r in rows(db)))
+    finally:
+        sender.stop()
+    (parent,) = emulator.messages("C01MKTG")
+    assert parent.text == "parent, edited"
+    thread = emulator.thread("C01MKTG", parent.ts)
+    assert [m.text for m in thread[1:]] == ["reply 0", "reply 1", "reply 2"]
+    with db.transaction() as session:
+        assert session.get(SlackMessage, "brief:1").ts == parent.ts
+
+
+def test_crash_between_commit_and_delivery_delivers_after_restart(db: Database, emulator: SlackEmulator) -> None:
+    post(db, "committed before the crash")
+    # The process that committed died before its sender ran: nothing was sent.
+    assert emulator.calls_to("chat.postMessage") == []
+    # A new process starts with a new sender on the same database.
+    restarted = sender_for(Database(db.url), emulator)
+    assert restarted.drain() == 1
+    assert restarted.drain() == 0
+    assert [m.text for m in emulator.messages("C01MKTG")] == ["committed before the crash"]
+
+
+def test_rolled_back_transaction_sends_nothing(db: Database, emulator: SlackEmulator) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "never"})
+        raise RuntimeError("the cause failed")
+    assert sender_for(db, emulator).drain() == 0
+    assert rows(db) == []
+
+
+def test_commit_wakes_a_running_sender(db: Database, emulator: SlackEmulator) -> None:
+    sender = sender_for(db, emulator, idle_wait=30)  # would sleep 30 s without the wake-up
+    sender.start()
+    try:
+        time.sleep(0.1)
+        started = time.monotonic()
+        post(db, "prompt")
+        emulator.wait_for_message("prompt", "C01MKTG", timeout=5)
+        assert time.monotonic() - started < 2
+    finally:
+        sender.stop()
+
+
+def test_future_not_before_waits(db: Database, emulator: SlackEmulator) -> None:
+    with db.transaction() as session:
+        row = enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "later"})
+        row.not_before = row.not_before + timedelta(hours=1)
+    assert sender_for(db, emulator).drain() == 0
