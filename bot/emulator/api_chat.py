@@ -1,0 +1,103 @@
+"""chat.* methods: post, update, ephemeral, delete, permalink."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bot.emulator.api import ApiCall, SlackError, web_method
+from bot.emulator.records import Message
+
+
+def _bot_message(
+    call: ApiCall, channel: str, text: str | None, blocks: list[dict[str, Any]] | None, **extra: Any
+) -> Message:
+    bot = call.workspace.seed.bot
+    return Message(
+        channel=channel,
+        ts=call.workspace.next_ts(),
+        user=bot.id,
+        bot_id=bot.bot_id,
+        text=text or "",
+        blocks=blocks or [],
+        **extra,
+    )
+
+
+@web_method("chat.postMessage")
+def post_message(call: ApiCall) -> dict[str, Any]:
+    channel = call.channel()
+    text, blocks = call.content()
+    message = _bot_message(
+        call,
+        channel.id,
+        text,
+        blocks,
+        thread_ts=call.thread_root(channel.id),
+        attachments=call.args.json("attachments") or [],
+        metadata=call.args.json("metadata"),
+        unfurl_links=call.args.flag("unfurl_links"),
+    )
+    stored = call.workspace.add_message(message)
+    return {"channel": channel.id, "ts": stored.ts, "message": stored.as_slack(call.team_id)}
+
+
+@web_method("chat.update")
+def update(call: ApiCall) -> dict[str, Any]:
+    channel = call.channel()
+    original = call.own_message(channel.id, call.args.text("ts"), "update")
+    text, blocks = call.content(required=False)
+    if text is None and blocks is None and call.args.json("attachments") is None:
+        raise SlackError("no_text")
+    # As Slack does: fields the call leaves out keep their old values; [] clears the blocks.
+    changed = dataclasses.replace(
+        original,
+        text=text if text is not None else original.text,
+        blocks=blocks if blocks is not None else original.blocks,
+        attachments=call.args.json("attachments") or original.attachments,
+        metadata=call.args.json("metadata") or original.metadata,
+        edited=True,
+    )
+    stored = call.workspace.replace_message(changed)
+    return {
+        "channel": channel.id,
+        "ts": stored.ts,
+        "text": stored.text,
+        "message": stored.as_slack(call.team_id),
+    }
+
+
+@web_method("chat.postEphemeral")
+def post_ephemeral(call: ApiCall) -> dict[str, Any]:
+    channel = call.channel()
+    user = call.user_id()
+    if channel.is_im and channel.user != user:
+        raise SlackError("user_not_in_channel")
+    text, blocks = call.content()
+    message = _bot_message(
+        call, channel.id, text, blocks, ephemeral_to=user, thread_ts=call.args.text("thread_ts")
+    )
+    stored = call.workspace.add_message(message)
+    return {"message_ts": stored.ts}
+
+
+@web_method("chat.delete")
+def delete(call: ApiCall) -> dict[str, Any]:
+    channel = call.channel()
+    ts = call.args.text("ts")
+    call.own_message(channel.id, ts, "delete")
+    call.workspace.delete_message(channel.id, ts or "")
+    return {"channel": channel.id, "ts": ts}
+
+
+@web_method("chat.getPermalink")
+def permalink(call: ApiCall) -> dict[str, Any]:
+    channel = call.channel()
+    ts = call.args.text("message_ts") or ""
+    if call.workspace.message(channel.id, ts) is None:
+        raise SlackError("message_not_found")
+    domain = call.workspace.seed.team.domain
+    return {
+        "channel": channel.id,
+        "permalink": f"https://{domain}.slack.com/archives/{channel.id}/p{ts.replace('.', '')}",
+    }

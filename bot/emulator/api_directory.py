@@ -1,0 +1,211 @@
+"""Who and where: auth.test, users.*, conversations.*, usergroups.*."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.emulator.api import ApiCall, SlackError, web_method
+from bot.emulator.seed import Channel, User
+from bot.emulator.workspace import Workspace
+
+CREATED = 1_700_000_000  # a fixed creation time keeps answers stable between runs
+
+
+def user_object(ws: Workspace, user: User) -> dict[str, Any]:
+    now = datetime.now(UTC).astimezone(ZoneInfo(user.tz))
+    offset = now.utcoffset()
+    profile: dict[str, Any] = {
+        "real_name": user.real_name,
+        "real_name_normalized": user.real_name,
+        "display_name": user.display_name,
+        "display_name_normalized": user.display_name,
+        "email": None if user.is_bot else f"{user.name}@{ws.seed.team.domain}.example",
+        "team": ws.seed.team.id,
+        "image_48": "",
+    }
+    if user.bot_id:
+        profile["bot_id"] = user.bot_id
+    return {
+        "id": user.id,
+        "team_id": ws.seed.team.id,
+        "name": user.name,
+        "deleted": False,
+        "real_name": user.real_name,
+        "tz": user.tz,
+        "tz_label": now.tzname(),
+        "tz_offset": int(offset.total_seconds()) if offset else 0,
+        "is_admin": False,
+        "is_owner": False,
+        "is_bot": user.is_bot,
+        "is_app_user": False,
+        "updated": CREATED,
+        "profile": profile,
+    }
+
+
+def channel_members(ws: Workspace, channel: Channel) -> list[str]:
+    if channel.is_im:
+        return [channel.user or "", ws.seed.bot.id]
+    return [u.id for u in ws.users.values()]  # everyone, the bot included, is in every channel
+
+
+def channel_object(ws: Workspace, channel: Channel) -> dict[str, Any]:
+    if channel.is_im:
+        return {
+            "id": channel.id,
+            "created": CREATED,
+            "is_im": True,
+            "is_org_shared": False,
+            "user": channel.user,
+            "is_user_deleted": False,
+            "priority": 0,
+        }
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "name_normalized": channel.name,
+        "is_channel": True,
+        "is_group": False,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": False,
+        "is_archived": False,
+        "is_general": False,
+        "created": CREATED,
+        "creator": ws.seed.users[0].id,
+        "is_member": True,
+        "is_shared": False,
+        "topic": {"value": "", "creator": "", "last_set": 0},
+        "purpose": {"value": channel.purpose, "creator": "", "last_set": 0},
+        "num_members": len(channel_members(ws, channel)),
+    }
+
+
+@web_method("auth.test")
+def auth_test(call: ApiCall) -> dict[str, Any]:
+    seed = call.workspace.seed
+    return {
+        "url": f"https://{seed.team.domain}.slack.com/",
+        "team": seed.team.name,
+        "user": seed.bot.name,
+        "team_id": seed.team.id,
+        "user_id": seed.bot.id,
+        "bot_id": seed.bot.bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+@web_method("users.info")
+def users_info(call: ApiCall) -> dict[str, Any]:
+    user = call.workspace.users[call.user_id()]
+    return {"user": user_object(call.workspace, user)}
+
+
+@web_method("users.list")
+def users_list(call: ApiCall) -> dict[str, Any]:
+    ws = call.workspace
+    return {
+        "members": [user_object(ws, u) for u in ws.users.values()],
+        "cache_ts": CREATED,
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+@web_method("conversations.info")
+def conversations_info(call: ApiCall) -> dict[str, Any]:
+    return {"channel": channel_object(call.workspace, call.channel())}
+
+
+@web_method("conversations.open")
+def conversations_open(call: ApiCall) -> dict[str, Any]:
+    ws = call.workspace
+    if call.args.text("channel"):
+        channel = call.channel()
+    else:
+        users = [u for u in (call.args.text("users") or "").split(",") if u]
+        if len(users) != 1:
+            raise SlackError("not_supported" if users else "users_list_not_supplied")
+        if users[0] == ws.seed.bot.id:
+            raise SlackError("cannot_dm_bot")
+        found = ws.seed.dm_for(users[0])
+        if found is None:
+            raise SlackError("user_not_found")
+        channel = found
+    full = channel_object(ws, channel)
+    return {
+        "channel": full if call.args.flag("return_im") else {"id": channel.id},
+        "already_open": True,
+    }
+
+
+@web_method("conversations.members")
+def conversations_members(call: ApiCall) -> dict[str, Any]:
+    return {
+        "members": channel_members(call.workspace, call.channel()),
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+@web_method("conversations.replies")
+def conversations_replies(call: ApiCall) -> dict[str, Any]:
+    ws, channel = call.workspace, call.channel()
+    parent = ws.message(channel.id, call.args.text("ts") or "")
+    if parent is None or parent.ephemeral_to:
+        raise SlackError("thread_not_found")
+    root = parent.thread_ts or parent.ts
+    thread = ws.thread(channel.id, root)
+    out = [m.as_slack(ws.seed.team.id) for m in thread]
+    replies = thread[1:]
+    if replies and out:
+        out[0].update(
+            thread_ts=root,
+            reply_count=len(replies),
+            latest_reply=replies[-1].ts,
+            reply_users=sorted({m.user for m in replies}),
+        )
+    return {"messages": out, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+
+@web_method("conversations.history")
+def conversations_history(call: ApiCall) -> dict[str, Any]:
+    ws, channel = call.workspace, call.channel()
+    limit = int(call.args.text("limit") or 100)
+    newest_first = list(reversed(ws.messages(channel.id)))[:limit]
+    return {
+        "messages": [m.as_slack(ws.seed.team.id) for m in newest_first],
+        "has_more": False,
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+@web_method("usergroups.list")
+def usergroups_list(call: ApiCall) -> dict[str, Any]:
+    ws = call.workspace
+    groups = []
+    for group in ws.usergroups.values():
+        item: dict[str, Any] = {
+            "id": group.id,
+            "team_id": ws.seed.team.id,
+            "is_usergroup": True,
+            "name": group.name,
+            "handle": group.handle,
+            "description": "",
+            "is_external": False,
+            "date_create": CREATED,
+            "date_delete": 0,
+            "user_count": len(group.users),
+        }
+        if call.args.flag("include_users"):
+            item["users"] = list(group.users)
+        groups.append(item)
+    return {"usergroups": groups}
+
+
+@web_method("usergroups.users.list")
+def usergroups_users_list(call: ApiCall) -> dict[str, Any]:
+    group = call.workspace.usergroups.get(call.args.text("usergroup") or "")
+    if group is None:
+        raise SlackError("no_such_subteam")
+    return {"users": list(group.users)}

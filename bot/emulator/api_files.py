@@ -1,0 +1,87 @@
+"""Slack's three-step file upload (what `WebClient.files_upload_v2` does).
+
+1. files.getUploadURLExternal hands out a URL on the emulator, 2. the client POSTs the bytes
+there, 3. files.completeUploadExternal names the file and shares it into a channel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bot.emulator.api import ApiCall, SlackError, web_method
+from bot.emulator.records import Message, UploadedFile
+from bot.emulator.workspace import Workspace
+
+
+def file_object(file: UploadedFile) -> dict[str, Any]:
+    return {
+        "id": file.id,
+        "name": file.filename,
+        "title": file.title or file.filename,
+        "size": len(file.content or b""),
+        "mimetype": "application/octet-stream",
+        "channels": [file.channel] if file.channel else [],
+    }
+
+
+def receive_upload(ws: Workspace, file_id: str, data: bytes) -> bool:
+    """Step 2: the bytes arrive at the URL from step 1. False for a URL we never issued."""
+    with ws.mutate():
+        file = ws.files.get(file_id)
+        if file is None:
+            return False
+        ws.files[file_id] = dataclasses.replace(file, content=data)
+    return True
+
+
+@web_method("files.getUploadURLExternal")
+def get_upload_url(call: ApiCall) -> dict[str, Any]:
+    filename = call.args.required("filename")
+    length = int(call.args.required("length"))
+    ws = call.workspace
+    file_id = ws.next_id("F", 10)
+    with ws.mutate():
+        ws.files[file_id] = UploadedFile(id=file_id, filename=filename, length=length)
+    return {"upload_url": f"{call.base_url}upload/{file_id}", "file_id": file_id}
+
+
+@web_method("files.completeUploadExternal")
+def complete_upload(call: ApiCall) -> dict[str, Any]:
+    ws = call.workspace
+    items = call.args.json("files")
+    if not isinstance(items, list) or not items:
+        raise SlackError("invalid_arguments")
+    channel = call.channel("channel_id") if call.args.text("channel_id") else None
+    thread_ts = call.thread_root(channel.id) if channel else None
+    done: list[UploadedFile] = []
+    with ws.mutate():
+        for item in items:
+            file = ws.files.get(str(item.get("id")))
+            if file is None or file.content is None:
+                raise SlackError("file_not_found")
+            if len(file.content) != file.length:
+                raise SlackError("file_upload_size_mismatch")
+            file = dataclasses.replace(
+                file,
+                title=item.get("title") or file.filename,
+                channel=channel.id if channel else None,
+                thread_ts=thread_ts,
+                completed=True,
+            )
+            ws.files[file.id] = file
+            done.append(file)
+    if channel:
+        bot = ws.seed.bot
+        ws.add_message(
+            Message(
+                channel=channel.id,
+                ts=ws.next_ts(),
+                user=bot.id,
+                bot_id=bot.bot_id,
+                text=call.args.text("initial_comment") or "",
+                thread_ts=thread_ts,
+                files=[file_object(f) for f in done],
+            )
+        )
+    return {"files": [file_object(f) for f in done]}

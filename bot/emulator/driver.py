@@ -1,0 +1,348 @@
+"""`SlackDriver`: sends the bot what Slack sends, signed as Slack signs it, over real HTTP.
+
+Slash commands and interactions are form-encoded, events are JSON; every request carries
+`X-Slack-Request-Timestamp` and `X-Slack-Signature`. What Slack does with the bot's answer (a
+command's ack shown as an ephemeral, a modal closed, updated or kept open with errors) is applied
+to the emulator, so the emulator shows what a person would see.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import urllib.parse
+from typing import Any
+
+from bot.emulator.payloads import find_element, picked, view_state
+from bot.emulator.records import Message
+from bot.emulator.server import SlackEmulator
+from bot.emulator.signed import VERIFICATION_TOKEN, DeliveryResult, SignedSender
+from bot.emulator.validation import block_errors
+
+SLACKBOT = "USLACKBOT"  # who tells a person that a command failed
+
+
+class SlackDriver:
+    def __init__(
+        self, bot_url: str, signing_secret: str, emulator: SlackEmulator, timeout: float = 10.0
+    ) -> None:
+        self.bot_url = bot_url
+        self.emulator = emulator
+        self.sender = SignedSender(bot_url, signing_secret, timeout)
+        self._event_ids = itertools.count(1)
+
+    def post(self, body: str, content_type: str, **options: Any) -> DeliveryResult:
+        """One signed POST to the bot; options: retry_num, retry_reason, stale, bad_signature."""
+        return self.sender.post(body, content_type, **options)
+
+    def redeliver(self, retry_num: int = 1, retry_reason: str = "http_timeout") -> DeliveryResult:
+        """Send the latest request again, as Slack retries an event the bot did not ack in time."""
+        if self.sender.last is None:
+            raise LookupError("nothing was delivered yet")
+        body, content_type = self.sender.last
+        return self.post(body, content_type, retry_num=retry_num, retry_reason=retry_reason)
+
+    def _form(self, fields: dict[str, Any], **options: Any) -> DeliveryResult:
+        return self.post(
+            urllib.parse.urlencode(fields), "application/x-www-form-urlencoded", **options
+        )
+
+    def _payload(self, payload: dict[str, Any], **options: Any) -> DeliveryResult:
+        return self._form({"payload": json.dumps(payload)}, **options)
+
+    # -- who --------------------------------------------------------------------------------
+    def _user(self, ref: str) -> dict[str, Any]:
+        user = self.emulator.user(ref)
+        return {
+            "id": user.id,
+            "username": user.name,
+            "name": user.name,
+            "team_id": self.emulator.seed.team.id,
+        }
+
+    def _common(self, user: str) -> dict[str, Any]:
+        seed = self.emulator.seed
+        return {
+            "user": self._user(user),
+            "api_app_id": seed.app_id,
+            "token": VERIFICATION_TOKEN,
+            "team": {"id": seed.team.id, "domain": seed.team.domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "trigger_id": self.emulator.issue_trigger_id(user),
+        }
+
+    # -- slash commands -----------------------------------------------------------------------
+    def command(self, line: str, user: str, channel: str, **options: Any) -> DeliveryResult:
+        """`/brief new foo` as typed by `user` in `channel`. The ack is what the person sees."""
+        command, _, text = line.strip().partition(" ")
+        who, where, seed = (
+            self.emulator.user(user),
+            self.emulator.channel(channel),
+            self.emulator.seed,
+        )
+        fields = {
+            "token": VERIFICATION_TOKEN,
+            "team_id": seed.team.id,
+            "team_domain": seed.team.domain,
+            "channel_id": where.id,
+            "channel_name": "directmessage" if where.is_im else where.name,
+            "user_id": who.id,
+            "user_name": who.name,
+            "command": command,
+            "text": text.strip(),
+            "api_app_id": seed.app_id,
+            "is_enterprise_install": "false",
+            "response_url": self.emulator.issue_response_url(where.id, who.id),
+            "trigger_id": self.emulator.issue_trigger_id(who.id),
+        }
+        result = self._form(fields, **options)
+        self._show_ack(result, command, where.id, who.id)
+        return result
+
+    def _show_ack(self, result: DeliveryResult, command: str, channel: str, user: str) -> None:
+        if result.status != 200 or result.late:
+            reason = "operation_timeout" if result.status == 200 else "dispatch_failed"
+            self.emulator.workspace.add_message(
+                Message(
+                    channel=channel,
+                    ts=self.emulator.workspace.next_ts(),
+                    user=SLACKBOT,
+                    text=f'{command} failed with the error "{reason}"',
+                    ephemeral_to=user,
+                )
+            )
+            return
+        body = result.body
+        if not body:
+            return
+        if not isinstance(body, dict):
+            body = {"text": str(body)}
+        result.block_errors = block_errors(body["blocks"]) if body.get("blocks") else []
+        if result.block_errors:
+            return
+        if body.get("response_type") == "in_channel":
+            bot = self.emulator.seed.bot
+            result.ephemeral = self.emulator.workspace.add_message(
+                Message(
+                    channel=channel,
+                    ts=self.emulator.workspace.next_ts(),
+                    user=bot.id,
+                    bot_id=bot.bot_id,
+                    text=body.get("text") or "",
+                    blocks=body.get("blocks") or [],
+                )
+            )
+        else:
+            result.ephemeral = self.emulator.record_ephemeral(
+                channel, user, body.get("text") or "", body.get("blocks")
+            )
+
+    # -- clicks and picks -----------------------------------------------------------------------
+    def click(
+        self,
+        target: Message | dict[str, Any],
+        action: str,
+        user: str,
+        value: str | None = None,
+        **options: Any,
+    ) -> DeliveryResult:
+        """Press a button (by action_id or its text) in a message, a modal or a home tab."""
+        blocks = target.blocks if isinstance(target, Message) else target.get("blocks") or []
+        block_id, element = find_element(blocks, action, value)
+        entry = {
+            "type": element.get("type"),
+            "action_id": element.get("action_id"),
+            "block_id": block_id,
+            "action_ts": self.emulator.workspace.next_ts(),
+        }
+        if element.get("type") == "button":
+            entry.update(text=element.get("text"), value=element.get("value"))
+            if element.get("style"):
+                entry["style"] = element["style"]
+        elif value is not None:
+            if element.get("type") == "users_select":
+                value = self.emulator.user(value).id
+            entry.update(picked(element, value))
+        return self._payload(self._block_actions(target, user, entry), **options)
+
+    def select(
+        self,
+        target: Message | dict[str, Any],
+        action_id: str,
+        option: str,
+        user: str,
+        **options: Any,
+    ) -> DeliveryResult:
+        """Pick `option` (its value or its text) in a select menu or overflow."""
+        return self.click(target, action_id, user, value=option, **options)
+
+    def _block_actions(
+        self, target: Message | dict[str, Any], user: str, entry: dict[str, Any]
+    ) -> dict[str, Any]:
+        payload = {"type": "block_actions", **self._common(user), "actions": [entry]}
+        if isinstance(target, Message):
+            channel = self.emulator.channel(target.channel)
+            container = {
+                "type": "message",
+                "message_ts": target.ts,
+                "channel_id": channel.id,
+                "is_ephemeral": bool(target.ephemeral_to),
+            }
+            if target.thread_ts:
+                container["thread_ts"] = target.thread_ts
+            payload.update(
+                container=container,
+                channel={"id": channel.id, "name": channel.name},
+                state={"values": {}},
+                response_url=self.emulator.issue_response_url(
+                    channel.id, self.emulator.user(user).id, target.ts, target.thread_ts
+                ),
+            )
+            if not target.ephemeral_to:  # Slack leaves the message out for ephemerals
+                payload["message"] = target.as_slack(self.emulator.seed.team.id)
+        else:
+            payload.update(
+                container={"type": "view", "view_id": target.get("id")},
+                view=target,
+                state=target.get("state") or {"values": {}},
+            )
+        return payload
+
+    # -- modals ---------------------------------------------------------------------------------
+    def submit_view(
+        self,
+        user: str,
+        values: dict[str, Any] | None = None,
+        view: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> DeliveryResult:
+        """Fill in and submit the person's open modal; apply the bot's answer as Slack would."""
+        view = view or self.emulator.current_view(user)
+        if view is None:
+            raise LookupError(f"{user} has no open modal to submit")
+        state, client_errors = view_state(self.emulator.workspace, view, values or {})
+        submitted = {**view, "state": state}
+        if client_errors:  # Slack's client would not send it; the person sees the errors
+            self._keep_state(user, submitted)
+            return DeliveryResult(0, errors=client_errors)
+        payload = {
+            "type": "view_submission",
+            **self._common(user),
+            "view": submitted,
+            "response_urls": [],
+        }
+        result = self._payload(payload, **options)
+        body = result.body if isinstance(result.body, dict) else {}
+        action = body.get("response_action")
+        if result.status != 200 or result.late:
+            self._keep_state(user, submitted)  # Slack shows a connection error in the modal
+        elif action == "errors":
+            result.errors = dict(body.get("errors") or {})
+            self._keep_state(user, submitted)
+        else:
+            result.block_errors = self.emulator.apply_view_response(
+                self.emulator.user(user).id, action or "close", body.get("view")
+            )
+        return result
+
+    def close_view(self, user: str, **options: Any) -> DeliveryResult | None:
+        """The person presses Cancel; the bot hears of it only with notify_on_close."""
+        who = self.emulator.user(user).id
+        view = self.emulator.current_view(who)
+        if view is None:
+            return None
+        self.emulator.apply_view_response(who, "clear" if view.get("clear_on_close") else "close")
+        if not view.get("notify_on_close"):
+            return None
+        payload = {
+            "type": "view_closed",
+            **self._common(user),
+            "view": view,
+            "is_cleared": bool(view.get("clear_on_close")),
+        }
+        return self._payload(payload, **options)
+
+    def _keep_state(self, user: str, submitted: dict[str, Any]) -> None:
+        """What the person typed stays in the open modal, as in Slack."""
+        ws, who = self.emulator.workspace, self.emulator.user(user).id
+        with ws.lock:
+            stack = [
+                submitted if v.get("id") == submitted.get("id") else v
+                for v in ws.view_stacks.get(who) or []
+            ]
+            ws.view_stacks[who] = stack
+
+    # -- events ---------------------------------------------------------------------------------
+    def event(
+        self,
+        event: dict[str, Any],
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        **options: Any,
+    ) -> DeliveryResult:
+        seed = self.emulator.seed
+        body = {
+            "token": VERIFICATION_TOKEN,
+            "team_id": seed.team.id,
+            "api_app_id": seed.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._event_ids):08d}EMU",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": seed.team.id,
+                    "user_id": seed.bot.id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": f"emulator-{seed.team.id}",
+        }
+        return self.post(json.dumps(body), "application/json", retry_num=retry_num, **options)
+
+    def message(
+        self, channel: str, user: str, text: str, thread_ts: str | None = None, **options: Any
+    ) -> DeliveryResult:
+        """A person posts in a channel (or a thread): recorded, then the `message` event."""
+        posted = self.emulator.record_user_message(channel, user, text, thread_ts)
+        where = self.emulator.channel(posted.channel)
+        event = {
+            "type": "message",
+            "channel": posted.channel,
+            "user": posted.user,
+            "text": text,
+            "ts": posted.ts,
+            "event_ts": posted.ts,
+            "channel_type": "im" if where.is_im else "channel",
+            "team": self.emulator.seed.team.id,
+        }
+        if posted.thread_ts:
+            parent = self.emulator.workspace.message(posted.channel, posted.thread_ts)
+            event.update(thread_ts=posted.thread_ts, parent_user_id=parent.user if parent else None)
+        result = self.event(event, **options)
+        result.message = posted
+        return result
+
+    def app_home_opened(self, user: str, **options: Any) -> DeliveryResult:
+        who = self.emulator.user(user)
+        dm = self.emulator.seed.dm_for(who.id)
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": who.id,
+            "tab": "home",
+            "channel": dm.id if dm else None,
+            "event_ts": self.emulator.workspace.next_ts(),
+        }
+        home = self.emulator.home(who.id)
+        if home:
+            event["view"] = home
+        return self.event(event, **options)
+
+    def url_verification(self, challenge: str, **options: Any) -> DeliveryResult:
+        body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
+        return self.post(json.dumps(body), "application/json", **options)

@@ -1,0 +1,262 @@
+"""`SlackEmulator`: a fake Slack Web API on localhost, with the state tests and the shell inspect.
+
+Point `slack_sdk.WebClient(base_url=emulator.api_url, token=emulator.bot_token)` at it. It answers
+in Slack's shapes and with Slack's errors, validates blocks as Slack does, and can be told to
+fail the next calls of a method (rate limits, 5xx, any Slack error) to test the bot's retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from bot.emulator import api_chat, api_directory, api_files, api_views, response_url
+from bot.emulator.api import METHODS, ApiCall, Args, SlackError
+from bot.emulator.queries import WorkspaceQueries
+from bot.emulator.records import Call
+from bot.emulator.seed import DEFAULT_SEED, Seed
+from bot.emulator.workspace import Workspace
+
+BOT_TOKEN = "xoxb-emulator"
+log = logging.getLogger("mopsbot.emulator")
+_REGISTERED = (api_chat, api_directory, api_files, api_views)  # importing registers the methods
+
+
+@dataclass
+class _Fault:
+    error: str | None
+    status: int | None
+    retry_after: float
+    times: int
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+        pass  # the shell's screen is not the place for an access log
+
+
+class SlackEmulator(WorkspaceQueries):
+    def __init__(
+        self,
+        seed: Seed = DEFAULT_SEED,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        trigger_ttl: float = 3.0,
+    ) -> None:
+        super().__init__(Workspace(seed))
+        self.seed = seed
+        self.bot_token = BOT_TOKEN
+        self.trigger_ttl = trigger_ttl  # Slack's trigger ids live three seconds
+        self._host, self._port = host, port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._faults: dict[str, list[_Fault]] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> SlackEmulator:
+        self._server = make_server(
+            self._host, self._port, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        # A short poll interval makes stop() quick; tests start and stop many emulators.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="slack-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return f"http://{self._host}:{self._server.server_port}/"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}api/"
+
+    # -- test controls --------------------------------------------------------------------
+    def fail_next(
+        self,
+        method: str,
+        error: str | None = "ratelimited",
+        retry_after: float = 1,
+        times: int = 1,
+        status: int | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` with a failure instead of running them:
+        error="ratelimited" -> HTTP 429 with Retry-After; status=5xx -> that HTTP status;
+        any other error -> HTTP 200 with {"ok": false, "error": error}."""
+        with self.workspace.lock:
+            self._faults.setdefault(method, []).append(_Fault(error, status, retry_after, times))
+
+    def issue_trigger_id(self, user: str) -> str:
+        found = self.workspace.user(user)
+        return self.workspace.issue_trigger(found.id if found else user)
+
+    def issue_response_url(
+        self, channel: str, user: str, message_ts: str | None = None, thread_ts: str | None = None
+    ) -> str:
+        return response_url.issue(
+            self.workspace,
+            self.base_url,
+            channel=channel,
+            user=user,
+            message_ts=message_ts,
+            thread_ts=thread_ts,
+        )
+
+    def apply_view_response(self, user: str, action: str, view: Any = None) -> list[str]:
+        """What Slack does with a view_submission's answer: close, update, push or clear.
+        Returns the errors of an invalid view (and then changes nothing)."""
+        ws = self.workspace
+        with ws.lock:
+            stack = list(ws.view_stacks.get(user) or [])
+            try:
+                if action == "update" and stack:
+                    top = stack[-1]
+                    stack[-1] = api_views.build_view(
+                        ws,
+                        view,
+                        kind="modal",
+                        view_id=top["id"],
+                        root_id=top["root_view_id"],
+                        previous_id=top["previous_view_id"],
+                    )
+                elif action == "push" and stack:
+                    stack.append(
+                        api_views.build_view(
+                            ws,
+                            view,
+                            kind="modal",
+                            root_id=stack[0]["id"],
+                            previous_id=stack[-1]["id"],
+                        )
+                    )
+                elif action == "clear":
+                    stack = []
+                else:  # an empty ack closes the submitted view
+                    stack = stack[:-1]
+            except SlackError as exc:
+                return list(exc.extra.get("errors") or [exc.error])
+            kind = {"update": "view_updated", "push": "view_opened"}.get(action, "view_closed")
+            ws.set_view_stack(user, stack, kind)
+        return []
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        path = request.path.strip("/").split("/")
+        if len(path) == 2 and path[0] == "api":
+            response = self._web_api(path[1], request)
+        elif len(path) == 2 and path[0] == "upload":
+            ok = api_files.receive_upload(self.workspace, path[1], request.get_data())
+            response = Response(
+                f"OK - {request.content_length or 0}" if ok else "not_found",
+                status=200 if ok else 404,
+                mimetype="text/plain",
+            )
+        elif len(path) == 2 and path[0] == "response":
+            status, text = response_url.deliver(
+                self.workspace, path[1], request.get_json(force=True, silent=True)
+            )
+            response = Response(text, status=status, mimetype="text/html")
+        else:
+            response = Response("not found", status=404)
+        return response(environ, start_response)
+
+    def _web_api(self, method: str, request: Request) -> Response:
+        values: dict[str, Any] = request.args.to_dict()
+        if request.mimetype == "application/json":
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return self._answer(method, values, {"ok": False, "error": "invalid_json"})
+            values.update(body)
+        else:
+            values.update(request.form.to_dict())
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+        token = token or values.get("token")
+        values.pop("token", None)
+        handler = METHODS.get(method)
+        if handler is None:
+            return self._answer(method, values, {"ok": False, "error": "unknown_method"})
+        fault = self._take_fault(method)
+        if fault is not None:
+            return self._fail(method, values, fault)
+        if token != self.bot_token:
+            error = "not_authed" if not token else "invalid_auth"
+            return self._answer(method, values, {"ok": False, "error": error})
+        call = ApiCall(self.workspace, Args(values), self.base_url, self.trigger_ttl)
+        try:
+            result = {"ok": True, **handler(call)}
+        except SlackError as exc:
+            result = {"ok": False, "error": exc.error, **exc.extra}
+        except Exception as exc:  # an emulator bug: loud in the log and in the call log
+            log.exception("emulator method %s failed", method)
+            result = {"ok": False, "error": f"emulator_error: {type(exc).__name__}: {exc}"}
+            return self._answer(method, values, result, status=500)
+        return self._answer(method, values, result)
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        with self.workspace.lock:
+            pending = self._faults.get(method) or []
+            if not pending:
+                return None
+            fault = pending[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                pending.pop(0)
+            return fault
+
+    def _fail(self, method: str, values: dict[str, Any], fault: _Fault) -> Response:
+        if fault.status is not None and fault.status >= 500:
+            # Slack's edge answers a 5xx with an HTML page, not a Web API body.
+            self._log(method, values, False, f"http_{fault.status}")
+            return Response(
+                "<html><body>Internal Server Error</body></html>",
+                status=fault.status,
+                mimetype="text/html",
+            )
+        error = fault.error or "ratelimited"
+        if error == "ratelimited":
+            response = self._answer(method, values, {"ok": False, "error": error}, status=429)
+            response.headers["Retry-After"] = str(
+                int(fault.retry_after)
+                if float(fault.retry_after).is_integer()
+                else fault.retry_after
+            )
+            return response
+        return self._answer(
+            method, values, {"ok": False, "error": error}, status=fault.status or 200
+        )
+
+    def _answer(
+        self, method: str, values: dict[str, Any], result: dict[str, Any], status: int = 200
+    ) -> Response:
+        self._log(method, values, bool(result.get("ok")), result.get("error"))
+        return Response(json.dumps(result), status=status, mimetype="application/json")
+
+    def _log(self, method: str, values: dict[str, Any], ok: bool, error: str | None) -> None:
+        self.workspace.record_call(Call(method, values, ok, error, time.time()))

@@ -1,0 +1,87 @@
+"""The shell's modal form: one prompt per input, choices by number, and only the refused
+fields asked again after the bot answers `response_action: errors`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.emulator.payloads import MANY_OPTIONS, ONE_OPTION
+from bot.emulator.render import InputField, render_blocks
+
+if TYPE_CHECKING:
+    from bot.emulator.shell import Shell
+
+
+def fill_modal(shell: Shell) -> None:
+    """Prompt for each input of the open modal, submit, and re-ask what the bot refused."""
+    asked: set[str] | None = None  # None: every input
+    while (view := shell.emulator.current_view(shell.user.id)) is not None:
+        rendered = render_blocks(
+            view.get("blocks") or [], shell.names, start=max(shell.actions, default=0) + 1
+        )
+        if asked is None:
+            title = (view.get("title") or {}).get("text", "")
+            shown = render_blocks(
+                [b for b in view.get("blocks") or [] if b.get("type") != "input"], shell.names
+            )
+            shell.say(f"=== {title} ===", *shown.lines)
+        for ref in rendered.actions:
+            shell.actions[ref.number] = ("view", ref)
+        if not rendered.inputs:
+            shell.say("(a modal without inputs: `click N` its buttons or `close` it)")
+            return
+        values: dict[str, Any] = {}
+        for field in rendered.inputs:
+            if asked is not None and field.block_id not in asked:
+                continue
+            answer = ask(shell, field)
+            if answer is None:
+                shell.driver.close_view(shell.user.id)
+                shell.settle()
+                return
+            if answer != "":
+                values[field.block_id] = answer
+            elif not field.initial:
+                values[field.block_id] = None
+        before = view.get("hash")
+        shell.view_touched = False
+        result = shell.driver.submit_view(shell.user.id, values)
+        shell.settle()
+        if result.errors:
+            for block_id, error in result.errors.items():
+                label = next((f.label for f in rendered.inputs if f.block_id == block_id), block_id)
+                shell.say(f"! {label}: {error}")
+            asked = set(result.errors)
+        elif result.status not in (0, 200):
+            shell.say(f"! the bot answered HTTP {result.status}; the modal stays open")
+            return
+        else:
+            current = shell.emulator.current_view(shell.user.id)
+            if current is None or current.get("hash") == before:
+                return
+            asked = None
+
+
+def ask(shell: Shell, field: InputField) -> Any:
+    """One input: returns the value, "" to keep what is there, None to cancel the modal."""
+    need = "optional" if field.optional else "required"
+    kind = {"datepicker": "YYYY-MM-DD", "users_select": "a person", "number_input": "number"}
+    note = ", ".join(p for p in (need, kind.get(field.type, "")) if p)
+    shell.say(f"{field.label} ({note})" + (f": {field.hint}" if field.hint else ""))
+    for index, (label, _) in enumerate(field.options, start=1):
+        shell.say(f"    {index}) {label}")
+    if field.initial:
+        shell.say(f"    (Enter keeps: {field.initial})")
+    line = shell.read("  > ")
+    if line is None or line.strip() == "cancel":
+        return None
+    line = line.strip()
+    if field.type in ONE_OPTION and line.isdigit() and 1 <= int(line) <= len(field.options):
+        return field.options[int(line) - 1][1]
+    if field.type in MANY_OPTIONS and line:
+        picks = [p.strip() for p in line.split(",") if p.strip()]
+        return [
+            field.options[int(p) - 1][1] if p.isdigit() and 1 <= int(p) <= len(field.options) else p
+            for p in picks
+        ]
+    return line
