@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from bot.config import Settings
 from bot.db import Database
 from bot.directory import Directory
+from bot.logs import get_logger
 from bot.models import HandledDelivery, OutboxMessage, utcnow
 from bot.outbox import OutboxSender
 from bot.tasks import TaskWorker
@@ -21,6 +22,8 @@ from policies.loader import PolicyStore
 
 Clock = Callable[[], datetime]
 RETENTION = timedelta(days=14)
+TICK_SECONDS = 30
+log = get_logger(__name__)
 
 
 @dataclass
@@ -58,11 +61,22 @@ class Runtime:
     def start_background(self) -> None:
         self.sender.start()
         self.worker.start()
-        self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention",
-                               coalesce=True, max_instances=1)
-        for add_job in _periodic_jobs:
-            add_job(self)
+        every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention", **every)
+        self.scheduler.add_job(self.tick, "interval", seconds=TICK_SECONDS, id="tick",
+                               next_run_time=datetime.now(UTC), **every)
         self.scheduler.start()
+
+    def tick(self) -> None:
+        """Reminders due and digests due: rows claimed and sent once, whichever instance ticks."""
+        from bot import digest, reminders
+
+        now = self.clock()
+        try:
+            reminders.tick(self.db, self.policy, self.directory, now)
+            digest.tick(self.db, self.policy, self.directory, now)
+        except Exception:
+            log.exception("tick.failed")
 
     def stop(self) -> None:
         if self.scheduler.running:
@@ -79,11 +93,3 @@ class Runtime:
                                                         OutboxMessage.delivered_at < cutoff))
             session.execute(delete(HandledDelivery).where(HandledDelivery.handled_at < cutoff))
 
-
-_periodic_jobs: list[Callable[[Runtime], None]] = []
-
-
-def periodic(add_job: Callable[[Runtime], None]) -> Callable[[Runtime], None]:
-    """Domains register their scheduler jobs (reminder tick, digests) here."""
-    _periodic_jobs.append(add_job)
-    return add_job

@@ -1,4 +1,4 @@
-"""Events API: messages (intake), mentions and App Home."""
+"""Events API: messages (intake), mentions and App Home. Each event is acted on once (event_id)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,33 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
+from bot import home
+from bot.deliveries import claim_delivery, event_key
+from bot.outbox import enqueue
+from handlers.context import actor_for
+
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.event("message")
-    def on_message(event: dict) -> None:
-        return None
+    @app.event("app_home_opened")
+    def on_home(body: dict, event: dict) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        actor = actor_for(runtime, event["user"])
+        with runtime.db.transaction() as session:
+            if claim_delivery(session, event_key(body), "event"):
+                home.publish(session, runtime.policy, actor, runtime.clock())
 
     @app.event("app_mention")
-    def on_mention(event: dict, say) -> None:  # type: ignore[no-untyped-def]
-        return None
+    def on_mention(body: dict, event: dict) -> None:
+        with runtime.db.transaction() as session:
+            if claim_delivery(session, event_key(body), "event"):
+                enqueue(session, "chat.postEphemeral", {
+                    "channel": event["channel"], "user": event.get("user", ""),
+                    "text": "Hi! Try `/brief new` to start a brief or `/mops help` to see what I do."})
 
-    @app.event("app_home_opened")
-    def on_home(event: dict) -> None:
-        return None
+    from handlers import intake_events
+
+    intake_events.register(app, runtime)

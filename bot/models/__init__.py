@@ -2,6 +2,8 @@
 
 from bot.models.base import Base, UtcDateTime, utcnow
 from bot.models.briefs import Approval, AuditEvent, Brief
+from bot.models.intake import IntakeRequest
+from bot.models.schedule import DigestRun, Reminder, UserSetting
 from bot.models.slack import HandledDelivery, OutboxMessage, SlackMessage
 from bot.models.tasks import Task
 
@@ -9,8 +11,12 @@ __all__ = [
     "Approval",
     "AuditEvent",
     "Brief",
+    "DigestRun",
+    "Reminder",
+    "UserSetting",
     "Base",
     "HandledDelivery",
+    "IntakeRequest",
     "OutboxMessage",
     "SlackMessage",
     "Task",

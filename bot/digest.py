@@ -1,0 +1,179 @@
+"""Daily digests, per channel and per person, exactly once per target per day.
+
+A digest run is a row with a unique (kind, target, local day) key, inserted in the same
+transaction as the digest's outbox row: two instances, a restart, or a tick every 30 s still send
+one digest. An empty digest is recorded but not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import blocks
+from bot.briefs import messages
+from bot.db import Database
+from bot.directory import Directory
+from bot.logs import get_logger
+from bot.models import Brief, DigestRun, UserSetting
+from bot.outbox import enqueue
+from bot.reminders import _as_time, _people, calendar_for, stage_sla_hours
+from policies import access
+from policies.schema import Policy
+from policies.sla import sla_status
+
+log = get_logger(__name__)
+
+# Other domains add lines to the channel digest (e.g. unanswered intake confirmations).
+DigestSection = Callable[[Session, Policy, datetime], list[str]]
+extra_sections: list[DigestSection] = []
+
+
+@dataclass(frozen=True)
+class Waiting:
+    brief: Brief
+    stage: str | None
+    age_hours: float
+    due_at: datetime | None
+    breached: bool
+
+
+def open_briefs(session: Session, policy: Policy, now: datetime) -> list[Waiting]:
+    calendar = calendar_for(policy)
+    waiting = []
+    for brief in session.scalars(select(Brief).where(Brief.state.in_(("in_review", "changes_requested")))
+                                 .order_by(Brief.stage_entered_at)):
+        sla = stage_sla_hours(policy, brief.stage) if brief.state == "in_review" else None
+        if sla is not None:
+            status = sla_status(brief.stage_entered_at, sla, now, calendar)
+            waiting.append(Waiting(brief, brief.stage, status.elapsed_hours, status.due_at, status.breached))
+        else:
+            hours = calendar.business_hours_between(brief.stage_entered_at, now)
+            waiting.append(Waiting(brief, brief.stage, hours, None, False))
+    return waiting
+
+
+def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str | None:
+    waiting = open_briefs(session, policy, now)
+    extra = [line for section in extra_sections for line in section(session, policy, now)]
+    if not waiting and not extra:
+        return None
+    lines = [f"*Daily brief digest* ({len(waiting)} open)"]
+    by_stage: dict[str, list[Waiting]] = {}
+    for item in waiting:
+        key = messages.stage_label(policy, item.stage) if item.stage else "Waiting for changes"
+        by_stage.setdefault(key, []).append(item)
+    for stage, items in by_stage.items():
+        lines.append(f"*{stage}* ({len(items)})")
+        lines += [_line(policy, item) for item in items]
+    breaches = [item for item in waiting if item.breached]
+    due_soon = [item for item in waiting if item.due_at and not item.breached
+                and item.due_at <= now + timedelta(hours=24)]
+    lines.append(f"*Breached:* {len(breaches)} · *Due in the next 24 h:* {len(due_soon)}")
+    lines += [f"• due soon: #{item.brief.id} {blocks.escape(item.brief.title)} by "
+              f"{item.due_at:%a %H:%M} UTC" for item in due_soon if item.due_at]
+    lines += extra
+    return "\n".join(lines)
+
+
+def _line(policy: Policy, item: Waiting) -> str:
+    flag = " :red_circle: *breached*" if item.breached else ""
+    who = messages.waiting_on(policy, item.brief)
+    return (f"• #{item.brief.id} {blocks.escape(item.brief.title)}: {item.age_hours:.0f} business h, "
+            f"waiting on {who}{flag}")
+
+
+def user_digest_text(session: Session, policy: Policy, user_id: str, group_ids: set[str],
+                     now: datetime) -> str | None:
+    mine = []
+    for item in open_briefs(session, policy, now):
+        brief = item.brief
+        if brief.state == "changes_requested" and brief.requester_id == user_id:
+            mine.append(item)
+        elif (brief.state == "in_review" and brief.requester_id != user_id and access.may_decide(
+                access.stage_approver_refs(policy, brief.stage), user_id, group_ids, policy)):
+            mine.append(item)
+    if not mine:
+        return None
+    lines = [f"*Waiting on you* ({len(mine)})"] + [_line(policy, item) for item in mine]
+    return "\n".join(lines)
+
+
+# -- the tick -----------------------------------------------------------------------------
+
+def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> int:
+    """Send every digest whose local time has come today and that was not sent yet."""
+    sent = 0
+    for config in policy.digests.channels:
+        local = now.astimezone(ZoneInfo(config.timezone))
+        if local.time() >= _as_time(config.time):
+            sent += _send_once(db, "channel", config.channel, local.date().isoformat(),
+                               lambda s: channel_digest_text(s, policy, now))
+    for user_id in _digest_people(db, policy, directory):
+        setting = _setting(db, user_id)
+        if setting is not None and not setting.digest_enabled:
+            continue
+        tz = directory.timezone(user_id) or policy.business_hours.timezone
+        local = now.astimezone(ZoneInfo(tz))
+        at = (setting.digest_time if setting and setting.digest_time else policy.digests.user_default_time)
+        if local.time() >= _as_time(at):
+            groups = set(directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()]))
+            sent += _send_once(db, "user", user_id, local.date().isoformat(),
+                               lambda s, u=user_id, g=groups: user_digest_text(s, policy, u, g, now))
+    return sent
+
+
+def _send_once(db: Database, kind: str, target: str, day: str,
+               build: Callable[[Session], str | None]) -> int:
+    try:
+        with db.transaction() as session:
+            if session.scalar(select(DigestRun.id).where(DigestRun.kind == kind, DigestRun.target == target,
+                                                         DigestRun.day == day)):
+                return 0
+            text = build(session)
+            session.add(DigestRun(kind=kind, target=target, day=day, empty=text is None))
+            session.flush()  # the unique key decides, before anything is enqueued
+            if text is None:
+                return 0
+            enqueue(session, "chat.postMessage", {"channel": target, "text": text, "unfurl_links": False},
+                    ordering_key=f"digest:{target}")
+            log.info("digest.sent", kind=kind, target=target, day=day)
+            return 1
+    except IntegrityError:
+        return 0  # another instance sent it first
+
+
+def _digest_people(db: Database, policy: Policy, directory: Directory) -> set[str]:
+    """Everyone something waits on, plus everyone who set a digest time."""
+    people: set[str] = set()
+    with db.transaction() as session:
+        for brief in session.scalars(select(Brief).where(Brief.state.in_(("in_review", "changes_requested")))):
+            if brief.state == "changes_requested":
+                people.add(brief.requester_id)
+            elif brief.stage:
+                people |= _people(policy, directory, access.stage_approver_refs(policy, brief.stage))
+        people |= set(session.scalars(select(UserSetting.user_id).where(UserSetting.digest_enabled)))
+    return people
+
+
+def _setting(db: Database, user_id: str) -> UserSetting | None:
+    with db.transaction() as session:
+        return session.get(UserSetting, user_id)
+
+
+def set_preference(session: Session, user_id: str, *, enabled: bool | None = None,
+                   at: str | None = None) -> UserSetting:
+    setting = session.get(UserSetting, user_id) or UserSetting(user_id=user_id, digest_enabled=True)
+    if enabled is not None:
+        setting.digest_enabled = enabled
+    if at is not None:
+        setting.digest_time = at
+        setting.digest_enabled = True
+    session.add(setting)
+    return setting
