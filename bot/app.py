@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
@@ -22,8 +22,22 @@ if TYPE_CHECKING:
 log = get_logger("mopsbot.requests")
 
 
+class MopsApp(App):
+    """Bolt's App with one log line per handled delivery, in Socket Mode and over HTTP alike."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        response = super().dispatch(req)
+        body = req.body if isinstance(req.body, dict) else {}
+        log.info("request", type=describe(body),
+                 user=(body.get("user") or {}).get("id") or body.get("user_id"),
+                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                 outcome="ok" if response.status < 400 else f"http_{response.status}")
+        return response
+
+
 def create_app(runtime: Runtime) -> App:
-    app = App(
+    app = MopsApp(
         token=runtime.settings.slack_bot_token,
         signing_secret=runtime.settings.slack_signing_secret or "",
         client=runtime.client,
@@ -32,10 +46,9 @@ def create_app(runtime: Runtime) -> App:
         token_verification_enabled=False,
         request_verification_enabled=runtime.settings.slack_signing_secret is not None,
     )
-    app.use(_log_request)
-    from handlers import actions, commands, events, team_commands, views
+    from handlers import actions, commands, events, views
 
-    for module in (commands, actions, views, events, team_commands):
+    for module in (commands, actions, views, events):
         module.register(app, runtime)
     return app
 
@@ -55,20 +68,6 @@ def describe(body: dict) -> str:
     return kind
 
 
-def _log_request(body: dict, next) -> object:  # type: ignore[no-untyped-def]  # noqa: A002
-    started = time.perf_counter()
-    outcome = "error"
-    try:
-        response = next()
-        status = getattr(response, "status", 200)
-        outcome = "ok" if status is None or status < 400 else f"http_{status}"
-        return response
-    finally:
-        log.info("request", type=describe(body), user=(body.get("user") or {}).get("id")
-                 or body.get("user_id"), latency_ms=round((time.perf_counter() - started) * 1000, 1),
-                 outcome=outcome)
-
-
 class HttpServer:
     """Serves Slack's requests at /slack/events with waitress (a production WSGI server)."""
 
@@ -77,6 +76,7 @@ class HttpServer:
         self._server = create_server(_with_health(handler), host=host, port=port, threads=threads,
                                      ident="mopsbot", channel_timeout=30)
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     @property
     def url(self) -> str:
@@ -86,11 +86,20 @@ class HttpServer:
         self._server.run()
 
     def start(self) -> HttpServer:
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._run_until_stopped, name="http", daemon=True)
         self._thread.start()
         return self
 
+    def _run_until_stopped(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._stopping:
+                raise  # closing the socket under select() is how waitress stops; nothing else is
+
     def stop(self) -> None:
+        self._stopping = True
+        self._server.task_dispatcher.shutdown()
         self._server.close()
         if self._thread:
             self._thread.join(timeout=5)

@@ -90,5 +90,12 @@ DEFAULT_SEED = Seed(
         UserGroup(id="S02LEGAL", handle="legal-team", name="Legal team", users=("U03LENA",)),
         UserGroup(id="S03OPS", handle="mops-admins", name="MOPS admins", users=("U04OMAR",)),
         UserGroup(id="S04TRIAGE", handle="triage", name="Triage", users=("U05SAM", "U04OMAR")),
+        # Owner groups that intake routes to (policies/default.yaml declares the same ids).
+        UserGroup(id="S05DESIGN", handle="design-team", name="Design", users=("U02BRAM",)),
+        UserGroup(id="S06WEB", handle="web-team", name="Web", users=("U04OMAR",)),
+        UserGroup(id="S07DATA", handle="data-team", name="Data", users=("U04OMAR",)),
+        UserGroup(id="S08EVENTS", handle="events-team", name="Events", users=("U05SAM",)),
+        UserGroup(id="S09LIFECYCLE", handle="lifecycle-team", name="Lifecycle", users=("U01RITA",)),
+        UserGroup(id="S10SOCIAL", handle="social-team", name="Social", users=("U05SAM",)),
     ),
 )

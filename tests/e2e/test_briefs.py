@@ -14,6 +14,7 @@ from bot.emulator import Message
 from bot.emulator.conversation import Slack
 from bot.local import LocalBot
 from bot.models import Approval, AuditEvent, Brief, OutboxMessage
+from tests.e2e.waiting import eventually
 
 
 def form_values(policy, **overrides: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -65,21 +66,47 @@ def latest(slack: Slack, message: Message) -> Message:
     return slack.emulator.message(message.channel, message.ts) or message
 
 
-def approve(slack: Slack, parent: Message, as_user: str) -> None:
-    slack.click("Approve", as_user=as_user, message=latest(slack, parent))
+def outbox_drained(local: LocalBot) -> bool:
+    with local.runtime.db.transaction() as session:
+        return not session.scalar(select(func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status == "pending"))
 
 
-def give_reason(slack: Slack, parent: Message, button: str, as_user: str, reason: str) -> None:
-    slack.click(button, as_user=as_user, message=latest(slack, parent))
+def shows_button(local: LocalBot, parent: Message, button: str) -> Message:
+    """The parent as the person sees it once the bot's updates have landed (they arrive
+    asynchronously, and a person clicks what is on their screen now)."""
+
+    def current() -> Message | None:
+        if not outbox_drained(local):
+            return None
+        message = latest(local.slack, parent)
+        texts = [e.get("text", {}).get("text") for b in message.blocks if b["type"] == "actions"
+                 for e in b["elements"]]
+        return message if button in texts else None
+
+    return eventually(current, f"a {button!r} button")
+
+
+def approve(local: LocalBot, parent: Message, as_user: str) -> None:
+    local.slack.click("Approve", as_user=as_user, message=shows_button(local, parent, "Approve"))
+
+
+def give_reason(local: LocalBot, parent: Message, button: str, as_user: str, reason: str) -> None:
+    slack = local.slack
+    slack.click(button, as_user=as_user, message=shows_button(local, parent, button))
     assert slack.view_of(as_user) is not None, "a reason modal should open"
     result = slack.submit({"reason": reason}, as_user=as_user)
     assert result.status == 200 and not result.errors, result.errors
 
 
 def wait_state(local: LocalBot, state: str, brief_id: int = 1) -> Brief:
-    local.emulator.wait_for(lambda: brief_row(local, brief_id).state == state, timeout=5,
-                            description=f"brief {brief_id} {state}")
-    return brief_row(local, brief_id)
+    return eventually(lambda: (b := brief_row(local, brief_id)).state == state and b,
+                      f"brief {brief_id} {state}")
+
+
+def wait_stage(local: LocalBot, stage: str, brief_id: int = 1) -> Brief:
+    return eventually(lambda: (b := brief_row(local, brief_id)).stage == stage and b,
+                      f"brief {brief_id} at stage {stage}")
 
 
 def test_create_from_modal_posts_parent_with_buttons(local: LocalBot) -> None:
@@ -116,13 +143,11 @@ def test_invalid_modal_input_shows_inline_errors_and_stores_nothing(local: Local
 def test_two_stage_approval_reaches_approved(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local)
-    approve(slack, parent, "bram")
-    brief = local.emulator.wait_for(lambda: brief_row(local).stage == "legal" or None, timeout=5)
-    assert brief is not None
-    slack.wait_for_message(lambda m: m.ts == parent.ts and "legal" in m.text.lower() or
-                           (m.ts == parent.ts and "Legal" in str(m.blocks)))
-    approve(slack, parent, "lena")
-    brief = wait_state(local, "approved")
+    approve(local, parent, "bram")
+    wait_stage(local, "legal")
+    assert "*Legal*" in str(shows_button(local, parent, "Approve").blocks)  # the parent says so
+    approve(local, parent, "lena")
+    wait_state(local, "approved")
     done = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "is approved" in m.text)
     assert "<@U01RITA>" in done.text
     assert [a for a, _, _ in audit_actions(local)] == ["create", "submit", "approve", "approve"]
@@ -136,19 +161,19 @@ def test_two_stage_approval_reaches_approved(local: LocalBot) -> None:
 def test_request_changes_then_resubmit_then_approve_records_round_two(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local)
-    give_reason(slack, parent, "Request changes", "bram", "Tighten the headline")
+    give_reason(local, parent, "Request changes", "bram", "Tighten the headline")
     wait_state(local, "changes_requested")
     note = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "Tighten the headline" in m.text)
     assert "<@U01RITA>" in note.text
-    slack.click("Edit & resubmit", as_user="rita", message=latest(slack, parent))
+    slack.click("Edit & resubmit", as_user="rita", message=shows_button(local, parent, "Edit & resubmit"))
     assert slack.view_of("rita") is not None
     title_field = "title"
     assert not slack.submit({title_field: "Spring launch v2"}, as_user="rita").errors
     brief = wait_state(local, "in_review")
     assert (brief.round, brief.stage, brief.title) == (2, "brand", "Spring launch v2")
-    approve(slack, parent, "bram")
-    local.emulator.wait_for(lambda: brief_row(local).stage == "legal" or None, timeout=5)
-    approve(slack, parent, "lena")
+    approve(local, parent, "bram")
+    wait_stage(local, "legal")
+    approve(local, parent, "lena")
     assert wait_state(local, "approved").round == 2
     actions = audit_actions(local)
     assert ("request_changes", "changes_requested", 1) in actions
@@ -158,7 +183,7 @@ def test_request_changes_then_resubmit_then_approve_records_round_two(local: Loc
 def test_reject_with_reason(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local)
-    give_reason(slack, parent, "Reject", "bram", "Off-brand <!channel> colours")
+    give_reason(local, parent, "Reject", "bram", "Off-brand <!channel> colours")
     wait_state(local, "rejected")
     note = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "rejected" in m.text)
     assert "Off-brand" in note.text
@@ -172,7 +197,7 @@ def test_reject_with_reason(local: LocalBot) -> None:
 def test_reason_is_required(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local)
-    slack.click("Reject", as_user="bram", message=latest(slack, parent))
+    slack.click("Reject", as_user="bram", message=shows_button(local, parent, "Reject"))
     result = slack.submit({"reason": "   "}, as_user="bram")
     assert result.errors  # blank: asked again, nothing changed
     assert brief_row(local).state == "in_review"
@@ -181,7 +206,7 @@ def test_reason_is_required(local: LocalBot) -> None:
 def test_unauthorized_approver_is_told_who_can(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local)
-    approve(slack, parent, "sam")
+    approve(local, parent, "sam")
     refusal = slack.wait_for_message(lambda m: m.ephemeral_to == "U05SAM", ephemeral=True)
     assert "Only" in refusal.text and "S01BRAND" in refusal.text
     assert brief_row(local).stage == "brand"
@@ -190,7 +215,7 @@ def test_unauthorized_approver_is_told_who_can(local: LocalBot) -> None:
 def test_self_approval_is_refused(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local, as_user="bram")  # Bram is in @brand-team and asks for his own brief
-    approve(slack, parent, "bram")
+    approve(local, parent, "bram")
     refusal = slack.wait_for_message(lambda m: m.ephemeral_to == "U02BRAM", ephemeral=True)
     assert "your own brief" in refusal.text
     assert brief_row(local).stage == "brand"
@@ -199,10 +224,11 @@ def test_self_approval_is_refused(local: LocalBot) -> None:
 def test_double_click_makes_one_transition(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local)
-    approve(slack, parent, "bram")
+    on_screen = shows_button(local, parent, "Approve")
+    local.driver.click(on_screen, "Approve", "bram")
     local.driver.redeliver(retry_num=1)  # Slack delivers the same click again
-    slack.click("Approve", as_user="bram", message=parent)  # and he clicks the stale button again
-    local.emulator.wait_for(lambda: brief_row(local).stage == "legal" or None, timeout=5)
+    local.driver.click(on_screen, "Approve", "bram")  # and he clicks again before the update lands
+    wait_stage(local, "legal")
     slack.wait_for_message(lambda m: m.ephemeral_to == "U02BRAM" and "changed" in m.text, ephemeral=True)
     assert [a for a, _, _ in audit_actions(local)].count("approve") == 1
 
@@ -231,7 +257,7 @@ def test_two_concurrent_clicks_from_different_approvers(two_brand_approvers: Loc
     for thread in clickers:
         thread.join()
     assert [r.status for r in results] == [200, 200]
-    local.emulator.wait_for(lambda: brief_row(local).stage == "legal" or None, timeout=5)
+    wait_stage(local, "legal")
     slack.wait_for_message(lambda m: m.ephemeral_to in ("U02BRAM", "U04OMAR"), ephemeral=True)
     assert [a for a, _, _ in audit_actions(local)].count("approve") == 1
     with local.runtime.db.transaction() as session:
