@@ -38,7 +38,6 @@ class MopsApp(App):
 
 def create_app(runtime: Runtime) -> App:
     app = MopsApp(
-        token=runtime.settings.slack_bot_token,
         signing_secret=runtime.settings.slack_signing_secret or "",
         client=runtime.client,
         process_before_response=True,

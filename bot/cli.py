@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings, require
 
@@ -121,8 +120,15 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     return 0
 
 
+SHELL_LOG = Path("var/shell.log")
+
+
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     from bot.local import run_local_shell
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format, path=SHELL_LOG)
+    print(f"(the bot's log goes to {SHELL_LOG})")
 
     return run_local_shell(settings)
 
@@ -149,10 +155,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"mopsbot: {exc}", file=sys.stderr)
         return 2
-
-
-def new_signing_secret() -> str:
-    return os.environ.get("MOPSBOT_SHELL_SECRET") or secrets.token_hex(16)
 
 
 if __name__ == "__main__":

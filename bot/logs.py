@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import structlog
 
 
-def configure_logging(level: str = "INFO", fmt: str = "keyvalue") -> None:
+def configure_logging(level: str = "INFO", fmt: str = "keyvalue", path: Path | None = None) -> None:
+    """Log lines to stderr, or to `path` (the shell keeps its screen for the conversation)."""
     renderer = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -27,7 +29,11 @@ def configure_logging(level: str = "INFO", fmt: str = "keyvalue") -> None:
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer,

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 MOPS_USAGE = ("Usage: `/mops help` · `/mops stats [30d]` · `/mops digest on|off|time HH:MM` · "
-              "`/mops lint <text>` · `/mops policy reload`")
+              "`/mops lint &lt;text&gt;` · `/mops policy reload`")
 
 HELP_TEXT = "\n".join([
     "*mopsbot* runs briefs, approvals, SLAs and intake for the marketing team.",
@@ -23,7 +23,7 @@ HELP_TEXT = "\n".join([
     "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
     "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
     "• `/mops digest on|off|time HH:MM`: your daily \"waiting on you\" DM",
-    "• `/mops lint <text>`: check copy for regulated claims and channel limits",
+    "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
     "• `/mops policy reload`: reload policies/ (ops admins)",
     "Requests posted in an intake channel are triaged automatically.",
 ])
