@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing as mp
 import statistics
 import tempfile
 import threading
@@ -21,14 +22,19 @@ import urllib.parse
 from pathlib import Path
 
 from slack_bolt import App
+from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import HttpServer
 from bot.briefs import service
 from bot.config import Settings
-from bot.local import local_bot
+from bot.db import migrate
+from bot.emulator import SlackEmulator
+from bot.logs import configure_logging
+from bot.runtime import Runtime
 
 SECRET_BARE = "bare-secret"
+CTX = mp.get_context("spawn")
 
 
 def signed_headers(secret: str, body: str, content_type: str) -> dict[str, str]:
@@ -93,12 +99,36 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1] * 1000
 
 
-def bare_app() -> App:
-    app = App(signing_secret=SECRET_BARE, token="xoxb-bare", process_before_response=True,
+def bare_app(client: WebClient) -> App:
+    """Acks and nothing else; Slack-side set-up (auth.test) goes to the same emulator."""
+    app = App(signing_secret=SECRET_BARE, client=client, process_before_response=True,
               token_verification_enabled=False)
     app.command("/mops")(lambda ack: ack({"response_type": "ephemeral", "text": "ok"}))
     app.action("brief_approve")(lambda ack: ack())
     return app
+
+
+def serve_emulator(urls: mp.Queue, stop: mp.Event) -> None:
+    """Slack, in a process of its own as it would be: the bot's Web API calls cross a socket."""
+    emulator = SlackEmulator().start()
+    urls.put(emulator.api_url)
+    stop.wait()
+    emulator.stop()
+
+
+def load_in_child(url: str, secret: str, total: int, concurrency: int, brief_id: int,
+                  results: mp.Queue) -> None:
+    results.put(run_load(url, secret, total, concurrency, brief_id))
+
+
+def measure(url: str, secret: str, total: int, concurrency: int, brief_id: int) -> list[float]:
+    """Client threads in their own process, so the client does not share the bot's GIL."""
+    results: mp.Queue = CTX.Queue()
+    child = CTX.Process(target=load_in_child, args=(url, secret, total, concurrency, brief_id, results))
+    child.start()
+    latencies = results.get(timeout=600)
+    child.join()
+    return latencies
 
 
 def main() -> None:
@@ -106,30 +136,39 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="requests per run (default 1000)")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
+    configure_logging("WARNING")
+    urls, stop = CTX.Queue(), CTX.Event()
+    slack = CTX.Process(target=serve_emulator, args=(urls, stop), daemon=True)
+    slack.start()
+    api_url = urls.get(timeout=30)
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        settings = Settings(database_url=url)
-        with local_bot(settings) as local:
-            runtime = local.runtime
-            with runtime.db.transaction() as session:
-                created = service.create(session, runtime.policy, requester_id="U01RITA",
-                                         channel_id="C01MKTG", values=sample_brief(runtime.policy),
-                                         now=runtime.clock(), delivery_key=None)
-            brief_id = created.brief_id
-            bare = HttpServer(bare_app(), host="127.0.0.1", port=0).start()
-            rows = []
-            for concurrency in (1, 50):
-                total = args.requests if concurrency > 1 else max(200, args.requests // 4)
-                run_load(bare.url, SECRET_BARE, 50, min(concurrency, 10), brief_id)  # warm-up
-                run_load(local.server.url, runtime.settings.slack_signing_secret, 50,
-                         min(concurrency, 10), brief_id)
-                bare_lat = run_load(bare.url, SECRET_BARE, total, concurrency, brief_id)
-                full_lat = run_load(local.server.url, runtime.settings.slack_signing_secret, total,
-                                    concurrency, brief_id)
-                rows.append((concurrency, total, bare_lat, full_lat))
-            bare.stop()
+        migrate(url)
+        settings = Settings(database_url=url, slack_api_url=api_url, slack_bot_token="xoxb-emulator",
+                            slack_signing_secret="mops-secret")
+        runtime = Runtime.build(settings)
+        runtime.start_background()
+        ours = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
+        bare = HttpServer(bare_app(runtime.client), host="127.0.0.1", port=0).start()
+        with runtime.db.transaction() as session:
+            brief_id = service.create(session, runtime.policy, requester_id="U01RITA", channel_id="C01MKTG",
+                                      values=sample_brief(runtime.policy), now=runtime.clock(),
+                                      delivery_key=None).brief_id
+        rows = []
+        for concurrency in (1, 50):
+            total = args.requests if concurrency > 1 else max(200, args.requests // 4)
+            measure(bare.url, SECRET_BARE, 100, 10, brief_id)  # warm-up both
+            measure(ours.url, "mops-secret", 100, 10, brief_id)
+            bare_lat = measure(bare.url, SECRET_BARE, total, concurrency, brief_id)
+            full_lat = measure(ours.url, "mops-secret", total, concurrency, brief_id)
+            rows.append((concurrency, total, bare_lat, full_lat))
+        bare.stop()
+        ours.stop()
+        runtime.stop()
+    stop.set()
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
-    print(f"ack latency, mopsbot vs bare Bolt app (waitress, {backend}; half /mops help, half clicks)")
+    print(f"ack latency, mopsbot vs a bare Bolt app that only acks (waitress, {backend}; "
+          "half `/mops help`, half Approve clicks refused with an ephemeral)")
     print(f"{'conc':>4} {'reqs':>5} | {'bare p50':>9} {'bare p99':>9} | {'mops p50':>9} {'mops p99':>9} | {'p99 ratio':>9}")
     for concurrency, total, bare_lat, full_lat in rows:
         bp50, bp99 = percentile(bare_lat, 50), percentile(bare_lat, 99)

@@ -7,25 +7,25 @@ retries, a double click) finds the key taken and does nothing.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.models import HandledDelivery
+from bot.models import HandledDelivery, utcnow
 
 
 def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
-    """Record `key` as handled; False when it already was (then do nothing)."""
+    """Record `key` as handled; False when it already was (then do nothing).
+
+    One INSERT ... ON CONFLICT DO NOTHING: on PostgreSQL a concurrent claim of the same key
+    waits for the first transaction and then finds the conflict, so exactly one wins.
+    """
     if key is None:
         return True
-    if session.get(HandledDelivery, key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(HandledDelivery(key=key, kind=kind))
-    except IntegrityError:
-        # A concurrent transaction committed the same key first.
-        return False
-    return True
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(HandledDelivery).values(key=key, kind=kind, handled_at=utcnow())
+                 .on_conflict_do_nothing(index_elements=["key"]).returning(HandledDelivery.key))
+    return session.execute(statement).first() is not None
 
 
 def was_handled(session: Session, key: str) -> bool:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.briefs import forms, service
 from bot.deliveries import action_key
 from bot.workflow import Action
-from handlers.context import actor_for, in_transaction, tell
+from handlers.context import actor_for, in_transaction, reply_to, tell
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -33,11 +33,10 @@ def register(app: App, runtime: Runtime) -> None:
             return
         brief_id, version = parsed
         actor = actor_for(runtime, body["user"]["id"])
-        outcome = in_transaction(runtime, lambda session: service.decide(
+        in_transaction(runtime, lambda session: service.decide(
             session, runtime.policy, brief_id=brief_id, actor=actor, action=Action.APPROVE,
             reason=None, expected_version=version, now=runtime.clock(),
-            delivery_key=action_key(body)))
-        _answer(runtime, body, outcome)
+            delivery_key=action_key(body)), reply=reply_to(body))
 
     def ask_reason(action: Action):  # type: ignore[no-untyped-def]
         def listener(ack: Ack, body: dict, client: WebClient) -> None:
@@ -76,18 +75,7 @@ def register(app: App, runtime: Runtime) -> None:
                 view = forms.brief_form(runtime.policy, channel_id=brief.channel_id,
                                         initial=brief.fields, brief_id=brief.id)
         if refusal:
-            _answer(runtime, body, service.Outcome(False, refusal))
+            reply = reply_to(body)
+            tell(runtime, channel=reply.channel, user=reply.user, text=refusal, thread_ts=reply.thread_ts)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def _answer(runtime: Runtime, body: dict, outcome: service.Outcome) -> None:
-    """Refusals go to the clicker only; a redelivered click gets no second answer."""
-    if outcome.ok or outcome.duplicate:
-        return
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    if not channel:
-        return
-    message = body.get("message") or {}
-    tell(runtime, channel=channel, user=body["user"]["id"], text=outcome.message,
-         thread_ts=message.get("thread_ts"))

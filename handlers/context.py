@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.briefs.service import Actor, Outcome
 from bot.outbox import enqueue
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from bot.runtime import Runtime
 
 T = TypeVar("T")
@@ -25,19 +25,49 @@ def actor_for(runtime: Runtime, user_id: str) -> Actor:
     return Actor(user_id=user_id, group_ids=runtime.directory.groups_of(user_id, group_ids))
 
 
-def in_transaction(runtime: Runtime, work: Callable[[Session], T]) -> T | Outcome:
-    """Run one unit of work; a concurrent change to the same brief turns into a polite refusal."""
+@dataclass(frozen=True)
+class Reply:
+    """Where a refusal goes: an ephemeral to the person, in the channel (and thread) they used."""
+
+    channel: str | None
+    user: str
+    thread_ts: str | None = None
+
+
+def in_transaction(runtime: Runtime, work: Callable[[Session], T], reply: Reply | None = None) -> T | Outcome:
+    """Run one unit of work. A refusal is answered in the same transaction (one commit per
+    click); a concurrent change to the same brief turns into a polite refusal of its own."""
     try:
         with runtime.db.transaction() as session:
-            return work(session)
+            result = work(session)
+            if reply and isinstance(result, Outcome) and not result.ok and not result.duplicate:
+                _ephemeral(session, reply, result.message)
+            return result
     except StaleDataError:
+        if reply:
+            tell(runtime, channel=reply.channel, user=reply.user, text=RACE_LOST.message,
+                 thread_ts=reply.thread_ts)
         return RACE_LOST
 
 
-def tell(runtime: Runtime, *, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
-    """An ephemeral answer to a click, through the outbox like every other message."""
-    payload = {"channel": channel, "user": user, "text": text}
-    if thread_ts:
-        payload["thread_ts"] = thread_ts
+def reply_to(body: dict) -> Reply:
+    """The ephemeral address of an interaction: its channel, and thread when it was in one."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return Reply(channel=channel, user=body["user"]["id"],
+                 thread_ts=(body.get("message") or {}).get("thread_ts"))
+
+
+def tell(runtime: Runtime, *, channel: str | None, user: str, text: str,
+         thread_ts: str | None = None) -> None:
+    """An ephemeral answer, through the outbox like every other message."""
     with runtime.db.transaction() as session:
-        enqueue(session, "chat.postEphemeral", payload)
+        _ephemeral(session, Reply(channel, user, thread_ts), text)
+
+
+def _ephemeral(session: Session, reply: Reply, text: str) -> None:
+    if not reply.channel:
+        return
+    payload = {"channel": reply.channel, "user": reply.user, "text": text}
+    if reply.thread_ts:
+        payload["thread_ts"] = reply.thread_ts
+    enqueue(session, "chat.postEphemeral", payload)
