@@ -19,7 +19,6 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/mopsbot migrate
-	$(BIN)/mopsbot intake ensure-model
 	$(BIN)/mopsbot run $(ARGS)
 
 lint: install

@@ -84,7 +84,6 @@ class TaskWorker:
         return session.scalars(query).first()
 
     def _run_one(self) -> bool:
-        failure: tuple[int, str] | None = None
         with self.db.transaction() as session:
             task = self._claim(session)
             if task is None:
@@ -97,8 +96,8 @@ class TaskWorker:
                 task.finished_at = self.clock()
                 log.info("task.done", task=task.id, kind=task.kind)
             except Exception:
-                failure = (task.id, traceback.format_exc(limit=5))
-                self._record_failure(task, failure[1])
+                # The savepoint rolled the handler's effects back; the row records the failure.
+                self._record_failure(task, traceback.format_exc(limit=5))
         return True
 
     def _record_failure(self, task: Task, error: str) -> None:

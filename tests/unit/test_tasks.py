@@ -1,0 +1,59 @@
+"""Durable slow work: a task committed before the ack runs after it, once, and survives a crash."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.models import Task
+from bot.outbox import enqueue
+from bot.tasks import TaskWorker, enqueue_task
+
+
+def test_task_runs_once_and_its_effects_commit_with_it(db: Database) -> None:
+    seen = []
+
+    def handler(session, payload):  # type: ignore[no-untyped-def]
+        seen.append(payload["n"])
+        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": f"done {payload['n']}"})
+
+    with db.transaction() as session:
+        enqueue_task(session, "demo", {"n": 1})
+    worker = TaskWorker(db, {"demo": handler})
+    assert worker.run_pending() == 1
+    assert worker.run_pending() == 0
+    assert seen == [1]
+    with db.transaction() as session:
+        task = session.scalars(select(Task)).one()
+        assert (task.status, task.attempts) == ("done", 1)
+
+
+def test_failing_task_rolls_back_its_effects_and_is_retried_later(db: Database) -> None:
+    calls = []
+
+    def flaky(session, payload):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "half-done"})
+        raise RuntimeError("model not loaded yet")
+
+    with db.transaction() as session:
+        enqueue_task(session, "demo", {})
+    worker = TaskWorker(db, {"demo": flaky})
+    assert worker.run_pending() == 1
+    assert worker.run_pending() == 0  # backing off
+    with db.transaction() as session:
+        task = session.scalars(select(Task)).one()
+        assert (task.status, task.attempts) == ("pending", 1)
+        assert "model not loaded yet" in (task.last_error or "")
+        from bot.models import OutboxMessage
+
+        assert session.scalars(select(OutboxMessage)).all() == []  # the half-done effect is gone
+
+
+def test_a_task_left_by_a_dead_process_is_picked_up_by_the_next(db: Database) -> None:
+    with db.transaction() as session:
+        enqueue_task(session, "demo", {"n": 7})
+    # The process that committed it died before its worker ran. The next one starts:
+    ran = []
+    TaskWorker(Database(db.url), {"demo": lambda s, p: ran.append(p["n"])}).run_pending()
+    assert ran == [7]
