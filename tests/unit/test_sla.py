@@ -60,7 +60,8 @@ def test_reminder_plan_at_75_percent_and_breach() -> None:
     assert (reminder.kind, escalation.kind) == ("reminder", "escalation")
     assert reminder.due_at == ny(2026, 11, 10, 13, 15)  # 12.75 h: 8.5 Monday + 4.25 Tuesday
     assert escalation.due_at == ny(2026, 11, 10, 17, 30)
-    assert next_repeat(escalation.due_at, RULE, CAL) == ny(2026, 11, 11, 13)
+    # Wednesday 2026-11-11 is Veterans Day: the repeat lands Thursday
+    assert next_repeat(escalation.due_at, RULE, CAL) == ny(2026, 11, 12, 13)
 
 
 def test_quiet_hours_in_the_recipient_time_zone() -> None:
