@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.db import Database, signal_after_commit
@@ -36,7 +36,7 @@ def enqueue(session: Session, method: str, payload: dict[str, Any], *,
             ordering_key: str | None = None, message_key: str | None = None) -> OutboxMessage:
     """Write one Slack call to make once this transaction commits."""
     row = OutboxMessage(method=method, payload=payload, ordering_key=ordering_key,
-                        message_key=message_key, status="pending", attempts=0, not_before=utcnow())
+                        message_key=message_key, status="pending", attempts=0, not_before=None)
     session.add(row)
     signal_after_commit(session, "outbox")
     return row
@@ -144,7 +144,8 @@ class OutboxSender:
             earlier.id < OutboxMessage.id,
         ))
         query = (select(OutboxMessage)
-                 .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now, ~blocked)
+                 .where(OutboxMessage.status == "pending", ~blocked,
+                        or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now))
                  .order_by(OutboxMessage.id).limit(1))
         if self.db.is_postgres:
             query = query.with_for_update(skip_locked=True, of=OutboxMessage)
@@ -178,6 +179,9 @@ class OutboxSender:
     def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (None when nothing is pending)."""
         with self.db.transaction() as session:
+            pending = select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+            if session.scalar(pending.where(OutboxMessage.not_before.is_(None)).limit(1)):
+                return 0.0
             due = session.scalar(select(func.min(OutboxMessage.not_before))
                                  .where(OutboxMessage.status == "pending"))
         return None if due is None else max(0.0, (due - self.clock()).total_seconds())

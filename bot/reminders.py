@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import blocks
 from bot.briefs import messages
+from bot.briefs.service import hooks
 from bot.db import Database
 from bot.directory import Directory
 from bot.logs import get_logger
 from bot.models import Brief, Reminder
-from bot.outbox import channel_of, enqueue, ts_of
+from bot.outbox import enqueue
 from policies import access
 from policies.schema import Policy
 from policies.sla import (
@@ -39,11 +40,21 @@ WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6
 
 
 def calendar_for(policy: Policy) -> BusinessCalendar:
-    hours = policy.business_hours
-    return BusinessCalendar(
+    return _calendar(policy.version, policy.business_hours)
+
+
+_calendars: dict[str, BusinessCalendar] = {}
+
+
+def _calendar(version: str, hours) -> BusinessCalendar:  # type: ignore[no-untyped-def]
+    """One calendar per policy version, so its holiday lists are computed once."""
+    if version in _calendars:
+        return _calendars[version]
+    _calendars[version] = BusinessCalendar(
         timezone=hours.timezone, start=_as_time(hours.start), end=_as_time(hours.end),
         weekdays=frozenset(WEEKDAYS[str(day)[:3].lower()] for day in hours.days),
         holiday_country=hours.holidays.country, holiday_subdivision=hours.holidays.subdivision)
+    return _calendars[version]
 
 
 def rule_for(policy: Policy) -> ReminderRule:
@@ -72,15 +83,14 @@ def stage_sla_hours(policy: Policy, stage: str | None) -> float | None:
 
 # -- planning (runs inside the brief service's transaction) ----------------------------------
 
-def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:  # noqa: ARG001
     """Any action on a brief cancels reminders that no longer apply and plans the current stage's."""
-    session.execute(update(Reminder)
-                    .where(Reminder.brief_id == brief.id, Reminder.status == "pending")
-                    .where((Reminder.stage != (brief.stage or "")) | (Reminder.round != brief.round)
-                           | (brief.state != "in_review"))
-                    .values(status="cancelled"))
+    stale = update(Reminder).where(Reminder.brief_id == brief.id, Reminder.status == "pending")
     if brief.state != "in_review" or brief.stage is None:
+        session.execute(stale.values(status="cancelled"))
         return
+    session.execute(stale.where(or_(Reminder.stage != brief.stage, Reminder.round != brief.round))
+                    .values(status="cancelled"))
     sla = stage_sla_hours(policy, brief.stage)
     if sla is None:
         return
@@ -173,7 +183,7 @@ def _dm(session: Session, policy: Policy, brief: Brief, user_id: str, *, late: b
     row = enqueue(session, "chat.postMessage",
                   {"channel": user_id, "text": text, "blocks": blocks.to_dicts(built)},
                   ordering_key=f"dm:{user_id}")
-    row.not_before = max(not_before, row.not_before)
+    row.not_before = not_before
 
 
 def _escalate(session: Session, policy: Policy, brief: Brief) -> None:
@@ -202,4 +212,6 @@ def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now:
         pass
 
 
-__all__ = ["channel_of", "ts_of", "replan", "snooze", "tick"]
+
+# Every change to a brief re-plans its reminders in the same transaction.
+hooks.on_change.append(replan)

@@ -49,6 +49,7 @@ class Runtime:
         runtime = cls(settings=settings, db=db, policies=PolicyStore(settings.policy_file),
                       client=client, directory=Directory(client), sender=OutboxSender(db, client, clock=clock),
                       worker=TaskWorker(db, clock=clock), clock=clock)
+        from bot import reminders  # noqa: F401  (registers the reminder hook on brief changes)
         from bot.app import create_app
 
         runtime.app = create_app(runtime)

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot import reminders
 from bot.briefs import forms, service
-from bot.deliveries import action_key
+from bot.deliveries import action_key, claim_delivery
 from bot.workflow import Action
 from handlers.context import actor_for, in_transaction, reply_to, tell
 
@@ -25,6 +26,28 @@ def parse_value(value: str) -> tuple[int, int] | None:
 
 
 def register(app: App, runtime: Runtime) -> None:
+    def snooze(option: str, words: str):  # type: ignore[no-untyped-def]
+        def listener(ack: Ack, body: dict) -> None:
+            ack()
+            parsed = parse_value(body["actions"][0].get("value", ""))
+            if parsed is None:
+                return
+            reply = reply_to(body)
+            with runtime.db.transaction() as session:
+                if not claim_delivery(session, action_key(body), "action"):
+                    return
+                until = reminders.snooze(session, runtime.policy, brief_id=parsed[0], option=option,
+                                         now=runtime.clock())
+            text = (f"Snoozed for {words}: the next reminder about brief #{parsed[0]} comes after "
+                    f"<!date^{int(until.timestamp())}^{{date_short_pretty}} {{time}}|{until:%Y-%m-%d %H:%M} UTC>."
+                    if until else f"Brief #{parsed[0]} no longer waits on anyone; nothing to snooze.")
+            tell(runtime, channel=reply.channel, user=reply.user, text=text)
+
+        return listener
+
+    app.action("reminder_snooze_1h")(snooze("1h", "an hour"))
+    app.action("reminder_snooze_1bd")(snooze("1bd", "a business day"))
+
     @app.action("brief_approve")
     def approve(ack: Ack, body: dict) -> None:
         ack()

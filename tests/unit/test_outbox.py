@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.emulator import SlackEmulator
-from bot.models import OutboxMessage, SlackMessage
+from bot.models import OutboxMessage, SlackMessage, utcnow
 from bot.outbox import OutboxSender, channel_of, enqueue, ts_of
 
 
@@ -158,5 +158,5 @@ def test_commit_wakes_a_running_sender(db: Database, emulator: SlackEmulator) ->
 def test_future_not_before_waits(db: Database, emulator: SlackEmulator) -> None:
     with db.transaction() as session:
         row = enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "later"})
-        row.not_before = row.not_before + timedelta(hours=1)
+        row.not_before = utcnow() + timedelta(hours=1)
     assert sender_for(db, emulator).drain() == 0

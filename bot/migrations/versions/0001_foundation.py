@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("message_key", sa.String(128)),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("not_before", UtcDateTime(), nullable=False),
+        sa.Column("not_before", UtcDateTime()),
         sa.Column("last_error", sa.Text()),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("delivered_at", UtcDateTime()),
