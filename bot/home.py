@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot import blocks
+from bot import blocks, flow
 from bot.briefs import messages, service
 from bot.briefs.service import Actor
 from bot.outbox import enqueue
@@ -28,6 +28,8 @@ def home_view(session: Session, policy: Policy, actor: Actor, now: datetime) -> 
              blocks.section("*Your open briefs*\n" + ("\n".join(_line(policy, b) for b in mine)
                                                      or "_None. `/brief new` starts one._")),
              blocks.divider()]
+    figures = flow.stats_lines(session, policy, since=now - timedelta(days=30), now=now)
+    built.append(blocks.section("*The team, last 30 days*\n" + "\n".join(figures)))
     for section in extra_sections:
         built += section(session, policy, now)
     built.append(blocks.context(f"Policy `{policy.version}` · updated {now:%Y-%m-%d %H:%M} UTC"))

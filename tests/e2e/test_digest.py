@@ -1,0 +1,96 @@
+"""Daily digests: at the target's local time, exactly once per day, not when empty, opt-out honoured."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot import digest
+from bot.config import Settings
+from bot.db import Database
+from bot.local import LocalBot, local_bot
+from bot.models import DigestRun, OutboxMessage
+from tests.e2e.test_briefs import new_brief
+from tests.e2e.test_reminders import Clock
+
+NY = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 9, 8, 0, tzinfo=NY))
+
+
+@pytest.fixture
+def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
+    with local_bot(Settings(database_url=db.url), clock=clock, migrate_first=False) as running:
+        running.runtime.scheduler.pause()
+        yield running
+
+
+def digests(local: LocalBot) -> list[OutboxMessage]:
+    with local.runtime.db.transaction() as session:
+        return [row for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+                if row.payload.get("text", "").startswith(("*Daily brief digest*", "*Waiting on you*"))]
+
+
+def tick(local: LocalBot, db: Database | None = None) -> int:
+    runtime = local.runtime
+    return digest.tick(db or runtime.db, runtime.policy, runtime.directory, runtime.clock())
+
+
+def test_empty_digest_is_not_sent(timed: LocalBot, clock: Clock) -> None:
+    clock.now = datetime(2026, 11, 9, 9, 1, tzinfo=NY)
+    assert tick(timed) == 0
+    assert digests(timed) == []
+    with timed.runtime.db.transaction() as session:
+        assert session.scalars(select(DigestRun.empty)).all() == [True]
+
+
+def test_channel_digest_once_a_day_at_local_time(timed: LocalBot, clock: Clock) -> None:
+    new_brief(timed, title="Holiday campaign")
+    tick(timed)  # 08:00 in New York: the channel's digest is not due (Bram's, in Amsterdam, is)
+    assert [row for row in digests(timed) if row.payload["channel"] == "C01MKTG"] == []
+    clock.now = datetime(2026, 11, 10, 9, 0, tzinfo=NY)
+    assert tick(timed) >= 1
+    assert tick(timed) == 0  # once a day, however often the tick runs
+    (channel,) = [row for row in digests(timed) if row.payload["channel"] == "C01MKTG"]
+    text = channel.payload["text"]
+    assert "Holiday campaign" in text and "*Brand* (1)" in text and "waiting on" in text
+    clock.now = datetime(2026, 11, 11, 9, 0, tzinfo=NY)
+    assert tick(timed) >= 1  # the next day's digest
+
+
+def test_personal_digest_and_opt_out(timed: LocalBot, clock: Clock) -> None:
+    new_brief(timed)
+    timed.slack.command("/mops digest off", as_user="bram")
+    assert "off" in timed.slack.last_ephemeral("bram").text
+    clock.now = datetime(2026, 11, 10, 12, 0, tzinfo=NY)  # 18:00 in Amsterdam
+    tick(timed)
+    assert [row for row in digests(timed) if row.payload["channel"] == "U02BRAM"] == []
+    timed.slack.command("/mops digest time 25:00", as_user="bram")
+    assert "Usage" in timed.slack.last_ephemeral("bram").text
+    timed.slack.command("/mops digest time 07:30", as_user="bram")
+    clock.now = datetime(2026, 11, 11, 2, 0, tzinfo=NY)  # 08:00 in Amsterdam
+    tick(timed)
+    (mine,) = [row for row in digests(timed) if row.payload["channel"] == "U02BRAM"]
+    assert "Waiting on you" in mine.payload["text"]
+
+
+def test_two_instances_send_each_digest_once(timed: LocalBot, clock: Clock, db: Database) -> None:
+    new_brief(timed)
+    clock.now = datetime(2026, 11, 10, 9, 30, tzinfo=NY)
+    other = Database(db.url)
+    threads = [threading.Thread(target=tick, args=(timed, d)) for d in (timed.runtime.db, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    channel = [row for row in digests(timed) if row.payload["channel"] == "C01MKTG"]
+    assert len(channel) == 1
+    other.dispose()

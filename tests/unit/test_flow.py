@@ -1,0 +1,74 @@
+"""Flow metrics on a known history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import audit, flow
+from bot.config import PACKAGE_POLICY
+from bot.db import Database
+from bot.models import Brief
+from policies.loader import load_policy
+
+T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)  # a Monday
+
+
+def brief(session, brief_id: int, state: str, stage_index: int | None, entered: datetime) -> None:  # type: ignore[no-untyped-def]
+    session.add(Brief(id=brief_id, title=f"b{brief_id}", fields={}, requester_id="U01RITA",
+                      channel_id="C01MKTG", state=state, stages=["brand", "legal"],
+                      stage_index=stage_index, round=1, template_version="1", policy_version="p",
+                      created_at=T0, updated_at=T0, stage_entered_at=entered, version=1))
+
+
+def event(session, brief_id: int, action: str, to_state: str, stage: str | None, hours: float, round_: int = 1) -> None:  # type: ignore[no-untyped-def]
+    audit.record(session, brief_id=brief_id, actor_id="U02BRAM", action=action, to_state=to_state,
+                 stage=stage, round=round_, policy_version="p", at=T0 + timedelta(hours=hours))
+
+
+def test_known_history(db: Database) -> None:
+    policy = load_policy(PACKAGE_POLICY)
+    with db.transaction() as s:
+        brief(s, 1, "approved", None, T0)
+        brief(s, 2, "approved", None, T0)
+        brief(s, 3, "in_review", 0, T0 + timedelta(hours=1))
+        s.flush()
+        # brief 1: brand 2 h, legal 4 h, approved at 6 h
+        event(s, 1, "submit", "in_review", "brand", 0)
+        event(s, 1, "approve", "in_review", "brand", 2)
+        event(s, 1, "approve", "approved", "legal", 6)
+        # brief 2: brand 10 h, changes requested, round 2: brand 1 h, legal 3 h -> approved at 30 h
+        event(s, 2, "submit", "in_review", "brand", 0)
+        event(s, 2, "request_changes", "changes_requested", "brand", 10)
+        event(s, 2, "resubmit", "in_review", "brand", 26, round_=2)
+        event(s, 2, "approve", "in_review", "brand", 27, round_=2)
+        event(s, 2, "approve", "approved", "legal", 30, round_=2)
+        # brief 3: waiting at brand since hour 1
+        event(s, 3, "submit", "in_review", "brand", 1)
+    with db.transaction() as s:
+        m = flow.compute(s, policy, since=T0 - timedelta(days=1), now=T0 + timedelta(hours=49))
+    assert m.stages["brand"].count == 3
+    assert m.stages["brand"].p50 == pytest.approx(2.0)        # 1, 2, 10
+    assert m.stages["brand"].max == pytest.approx(10.0)
+    assert m.stages["legal"].p50 == pytest.approx(3.5)        # 3, 4
+    assert m.end_to_end.count == 2 and m.end_to_end.max == pytest.approx(30.0)
+    assert m.end_to_end.p90 == pytest.approx(6 + 0.9 * 24)
+    assert m.throughput == {"2026-W45": 2}
+    assert (m.submitted, m.reworked) == (3, 1)
+    assert m.mean_rounds == pytest.approx(4 / 3)
+    assert m.wip["brand"] == (1, 8) and m.wip["legal"] == (0, 5)
+    assert m.oldest_waiting_hours["brand"] == pytest.approx(48.0)
+    assert m.net_inflow["brand"] == 1   # 4 arrivals, 3 departures
+    assert m.bottleneck == "brand"
+    with db.transaction() as s:
+        lines = flow.stats_lines(s, policy, since=T0 - timedelta(days=1), now=T0 + timedelta(hours=49))
+    assert any(line.startswith("*Rework*: 33%") for line in lines)
+    assert "*Bottleneck*: brand" in lines
+
+
+def test_empty_history(db: Database) -> None:
+    policy = load_policy(PACKAGE_POLICY)
+    with db.transaction() as s:
+        m = flow.compute(s, policy, since=T0, now=T0)
+    assert m.bottleneck is None and m.end_to_end.count == 0 and m.rework_rate == 0
