@@ -27,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import HttpServer
 from bot.briefs import service
+from bot.briefs.examples import example_values
 from bot.config import Settings
 from bot.db import migrate
 from bot.emulator import SlackEmulator
@@ -152,7 +153,7 @@ def main() -> None:
         bare = HttpServer(bare_app(runtime.client), host="127.0.0.1", port=0).start()
         with runtime.db.transaction() as session:
             brief_id = service.create(session, runtime.policy, requester_id="U01RITA", channel_id="C01MKTG",
-                                      values=sample_brief(runtime.policy), now=runtime.clock(),
+                                      values=example_values(runtime.policy.workflows.brief.template), now=runtime.clock(),
                                       delivery_key=None).brief_id
         rows = []
         for concurrency in (1, 50):
@@ -175,24 +176,6 @@ def main() -> None:
         fp50, fp99 = percentile(full_lat, 50), percentile(full_lat, 99)
         print(f"{concurrency:>4} {total:>5} | {bp50:>7.1f}ms {bp99:>7.1f}ms | {fp50:>7.1f}ms {fp99:>7.1f}ms | {fp99 / bp99:>9.2f}")
     print("targets: p99 < 100 ms at 50 concurrent; ratio <= 1.5")
-
-
-def sample_brief(policy) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    values = {}
-    for field in policy.workflows.brief.template.fields:
-        if field.type == "select":
-            values[field.id] = field.choices[0]
-        elif field.type == "date":
-            values[field.id] = "2027-01-15"
-        elif field.type == "number":
-            values[field.id] = "1000"
-        elif field.type == "url":
-            values[field.id] = "https://example.com/brief"
-        elif field.type == "user":
-            values[field.id] = "U01RITA"
-        else:
-            values[field.id] = f"Benchmark {field.label}"
-    return values
 
 
 if __name__ == "__main__":

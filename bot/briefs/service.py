@@ -63,15 +63,25 @@ class Hooks:
 hooks = Hooks()
 
 
-def create(session: Session, policy: Policy, *, requester_id: str, channel_id: str,
-           values: dict[str, Any], now: datetime, delivery_key: str | None) -> Outcome | FormErrors:
+def _accept_form(session: Session, policy: Policy, values: dict[str, Any], delivery_key: str | None,
+                 brief_id: int | None = None) -> dict[str, Any] | Outcome | FormErrors:
+    """The cleaned form, or why not: inline errors (nothing stored, the key not taken, so the
+    corrected submission of the same view counts) or a duplicate delivery."""
     template = policy.workflows.brief.template
     errors = validate_submission(template, values)
     if errors:
         return FormErrors(errors)
     if not claim_delivery(session, delivery_key, "view"):
-        return Outcome(False, "That form was already submitted.", duplicate=True)
-    cleaned = clean_submission(template, values)
+        return Outcome(False, "That form was already submitted.", brief_id, duplicate=True)
+    return clean_submission(template, values)
+
+
+def create(session: Session, policy: Policy, *, requester_id: str, channel_id: str,
+           values: dict[str, Any], now: datetime, delivery_key: str | None) -> Outcome | FormErrors:
+    template = policy.workflows.brief.template
+    cleaned = _accept_form(session, policy, values, delivery_key)
+    if not isinstance(cleaned, dict):
+        return cleaned
     brief = Brief(title=str(cleaned.get("title") or "Untitled brief"), fields=cleaned,
                   requester_id=requester_id, channel_id=channel_id, state="draft",
                   stages=[stage.name for stage in policy.workflows.brief.stages], stage_index=None,
@@ -126,11 +136,9 @@ def decide(session: Session, policy: Policy, *, brief_id: int, actor: Actor, act
 def resubmit(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
              values: dict[str, Any], now: datetime, delivery_key: str | None) -> Outcome | FormErrors:
     template = policy.workflows.brief.template
-    errors = validate_submission(template, values)
-    if errors:
-        return FormErrors(errors)
-    if not claim_delivery(session, delivery_key, "view"):
-        return Outcome(False, "That form was already submitted.", brief_id, duplicate=True)
+    cleaned = _accept_form(session, policy, values, delivery_key, brief_id)
+    if not isinstance(cleaned, dict):
+        return cleaned
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
@@ -141,7 +149,6 @@ def resubmit(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
         apply(_position(brief), Action.RESUBMIT, len(brief.stages))
     except IllegalTransition as exc:
         return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
-    cleaned = clean_submission(template, values)
     brief.fields = cleaned
     brief.title = str(cleaned.get("title") or brief.title)
     brief.template_version = str(template.version)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bot.briefs.examples import example_values
 from bot.config import PACKAGE_POLICY
 from bot.emulator import Message
 from bot.emulator.conversation import Slack
@@ -18,25 +19,8 @@ from tests.e2e.waiting import eventually
 
 
 def form_values(policy, **overrides: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """A valid brief for whatever the template asks, by field id."""
-    values: dict[str, str] = {}
-    for field in policy.workflows.brief.template.fields:
-        if not field.required and field.id not in overrides:
-            continue
-        if field.type == "select":
-            values[field.id] = field.choices[0]
-        elif field.type == "date":
-            values[field.id] = "2027-03-01"
-        elif field.type == "number":
-            values[field.id] = "2500"
-        elif field.type == "url":
-            values[field.id] = "https://example.com/spring"
-        elif field.type == "user":
-            values[field.id] = "U01RITA"
-        else:
-            values[field.id] = f"Spring launch {field.label.lower()}"
-    values.update(overrides)
-    return values
+    """What a person types: the required fields, plus any given."""
+    return example_values(policy.workflows.brief.template, required_only=True, **overrides)
 
 
 def new_brief(local: LocalBot, as_user: str = "rita", **overrides: str) -> Message:
