@@ -10,18 +10,21 @@ from slack_sdk import WebClient
 from bot import audit
 from bot.blocks import ephemeral, escape
 from bot.briefs import forms, messages, service
+from bot.workflow import Action
 from handlers.context import actor_for, in_transaction
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-BRIEF_USAGE = "Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`"
+BRIEF_USAGE = ("Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · "
+               "`/brief schedule ID` · `/brief live ID` · `/brief help`")
 BRIEF_HELP = "\n".join([
     "*Briefs* go from form to approved work in one thread.",
     "• `/brief new`: fill in the brief form; it is posted with Approve / Request changes / Reject",
     "• `/brief list`: your briefs and the ones waiting on you",
     "• `/brief show ID`: a brief with its audit trail",
     "• `/brief cancel ID`: cancel a brief (requester or ops admin)",
+    "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live",
 ])
 
 
@@ -40,6 +43,9 @@ def register(app: App, runtime: Runtime) -> None:
             ack(ephemeral(_show(runtime, _brief_id(args[0]) or 0)))
         elif name == "cancel" and len(args) == 1 and _brief_id(args[0]):
             ack(ephemeral(_cancel(runtime, command, _brief_id(args[0]) or 0)))
+        elif name in ("schedule", "live") and len(args) == 1 and _brief_id(args[0]):
+            action = Action.SCHEDULE if name == "schedule" else Action.GO_LIVE
+            ack(ephemeral(_advance(runtime, command, _brief_id(args[0]) or 0, action)))
         elif name == "help" and not args:
             ack(ephemeral(BRIEF_HELP))
         else:
@@ -91,3 +97,10 @@ def _cancel(runtime: Runtime, command: dict, brief_id: int) -> str:
 
     return in_transaction(runtime, work).message
 
+
+
+def _advance(runtime: Runtime, command: dict, brief_id: int, action: Action) -> str:
+    actor = actor_for(runtime, command["user_id"])
+    return in_transaction(runtime, lambda session: service.advance(
+        session, runtime.policy, brief_id=brief_id, actor=actor, action=action,
+        now=runtime.clock())).message

@@ -133,6 +133,10 @@ def _thread_text(policy: Policy, brief: Brief, action: Action, actor_id: str,
         return f"{actor} rejected this brief at *{stage}*:{quoted}"
     if action == Action.CANCEL:
         return f"{actor} cancelled this brief."
+    if action == Action.SCHEDULE:
+        return f"{actor} marked this brief scheduled :calendar:"
+    if action == Action.GO_LIVE:
+        return f"{actor} marked this brief live :rocket:"
     return f"{actor}: {action.value.replace('_', ' ')} ({state_words(brief)})."
 
 

@@ -179,6 +179,26 @@ def cancel(session: Session, policy: Policy, *, brief_id: int, actor: Actor, now
     return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
 
 
+def advance(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
+            now: datetime) -> Outcome:
+    """After approval: mark a brief scheduled, then live (the requester or an ops admin)."""
+    if action not in (Action.SCHEDULE, Action.GO_LIVE):
+        raise ValueError(f"{action} does not advance a brief")
+    brief = session.get(Brief, brief_id)
+    if brief is None:
+        return Outcome(False, f"There is no brief #{brief_id}.")
+    if not _roles(policy, brief, actor) & {"requester", "ops_admin"}:
+        return Outcome(False, f"Only <@{brief.requester_id}> or "
+                              f"{access.describe_roles(['ops_admin'], policy)} can do that.", brief.id)
+    try:
+        apply(_position(brief), action, len(brief.stages))
+    except IllegalTransition as exc:
+        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    _move(session, policy, brief, action, actor_id=actor.user_id, reason=None, now=now)
+    session.flush()
+    return Outcome(True, f"Brief #{brief.id} is now {messages.state_words(brief)}.", brief.id)
+
+
 def find(session: Session, brief_id: int) -> Brief | None:
     return session.get(Brief, brief_id)
 

@@ -298,3 +298,22 @@ def test_policy_reload_is_for_ops_admins_and_keeps_old_policy_on_errors(local: L
     slack.command("/mops policy reload", as_user="omar")
     assert "Policy reloaded" in slack.last_ephemeral("omar").text
     assert local.runtime.policy.version != before
+
+
+def test_schedule_then_live_after_approval(local: LocalBot) -> None:
+    slack = local.slack
+    parent = new_brief(local)
+    slack.command("/brief schedule 1", as_user="rita")
+    assert "can't schedule" in slack.last_ephemeral("rita").text  # not approved yet
+    approve(local, parent, "bram")
+    approve(local, parent, "lena")
+    wait_state(local, "approved")
+    slack.command("/brief live 1", as_user="rita")
+    assert "can't go live" in slack.last_ephemeral("rita").text  # schedule first
+    slack.command("/brief schedule 1", as_user="sam")
+    assert "Only" in slack.last_ephemeral("sam").text
+    slack.command("/brief schedule 1", as_user="rita")
+    assert "scheduled" in slack.last_ephemeral("rita").text
+    slack.command("/brief live 1", as_user="omar")  # an ops admin
+    assert wait_state(local, "live").state == "live"
+    assert [a for a, _, _ in audit_actions(local)][-2:] == ["schedule", "go_live"]
