@@ -1,13 +1,23 @@
 """The brief state machine: states, actions, and every allowed transition in one table.
 
 Pure: a Position (state, stage, round) and an action give the next Position, or IllegalTransition
-with a reason a person can read. Multi-stage review lives here too: approving the last stage
-approves the brief; any earlier one moves review to the next stage.
+with a reason a person can read. Who may act (requester, approver, ops admin) is policy's business
+(policies.access); this module only knows what may happen next.
+
+Review is multi-stage. A brief carries its own list of stage names (copied from policy at submit,
+perhaps with a compliance gate added by `add_stage`), so `apply` takes the list's length: approving
+any stage but the last moves review to the next one; approving the last approves the brief.
+
+Reopen (a rejected or cancelled brief) sends the brief back to its requester as
+changes_requested: the requester edits the form and resubmits it, which starts a new round at
+the first stage. It does not go back to draft because briefs are created and
+submitted in one step; a draft has no screen of its own to be edited from.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -34,31 +44,64 @@ class Action(StrEnum):
     REOPEN = "reopen"
 
 
-# (from state, action) -> to state. APPROVE's target is the brief's next stage until the last.
-TRANSITIONS: dict[tuple[State, Action], State] = {
-    (State.DRAFT, Action.SUBMIT): State.IN_REVIEW,
-    (State.IN_REVIEW, Action.APPROVE): State.APPROVED,
-    (State.IN_REVIEW, Action.REQUEST_CHANGES): State.CHANGES_REQUESTED,
-    (State.IN_REVIEW, Action.REJECT): State.REJECTED,
-    (State.CHANGES_REQUESTED, Action.RESUBMIT): State.IN_REVIEW,
-    (State.APPROVED, Action.SCHEDULE): State.SCHEDULED,
-    (State.SCHEDULED, Action.GO_LIVE): State.LIVE,
-    # A rejected or cancelled brief can be reopened as a draft (ops admins, per policy).
-    (State.REJECTED, Action.REOPEN): State.DRAFT,
-    (State.CANCELLED, Action.REOPEN): State.DRAFT,
-    **{(state, Action.CANCEL): State.CANCELLED for state in (
-        State.DRAFT, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED, State.SCHEDULED)},
-}
+class StageMove(StrEnum):
+    FIRST = "first"  # review starts at the brief's first stage
+    NEXT = "next"  # the next stage, or out of review to the target after the last
+    CLEAR = "clear"  # out of review: no current stage
 
+
+@dataclass(frozen=True)
+class Rule:
+    target: State
+    stage: StageMove = StageMove.CLEAR
+    new_round: bool = False  # earlier approvals no longer count
+    decides_stage: bool = False  # needs a valid current stage (a reviewer's decision)
+
+
+S, A = State, Action
+# (from state, action) -> what happens. Anything not listed is refused by `apply`.
+TRANSITIONS: dict[tuple[State, Action], Rule] = {
+    (S.DRAFT, A.SUBMIT): Rule(S.IN_REVIEW, StageMove.FIRST),
+    (S.IN_REVIEW, A.APPROVE): Rule(S.APPROVED, StageMove.NEXT, decides_stage=True),
+    (S.IN_REVIEW, A.REQUEST_CHANGES): Rule(S.CHANGES_REQUESTED, decides_stage=True),
+    (S.IN_REVIEW, A.REJECT): Rule(S.REJECTED, decides_stage=True),
+    (S.CHANGES_REQUESTED, A.RESUBMIT): Rule(S.IN_REVIEW, StageMove.FIRST, new_round=True),
+    (S.APPROVED, A.SCHEDULE): Rule(S.SCHEDULED),
+    (S.SCHEDULED, A.GO_LIVE): Rule(S.LIVE),
+    (S.REJECTED, A.REOPEN): Rule(S.CHANGES_REQUESTED),
+    (S.CANCELLED, A.REOPEN): Rule(S.CHANGES_REQUESTED),
+    **{
+        (state, A.CANCEL): Rule(S.CANCELLED)
+        for state in (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED)
+    },
+}
+del S, A
+
+# Why an action is refused, by the brief's state; WHY_NOT_FOR overrides for one action.
 WHY_NOT = {
+    State.DRAFT: "it hasn't been submitted yet",
+    State.IN_REVIEW: "it is still in review",
+    State.CHANGES_REQUESTED: "it is waiting for the requester's changes",
     State.APPROVED: "it is already approved; nothing is left to decide",
+    State.SCHEDULED: "it is already approved and scheduled",
+    State.LIVE: "it is already live",
     State.REJECTED: "it was already rejected",
     State.CANCELLED: "it was already cancelled",
-    State.LIVE: "it is already live",
-    State.CHANGES_REQUESTED: "it is waiting for the requester's changes",
-    State.DRAFT: "it has not been submitted yet",
-    State.SCHEDULED: "it is already scheduled",
-    State.IN_REVIEW: "it is in review",
+}
+WHY_NOT_FOR = {
+    (State.APPROVED, Action.APPROVE): "it is already approved; nothing is left to approve",
+    (State.IN_REVIEW, Action.SUBMIT): "it is already in review",
+    (State.IN_REVIEW, Action.RESUBMIT): "it is already in review",
+    (State.IN_REVIEW, Action.SCHEDULE): "it isn't approved yet",
+    (State.CHANGES_REQUESTED, Action.SCHEDULE): "it isn't approved yet",
+    (State.DRAFT, Action.SCHEDULE): "it isn't approved yet",
+    (State.IN_REVIEW, Action.GO_LIVE): "it isn't approved yet",
+    (State.APPROVED, Action.GO_LIVE): "schedule it first",
+    (State.SCHEDULED, Action.SCHEDULE): "it is already scheduled",
+    (State.IN_REVIEW, Action.REOPEN): "it is still open",
+    (State.CHANGES_REQUESTED, Action.REOPEN): "it is still open",
+    (State.APPROVED, Action.REOPEN): "it is still open",
+    (State.SCHEDULED, Action.REOPEN): "it is still open",
 }
 
 
@@ -68,28 +111,63 @@ class IllegalTransition(Exception):
 
 @dataclass(frozen=True)
 class Position:
-    state: State | str
-    stage_index: int | None = None
-    round: int = 1
+    state: State
+    stage_index: int | None = None  # into the brief's own stage list; None outside review
+    round: int = 1  # review rounds: each resubmission starts the next one
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", State(self.state))  # accept the stored string
+
+
+def verb(action: Action) -> str:
+    return "go live" if action == Action.GO_LIVE else action.value.replace("_", " ")
 
 
 def apply(position: Position, action: Action, stage_count: int) -> Position:
-    state = State(position.state)
-    target = TRANSITIONS.get((state, action))
-    if target is None:
-        raise IllegalTransition(f"can't {action.value.replace('_', ' ')}: {WHY_NOT[state]}.")
-    if action == Action.SUBMIT:
-        return Position(target, 0, position.round)
-    if action == Action.RESUBMIT:
-        return Position(target, 0, position.round + 1)
-    if action == Action.APPROVE:
-        current = position.stage_index or 0
-        if current + 1 < stage_count:
-            return replace(position, stage_index=current + 1)
-        return Position(target, None, position.round)
-    return Position(target, None, position.round)
+    """The position after `action`, for a brief with `stage_count` review stages."""
+    action = Action(action)
+    rule = TRANSITIONS.get((position.state, action))
+    if rule is None:
+        why = WHY_NOT_FOR.get((position.state, action), WHY_NOT[position.state])
+        raise IllegalTransition(f"can't {verb(action)}: {why}.")
+    current = position.stage_index
+    if rule.decides_stage and (current is None or not 0 <= current < stage_count):
+        raise IllegalTransition(
+            f"can't {verb(action)}: the brief is not at a stage of its review "
+            f"(stage {current} of {stage_count}); ask an ops admin."
+        )
+    if rule.stage == StageMove.FIRST and stage_count < 1:
+        raise IllegalTransition(f"can't {verb(action)}: the brief has no review stages.")
+    round_ = position.round + 1 if rule.new_round else position.round
+    if rule.stage == StageMove.FIRST:
+        return Position(rule.target, 0, round_)
+    if rule.stage == StageMove.NEXT and current is not None and current + 1 < stage_count:
+        return Position(position.state, current + 1, round_)
+    return Position(rule.target, None, round_)
 
 
 def allowed_actions(position: Position) -> set[Action]:
-    state = State(position.state)
-    return {action for (source, action) in TRANSITIONS if source == state}
+    """The actions the state allows (for drawing buttons); who may take them is policy's."""
+    return {action for (source, action) in TRANSITIONS if source == position.state}
+
+
+def add_stage(
+    stages: Sequence[str], name: str, *, stage_index: int | None = None, before: str | None = None
+) -> list[str]:
+    """The brief's stage list with a compliance gate stage `name` added.
+
+    Review never goes back, so the gate goes after the stage being decided now (`stage_index`,
+    None when the brief is not in review): just before `before` if that stage is still ahead,
+    otherwise last. A stage the brief already has is not added again, wherever it is: the text
+    a gate reviews doesn't change during a round, and a resubmission starts from the first stage.
+    """
+    result = list(stages)
+    if name in result:
+        return result
+    earliest = 0 if stage_index is None else stage_index + 1
+    ahead = result[earliest:]
+    if before is not None and before in ahead:
+        result.insert(earliest + ahead.index(before), name)
+    else:
+        result.append(name)
+    return result

@@ -28,11 +28,16 @@ class BusinessDuration(BaseModel):
             return value
         match = _PATTERN.match(str(value))
         if not match:
-            raise ValueError(f"'{value}' is not a duration like '2 business days' or '16 business hours'")
+            raise ValueError(
+                f"'{value}' is not a duration like '2 business days' or '16 business hours'"
+            )
         amount = float(match.group(1))
         if amount <= 0:
             raise ValueError("a duration must be more than 0")
-        return {"amount": amount, "unit": "days" if match.group(2).lower().startswith("day") else "hours"}
+        return {
+            "amount": amount,
+            "unit": "days" if match.group(2).lower().startswith("day") else "hours",
+        }
 
     @property
     def business_hours(self) -> float:

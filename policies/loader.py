@@ -1,26 +1,76 @@
-"""Loading policy files: YAML in, a validated Policy out, or every error with its path."""
+"""Loading policy files: YAML in, a validated Policy out, or every error with its path.
+
+The YAML is read the way a person editing it expects (YAML 1.2 style): `17:30` is a time, not the
+number 1050; `NO` is Norway, not false; a key written twice is an error, not silently the last.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from yaml.constructor import ConstructorError
 
-from policies.schema import Policy, PolicyReferenceError
+from policies.schema import Policy, parse_policy
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class PolicyError(Exception):
+    """The policy file can't be used; `.errors` lists every problem as `path: message`."""
+
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
 
 
-def content_version(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:12]
+class _PolicyYamlLoader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1's surprises (sexagesimal ints, yes/no/on/off booleans)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                continue  # SafeLoader itself reports unhashable keys
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key '{key}' (first on line {first})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+_PolicyYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL_TAG, _INT_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PolicyYamlLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_PolicyYamlLoader.add_implicit_resolver(
+    _INT_TAG, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+)
+
+
+def content_version(raw: bytes) -> str:
+    """The policy's version: a hash of the file, blind to a BOM and to CRLF line ends so that
+    the same text checked out on another system keeps its version."""
+    canonical = raw.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+    return hashlib.sha256(canonical).hexdigest()[:12]
 
 
 def read_yaml(path: Path) -> tuple[Any, bytes]:
@@ -30,57 +80,60 @@ def read_yaml(path: Path) -> tuple[Any, bytes]:
     except FileNotFoundError:
         raise PolicyError([f"{path}: no such file"]) from None
     except OSError as exc:
-        raise PolicyError([f"{path}: {exc.strerror}"]) from None
+        raise PolicyError([f"{path}: {exc.strerror or exc}"]) from None
+    return parse_yaml(raw, str(path)), raw
+
+
+def parse_yaml(raw: bytes | str, name: str = "<policy>") -> Any:
     try:
-        return yaml.safe_load(raw), raw
+        return yaml.load(raw, Loader=_PolicyYamlLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError([f"{path}: YAML syntax error at {where}: {problem}"]) from None
+        raise PolicyError([f"{name}: YAML syntax error{where}: {problem}"]) from None
 
 
 def format_errors(exc: ValidationError) -> list[str]:
     """pydantic's report as `workflows.brief.stages[1].approvers[0]: message` lines."""
     lines: list[str] = []
     for error in exc.errors():
-        cause = (error.get("ctx") or {}).get("error")
-        prefix = _path(error["loc"])
-        if isinstance(cause, PolicyReferenceError):
-            lines += [f"{prefix}.{line}" if prefix else line for line in cause.errors]
-            continue
+        where = _path(error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling)"
-        lines.append(f"{prefix}: {message}" if prefix else message)
-    return lines
+        elif error["type"] == "missing":
+            message = "required setting is missing"
+        lines.append(f"{where}: {message}" if where else message)
+    return list(dict.fromkeys(lines))  # a union type can report the same line twice
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple[int | str, ...]) -> str:
     parts = ""
     for item in loc:
         if isinstance(item, int):
             parts += f"[{item}]"
-        elif str(item).startswith(("function-", "constrained-")):
-            continue
+        elif item == "[key]" or str(item).startswith(("function-", "constrained-")):
+            continue  # pydantic's markers for dict keys and validator wrappers, not settings
         else:
             parts += f".{item}" if parts else str(item)
     return parts
 
 
 def load_policy(path: Path | str) -> Policy:
-    data, raw = read_yaml(Path(path))
+    """The validated policy in `path`, versioned by its content; raises PolicyError."""
+    path = Path(path)
+    data, raw = read_yaml(path)
     if not isinstance(data, dict):
-        raise PolicyError([f"{path}: expected a mapping at the top level"])
+        raise PolicyError([f"{path}: expected settings (a mapping) at the top level"])
     try:
-        policy = Policy.model_validate(data)
+        return parse_policy(data, version=content_version(raw), source=path.resolve())
     except ValidationError as exc:
         raise PolicyError(format_errors(exc)) from None
-    policy._version = content_version(raw)
-    return policy
 
 
 def check_policy_file(path: Path | str) -> list[str]:
+    """Every problem in the file, for `mopsbot policy check`; [] when it is valid."""
     try:
         load_policy(path)
     except PolicyError as exc:
@@ -98,17 +151,18 @@ class PolicyStore:
 
     @property
     def current(self) -> Policy:
-        return self._current
+        return self._current  # one reference read: no lock needed to see a whole policy
 
     @property
     def folder(self) -> Path:
         return self.path.parent
 
     def reload(self) -> list[str]:
-        try:
-            policy = load_policy(self.path)
-        except PolicyError as exc:
-            return exc.errors
-        with self._lock:
+        """Read the file again; [] and the new policy in force, or the errors and the old one."""
+        with self._lock:  # two reloads at once must not leave the older file in force
+            try:
+                policy = load_policy(self.path)
+            except PolicyError as exc:
+                return exc.errors
             self._current = policy
         return []

@@ -1,16 +1,14 @@
 """The policy file's shape (pydantic v2): validated at load, every error reported with its path.
 
-References to approvers are either a group handle declared under `groups` ("@brand-team") or a
-Slack user id ("U02BRAM"); an undeclared handle is an error at load, not a surprise at a click.
+Approvers are referred to by a group handle declared under `groups` ("@brand-team") or by a Slack
+user id ("U02BRAM"); an undeclared handle is an error at load, not a surprise at a click.
+The loader builds a Policy with `parse_policy`, which also stamps its version and source file.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from typing import Literal
-from urllib.parse import urlparse
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from pathlib import Path
+from typing import Any
 
 import holidays
 from pydantic import (
@@ -24,115 +22,69 @@ from pydantic import (
 )
 
 from policies.durations import BusinessDuration
+from policies.refs import (
+    ApproverRef,
+    ChannelId,
+    ClockTime,
+    Day,
+    EscalationTarget,
+    GroupHandle,
+    SnakeName,
+    TimeZoneName,
+    UsergroupId,
+    declared_groups_context,
+    minutes,
+)
+from policies.template import Template, TemplateField, clean_submission, validate_submission
 
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-HANDLE = re.compile(r"^@[a-z0-9][a-z0-9._-]*$")
-HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-FIELD_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+__all__ = [
+    "Policy",
+    "Stage",
+    "Template",
+    "TemplateField",
+    "clean_submission",
+    "parse_policy",
+    "validate_submission",
+]
+
 ROLES = ("requester", "approver", "ops_admin")
 
 
 class Strict(BaseModel):
+    # A misspelt key is an error, not a silently ignored setting.
     model_config = ConfigDict(extra="forbid")
 
 
-def _ref(value: str) -> str:
-    if not (HANDLE.match(value) or USER_ID.match(value)):
-        raise ValueError(f"'{value}' is neither a group handle like '@brand-team' nor a user id like 'U02BRAM'")
-    return value
-
-
-def _hhmm(value: str) -> str:
-    if not HHMM.match(str(value)):
-        raise ValueError(f"'{value}' is not a time like '09:00'")
-    return str(value)
-
-
-def _channel(value: str | None) -> str | None:
-    if value is not None and not CHANNEL_ID.match(value):
-        raise ValueError(f"'{value}' is not a channel id like 'C01MKTG'")
-    return value
-
-
 class Group(Strict):
-    usergroup_id: str = Field(pattern=r"^S[A-Z0-9]{2,}$")
+    usergroup_id: UsergroupId
     description: str = ""
 
 
 class Roles(Strict):
-    ops_admins: list[str] = Field(min_length=1)
-    cancel: list[Literal["requester", "approver", "ops_admin"]] = ["requester", "ops_admin"]
-    reopen: list[Literal["requester", "approver", "ops_admin"]] = ["ops_admin"]
+    ops_admins: list[ApproverRef] = Field(min_length=1)
+    cancel: list[str] = ["requester", "ops_admin"]
+    reopen: list[str] = ["ops_admin"]
 
-    _refs = field_validator("ops_admins")(lambda cls, v: [_ref(x) for x in v])
+    @field_validator("cancel", "reopen")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        unknown = [role for role in value if role not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown role {unknown[0]!r}; roles are {', '.join(ROLES)}")
+        return value
 
 
 class Channels(Strict):
-    briefs: str | None = None
-    escalations: str | None = None
-
-    _ids = field_validator("briefs", "escalations")(lambda cls, v: _channel(v))
-
-
-FieldType = Literal["text", "textarea", "select", "date", "url", "number", "user"]
-
-
-class TemplateField(Strict):
-    id: str
-    label: str = Field(min_length=1, max_length=100)
-    type: FieldType = "text"
-    required: bool = False
-    min_length: int | None = Field(None, ge=0)
-    max_length: int | None = Field(None, ge=1, le=3000)
-    choices: list[str] | None = None
-    help: str | None = Field(None, max_length=150)
-    placeholder: str | None = Field(None, max_length=150)
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not FIELD_ID.match(value):
-            raise ValueError(f"'{value}' must be snake_case (letters, digits, _)")
-        return value
-
-    @model_validator(mode="after")
-    def _choices(self) -> TemplateField:
-        if self.type == "select" and not self.choices:
-            raise ValueError("a select field needs a non-empty 'choices' list")
-        if self.type != "select" and self.choices is not None:
-            raise ValueError(f"'choices' only goes with type select, not {self.type}")
-        if self.choices and len(set(self.choices)) != len(self.choices):
-            raise ValueError("choices must be unique")
-        if self.min_length and self.max_length and self.min_length > self.max_length:
-            raise ValueError("min_length is larger than max_length")
-        return self
-
-
-class Template(Strict):
-    version: int | str
-    fields: list[TemplateField] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique(self) -> Template:
-        ids = [field.id for field in self.fields]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate field ids: {', '.join(dupes)}")
-        if "title" not in ids:
-            raise ValueError("the template needs a 'title' field (it names the brief's thread)")
-        return self
+    briefs: ChannelId | None = None  # None: the channel `/brief new` ran in
+    escalations: ChannelId | None = None
 
 
 class Stage(Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: str
-    approvers: list[str] = Field(min_length=1)
+    name: SnakeName
+    label: str = Field(min_length=1)
+    approvers: list[ApproverRef] = Field(min_length=1)
     sla: BusinessDuration | None = None
     wip_limit: int | None = Field(None, ge=1)
-
-    _refs = field_validator("approvers")(lambda cls, v: [_ref(x) for x in v])
 
 
 class BriefWorkflow(Strict):
@@ -157,118 +109,110 @@ class HolidayCalendar(Strict):
     country: str
     subdivision: str | None = None
 
-    @model_validator(mode="after")
-    def _known(self) -> HolidayCalendar:
-        try:
-            holidays.country_holidays(self.country, subdiv=self.subdivision, years=2026)
-        except (NotImplementedError, KeyError):
-            raise ValueError(f"'{self.country}' is not a country code the holidays package knows") from None
-        except ValueError as exc:
-            raise ValueError(str(exc)) from None
-        return self
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if value.upper() not in holidays.list_supported_countries():
+            raise ValueError(
+                f"'{value}' is not a country code the holidays package knows "
+                "(ISO 3166 alpha-2, like US or GB)"
+            )
+        return value.upper()
+
+    @field_validator("subdivision")
+    @classmethod
+    def _subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is None or country is None:
+            return value
+        known = holidays.list_supported_countries().get(country, [])
+        if value not in known:
+            listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+            hint = f"; {country} has {listed}" if known else f"; {country} has none"
+            raise ValueError(f"'{value}' is not a subdivision of {country}{hint}")
+        return value
 
 
 class BusinessHours(Strict):
-    timezone: str
-    start: str = "09:00"
-    end: str = "17:30"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["mon", "tue", "wed", "thu", "fri"]
+    timezone: TimeZoneName
+    start: ClockTime = "09:00"
+    end: ClockTime = "17:30"
+    days: list[Day] = Field(["mon", "tue", "wed", "thu", "fri"], min_length=1)
     holidays: HolidayCalendar
-
-    _times = field_validator("start", "end")(lambda cls, v: _hhmm(v))
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not an IANA time zone like 'America/New_York'") from None
-        return value
 
     @model_validator(mode="after")
     def _order(self) -> BusinessHours:
-        if self.start >= self.end:
-            raise ValueError("business hours must start before they end")
-        if not self.days:
-            raise ValueError("at least one business day is needed")
+        if minutes(self.start) >= minutes(self.end):
+            raise ValueError(
+                "business hours must start before they end (overnight is not supported)"
+            )
+        self.days = sorted(
+            set(self.days), key=("mon", "tue", "wed", "thu", "fri", "sat", "sun").index
+        )
         return self
 
     @property
     def hours_per_day(self) -> float:
-        (sh, sm), (eh, em) = (map(int, self.start.split(":")), map(int, self.end.split(":")))
-        return (eh * 60 + em - sh * 60 - sm) / 60
+        return (minutes(self.end) - minutes(self.start)) / 60
 
 
 class QuietHours(Strict):
-    start: str = "19:00"
-    end: str = "08:00"
+    # In each recipient's own time zone; may wrap midnight (19:00 to 08:00).
+    start: ClockTime = "19:00"
+    end: ClockTime = "08:00"
 
-    _times = field_validator("start", "end")(lambda cls, v: _hhmm(v))
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("quiet hours need different start and end times")
+        return self
 
 
 class Reminders(Strict):
     first_at: float = Field(0.75, gt=0, lt=1)
-    escalate_to: str
+    escalate_to: EscalationTarget
     repeat_every: BusinessDuration
     quiet_hours: QuietHours = QuietHours()
 
-    @field_validator("escalate_to")
-    @classmethod
-    def _target(cls, value: str) -> str:
-        if CHANNEL_ID.match(value):
-            return value
-        return _ref(value)
-
 
 class DigestChannel(Strict):
-    channel: str
-    time: str = "09:00"
-    timezone: str
-
-    _c = field_validator("channel")(lambda cls, v: _channel(v))
-    _t = field_validator("time")(lambda cls, v: _hhmm(v))
-    _tz = field_validator("timezone")(lambda cls, v: BusinessHours._tz(v))
+    channel: ChannelId
+    time: ClockTime = "09:00"
+    timezone: TimeZoneName
 
 
 class Digests(Strict):
     channels: list[DigestChannel] = []
-    user_default_time: str = "09:00"
-    weekly_chart_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-
-    _t = field_validator("user_default_time")(lambda cls, v: _hhmm(v))
+    user_default_time: ClockTime = "09:00"
+    weekly_chart_day: Day = "mon"
 
 
 class Intake(Strict):
-    channels: list[str] = []
-    triage_group: str | None = None
+    channels: list[ChannelId] = []
+    triage_group: ApproverRef | None = None
     confidence_threshold: float = Field(0.6, ge=0, le=1)
     margin: float = Field(0.1, ge=0, le=1)
-    taxonomy_file: str = "intake.yaml"
-
-    _c = field_validator("channels")(lambda cls, v: [_channel(x) for x in v])
-    _g = field_validator("triage_group")(lambda cls, v: v if v is None else _ref(v))
+    taxonomy_file: str = "intake.yaml"  # relative to this file
 
 
 class Compliance(Strict):
-    rules_file: str = "compliance.yaml"
-    gate_stages: dict[str, list[str]] = {}
+    rules_file: str = "compliance.yaml"  # relative to this file
+    # A regulated finding adds the named stage to the brief's review, decided by these refs.
+    gate_stages: dict[SnakeName, list[ApproverRef]] = {}
 
     @field_validator("gate_stages")
     @classmethod
-    def _refs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, refs in value.items():
-            if not refs:
-                raise ValueError(f"gate stage '{name}' needs at least one approver")
-            for ref in refs:
-                _ref(ref)
+    def _approvers(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = [name for name, refs in value.items() if not refs]
+        if empty:
+            raise ValueError(f"gate stage '{empty[0]}' needs at least one approver")
         return value
 
 
 class Policy(Strict):
-    name: str
+    name: str = Field(min_length=1)
     description: str = ""
-    groups: dict[str, Group] = {}
+    groups: dict[GroupHandle, Group] = {}
     roles: Roles
     channels: Channels = Channels()
     workflows: Workflows
@@ -279,117 +223,59 @@ class Policy(Strict):
     compliance: Compliance = Compliance()
 
     _version: str = PrivateAttr("unversioned")
+    _source: Path | None = PrivateAttr(None)
 
     @property
     def version(self) -> str:
         """Content hash of the file it was loaded from; stored with every decision."""
         return self._version
 
-    @field_validator("groups")
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def stage_names(self) -> list[str]:
+        """The review stages a new brief starts with, in order."""
+        return [stage.name for stage in self.workflows.brief.stages]
+
+    def stage(self, name: str | None) -> Stage | None:
+        return next((stage for stage in self.workflows.brief.stages if stage.name == name), None)
+
+    def beside(self, relative: str) -> Path:
+        """A file named in the policy (rules_file, taxonomy_file), relative to the policy file."""
+        path = Path(relative)
+        if path.is_absolute() or self._source is None:
+            return path
+        return self._source.parent / path
+
     @classmethod
-    def _handles(cls, value: dict[str, Group], info: ValidationInfo) -> dict[str, Group]:
-        for handle in value:
-            if not HANDLE.match(handle):
-                raise ValueError(f"group key '{handle}' must be a handle like '@brand-team'")
-        return value
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Policy:  # type: ignore[override]
+        # Every approver ref checks itself against the declared groups (see policies.refs), so
+        # an unknown group is reported at its own path alongside all other errors.
+        kwargs["context"] = {**declared_groups_context(obj), **(kwargs.get("context") or {})}
+        return super().model_validate(obj, **kwargs)
 
     @model_validator(mode="after")
-    def _references(self) -> Policy:
-        # Days in SLAs are as long as the team's business day.
+    def _cross_checks(self) -> Policy:
+        # A day in an SLA is as long as the team's business day (09:00-17:30 is 8.5 hours).
         for duration in self._durations():
             duration.hours_per_day = self.business_hours.hours_per_day
-        unknown = []
-        for path, ref in self._refs():
-            if ref.startswith("@") and ref not in self.groups:
-                unknown.append(f"{path}: unknown group '{ref}'")
-        if unknown:
-            raise PolicyReferenceError(unknown)
+        if self.reminders.escalate_to.startswith("@") and self.channels.escalations is None:
+            raise ValueError(
+                f"reminders.escalate_to: '{self.reminders.escalate_to}' is a group, "
+                "so set channels.escalations (the channel it is mentioned in)"
+            )
         return self
 
     def _durations(self) -> list[BusinessDuration]:
         found = [stage.sla for stage in self.workflows.brief.stages if stage.sla is not None]
         return [*found, self.reminders.repeat_every]
 
-    def _refs(self) -> list[tuple[str, str]]:
-        refs = [(f"roles.ops_admins[{i}]", r) for i, r in enumerate(self.roles.ops_admins)]
-        for s, stage in enumerate(self.workflows.brief.stages):
-            refs += [(f"workflows.brief.stages[{s}].approvers[{i}]", r) for i, r in enumerate(stage.approvers)]
-        if self.reminders.escalate_to.startswith("@"):
-            refs.append(("reminders.escalate_to", self.reminders.escalate_to))
-        if self.intake.triage_group:
-            refs.append(("intake.triage_group", self.intake.triage_group))
-        for name, gate_refs in self.compliance.gate_stages.items():
-            refs += [(f"compliance.gate_stages.{name}[{i}]", r) for i, r in enumerate(gate_refs)]
-        return refs
 
-    def stage(self, name: str | None) -> Stage | None:
-        return next((stage for stage in self.workflows.brief.stages if stage.name == name), None)
-
-
-class PolicyReferenceError(ValueError):
-    """Several dangling references at once, each already with its path."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
-
-
-# -- the brief form --------------------------------------------------------------------------
-
-def validate_submission(template: Template, values: dict[str, str | None]) -> dict[str, str]:
-    """Errors by field id, worded for the person filling the modal; {} when it is fine."""
-    errors: dict[str, str] = {}
-    for field in template.fields:
-        raw = values.get(field.id)
-        text = "" if raw is None else str(raw).strip()
-        if not text:
-            if field.required:
-                errors[field.id] = f"{field.label} is required."
-            continue
-        error = _field_error(field, text)
-        if error:
-            errors[field.id] = error
-    return errors
-
-
-def _field_error(field: TemplateField, text: str) -> str | None:
-    if field.min_length and len(text) < field.min_length:
-        return f"At least {field.min_length} characters, please."
-    if field.max_length and len(text) > field.max_length:
-        return f"At most {field.max_length} characters, please ({len(text)} now)."
-    if field.type == "select" and text not in (field.choices or []):
-        return f"Choose one of: {', '.join(field.choices or [])}."
-    if field.type == "date":
-        try:
-            date.fromisoformat(text)
-        except ValueError:
-            return "A date like 2027-03-01, please."
-    if field.type == "url":
-        parsed = urlparse(text)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in text:
-            return "A link starting with https://, please."
-    if field.type == "number":
-        try:
-            number = float(text.replace(",", ""))
-        except ValueError:
-            return "A number, please."
-        if number < 0 or number != number or number in (float("inf"), float("-inf")):
-            return "Zero or more, please."
-    if field.type == "user" and not USER_ID.match(text):
-        return "Choose a person."
-    return None
-
-
-def clean_submission(template: Template, values: dict[str, str | None]) -> dict[str, str | float | None]:
-    """Normalized values by field id (numbers as numbers, text trimmed); validate first."""
-    cleaned: dict[str, str | float | None] = {}
-    for field in template.fields:
-        raw = values.get(field.id)
-        text = None if raw is None else str(raw).strip() or None
-        if text is not None and field.type == "number":
-            number = float(text.replace(",", ""))
-            cleaned[field.id] = int(number) if number.is_integer() else number
-        else:
-            cleaned[field.id] = text
-    return cleaned
-
+def parse_policy(data: Any, *, version: str = "unversioned", source: Path | None = None) -> Policy:
+    """Validate a parsed policy mapping; raises pydantic's ValidationError (see loader)."""
+    policy = Policy.model_validate(data)
+    policy._version = version
+    policy._source = source
+    return policy

@@ -10,48 +10,159 @@ from bot.workflow import (
     IllegalTransition,
     Position,
     State,
+    add_stage,
     allowed_actions,
     apply,
 )
 
+# Every legal move, written out by hand (not read from the table) for a two-stage brief.
+LEGAL = [
+    (Position(State.DRAFT), Action.SUBMIT, Position(State.IN_REVIEW, 0, 1)),
+    (Position(State.IN_REVIEW, 0), Action.APPROVE, Position(State.IN_REVIEW, 1, 1)),
+    (Position(State.IN_REVIEW, 1), Action.APPROVE, Position(State.APPROVED, None, 1)),
+    (Position(State.IN_REVIEW, 1), Action.REQUEST_CHANGES, Position(State.CHANGES_REQUESTED)),
+    (Position(State.IN_REVIEW, 0), Action.REJECT, Position(State.REJECTED)),
+    (Position(State.CHANGES_REQUESTED, None, 1), Action.RESUBMIT, Position(State.IN_REVIEW, 0, 2)),
+    (Position(State.APPROVED), Action.SCHEDULE, Position(State.SCHEDULED)),
+    (Position(State.SCHEDULED), Action.GO_LIVE, Position(State.LIVE)),
+    (Position(State.REJECTED, None, 2), Action.REOPEN, Position(State.CHANGES_REQUESTED, None, 2)),
+    (Position(State.CANCELLED), Action.REOPEN, Position(State.CHANGES_REQUESTED, None, 1)),
+    (Position(State.DRAFT), Action.CANCEL, Position(State.CANCELLED)),
+    (Position(State.IN_REVIEW, 1), Action.CANCEL, Position(State.CANCELLED)),
+    (Position(State.CHANGES_REQUESTED), Action.CANCEL, Position(State.CANCELLED)),
+    (Position(State.APPROVED), Action.CANCEL, Position(State.CANCELLED)),
+    (Position(State.SCHEDULED), Action.CANCEL, Position(State.CANCELLED)),
+]
+
+
+@pytest.mark.parametrize(("before", "action", "after"), LEGAL)
+def test_legal_transitions(before: Position, action: Action, after: Position) -> None:
+    assert apply(before, action, 2) == after
+    assert action in allowed_actions(before)
+
+
+def test_the_table_holds_exactly_the_legal_moves() -> None:
+    assert set(TRANSITIONS) == {(before.state, action) for before, action, _ in LEGAL}
+
+
+def test_everything_else_is_refused() -> None:
+    legal = {(before.state, action) for before, action, _ in LEGAL}
+    for state in State:
+        for action in Action:
+            if (state, action) in legal:
+                continue
+            with pytest.raises(IllegalTransition, match=r"^can't .+\.$"):
+                apply(Position(state, 0 if state == State.IN_REVIEW else None), action, 2)
+            assert action not in allowed_actions(Position(state))
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "reason"),
+    [
+        (
+            State.APPROVED,
+            Action.APPROVE,
+            "can't approve: it is already approved; nothing is left to approve.",
+        ),
+        (State.REJECTED, Action.APPROVE, "can't approve: it was already rejected."),
+        (State.CANCELLED, Action.CANCEL, "can't cancel: it was already cancelled."),
+        (
+            State.CHANGES_REQUESTED,
+            Action.APPROVE,
+            "can't approve: it is waiting for the requester's changes.",
+        ),
+        (State.IN_REVIEW, Action.RESUBMIT, "can't resubmit: it is already in review."),
+        (State.LIVE, Action.CANCEL, "can't cancel: it is already live."),
+        (State.IN_REVIEW, Action.SCHEDULE, "can't schedule: it isn't approved yet."),
+        (State.APPROVED, Action.GO_LIVE, "can't go live: schedule it first."),
+        (State.APPROVED, Action.REOPEN, "can't reopen: it is still open."),
+        (
+            State.DRAFT,
+            Action.REQUEST_CHANGES,
+            "can't request changes: it hasn't been submitted yet.",
+        ),
+    ],
+)
+def test_illegal_transitions_say_why(state: State, action: Action, reason: str) -> None:
+    with pytest.raises(IllegalTransition) as caught:
+        apply(Position(state, 0 if state == State.IN_REVIEW else None), action, 2)
+    assert str(caught.value) == reason
+
 
 def test_two_stage_review() -> None:
     position = apply(Position(State.DRAFT), Action.SUBMIT, 2)
-    assert position == Position(State.IN_REVIEW, 0, 1)
     position = apply(position, Action.APPROVE, 2)
     assert position == Position(State.IN_REVIEW, 1, 1)
     assert apply(position, Action.APPROVE, 2) == Position(State.APPROVED, None, 1)
 
 
-def test_changes_then_resubmit_starts_a_new_round_at_the_first_stage() -> None:
-    at_legal = Position(State.IN_REVIEW, 1, 1)
-    back = apply(at_legal, Action.REQUEST_CHANGES, 2)
+def test_one_stage_review_approves_at_once() -> None:
+    assert apply(Position(State.IN_REVIEW, 0), Action.APPROVE, 1) == Position(State.APPROVED)
+
+
+def test_changes_at_the_second_stage_restart_review_in_a_new_round() -> None:
+    back = apply(Position(State.IN_REVIEW, 1, 1), Action.REQUEST_CHANGES, 2)
     assert back == Position(State.CHANGES_REQUESTED, None, 1)
-    assert apply(back, Action.RESUBMIT, 2) == Position(State.IN_REVIEW, 0, 2)
+    again = apply(back, Action.RESUBMIT, 2)
+    assert again == Position(State.IN_REVIEW, 0, 2)
+    back = apply(again, Action.REQUEST_CHANGES, 2)
+    assert apply(back, Action.RESUBMIT, 2).round == 3
 
 
-@pytest.mark.parametrize(("state", "action", "words"), [
-    (State.APPROVED, Action.APPROVE, "already approved"),
-    (State.REJECTED, Action.APPROVE, "already rejected"),
-    (State.CANCELLED, Action.CANCEL, "already cancelled"),
-    (State.CHANGES_REQUESTED, Action.APPROVE, "waiting for the requester"),
-    (State.IN_REVIEW, Action.RESUBMIT, "in review"),
-    (State.LIVE, Action.CANCEL, "already live"),
-])
-def test_illegal_transitions_say_why(state: State, action: Action, words: str) -> None:
-    with pytest.raises(IllegalTransition, match=words):
-        apply(Position(state, None, 1), action, 2)
+def test_reopened_brief_is_resubmitted_from_the_first_stage() -> None:
+    reopened = apply(Position(State.REJECTED, None, 1), Action.REOPEN, 2)
+    assert allowed_actions(reopened) == {Action.RESUBMIT, Action.CANCEL}
+    assert apply(reopened, Action.RESUBMIT, 2) == Position(State.IN_REVIEW, 0, 2)
 
 
-def test_every_table_entry_is_reachable_and_allowed() -> None:
-    for (source, action), target in TRANSITIONS.items():
-        assert action in allowed_actions(Position(source))
-        result = apply(Position(source, 1 if source == State.IN_REVIEW else None, 1), action, 2)
-        assert result.state == target
+def test_a_decision_needs_a_real_current_stage() -> None:
+    # e.g. a stage list that shrank under a brief: refuse rather than approve blindly
+    for index in (None, 2, -1):
+        with pytest.raises(IllegalTransition, match="not at a stage"):
+            apply(Position(State.IN_REVIEW, index), Action.APPROVE, 2)
+    with pytest.raises(IllegalTransition, match="no review stages"):
+        apply(Position(State.DRAFT), Action.SUBMIT, 0)
 
 
-def test_reopen_goes_back_to_draft_and_terminal_states_allow_little() -> None:
-    assert apply(Position(State.REJECTED), Action.REOPEN, 2).state == State.DRAFT
+def test_allowed_actions_by_state() -> None:
+    assert allowed_actions(Position(State.IN_REVIEW, 0)) == {
+        Action.APPROVE,
+        Action.REQUEST_CHANGES,
+        Action.REJECT,
+        Action.CANCEL,
+    }
+    assert allowed_actions(Position(State.APPROVED)) == {Action.SCHEDULE, Action.CANCEL}
     assert allowed_actions(Position(State.LIVE)) == set()
-    assert allowed_actions(Position(State.IN_REVIEW)) == {
-        Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT, Action.CANCEL}
+    assert allowed_actions(Position(State.CANCELLED)) == {Action.REOPEN}
+
+
+def test_position_accepts_stored_strings() -> None:
+    assert Position("in_review", 0) == Position(State.IN_REVIEW, 0)
+    assert apply(Position("approved"), "schedule", 2).state is State.SCHEDULED  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Position("archived")
+
+
+@pytest.mark.parametrize(
+    ("stages", "index", "before", "expected"),
+    [
+        (["brand"], None, None, ["brand", "legal"]),
+        (["brand", "exec"], None, "exec", ["brand", "legal", "exec"]),
+        (["brand", "exec"], 1, "exec", ["brand", "exec", "legal"]),  # exec is being decided now
+        (["brand", "legal"], 0, None, ["brand", "legal"]),  # already ahead: not twice
+        (["legal", "brand"], 1, None, ["legal", "brand"]),  # already passed this round
+        (["brand"], 0, "nowhere", ["brand", "legal"]),
+    ],
+)
+def test_add_gate_stage(
+    stages: list[str], index: int | None, before: str | None, expected: list[str]
+) -> None:
+    result = add_stage(stages, "legal", stage_index=index, before=before)
+    assert result == expected
+    assert result is not stages
+
+
+def test_a_gate_added_during_review_is_reached() -> None:
+    stages = add_stage(["brand"], "legal", stage_index=0)
+    position = apply(Position(State.IN_REVIEW, 0), Action.APPROVE, len(stages))
+    assert position == Position(State.IN_REVIEW, 1) and stages[1] == "legal"

@@ -1,0 +1,183 @@
+"""The brief form: its fields as the policy declares them, and checking what a person typed.
+
+`validate_submission` words its errors for the person filling the modal (they become inline errors
+under each field); `clean_submission` turns accepted input into the values stored on the brief.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from policies.refs import USER_ID, SnakeName
+
+FieldType = Literal["text", "textarea", "select", "date", "url", "number", "user"]
+TEXT_TYPES = ("text", "textarea")
+
+# "1500", "1,500.50", "$1,500", "-20" (rejected later as negative); not "1,50" (ambiguous).
+_NUMBER = re.compile(
+    r"^(?P<neg>-)?[$€£]?(?P<neg2>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)?(?P<frac>\.\d+)?$"
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_URL_FORBIDDEN = re.compile(r"[\s<>|]")  # would break Slack's <url|text> link syntax
+
+
+class TemplateField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: SnakeName
+    label: str = Field(min_length=1, max_length=100)
+    type: FieldType = "text"
+    required: bool = False
+    min_length: int | None = Field(None, ge=0)
+    max_length: int | None = Field(None, ge=1, le=3000)  # Slack's limit for a text input
+    choices: list[str] | None = None
+    help: str | None = Field(None, max_length=150)
+    placeholder: str | None = Field(None, max_length=150)  # Slack's limit for a placeholder
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TemplateField:
+        if self.type == "select" and not self.choices:
+            raise ValueError("a select field needs a non-empty 'choices' list")
+        if self.type != "select" and self.choices is not None:
+            raise ValueError(f"'choices' only goes with type select, not {self.type}")
+        if self.choices and len({c.casefold() for c in self.choices}) != len(self.choices):
+            raise ValueError("choices must be unique")
+        if self.choices and any(not c.strip() or len(c) > 75 for c in self.choices):
+            raise ValueError("each choice needs 1 to 75 characters (Slack's limit for an option)")
+        if self.min_length and self.max_length and self.min_length > self.max_length:
+            raise ValueError("min_length is larger than max_length")
+        return self
+
+
+class Template(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | str  # declared by whoever edits the fields; stored with every brief
+    fields: list[TemplateField] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Template:
+        ids = [field.id for field in self.fields]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate field ids: {', '.join(dupes)}")
+        title = self.field("title")
+        if title is None or title.type != "text" or not title.required:
+            raise ValueError(
+                "the template needs a required 'title' field of type text "
+                "(it names the brief's thread)"
+            )
+        return self
+
+    def field(self, field_id: str) -> TemplateField | None:
+        return next((field for field in self.fields if field.id == field_id), None)
+
+
+def validate_submission(template: Template, values: dict[str, str | None]) -> dict[str, str]:
+    """Errors by field id, worded for the person filling the modal; {} when it is fine.
+
+    Values the template does not know are ignored (clean_submission drops them)."""
+    errors: dict[str, str] = {}
+    for field in template.fields:
+        text = _text(values.get(field.id))
+        if not text:
+            if field.required:
+                errors[field.id] = f"{field.label} is required."
+            continue
+        error = _field_error(field, text)
+        if error:
+            errors[field.id] = error
+    return errors
+
+
+def clean_submission(
+    template: Template, values: dict[str, str | None]
+) -> dict[str, str | int | float | None]:
+    """Normalized values by field id: text trimmed, numbers as numbers, choices as declared.
+
+    Call it on values validate_submission accepted; anything else raises ValueError."""
+    cleaned: dict[str, str | int | float | None] = {}
+    for field in template.fields:
+        text = _text(values.get(field.id)) or None
+        if text is not None and _field_error(field, text):
+            raise ValueError(f"{field.id}: {_field_error(field, text)}")
+        if text is None:
+            cleaned[field.id] = None
+        elif field.type == "number":
+            number = _number(text)
+            assert number is not None  # checked above
+            cleaned[field.id] = (
+                int(number) if number == number.to_integral_value() else float(number)
+            )
+        elif field.type == "select":
+            cleaned[field.id] = _choice(field, text)
+        elif field.type == "text":
+            cleaned[field.id] = " ".join(text.split())  # one line: it may become a thread title
+        else:
+            cleaned[field.id] = text
+    return cleaned
+
+
+def _text(raw: object) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
+def _field_error(field: TemplateField, text: str) -> str | None:
+    if field.min_length and len(text) < field.min_length:
+        return f"At least {field.min_length} characters, please ({len(text)} now)."
+    if field.max_length and len(text) > field.max_length:
+        return f"At most {field.max_length} characters, please ({len(text)} now)."
+    if field.type == "select" and _choice(field, text) is None:
+        return f"Choose one of: {', '.join(field.choices or [])}."
+    if field.type == "date" and not _is_date(text):
+        return "A date like 2027-03-01, please."
+    if field.type == "url":
+        parsed = urlparse(text)
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.netloc
+            or _URL_FORBIDDEN.search(text)
+        ):
+            return "A link starting with https://, please."
+    if field.type == "number":
+        number = _number(text)
+        if number is None:
+            return "A number like 1500 or 1,500.50, please."
+        if number < 0:
+            return "Zero or more, please."
+    if field.type == "user" and not USER_ID.match(text):
+        return "Choose a person."
+    return None
+
+
+def _choice(field: TemplateField, text: str) -> str | None:
+    # Slack's select sends the exact value; people typing in the shell may not mind case.
+    return next((c for c in field.choices or [] if c.casefold() == text.casefold()), None)
+
+
+def _is_date(text: str) -> bool:
+    # Only YYYY-MM-DD (what Slack's date picker sends); fromisoformat alone also takes 20270301.
+    if not _ISO_DATE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _number(text: str) -> Decimal | None:
+    match = _NUMBER.match(text.replace(" ", ""))
+    if not match or not (match["int"] or match["frac"]) or (match["neg"] and match["neg2"]):
+        return None
+    try:
+        number = Decimal((match["int"] or "0").replace(",", "") + (match["frac"] or ""))
+    except InvalidOperation:
+        return None
+    return -number if (match["neg"] or match["neg2"]) and number else number
