@@ -98,7 +98,10 @@ def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> Non
         Reminder.brief_id == brief.id, Reminder.stage == brief.stage, Reminder.round == brief.round))
     if existing is not None:
         return
-    for planned in plan_reminders(brief.stage_entered_at, sla, rule_for(policy), calendar_for(policy)):
+    # The first repeat is planned when the escalation is really sent (from that moment), so after
+    # downtime the escalation and its repeat don't go out in the same tick.
+    for planned in plan_reminders(brief.stage_entered_at, sla, rule_for(policy), calendar_for(policy),
+                                  first_repeat=False):
         session.add(Reminder(brief_id=brief.id, stage=brief.stage, round=brief.round,
                              kind=planned.kind, sequence=planned.sequence, due_at=planned.due_at,
                              status="pending"))
@@ -146,7 +149,7 @@ def _send(session: Session, policy: Policy, directory: Directory, reminder: Remi
     late = reminder.kind != "reminder"
     for user_id in sorted(recipients):
         tz = directory.timezone(user_id) or calendar.timezone
-        send_at = next_send_time(now, tz, quiet_hours_for(policy))
+        send_at = next_send_time(now, tz, quiet_hours_for(policy), fallback_tz=calendar.timezone)
         _dm(session, policy, brief, user_id, late=late, not_before=send_at)
     who = access.describe_approvers(refs, policy, mention=False)
     note = (f":alarm_clock: Past its SLA: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*."
