@@ -1,0 +1,85 @@
+"""Regulated-content lint: which claims in marketing copy need whose approval, and channel checks.
+
+    rules = load_rules(DEFAULT_RULES_PATH)
+    result = lint("Guaranteed 12% returns!", rules, channel="sms")
+    result.findings, result.channel_issues, result.categories, result.regulated
+
+Pure: no database, no Slack, no clock. The rules (policies/compliance.yaml) are validated and
+compiled once at load; lint() only runs the compiled patterns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from policies.compliance.channels import ChannelIssue, UnknownChannelError
+from policies.compliance.matcher import CompiledRules, Finding, LintResult
+from policies.compliance.schema import SEVERITY_ORDER, ComplianceRules
+from policies.loader import PolicyError, content_version, format_errors, read_yaml
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "compliance.yaml"
+
+__all__ = [
+    "DEFAULT_RULES_PATH",
+    "SEVERITY_ORDER",
+    "ChannelIssue",
+    "ComplianceRules",
+    "ComplianceRulesError",
+    "Finding",
+    "LintResult",
+    "UnknownChannelError",
+    "check_rules_file",
+    "lint",
+    "load_rules",
+    "parse_rules",
+]
+
+
+class ComplianceRulesError(PolicyError):
+    """The rules file can't be used; `.errors` lists every problem as `path: message`."""
+
+
+def load_rules(path: Path | str = DEFAULT_RULES_PATH) -> ComplianceRules:
+    """Read, validate and compile a rules file; raises ComplianceRulesError with every error."""
+    try:
+        data, raw = read_yaml(Path(path))
+    except PolicyError as exc:
+        raise ComplianceRulesError(exc.errors) from None
+    return parse_rules(data, version=content_version(raw), source=str(path))
+
+
+def parse_rules(data: object, *, version: str = "unversioned", source: str = "") -> ComplianceRules:
+    """Validate an already parsed rules mapping (tests, or rules kept elsewhere)."""
+    if not isinstance(data, dict):
+        raise ComplianceRulesError([f"{source or 'rules'}: expected a mapping at the top level"])
+    try:
+        rules = ComplianceRules.model_validate(data)
+    except ValidationError as exc:
+        raise ComplianceRulesError(format_errors(exc)) from None
+    rules._version = version
+    return rules
+
+
+def check_rules_file(path: Path | str) -> list[str]:
+    """Every error in a rules file, or [] when it loads."""
+    try:
+        load_rules(path)
+    except ComplianceRulesError as exc:
+        return exc.errors
+    return []
+
+
+def lint(text: str, rules: ComplianceRules, channel: str | None = None) -> LintResult:
+    """The regulated claims in `text`, and, for a channel, its length/required/tone issues.
+
+    Raises UnknownChannelError for a channel the rules don't define."""
+    compiled: CompiledRules = rules._compiled
+    issues = compiled.channels.check(text, channel) if channel is not None else []
+    return LintResult(
+        findings=compiled.find(text),
+        channel_issues=issues,
+        rules_version=rules.version,
+        channel=channel,
+    )

@@ -1,0 +1,162 @@
+"""The compliance rules file's shape (pydantic v2), validated at load with every error's path.
+
+Patterns are checked where they stand, so a broken one is reported as
+`categories.health_claim.patterns[2]: invalid regex: ...` while the rest of the file is checked too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
+
+from policies.compliance.phrases import PhraseError, compile_phrase
+
+Severity = Literal["info", "warning", "blocking"]
+SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "blocking": 2}
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# Validation context key: the `terms` lists of the file, so a pattern can use <competitor>.
+TERMS_KEY = "compliance_terms"
+
+
+def _phrase(value: str, info: ValidationInfo) -> str:
+    terms = (info.context or {}).get(TERMS_KEY, {})
+    try:
+        compile_phrase(value, terms)
+    except PhraseError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _term_phrase(value: str) -> str:
+    if re.search(r"<[a-z]", value) or value.startswith("re:"):
+        raise ValueError("a term is a plain phrase (no <shapes>, no re:)")
+    try:
+        compile_phrase(value)
+    except PhraseError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _name(value: str) -> str:
+    if not NAME.match(value):
+        raise ValueError(f"'{value}' is not a snake_case name")
+    return value
+
+
+Phrase = Annotated[str, AfterValidator(_phrase)]
+TermPhrase = Annotated[str, AfterValidator(_term_phrase)]
+Name = Annotated[str, AfterValidator(_name)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Category(Strict):
+    label: str = Field(min_length=1)
+    severity: Severity
+    guidance: str = Field(min_length=1)
+    approver_stage: Name
+    patterns: list[Phrase] = Field(min_length=1)
+    # A match lying wholly inside one of these is not a finding ("free" in "feel free").
+    exceptions: list[Phrase] = []
+    requires_substantiation: bool = False
+
+
+class Requirement(Strict):
+    pattern: Phrase
+    message: str = Field(min_length=1)
+
+
+class Readability(Strict):
+    min_reading_ease: float | None = Field(default=None, ge=-100, le=121)
+    max_grade: float | None = Field(default=None, ge=0, le=30)
+    # Readability formulas say little about a line or two; shorter texts are not scored.
+    min_words: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Readability:
+        if self.min_reading_ease is None and self.max_grade is None:
+            raise ValueError("set min_reading_ease, max_grade, or both")
+        return self
+
+
+class ChannelRule(Strict):
+    label: str = Field(min_length=1)
+    max_length: int | None = Field(default=None, ge=1)
+    # SMS: a text with a character outside GSM-7 is sent as UCS-2 and gets this smaller limit.
+    max_length_unicode: int | None = Field(default=None, ge=1)
+    # X counts every link as this many characters, however long it is.
+    url_length: int | None = Field(default=None, ge=1)
+    required: list[Requirement] = []
+    readability: Readability | None = None
+    profanity: bool = False
+
+
+class Profanity(Strict):
+    # Words of the profanity list that are ordinary in marketing copy ("virgin olive oil").
+    allow: list[str] = []
+
+
+class ComplianceRules(Strict):
+    description: str = ""
+    terms: dict[Name, list[TermPhrase]] = {}
+    categories: dict[Name, Category] = Field(min_length=1)
+    channels: dict[Name, ChannelRule] = {}
+    profanity: Profanity = Profanity()
+
+    _version: str = PrivateAttr(default="unversioned")
+    _compiled: Any = PrivateAttr(default=None)
+
+    @property
+    def version(self) -> str:
+        """Content hash of the rules file (sha256, 12 hex chars); stored with every decision."""
+        return self._version
+
+    def approver_stages(self) -> set[str]:
+        """Every stage a finding can require, for checking against the main policy's gate stages."""
+        return {category.approver_stage for category in self.categories.values()}
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> ComplianceRules:  # type: ignore[override]
+        kwargs["context"] = {**_terms_context(obj), **(kwargs.get("context") or {})}
+        return super().model_validate(obj, **kwargs)
+
+    @model_validator(mode="after")
+    def _compile(self) -> ComplianceRules:
+        # Compiled once here, so that lint() only runs ready regexes (see matcher).
+        from policies.compliance.matcher import CompiledRules
+
+        self._compiled = CompiledRules.build(self)
+        return self
+
+
+def _terms_context(data: Any) -> dict[str, Any]:
+    terms = data.get("terms") if isinstance(data, dict) else None
+    if not isinstance(terms, dict):
+        return {TERMS_KEY: {}}
+    usable: dict[str, list[str]] = {}
+    for name, phrases in terms.items():
+        if isinstance(phrases, list):
+            # A broken term phrase is reported at its own path, not again at every pattern using it.
+            usable[str(name)] = [p for p in phrases if isinstance(p, str) and _compiles(p)]
+    return {TERMS_KEY: usable}
+
+
+def _compiles(phrase: str) -> bool:
+    try:
+        compile_phrase(phrase)
+    except PhraseError:
+        return False
+    return True
