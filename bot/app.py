@@ -45,9 +45,9 @@ def create_app(runtime: Runtime) -> App:
         token_verification_enabled=False,
         request_verification_enabled=runtime.settings.slack_signing_secret is not None,
     )
-    from handlers import actions, commands, events, team_commands, views
+    from handlers import actions, commands, events, lint_command, team_commands, views
 
-    for module in (commands, actions, views, events, team_commands):
+    for module in (commands, actions, views, events, team_commands, lint_command):
         module.register(app, runtime)
     return app
 

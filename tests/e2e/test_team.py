@@ -27,3 +27,19 @@ def test_home_tab_shows_the_queue_and_figures(local: LocalBot) -> None:
     text = str(home["blocks"])
     assert "Waiting on you" in text and "Webinar push" in text
     assert "The team, last 30 days" in text
+
+
+def test_mops_lint(local: LocalBot) -> None:
+    slack = local.slack
+    slack.command("/mops lint Guaranteed returns, totally risk-free <!channel>", as_user="rita")
+    answer = slack.last_ephemeral("rita").text
+    assert "Financial promise" in answer and "legal" in answer
+    assert "<!channel>" not in answer
+    slack.command("/mops lint Feel free to ask us anything.", as_user="rita")
+    assert "No regulated claims" in slack.last_ephemeral("rita").text
+    slack.command("/mops lint --channel sms Big sale this weekend at the downtown store", as_user="rita")
+    assert "STOP" in slack.last_ephemeral("rita").text or "opt-out" in slack.last_ephemeral("rita").text.lower()
+    slack.command("/mops lint --channel fax hello", as_user="rita")
+    assert "Usage" in slack.last_ephemeral("rita").text
+    slack.command("/mops lint", as_user="rita")
+    assert "Usage" in slack.last_ephemeral("rita").text
