@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/mopsbot migrate
+	$(BIN)/mopsbot intake ensure
 	$(BIN)/mopsbot run $(ARGS)
 
 lint: install

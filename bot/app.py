@@ -45,9 +45,17 @@ def create_app(runtime: Runtime) -> App:
         token_verification_enabled=False,
         request_verification_enabled=runtime.settings.slack_signing_secret is not None,
     )
-    from handlers import actions, commands, events, lint_command, team_commands, views
+    from handlers import (
+        actions,
+        commands,
+        events,
+        intake_events,
+        lint_command,
+        team_commands,
+        views,
+    )
 
-    for module in (commands, actions, views, events, team_commands, lint_command):
+    for module in (commands, actions, views, events, intake_events, team_commands, lint_command):
         module.register(app, runtime)
     return app
 

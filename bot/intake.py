@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import blocks
+from bot import blocks, digest
 from bot.blocks import escape
 from bot.deliveries import claim_delivery
 from bot.models import IntakeRequest
@@ -63,28 +63,57 @@ def receive(session: Session, *, channel_id: str, ts: str, user_id: str, text: s
             session.flush()
     except IntegrityError:
         return None  # the same message arrived under another event id
-    enqueue_task(session, CLASSIFY_TASK, {"request_id": request.id})
+    # The text rides in the task so that classifying needs no database read (see `judge`).
+    enqueue_task(session, CLASSIFY_TASK, {"request_id": request.id, "text": request.text})
     return request
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What the model and the compliance rules say about one request, before anything is stored."""
+
+    result: Any  # the model's Classification
+    model_version: str
+    regulated: tuple[str, ...] = ()  # compliance categories found: a person confirms the route
+
+
+def judge(policy: Policy, model: Classifier, text: str, rules: Any = None) -> Verdict:
+    """The slow, read-only part of the task: run outside any transaction."""
+    result = model.classify(text, threshold=policy.intake.confidence_threshold,
+                            margin=policy.intake.margin)
+    regulated: tuple[str, ...] = ()
+    if rules is not None:
+        from policies.compliance import lint
+
+        regulated = tuple(sorted(lint(text, rules).categories))
+    return Verdict(result, model.version, regulated)
+
+
 def classify(session: Session, policy: Policy, routes: Any, model: Classifier, request_id: int,
-             now: datetime) -> None:
-    """The task: classify one stored request and answer in its thread."""
+             now: datetime, rules: Any = None) -> None:
+    """Classify one stored request and answer in its thread (judge and apply in one go)."""
+    request = session.get(IntakeRequest, request_id)
+    if request is not None:
+        apply_verdict(session, policy, routes, request_id, judge(policy, model, request.text, rules), now)
+
+
+def apply_verdict(session: Session, policy: Policy, routes: Any, request_id: int, verdict: Verdict,
+                  now: datetime) -> None:
+    """Store the decision and route the request, or ask a person when unsure or regulated."""
     request = session.get(IntakeRequest, request_id)
     if request is None or request.status != "received":
-        return
-    result = model.classify(request.text, threshold=policy.intake.confidence_threshold,
-                            margin=policy.intake.margin)
-    request.model_version = model.version
+        return  # already classified (a retried task), or gone
+    result = verdict.result
+    request.model_version = verdict.model_version
     request.predicted_label = result.label
     request.confidence = float(result.confidence)
     request.top3 = [[label, float(p)] for label, p in result.top3]
-    request.reason = result.reason
+    request.reason = "regulated" if verdict.regulated and not result.needs_confirmation else result.reason
     request.urgent = bool(result.urgent)
     request.classified_at = now
-    if result.needs_confirmation or result.label is None:
+    if result.needs_confirmation or result.label is None or verdict.regulated:
         request.status = "awaiting_confirmation"
-        _ask(session, policy, routes, request)
+        _ask(session, policy, routes, request, verdict.regulated)
     else:
         _route(session, policy, routes, request, label=result.label, by=None, now=now)
 
@@ -124,6 +153,22 @@ def unanswered(session: Session, limit: int = 10) -> list[IntakeRequest]:
                                 .limit(limit)))
 
 
+def digest_lines(session: Session, policy: Policy, now: datetime) -> list[str]:
+    """The channel digest's section: intake questions nobody has answered yet, urgent first."""
+    waiting = unanswered(session)
+    if not waiting:
+        return []
+    lines = [f"*Intake requests waiting for a label* ({len(waiting)}{'+' if len(waiting) == 10 else ''})"]
+    for request in waiting:
+        hours = max(0.0, (now - request.received_at).total_seconds() / 3600)
+        urgent = ":rotating_light: " if request.urgent else ""
+        snippet = " ".join(request.text.split())
+        snippet = snippet if len(snippet) <= 80 else snippet[:79] + "…"
+        lines.append(f"• {urgent}<#{request.channel_id}> from <@{request.user_id}>, {hours:.0f} h ago: "
+                     f"“{escape(snippet)}”")
+    return lines
+
+
 def label_name(routes: Any, label: str | None) -> str:
     if label is None or label == OUT_OF_SCOPE:
         return "Not a marketing request"
@@ -159,14 +204,20 @@ def _route(session: Session, policy: Policy, routes: Any, request: IntakeRequest
             ordering_key=_key(request))
 
 
-def _ask(session: Session, policy: Policy, routes: Any, request: IntakeRequest) -> None:
+def _ask(session: Session, policy: Policy, routes: Any, request: IntakeRequest,
+         regulated: tuple[str, ...] = ()) -> None:
     triage = access.describe_approvers([policy.intake.triage_group], policy) if policy.intake.triage_group else ""
     why = {"out_of_scope": "it may not be a marketing request",
            "close_call": "two labels are close",
            "low_confidence": "I'm not confident"}.get(request.reason or "", "I'm not sure")
     urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
-    text = (f"{urgent}I'm not sure how to route this ({why}). <@{request.user_id}> or {triage}: "
-            f"which is it?")
+    if regulated:
+        claims = ", ".join(name.replace("_", " ") for name in regulated)
+        text = (f"{urgent}This mentions regulated content ({claims}), so a person confirms before I "
+                f"route it. <@{request.user_id}> or {triage}: which is it?")
+    else:
+        text = (f"{urgent}I'm not sure how to route this ({why}). <@{request.user_id}> or {triage}: "
+                f"which is it?")
     buttons = [blocks.button(f"{label_name(routes, label)} ({p:.0%})", f"intake_pick_{n}",
                              f"{request.id}:{label}") for n, (label, p) in enumerate(request.top3 or [])
                if label in routes.labels]
@@ -180,4 +231,6 @@ def _key(request: IntakeRequest) -> str:
     return f"intake:{request.channel_id}:{request.ts}"
 
 
-__all__ = ["IntakeRequest", "classify", "confirm", "receive"]
+digest.extra_sections.append(digest_lines)
+
+__all__ = ["IntakeRequest", "Verdict", "apply_verdict", "classify", "confirm", "judge", "receive"]

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from bot.config import Settings
 from bot.db import Database
 from bot.directory import Directory
+from bot.intake_models import IntakeModels
 from bot.logs import get_logger
 from bot.models import HandledDelivery, OutboxMessage, utcnow
 from bot.outbox import OutboxSender
@@ -38,6 +39,8 @@ class Runtime:
     clock: Clock = utcnow
     scheduler: BackgroundScheduler = field(default_factory=lambda: BackgroundScheduler(timezone="UTC"))
     app: App | None = None
+    _intake: IntakeModels | None = None
+    _rules: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -52,8 +55,42 @@ class Runtime:
         from bot import reminders  # noqa: F401  (registers the reminder hook on brief changes)
         from bot.app import create_app
 
+        runtime._register_tasks()
         runtime.app = create_app(runtime)
         return runtime
+
+    def _register_tasks(self) -> None:
+        from bot import intake
+
+        def judge(payload: dict) -> intake.Verdict:  # outside the write lock: the model is slow
+            return intake.judge(self.policy, self.intake_model(), payload["text"], self.compliance_rules())
+
+        def apply(session, payload: dict, verdict: intake.Verdict) -> None:  # type: ignore[no-untyped-def]
+            intake.apply_verdict(session, self.policy, self.intake_routes(), payload["request_id"],
+                                 verdict, self.clock())
+
+        self.worker.register_prepared(intake.CLASSIFY_TASK, judge, apply)
+
+    def intake_models(self) -> IntakeModels:
+        taxonomy = self.policy.beside(self.policy.intake.taxonomy_file)
+        if self._intake is None or self._intake.taxonomy_path != taxonomy:
+            self._intake = IntakeModels(taxonomy, self.settings.intake_model_dir)
+        return self._intake
+
+    def intake_routes(self):  # type: ignore[no-untyped-def]
+        return self.intake_models().routes()
+
+    def intake_model(self):  # type: ignore[no-untyped-def]
+        return self.intake_models().model()
+
+    def compliance_rules(self):  # type: ignore[no-untyped-def]
+        """The compliance rules the policy in force names, compiled once per file."""
+        from policies.compliance import load_rules
+
+        path = str(self.policy.beside(self.policy.compliance.rules_file))
+        if path not in self._rules:
+            self._rules[path] = load_rules(path)
+        return self._rules[path]
 
     @property
     def policy(self):  # type: ignore[no-untyped-def]

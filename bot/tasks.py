@@ -3,6 +3,10 @@
 Bolt's lazy listeners run in a thread and die with the process; a task row does not. A handler
 runs in the same transaction that marks its row done, so its effects and its completion commit
 together, and a crash means the row is simply picked up again.
+
+A kind may also have a `prepare` step: slow, read-only work (running the intake model) done
+between two short transactions, so that it never holds SQLite's single write lock while acks
+wait. Its result reaches the handler; a task prepared twice (two instances) is applied once.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from bot.models import Task, utcnow
 log = get_logger(__name__)
 
 TaskHandler = Callable[[Session, dict[str, Any]], None]
+PreparedHandler = Callable[[Session, dict[str, Any], Any], None]
+Preparer = Callable[[dict[str, Any]], Any]
 MAX_ATTEMPTS = 5
 
 
@@ -38,6 +44,7 @@ class TaskWorker:
                  idle_wait: float = 1.0, clock=utcnow) -> None:  # type: ignore[no-untyped-def]
         self.db = db
         self.handlers: dict[str, TaskHandler] = dict(handlers or {})
+        self.prepared: dict[str, tuple[Preparer, PreparedHandler]] = {}
         self.idle_wait = idle_wait
         self.clock = clock
         self._wake = threading.Event()
@@ -47,6 +54,11 @@ class TaskWorker:
 
     def register(self, kind: str, handler: TaskHandler) -> None:
         self.handlers[kind] = handler
+
+    def register_prepared(self, kind: str, prepare: Preparer, handler: PreparedHandler) -> None:
+        """`prepare(payload)` runs outside any transaction; `handler(session, payload, prepared)`
+        then runs in the transaction that marks the task done."""
+        self.prepared[kind] = (prepare, handler)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="task-worker", daemon=True)
@@ -75,10 +87,13 @@ class TaskWorker:
             ran += 1
         return ran
 
-    def _claim(self, session: Session) -> Task | None:
-        query = (select(Task).where(Task.status == "pending", Task.not_before <= self.clock(),
-                                    Task.kind.in_(list(self.handlers)))
-                 .order_by(Task.id).limit(1))
+    def _claim(self, session: Session, task_id: int | None = None) -> Task | None:
+        kinds = [*self.handlers, *self.prepared]
+        query = select(Task).where(Task.status == "pending", Task.kind.in_(kinds))
+        if task_id is None:
+            query = query.where(Task.not_before <= self.clock()).order_by(Task.id).limit(1)
+        else:
+            query = query.where(Task.id == task_id)
         if self.db.is_postgres:
             query = query.with_for_update(skip_locked=True)
         return session.scalars(query).first()
@@ -88,17 +103,38 @@ class TaskWorker:
             task = self._claim(session)
             if task is None:
                 return False
-            try:
-                with session.begin_nested():
-                    self.handlers[task.kind](session, task.payload)
-                task.status = "done"
-                task.attempts += 1
-                task.finished_at = self.clock()
-                log.info("task.done", task=task.id, kind=task.kind)
-            except Exception:
-                # The savepoint rolled the handler's effects back; the row records the failure.
-                self._record_failure(task, traceback.format_exc(limit=5))
+            if task.kind not in self.prepared:
+                handler = self.handlers[task.kind]
+                self._execute(task, lambda: handler(session, task.payload), session)
+                return True
+            task_id, kind, payload = task.id, task.kind, dict(task.payload)
+        prepare, apply = self.prepared[kind]
+        try:
+            prepared = prepare(payload)
+        except Exception:
+            error = traceback.format_exc(limit=5)
+            with self.db.transaction() as session:
+                task = self._claim(session, task_id)
+                if task is not None:
+                    self._record_failure(task, error)
+            return True
+        with self.db.transaction() as session:
+            task = self._claim(session, task_id)
+            if task is not None:  # else another instance applied it meanwhile
+                self._execute(task, lambda: apply(session, task.payload, prepared), session)
         return True
+
+    def _execute(self, task: Task, run: Callable[[], None], session: Session) -> None:
+        try:
+            with session.begin_nested():
+                run()
+            task.status = "done"
+            task.attempts += 1
+            task.finished_at = self.clock()
+            log.info("task.done", task=task.id, kind=task.kind)
+        except Exception:
+            # The savepoint rolled the handler's effects back; the row records the failure.
+            self._record_failure(task, traceback.format_exc(limit=5))
 
     def _record_failure(self, task: Task, error: str) -> None:
         task.attempts += 1
