@@ -49,7 +49,9 @@ class Runtime:
         runtime = cls(settings=settings, db=db, policies=PolicyStore(settings.policy_file),
                       client=client, directory=Directory(client), sender=OutboxSender(db, client, clock=clock),
                       worker=TaskWorker(db, clock=clock), clock=clock)
-        from bot import reminders  # noqa: F401  (registers the reminder hook on brief changes)
+        # Registered on import: reminders re-plan on every brief change; the compliance gate
+        # lints every (re)submission.
+        from bot import compliance_gate, reminders  # noqa: F401
         from bot.app import create_app
 
         runtime.app = create_app(runtime)
