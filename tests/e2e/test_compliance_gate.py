@@ -17,8 +17,10 @@ from bot.models import Approval, AuditEvent
 from policies.compliance import DEFAULT_RULES_PATH
 from tests.e2e.test_briefs import (
     approve,
+    audit_actions,
     brief_row,
     give_reason,
+    latest,
     new_brief,
     outbox_drained,
     shows_button,
@@ -100,13 +102,17 @@ def test_default_policy_records_the_gate_on_its_existing_legal_stage(local: Loca
     assert (event.detail["gate_stages"], event.detail["added_stages"]) == (["legal"], [])
 
 
-def test_clean_brief_gets_no_gate_and_no_note(gated: LocalBot) -> None:
+def test_clean_brief_gets_no_gate_no_note_and_no_confirmation(gated: LocalBot) -> None:
     slack = gated.slack
     parent = approved_brief(gated, CLEAN)
     assert brief_row(gated).stages == ["brand"]
     assert gate_events(gated) == []
+    slack.command("/brief schedule 1", as_user="rita")
+    assert "scheduled" in slack.last_ephemeral("rita").text
+    assert wait_state(gated, "scheduled").state == "scheduled"
     eventually(lambda: outbox_drained(gated), "the outbox drained")
-    assert not any("Compliance check" in m.text for m in slack.thread(parent).replies)
+    assert not any("Compliance check" in m.text or "Confirm" in str(m.blocks)
+                   for m in slack.thread(parent).replies)
 
 
 def test_brand_approver_cannot_approve_the_legal_gate(gated: LocalBot) -> None:
@@ -157,3 +163,68 @@ def test_resubmission_with_a_new_claim_adds_the_gate(gated: LocalBot) -> None:
     assert (brief.round, brief.stages) == (2, ["brand", "legal"])
     [event] = gate_events(gated)
     assert (event.round, event.detail["categories"]) == (2, ["health_claim"])
+
+
+def confirm_prompt(local: LocalBot, parent: Message) -> Message:
+    def prompt() -> Message | None:
+        found = [m for m in local.slack.thread(parent).replies if "brief_confirm_advance" in str(m.blocks)]
+        return found[-1] if found and outbox_drained(local) else None
+
+    return eventually(prompt, "a confirmation prompt in the thread")
+
+
+def test_schedule_on_flagged_content_waits_for_a_confirmation_and_records_who(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLAIM)
+    slack.command("/brief schedule 1", as_user="rita")
+    assert "nothing happens yet" in slack.last_ephemeral("rita").text
+    prompt = confirm_prompt(gated, parent)
+    assert "Financial promise" in prompt.text
+    assert brief_row(gated).state == "approved"  # asking did nothing
+    slack.click("Confirm", as_user="sam", message=prompt)  # not the requester, not an ops admin
+    refusal = slack.wait_for_message(lambda m: m.ephemeral_to == "U05SAM", ephemeral=True)
+    assert "Only <@U01RITA>" in refusal.text
+    assert brief_row(gated).state == "approved"
+    gated.driver.click(prompt, "Confirm", "omar")
+    gated.driver.redeliver(retry_num=1)  # Slack delivers the same click again
+    assert wait_state(gated, "scheduled").state == "scheduled"
+    with gated.runtime.db.transaction() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "schedule")).all()
+    assert event.actor_id == "U04OMAR"
+    assert (event.detail["confirmed_by"], event.detail["requested_by"]) == ("U04OMAR", "U01RITA")
+    assert event.detail["categories"] == ["financial_promise"]
+    assert [a for a, _, _ in audit_actions(gated)].count("schedule") == 1
+    eventually(lambda: outbox_drained(gated), "the outbox drained")
+    assert slack.ephemerals_for("omar") == []  # the redelivery was recognised, not refused
+    closed = eventually(lambda: "confirmed" in (m := latest(slack, prompt)).text and m, "the prompt closed")
+    assert "<@U04OMAR> confirmed" in closed.text and "brief_confirm_advance" not in str(closed.blocks)
+
+
+def test_cancelled_confirmation_does_nothing_and_its_confirm_is_dead(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLAIM)
+    slack.command("/brief schedule 1", as_user="rita")
+    prompt = confirm_prompt(gated, parent)
+    slack.click("Cancel", as_user="rita", message=prompt)
+    eventually(lambda: "nothing was done" in latest(slack, prompt).text, "the prompt cancelled")
+    gated.driver.click(prompt, "Confirm", "rita")  # the buttons as they were before the update
+    refusal = slack.wait_for_message(lambda m: m.ephemeral_to == "U01RITA", ephemeral=True)
+    assert "no longer applies" in refusal.text
+    assert brief_row(gated).state == "approved"
+    actions = [a for a, _, _ in audit_actions(gated)]
+    assert actions[-2:] == ["confirmation_requested", "confirmation_declined"]
+
+
+def test_going_live_on_flagged_content_is_confirmed_too(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLAIM)
+    slack.command("/brief schedule 1", as_user="omar")
+    slack.click("Confirm", as_user="omar", message=confirm_prompt(gated, parent))
+    wait_state(gated, "scheduled")
+    slack.command("/brief live 1", as_user="rita")
+    assert brief_row(gated).state == "scheduled"
+    slack.click("Confirm", as_user="rita", message=confirm_prompt(gated, parent))
+    assert wait_state(gated, "live").state == "live"
+    with gated.runtime.db.transaction() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "go_live")).one()
+    assert (event.detail["confirmed_by"], event.detail["requested_by"]) == ("U01RITA", "U01RITA")
