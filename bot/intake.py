@@ -77,24 +77,27 @@ class Verdict:
     regulated: tuple[str, ...] = ()  # compliance categories found: a person confirms the route
 
 
-def judge(policy: Policy, model: Classifier, text: str, rules: Any = None) -> Verdict:
+def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     """The slow, read-only part of the task: run outside any transaction."""
+    from bot.compliance_gate import needs_human
+    from policies.compliance import ComplianceRulesError
+
     result = model.classify(text, threshold=policy.intake.confidence_threshold,
                             margin=policy.intake.margin)
-    regulated: tuple[str, ...] = ()
-    if rules is not None:
-        from policies.compliance import lint
-
-        regulated = tuple(sorted(lint(text, rules).categories))
+    try:
+        findings = needs_human(policy, text)
+        regulated = tuple(sorted(findings.categories)) if findings else ()
+    except ComplianceRulesError:  # rules we can't read can't clear anything: ask a person
+        regulated = ("unreadable_compliance_rules",)
     return Verdict(result, model.version, regulated)
 
 
 def classify(session: Session, policy: Policy, routes: Any, model: Classifier, request_id: int,
-             now: datetime, rules: Any = None) -> None:
+             now: datetime) -> None:
     """Classify one stored request and answer in its thread (judge and apply in one go)."""
     request = session.get(IntakeRequest, request_id)
     if request is not None:
-        apply_verdict(session, policy, routes, request_id, judge(policy, model, request.text, rules), now)
+        apply_verdict(session, policy, routes, request_id, judge(policy, model, request.text), now)
 
 
 def apply_verdict(session: Session, policy: Policy, routes: Any, request_id: int, verdict: Verdict,

@@ -40,7 +40,6 @@ class Runtime:
     scheduler: BackgroundScheduler = field(default_factory=lambda: BackgroundScheduler(timezone="UTC"))
     app: App | None = None
     _intake: IntakeModels | None = None
-    _rules: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
@@ -52,7 +51,9 @@ class Runtime:
         runtime = cls(settings=settings, db=db, policies=PolicyStore(settings.policy_file),
                       client=client, directory=Directory(client), sender=OutboxSender(db, client, clock=clock),
                       worker=TaskWorker(db, clock=clock), clock=clock)
-        from bot import reminders  # noqa: F401  (registers the reminder hook on brief changes)
+        # Registered on import: reminders re-plan on every brief change; the compliance gate
+        # lints every (re)submission.
+        from bot import compliance_gate, reminders  # noqa: F401
         from bot.app import create_app
 
         runtime._register_tasks()
@@ -63,7 +64,7 @@ class Runtime:
         from bot import intake
 
         def judge(payload: dict) -> intake.Verdict:  # outside the write lock: the model is slow
-            return intake.judge(self.policy, self.intake_model(), payload["text"], self.compliance_rules())
+            return intake.judge(self.policy, self.intake_model(), payload["text"])
 
         def apply(session, payload: dict, verdict: intake.Verdict) -> None:  # type: ignore[no-untyped-def]
             intake.apply_verdict(session, self.policy, self.intake_routes(), payload["request_id"],
@@ -82,15 +83,6 @@ class Runtime:
 
     def intake_model(self):  # type: ignore[no-untyped-def]
         return self.intake_models().model()
-
-    def compliance_rules(self):  # type: ignore[no-untyped-def]
-        """The compliance rules the policy in force names, compiled once per file."""
-        from policies.compliance import load_rules
-
-        path = str(self.policy.beside(self.policy.compliance.rules_file))
-        if path not in self._rules:
-            self._rules[path] = load_rules(path)
-        return self._rules[path]
 
     @property
     def policy(self):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Button clicks: the decisions in a brief's thread."""
+"""Button clicks: the decisions in a brief's thread, and confirmations of flagged actions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import reminders
-from bot.briefs import forms, service
+from bot.briefs import confirmations, forms, service
 from bot.deliveries import action_key, claim_delivery
 from bot.workflow import Action
 from handlers.context import actor_for, in_transaction, reply_to, tell
@@ -23,6 +23,14 @@ def parse_value(value: str) -> tuple[int, int] | None:
     if brief_id.isdigit() and version.isdigit():
         return int(brief_id), int(version)
     return None
+
+
+def shown_at(body: dict) -> confirmations.Shown | None:
+    """The message a button was clicked in (ephemerals can't be updated)."""
+    container = body.get("container") or {}
+    if container.get("is_ephemeral") or not (container.get("channel_id") and container.get("message_ts")):
+        return None
+    return confirmations.Shown(container["channel_id"], container["message_ts"])
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -75,6 +83,22 @@ def register(app: App, runtime: Runtime) -> None:
                 brief_id=brief_id, version=version, action=action.value, title=title))
 
         return listener
+
+    def confirmation(decide):  # type: ignore[no-untyped-def]
+        def listener(ack: Ack, body: dict) -> None:
+            ack()
+            prompt = confirmations.Prompt.parse(body["actions"][0].get("value", ""))
+            if prompt is None:
+                return
+            actor = actor_for(runtime, body["user"]["id"])
+            in_transaction(runtime, lambda session: decide(
+                session, runtime.policy, prompt=prompt, actor=actor, now=runtime.clock(),
+                delivery_key=action_key(body), shown=shown_at(body)), reply=reply_to(body))
+
+        return listener
+
+    app.action(confirmations.CONFIRM)(confirmation(confirmations.confirm))
+    app.action(confirmations.DECLINE)(confirmation(confirmations.decline))
 
     app.action("brief_request_changes")(ask_reason(Action.REQUEST_CHANGES))
     app.action("brief_reject")(ask_reason(Action.REJECT))

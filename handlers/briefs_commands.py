@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot import audit
 from bot.blocks import ephemeral, escape
-from bot.briefs import forms, messages, service
+from bot.briefs import confirmations, forms, messages, service
 from bot.workflow import Action
 from handlers.context import actor_for, in_transaction
 
@@ -24,7 +24,8 @@ BRIEF_HELP = "\n".join([
     "• `/brief list`: your briefs and the ones waiting on you",
     "• `/brief show ID`: a brief with its audit trail",
     "• `/brief cancel ID`: cancel a brief (requester or ops admin)",
-    "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live",
+    "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
+    "(a brief with regulated claims asks for a *Confirm* click in its thread first)",
 ])
 
 
@@ -98,9 +99,8 @@ def _cancel(runtime: Runtime, command: dict, brief_id: int) -> str:
     return in_transaction(runtime, work).message
 
 
-
 def _advance(runtime: Runtime, command: dict, brief_id: int, action: Action) -> str:
     actor = actor_for(runtime, command["user_id"])
-    return in_transaction(runtime, lambda session: service.advance(
+    return in_transaction(runtime, lambda session: confirmations.request(
         session, runtime.policy, brief_id=brief_id, actor=actor, action=action,
         now=runtime.clock())).message

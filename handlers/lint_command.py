@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from bot.blocks import ephemeral, escape
+from bot.compliance_gate import rules_for
 from handlers.commands import MopsSubcommand, mops_subcommand
-from policies.compliance import (
-    ComplianceRules,
-    ComplianceRulesError,
-    UnknownChannelError,
-    lint,
-    load_rules,
-)
+from policies.compliance import ComplianceRulesError, UnknownChannelError, lint
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -23,25 +17,8 @@ if TYPE_CHECKING:
 LINT_USAGE = "Usage: `/mops lint [--channel NAME] &lt;text&gt;`, e.g. `/mops lint --channel sms Win a free trip!`"
 
 
-class RulesCache:
-    """The rules named by the policy in force, loaded once per file path (compiling takes ~0.15 s)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loaded: dict[str, ComplianceRules] = {}
-
-    def get(self, runtime: Runtime) -> ComplianceRules:
-        path = runtime.policy.beside(runtime.policy.compliance.rules_file)
-        with self._lock:
-            if str(path) not in self._loaded:
-                self._loaded[str(path)] = load_rules(path)
-            return self._loaded[str(path)]
-
-
 @mops_subcommand("lint")
 def lint_text(runtime: Runtime) -> MopsSubcommand:
-    cache = RulesCache()
-
     def run(command: dict, rest: str) -> dict:
         channel = None
         words = rest.split()
@@ -50,7 +27,7 @@ def lint_text(runtime: Runtime) -> MopsSubcommand:
         if not rest.strip():
             return ephemeral(LINT_USAGE)
         try:
-            result = lint(rest, cache.get(runtime), channel=channel)
+            result = lint(rest, rules_for(runtime.policy), channel=channel)
         except UnknownChannelError as exc:
             return ephemeral(f"{escape(str(exc))}. {LINT_USAGE}")
         except ComplianceRulesError as exc:

@@ -18,7 +18,7 @@ from bot import audit
 from bot.briefs import messages
 from bot.deliveries import claim_delivery
 from bot.models import Approval, Brief
-from bot.workflow import Action, IllegalTransition, Position, apply
+from bot.workflow import Action, IllegalTransition, Position, add_stage, apply
 from policies import access
 from policies.schema import Policy, clean_submission, validate_submission
 
@@ -57,7 +57,10 @@ StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
 @dataclass
 class Hooks:
     on_change: list[BriefListener] = field(default_factory=list)
+    # Before a (re)submission enters review: stages to add to this round (compliance gates).
     plan_stages: list[StagePlanner] = field(default_factory=list)
+    # After a (re)submission is announced, so that their thread replies follow the parent.
+    after_submit: list[BriefListener] = field(default_factory=list)
 
 
 hooks = Hooks()
@@ -94,6 +97,7 @@ def create(session: Session, policy: Policy, *, requester_id: str, channel_id: s
                  template_version=brief.template_version, at=now)
     _plan_stages(session, policy, brief, now)
     _move(session, policy, brief, Action.SUBMIT, actor_id=requester_id, reason=None, now=now)
+    _after_submit(session, policy, brief, now)
     return Outcome(True, f"Brief #{brief.id} is in review.", brief.id)
 
 
@@ -155,6 +159,7 @@ def resubmit(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
     brief.stages = [stage.name for stage in policy.workflows.brief.stages]
     _plan_stages(session, policy, brief, now)
     _move(session, policy, brief, Action.RESUBMIT, actor_id=actor.user_id, reason=None, now=now)
+    _after_submit(session, policy, brief, now)
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is back in review (round {brief.round}).", brief.id)
 
@@ -179,9 +184,9 @@ def cancel(session: Session, policy: Policy, *, brief_id: int, actor: Actor, now
     return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
 
 
-def advance(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
-            now: datetime) -> Outcome:
-    """After approval: mark a brief scheduled, then live (the requester or an ops admin)."""
+def check_advance(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
+                  action: Action) -> Brief | Outcome:
+    """The brief, when `actor` may schedule it or take it live now; otherwise why not."""
     if action not in (Action.SCHEDULE, Action.GO_LIVE):
         raise ValueError(f"{action} does not advance a brief")
     brief = session.get(Brief, brief_id)
@@ -194,7 +199,19 @@ def advance(session: Session, policy: Policy, *, brief_id: int, actor: Actor, ac
         apply(_position(brief), action, len(brief.stages))
     except IllegalTransition as exc:
         return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
-    _move(session, policy, brief, action, actor_id=actor.user_id, reason=None, now=now)
+    return brief
+
+
+def advance(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
+            now: datetime, detail: dict[str, Any] | None = None) -> Outcome:
+    """After approval: mark a brief scheduled, then live (the requester or an ops admin).
+
+    `detail` goes into the audit event (who confirmed it, for flagged content)."""
+    brief = check_advance(session, policy, brief_id=brief_id, actor=actor, action=action)
+    if isinstance(brief, Outcome):
+        return brief
+    _move(session, policy, brief, action, actor_id=actor.user_id, reason=None, now=now,
+          detail=detail)
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is now {messages.state_words(brief)}.", brief.id)
 
@@ -244,13 +261,17 @@ def _plan_stages(session: Session, policy: Policy, brief: Brief, now: datetime) 
     stages = list(brief.stages)
     for planner in hooks.plan_stages:
         for extra in planner(session, policy, brief, now):
-            if extra not in stages:
-                stages.append(extra)
+            stages = add_stage(stages, extra, stage_index=brief.stage_index)
     brief.stages = stages
 
 
+def _after_submit(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+    for listener in hooks.after_submit:
+        listener(session, policy, brief, now)
+
+
 def _move(session: Session, policy: Policy, brief: Brief, action: Action, *, actor_id: str,
-          reason: str | None, now: datetime) -> None:
+          reason: str | None, now: datetime, detail: dict[str, Any] | None = None) -> None:
     before = _position(brief)
     stage_before = brief.stage
     after = apply(before, action, len(brief.stages))
@@ -264,7 +285,8 @@ def _move(session: Session, policy: Policy, brief: Brief, action: Action, *, act
     audit.record(session, brief_id=brief.id, actor_id=actor_id, action=action.value,
                  from_state=str(before.state), to_state=str(after.state),
                  stage=stage_before or brief.stage, round=brief.round, reason=reason,
-                 policy_version=policy.version, template_version=brief.template_version, at=now)
+                 policy_version=policy.version, template_version=brief.template_version, at=now,
+                 detail=detail)
     messages.announce(session, policy, brief, action, actor_id=actor_id, reason=reason,
                       stage_before=stage_before)
     for listener in hooks.on_change:

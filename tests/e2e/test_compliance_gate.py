@@ -1,0 +1,230 @@
+"""The compliance gate end to end: a brief with regulated claims gets legal review and shows why,
+nobody outside legal can wave it through, and the bot asks a person before acting on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from bot.compliance_gate import rules_for
+from bot.config import PACKAGE_POLICY
+from bot.emulator import Message
+from bot.local import LocalBot
+from bot.models import Approval, AuditEvent
+from policies.compliance import DEFAULT_RULES_PATH
+from tests.e2e.test_briefs import (
+    approve,
+    audit_actions,
+    brief_row,
+    give_reason,
+    latest,
+    new_brief,
+    outbox_drained,
+    shows_button,
+    wait_stage,
+    wait_state,
+)
+from tests.e2e.waiting import eventually
+
+CLAIM = "Guaranteed 12% returns, risk-free! <!channel>"
+CLEAN = "Our new pricing page explains the plans."
+
+
+@pytest.fixture
+def gated(tmp_path: Path, local: LocalBot) -> LocalBot:
+    """Brand review only, with legal as a compliance gate: the gate is visible when it is added."""
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    data["workflows"]["brief"]["stages"] = data["workflows"]["brief"]["stages"][:1]
+    data["compliance"] = {"rules_file": str(DEFAULT_RULES_PATH), "gate_stages": {"legal": ["@legal-team"]}}
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data))
+    local.runtime.policies.path = path
+    assert local.runtime.policies.reload() == []
+    return local
+
+
+def gate_events(local: LocalBot, brief_id: int = 1) -> list[AuditEvent]:
+    with local.runtime.db.transaction() as session:
+        return list(session.scalars(select(AuditEvent).where(
+            AuditEvent.brief_id == brief_id, AuditEvent.action == "compliance_gate").order_by(AuditEvent.id)))
+
+
+def compliance_note(local: LocalBot, parent: Message) -> Message:
+    return local.slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "Compliance check" in m.text)
+
+
+def approved_brief(local: LocalBot, key_message: str) -> Message:
+    parent = new_brief(local, key_message=key_message)
+    approve(local, parent, "bram")
+    if key_message == CLAIM:
+        wait_stage(local, "legal")
+        approve(local, parent, "lena")
+    wait_state(local, "approved")
+    return parent
+
+
+def test_findings_are_shown_in_the_thread_on_submit(gated: LocalBot) -> None:
+    parent = new_brief(gated, key_message=CLAIM)
+    note = compliance_note(gated, parent)
+    shown = str(note.blocks)
+    assert "Financial promise" in note.text and "*Legal*" in note.text
+    assert "*Key message*: “Guaranteed 12% returns”" in shown  # the field and the matched span
+    assert "“risk-free”" in shown
+    assert "Promises of returns" in shown  # the guidance
+    assert "Approver: <!subteam^S02LEGAL|@legal-team>" in shown
+    assert f"Rules version {rules_for(gated.runtime.policy).version}" in shown
+    assert "<!channel>" not in shown  # user text can't ping anyone from a finding either
+    replies = [m.text for m in gated.slack.thread(parent).replies]
+    assert "submitted this brief" in replies[0] and "Compliance check" in replies[1]  # after the brief
+
+
+def test_gate_stage_is_added_on_submit_with_audit_and_rule_version(gated: LocalBot) -> None:
+    policy = gated.runtime.policy
+    new_brief(gated, key_message=CLAIM)
+    brief = wait_state(gated, "in_review")
+    assert (brief.stages, brief.stage) == (["brand", "legal"], "brand")
+    [event] = gate_events(gated)
+    assert event.policy_version == policy.version
+    assert event.detail["rules_version"] == rules_for(policy).version
+    assert event.detail["categories"] == ["financial_promise"]
+    assert (event.detail["gate_stages"], event.detail["added_stages"]) == (["legal"], ["legal"])
+    assert [f["matched"] for f in event.detail["findings"]] == ["Guaranteed 12% returns", "risk-free"]
+
+
+def test_default_policy_records_the_gate_on_its_existing_legal_stage(local: LocalBot) -> None:
+    new_brief(local, key_message=CLAIM)
+    brief = wait_state(local, "in_review")
+    assert brief.stages == ["brand", "legal"]  # legal was there already: not added twice
+    [event] = gate_events(local)
+    assert (event.detail["gate_stages"], event.detail["added_stages"]) == (["legal"], [])
+
+
+def test_clean_brief_gets_no_gate_no_note_and_no_confirmation(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLEAN)
+    assert brief_row(gated).stages == ["brand"]
+    assert gate_events(gated) == []
+    slack.command("/brief schedule 1", as_user="rita")
+    assert "scheduled" in slack.last_ephemeral("rita").text
+    assert wait_state(gated, "scheduled").state == "scheduled"
+    eventually(lambda: outbox_drained(gated), "the outbox drained")
+    assert not any("Compliance check" in m.text or "Confirm" in str(m.blocks)
+                   for m in slack.thread(parent).replies)
+
+
+def test_brand_approver_cannot_approve_the_legal_gate(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = new_brief(gated, key_message=CLAIM)
+    approve(gated, parent, "bram")
+    before = wait_stage(gated, "legal")
+    slack.command("/brief schedule 1", as_user="rita")
+    assert "can't schedule: it isn't approved yet" in slack.last_ephemeral("rita").text
+    for outsider, user_id in (("bram", "U02BRAM"), ("omar", "U04OMAR")):  # brand, ops admin
+        approve(gated, parent, outsider)
+        refusal = slack.wait_for_message(lambda m, u=user_id: m.ephemeral_to == u, ephemeral=True)
+        assert "Only <!subteam^S02LEGAL|@legal-team> can decide the *Legal* stage" in refusal.text
+    after = brief_row(gated)
+    assert (after.stage, after.version, after.state) == ("legal", before.version, "in_review")
+    with gated.runtime.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Approval)) == 1  # bram's brand approval
+    approve(gated, parent, "lena")
+    assert wait_state(gated, "approved").state == "approved"
+
+
+def test_edit_without_the_claim_keeps_the_gate_and_says_so(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = new_brief(gated, key_message=CLAIM)
+    give_reason(gated, parent, "Request changes", "bram", "Drop the promise")
+    wait_state(gated, "changes_requested")
+    slack.click("Edit & resubmit", as_user="rita", message=shows_button(gated, parent, "Edit & resubmit"))
+    assert not slack.submit({"key_message": CLEAN}, as_user="rita").errors
+    note = compliance_note(gated, parent)
+    assert "no regulated claims any more" in note.text and "*Legal*" in note.text
+    brief = wait_state(gated, "in_review")
+    assert (brief.round, brief.stages) == (2, ["brand", "legal"])
+    first, second = gate_events(gated)
+    assert (second.round, second.detail["categories"], second.detail["kept_stages"]) == (2, [], ["legal"])
+
+
+def test_resubmission_with_a_new_claim_adds_the_gate(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = new_brief(gated, key_message=CLEAN)
+    assert brief_row(gated).stages == ["brand"]
+    give_reason(gated, parent, "Request changes", "bram", "Make it punchier")
+    wait_state(gated, "changes_requested")
+    slack.click("Edit & resubmit", as_user="rita", message=shows_button(gated, parent, "Edit & resubmit"))
+    assert not slack.submit({"objective": "Clinically proven to cure acne in a week"}, as_user="rita").errors
+    note = compliance_note(gated, parent)
+    assert "Health claim" in note.text and "*Objective*: “Clinically proven”" in str(note.blocks)
+    brief = wait_state(gated, "in_review")
+    assert (brief.round, brief.stages) == (2, ["brand", "legal"])
+    [event] = gate_events(gated)
+    assert (event.round, event.detail["categories"]) == (2, ["health_claim"])
+
+
+def confirm_prompt(local: LocalBot, parent: Message) -> Message:
+    def prompt() -> Message | None:
+        found = [m for m in local.slack.thread(parent).replies if "brief_confirm_advance" in str(m.blocks)]
+        return found[-1] if found and outbox_drained(local) else None
+
+    return eventually(prompt, "a confirmation prompt in the thread")
+
+
+def test_schedule_on_flagged_content_waits_for_a_confirmation_and_records_who(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLAIM)
+    slack.command("/brief schedule 1", as_user="rita")
+    assert "nothing happens yet" in slack.last_ephemeral("rita").text
+    prompt = confirm_prompt(gated, parent)
+    assert "Financial promise" in prompt.text
+    assert brief_row(gated).state == "approved"  # asking did nothing
+    slack.click("Confirm", as_user="sam", message=prompt)  # not the requester, not an ops admin
+    refusal = slack.wait_for_message(lambda m: m.ephemeral_to == "U05SAM", ephemeral=True)
+    assert "Only <@U01RITA>" in refusal.text
+    assert brief_row(gated).state == "approved"
+    gated.driver.click(prompt, "Confirm", "omar")
+    gated.driver.redeliver(retry_num=1)  # Slack delivers the same click again
+    assert wait_state(gated, "scheduled").state == "scheduled"
+    with gated.runtime.db.transaction() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "schedule")).all()
+    assert event.actor_id == "U04OMAR"
+    assert (event.detail["confirmed_by"], event.detail["requested_by"]) == ("U04OMAR", "U01RITA")
+    assert event.detail["categories"] == ["financial_promise"]
+    assert [a for a, _, _ in audit_actions(gated)].count("schedule") == 1
+    eventually(lambda: outbox_drained(gated), "the outbox drained")
+    assert slack.ephemerals_for("omar") == []  # the redelivery was recognised, not refused
+    closed = eventually(lambda: "confirmed" in (m := latest(slack, prompt)).text and m, "the prompt closed")
+    assert "<@U04OMAR> confirmed" in closed.text and "brief_confirm_advance" not in str(closed.blocks)
+
+
+def test_cancelled_confirmation_does_nothing_and_its_confirm_is_dead(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLAIM)
+    slack.command("/brief schedule 1", as_user="rita")
+    prompt = confirm_prompt(gated, parent)
+    slack.click("Cancel", as_user="rita", message=prompt)
+    eventually(lambda: "nothing was done" in latest(slack, prompt).text, "the prompt cancelled")
+    gated.driver.click(prompt, "Confirm", "rita")  # the buttons as they were before the update
+    refusal = slack.wait_for_message(lambda m: m.ephemeral_to == "U01RITA", ephemeral=True)
+    assert "no longer applies" in refusal.text
+    assert brief_row(gated).state == "approved"
+    actions = [a for a, _, _ in audit_actions(gated)]
+    assert actions[-2:] == ["confirmation_requested", "confirmation_declined"]
+
+
+def test_going_live_on_flagged_content_is_confirmed_too(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLAIM)
+    slack.command("/brief schedule 1", as_user="omar")
+    slack.click("Confirm", as_user="omar", message=confirm_prompt(gated, parent))
+    wait_state(gated, "scheduled")
+    slack.command("/brief live 1", as_user="rita")
+    assert brief_row(gated).state == "scheduled"
+    slack.click("Confirm", as_user="rita", message=confirm_prompt(gated, parent))
+    assert wait_state(gated, "live").state == "live"
+    with gated.runtime.db.transaction() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "go_live")).one()
+    assert (event.detail["confirmed_by"], event.detail["requested_by"]) == ("U01RITA", "U01RITA")

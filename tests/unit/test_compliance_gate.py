@@ -1,0 +1,108 @@
+"""Gate planning: which briefs need which compliance stages, and what the service does with them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from bot import compliance_gate
+from bot.briefs import service
+from bot.briefs.examples import example_values
+from bot.config import PACKAGE_POLICY
+from bot.db import Database
+from bot.models import AuditEvent, OutboxMessage
+from policies.compliance import DEFAULT_RULES_PATH, ComplianceRulesError
+from policies.schema import Policy, parse_policy
+
+NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
+CLAIM = "Guaranteed 12% returns for every member."
+
+
+def gated_policy(rules_file: Path = DEFAULT_RULES_PATH) -> Policy:
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    data["workflows"]["brief"]["stages"] = data["workflows"]["brief"]["stages"][:1]  # brand only
+    data["compliance"] = {"rules_file": str(rules_file),
+                          "gate_stages": {"legal": ["@legal-team"], "privacy": ["U03LENA"]}}
+    return parse_policy(data, version="test")
+
+
+def fields(policy: Policy, **overrides: str) -> dict[str, Any]:
+    return example_values(policy.workflows.brief.template, required_only=True, **overrides)
+
+
+def test_only_text_fields_are_linted_and_findings_name_their_field() -> None:
+    policy = gated_policy()
+    review = compliance_gate.lint_brief(policy, fields(
+        policy, title="Risk-free launch", key_message=CLAIM,
+        links="https://example.com/guaranteed-returns"))  # a url field is not copy
+    assert [(item.field_label, item.finding.matched) for item in review.findings] == [
+        ("Title", "Risk-free"), ("Key message", "Guaranteed 12% returns")]
+    assert review.categories == ["financial_promise"] and review.flagged
+
+
+def test_gate_stages_come_from_findings_and_earlier_rounds() -> None:
+    policy = gated_policy()
+    clean = compliance_gate.lint_brief(policy, fields(policy))
+    claim = compliance_gate.lint_brief(policy, fields(policy, key_message=CLAIM))
+    assert compliance_gate.gate_stages(policy, clean, earlier=[]) == []
+    assert compliance_gate.gate_stages(policy, claim, earlier=[]) == ["legal"]
+    assert compliance_gate.gate_stages(policy, clean, earlier=["legal"]) == ["legal"]  # kept
+    assert compliance_gate.gate_stages(policy, claim, earlier=["legal"]) == ["legal"]  # once
+
+
+def test_unreadable_rules_gate_every_configured_stage(tmp_path: Path) -> None:
+    broken = tmp_path / "rules.yaml"
+    broken.write_text("categories: [not, a, mapping]\n")
+    policy = gated_policy(broken)
+    review = compliance_gate.lint_brief(policy, fields(policy))
+    assert review.flagged and review.rules_error
+    assert compliance_gate.gate_stages(policy, review, earlier=[]) == ["legal", "privacy"]
+    with pytest.raises(ComplianceRulesError):
+        compliance_gate.needs_human(policy, "anything")
+
+
+def test_needs_human_returns_findings_only_for_regulated_text() -> None:
+    policy = gated_policy()
+    assert compliance_gate.needs_human(policy, "Please update the pricing page copy") is None
+    result = compliance_gate.needs_human(policy, "We need a banner: clinically proven to cure acne")
+    assert result is not None and result.categories == {"health_claim"}
+
+
+def create(db: Database, policy: Policy, **overrides: str) -> int:
+    with db.transaction() as session:
+        outcome = service.create(session, policy, requester_id="U01RITA", channel_id="C01MKTG",
+                                 values=fields(policy, **overrides), now=NOW, delivery_key=None)
+        assert isinstance(outcome, service.Outcome) and outcome.ok
+        return outcome.brief_id or 0
+
+
+def test_service_adds_the_gate_in_the_submit_transaction(db: Database) -> None:
+    policy = gated_policy()
+    flagged, clean = create(db, policy, key_message=CLAIM), create(db, policy)
+    with db.transaction() as session:
+        assert session.get(service.Brief, flagged).stages == ["brand", "legal"]
+        assert session.get(service.Brief, clean).stages == ["brand"]
+        events = [(e.brief_id, e.action) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        posts = [(r.ordering_key, r.payload["text"]) for r in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.ordering_key == f"brief:{flagged}")
+            .order_by(OutboxMessage.id))]
+    assert events == [(flagged, "create"), (flagged, "submit"), (flagged, "compliance_gate"),
+                      (clean, "create"), (clean, "submit")]
+    # the parent first, then the submit note, then the findings: the thread reads in order
+    assert [text.split(":")[0] for _, text in posts][0] == f"Brief #{flagged}"
+    assert "Compliance check" in posts[-1][1]
+
+
+def test_unreadable_rules_still_gate_and_say_why(db: Database, tmp_path: Path) -> None:
+    broken = tmp_path / "rules.yaml"
+    broken.write_text("categories: [not, a, mapping]\n")
+    brief_id = create(db, gated_policy(broken))
+    with db.transaction() as session:
+        assert session.get(service.Brief, brief_id).stages == ["brand", "legal", "privacy"]
+        note = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert "couldn't read the compliance rules" in note.payload["text"]
