@@ -1,9 +1,7 @@
-"""The flow figures from the database: read the audit rows a window needs, as columns.
+"""The flow figures from the database, for `/mops stats`, the App Home and the weekly chart.
 
-bot/metrics.py does the arithmetic and the wording; this module decides which rows it needs and
-reads them without ORM objects: the window's moves, plus the earlier moves of every brief that
-moved in the window or still waits in review (a stay that began before the window needs its
-entry row). Other briefs' old history is never read.
+bot/moves.py reads the audit trail's moves as columns, bot/metrics.py does the arithmetic and
+the wording, bot/charts.py draws; this module passes the policy's stages, limits and labels.
 """
 
 from __future__ import annotations
@@ -11,26 +9,21 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Text, cast, select, union
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from bot import charts
+from bot import charts, moves
 from bot.briefs import messages
-from bot.columns import epoch_seconds
-from bot.metrics import FlowMetrics, TransitionColumns, flow_metrics, format_stats, stats_heading
-from bot.models import AuditEvent, Brief
+from bot.metrics import FlowMetrics, flow_metrics, format_stats, stats_heading
+from bot.models import Brief
 from policies.schema import Policy
-
-# The audit actions that start or end a stay in a review stage; the rest (create, schedule,
-# go_live, reopen, ...) never change a figure, so they are not read.
-MOVES = ("submit", "resubmit", "approve", "request_changes", "reject", "cancel")
 
 
 def compute(session: Session, policy: Policy, *, since: datetime, now: datetime) -> FlowMetrics:
     """Flow over [since, now], in wall-clock hours: what a requester waits, nights included."""
     order = [stage.name for stage in policy.workflows.brief.stages]
     return flow_metrics(
-        TransitionColumns.from_rows(_moves(session, since, now)),
+        moves.read(session, since, now, [*order, *policy.compliance.gate_stages]),
         now,
         since,
         {stage.name: stage.wip_limit for stage in policy.workflows.brief.stages},
@@ -38,25 +31,6 @@ def compute(session: Session, policy: Policy, *, since: datetime, now: datetime)
         brief_stages=_other_stage_lists(session, order),
         week_tz=policy.business_hours.timezone,
     )
-
-
-def _moves(session: Session, since: datetime, now: datetime) -> list:
-    relevant = union(
-        select(AuditEvent.brief_id).where(AuditEvent.at >= since, AuditEvent.at <= now),
-        select(Brief.id).where(Brief.state == "in_review"),
-    )
-    query = select(
-        AuditEvent.brief_id,
-        AuditEvent.action,
-        AuditEvent.from_state,
-        AuditEvent.to_state,
-        AuditEvent.stage,
-        epoch_seconds(AuditEvent.at),
-        AuditEvent.id,  # the order rows were written in, for moves at the same moment
-    ).where(
-        AuditEvent.brief_id.in_(relevant), AuditEvent.action.in_(MOVES), AuditEvent.at <= now
-    )
-    return session.execute(query).all()
 
 
 def _other_stage_lists(session: Session, order: list[str]) -> dict[int, list[str]]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import audit, flow
+from bot import audit, flow, moves
 from bot.config import PACKAGE_POLICY
 from bot.db import Database
 from bot.models import Brief
@@ -89,9 +89,12 @@ def test_only_rows_of_relevant_briefs_are_read(db: Database) -> None:
         event(s, 3, "approve", "in_review", "brand", -40)
     since, now = T0, T0 + timedelta(hours=10)
     with db.transaction() as s:
-        rows = flow._moves(s, since, now)
+        rows = moves.rows(s, since, now)
+        binary = moves.read(s, since, now, ["brand"])  # legal: found by id on PostgreSQL
         m = flow.compute(s, policy, since=since, now=now)
     assert sorted({row[0] for row in rows}) == [2, 3]
+    assert sorted(set(binary.brief_id.tolist())) == [2, 3]  # the same rows on either path
+    assert sorted(binary.at.tolist()) == pytest.approx(sorted(row[5] for row in rows))
     assert m.stages["brand"].cycle.samples.tolist() == pytest.approx([32.0])
     assert m.end_to_end.max == pytest.approx(33.0)
     assert (m.stages["legal"].wip, m.stages["legal"].oldest_age) == (1, pytest.approx(50.0))
@@ -117,3 +120,17 @@ def test_empty_history(db: Database) -> None:
     with db.transaction() as s:
         m = flow.compute(s, policy, since=T0, now=T0)
     assert m.bottleneck is None and m.end_to_end.count == 0 and m.rework_rate == 0
+
+
+def test_a_stage_the_policy_no_longer_names_is_still_counted(db: Database) -> None:
+    """On PostgreSQL its rows are looked up by id after the packed read; same figures."""
+    policy = load_policy(PACKAGE_POLICY)
+    with db.transaction() as s:
+        brief(s, 1, "approved", None, T0)
+        s.flush()
+        event(s, 1, "submit", "in_review", "print", 0)
+        event(s, 1, "approve", "approved", "print", 3)
+    with db.transaction() as s:
+        m = flow.compute(s, policy, since=T0 - timedelta(days=1), now=T0 + timedelta(hours=5))
+    assert m.stages["print"].cycle.samples.tolist() == pytest.approx([3.0])
+    assert m.end_to_end.count == 1
