@@ -15,14 +15,15 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import blocks, waiting
+from bot import blocks, waiting, weekly_chart
 from bot.briefs import messages
 from bot.db import Database
 from bot.directory import Directory
 from bot.logs import get_logger
 from bot.models import Brief, DigestRun, UserSetting
 from bot.outbox import enqueue
-from bot.reminders import _as_time, _people
+from bot.reminders import WEEKDAYS, _as_time, _people
+from bot.weekly_chart import Enqueue
 from policies import access
 from policies.schema import Policy
 
@@ -87,13 +88,19 @@ def user_digest_text(session: Session, policy: Policy, user_id: str, group_ids: 
 # -- the tick -----------------------------------------------------------------------------
 
 def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> int:
-    """Send every digest whose local time has come today and that was not sent yet."""
+    """Send every digest whose local time has come today and that was not sent yet; on the
+    policy's chart day, the weekly cycle-time chart goes to each digest channel too."""
     sent = 0
+    chart_day = WEEKDAYS[str(policy.digests.weekly_chart_day)[:3].lower()]
     for config in policy.digests.channels:
         local = now.astimezone(ZoneInfo(config.timezone))
         if local.time() >= _as_time(config.time):
-            sent += _send_once(db, "channel", config.channel, local.date().isoformat(),
-                               lambda s: channel_digest_text(s, policy, now))
+            day = local.date().isoformat()
+            sent += _send_once(db, "channel", config.channel, day,
+                               lambda s, c=config.channel: _message(c, channel_digest_text(s, policy, now)))
+            if local.weekday() == chart_day:
+                sent += _send_once(db, "weekly_chart", config.channel, day,
+                                   lambda s, c=config.channel: weekly_chart.build(s, policy, c, now))
     for user_id in _digest_people(db, policy, directory):
         setting = _setting(db, user_id)
         if setting is not None and not setting.digest_enabled:
@@ -104,24 +111,33 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
         if local.time() >= _as_time(at):
             groups = set(directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()]))
             sent += _send_once(db, "user", user_id, local.date().isoformat(),
-                               lambda s, u=user_id, g=groups: user_digest_text(s, policy, u, g, now))
+                               lambda s, u=user_id, g=groups: _message(u, user_digest_text(s, policy, u, g, now)))
     return sent
 
 
+def _message(target: str, text: str | None) -> Enqueue | None:
+    if text is None:
+        return None
+    return lambda session: enqueue(session, "chat.postMessage",
+                                   {"channel": target, "text": text, "unfurl_links": False},
+                                   ordering_key=f"digest:{target}")
+
+
 def _send_once(db: Database, kind: str, target: str, day: str,
-               build: Callable[[Session], str | None]) -> int:
+               build: Callable[[Session], Enqueue | None]) -> int:
+    """`build` returns what to enqueue, or None when there is nothing to say (recorded as an
+    empty run, so the next tick doesn't build it again)."""
     try:
         with db.transaction() as session:
             if session.scalar(select(DigestRun.id).where(DigestRun.kind == kind, DigestRun.target == target,
                                                          DigestRun.day == day)):
                 return 0
-            text = build(session)
-            session.add(DigestRun(kind=kind, target=target, day=day, empty=text is None))
+            outgoing = build(session)
+            session.add(DigestRun(kind=kind, target=target, day=day, empty=outgoing is None))
             session.flush()  # the unique key decides, before anything is enqueued
-            if text is None:
+            if outgoing is None:
                 return 0
-            enqueue(session, "chat.postMessage", {"channel": target, "text": text, "unfurl_links": False},
-                    ordering_key=f"digest:{target}")
+            outgoing(session)
             log.info("digest.sent", kind=kind, target=target, day=day)
             return 1
     except IntegrityError:
