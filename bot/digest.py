@@ -8,113 +8,99 @@ one digest. An empty digest is recorded but not sent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import blocks
+from bot import blocks, waiting, weekly_chart
 from bot.briefs import messages
 from bot.db import Database
 from bot.directory import Directory
 from bot.logs import get_logger
 from bot.models import Brief, DigestRun, UserSetting
 from bot.outbox import enqueue
-from bot.reminders import _as_time, _people, calendar_for, stage_sla_hours
+from bot.reminders import WEEKDAYS, _as_time, _people
+from bot.weekly_chart import Enqueue
 from policies import access
 from policies.schema import Policy
-from policies.sla import sla_status
 
 log = get_logger(__name__)
 
 # Other domains add lines to the channel digest (e.g. unanswered intake confirmations).
 DigestSection = Callable[[Session, Policy, datetime], list[str]]
 extra_sections: list[DigestSection] = []
-
-
-@dataclass(frozen=True)
-class Waiting:
-    brief: Brief
-    stage: str | None
-    age_hours: float
-    due_at: datetime | None
-    breached: bool
-
-
-def open_briefs(session: Session, policy: Policy, now: datetime) -> list[Waiting]:
-    calendar = calendar_for(policy)
-    waiting = []
-    for brief in session.scalars(select(Brief).where(Brief.state.in_(("in_review", "changes_requested")))
-                                 .order_by(Brief.stage_entered_at)):
-        sla = stage_sla_hours(policy, brief.stage) if brief.state == "in_review" else None
-        if sla is not None:
-            status = sla_status(brief.stage_entered_at, sla, now, calendar)
-            waiting.append(Waiting(brief, brief.stage, status.elapsed_hours, status.due_at, status.breached))
-        else:
-            hours = calendar.business_hours_between(brief.stage_entered_at, now)
-            waiting.append(Waiting(brief, brief.stage, hours, None, False))
-    return waiting
+LISTED = 10  # briefs named per stage; the rest are counted
 
 
 def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str | None:
-    waiting = open_briefs(session, policy, now)
+    found = waiting.groups(session, policy, now, limit=LISTED)
     extra = [line for section in extra_sections for line in section(session, policy, now)]
-    if not waiting and not extra:
+    if not found and not extra:
         return None
-    lines = [f"*Daily brief digest* ({len(waiting)} open)"]
-    by_stage: dict[str, list[Waiting]] = {}
-    for item in waiting:
-        key = messages.stage_label(policy, item.stage) if item.stage else "Waiting for changes"
-        by_stage.setdefault(key, []).append(item)
-    for stage, items in by_stage.items():
-        lines.append(f"*{stage}* ({len(items)})")
-        lines += [_line(policy, item) for item in items]
-    breaches = [item for item in waiting if item.breached]
-    due_soon = [item for item in waiting if item.due_at and not item.breached
-                and item.due_at <= now + timedelta(hours=24)]
-    lines.append(f"*Breached:* {len(breaches)} · *Due in the next 24 h:* {len(due_soon)}")
+    lines = [f"*Daily brief digest* ({sum(g.count for g in found):,} open)"]
+    for group in found:
+        label = messages.stage_label(policy, group.stage) if group.stage else "Waiting for changes"
+        lines.append(f"*{label}* ({group.count:,})")
+        lines += [_line(policy, item) for item in group.oldest]
+        lines += _more(group.count - len(group.oldest))
+    due_soon = waiting.due_soon(session, policy, now, limit=LISTED)
+    breached, soon = sum(g.breached for g in found), sum(g.due_soon for g in found)
+    lines.append(f"*Breached:* {breached:,} · *Due in the next 24 h:* {soon:,}")
     lines += [f"• due soon: #{item.brief.id} {blocks.escape(item.brief.title)} by "
               f"{item.due_at:%a %H:%M} UTC" for item in due_soon if item.due_at]
+    lines += _more(soon - len(due_soon))
     lines += extra
     return "\n".join(lines)
 
 
-def _line(policy: Policy, item: Waiting) -> str:
+def _line(policy: Policy, item: waiting.Waiting) -> str:
     flag = " :red_circle: *breached*" if item.breached else ""
     who = messages.waiting_on(policy, item.brief)
     return (f"• #{item.brief.id} {blocks.escape(item.brief.title)}: {item.age_hours:.0f} business h, "
             f"waiting on {who}{flag}")
 
 
+def _more(count: int) -> list[str]:
+    return [f"  _…and {count:,} more_"] if count > 0 else []
+
+
 def user_digest_text(session: Session, policy: Policy, user_id: str, group_ids: set[str],
                      now: datetime) -> str | None:
-    mine = []
-    for item in open_briefs(session, policy, now):
-        brief = item.brief
-        if brief.state == "changes_requested" and brief.requester_id == user_id:
-            mine.append(item)
-        elif (brief.state == "in_review" and brief.requester_id != user_id and access.may_decide(
-                access.stage_approver_refs(policy, brief.stage), user_id, group_ids, policy)):
-            mine.append(item)
-    if not mine:
+    decides = [stage for stage in waiting.stages_in_review(session) if access.may_decide(
+        access.stage_approver_refs(policy, stage), user_id, group_ids, policy)]
+    mine = or_(and_(Brief.state == "changes_requested", Brief.requester_id == user_id),
+               and_(Brief.state == "in_review", Brief.requester_id != user_id,
+                    waiting.brief_stage.in_(decides)))
+    found = waiting.groups(session, policy, now, where=[mine], limit=LISTED)
+    total = sum(group.count for group in found)
+    if not total:
         return None
-    lines = [f"*Waiting on you* ({len(mine)})"] + [_line(policy, item) for item in mine]
-    return "\n".join(lines)
+    # The longest waits first, whichever stage they are in.
+    items = sorted((item for group in found for item in group.oldest),
+                   key=lambda item: (item.brief.stage_entered_at, item.brief.id))[:LISTED]
+    lines = [f"*Waiting on you* ({total:,})", *(_line(policy, item) for item in items)]
+    return "\n".join([*lines, *_more(total - len(items))])
 
 
 # -- the tick -----------------------------------------------------------------------------
 
 def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> int:
-    """Send every digest whose local time has come today and that was not sent yet."""
+    """Send every digest whose local time has come today and that was not sent yet; on the
+    policy's chart day, the weekly cycle-time chart goes to each digest channel too."""
     sent = 0
+    chart_day = WEEKDAYS[str(policy.digests.weekly_chart_day)[:3].lower()]
     for config in policy.digests.channels:
         local = now.astimezone(ZoneInfo(config.timezone))
         if local.time() >= _as_time(config.time):
-            sent += _send_once(db, "channel", config.channel, local.date().isoformat(),
-                               lambda s: channel_digest_text(s, policy, now))
+            day = local.date().isoformat()
+            sent += _send_once(db, "channel", config.channel, day,
+                               lambda s, c=config.channel: _message(c, channel_digest_text(s, policy, now)))
+            if local.weekday() == chart_day:
+                sent += _send_once(db, "weekly_chart", config.channel, day,
+                                   lambda s, c=config.channel: weekly_chart.build(s, policy, c, now))
     for user_id in _digest_people(db, policy, directory):
         setting = _setting(db, user_id)
         if setting is not None and not setting.digest_enabled:
@@ -125,24 +111,33 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
         if local.time() >= _as_time(at):
             groups = set(directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()]))
             sent += _send_once(db, "user", user_id, local.date().isoformat(),
-                               lambda s, u=user_id, g=groups: user_digest_text(s, policy, u, g, now))
+                               lambda s, u=user_id, g=groups: _message(u, user_digest_text(s, policy, u, g, now)))
     return sent
 
 
+def _message(target: str, text: str | None) -> Enqueue | None:
+    if text is None:
+        return None
+    return lambda session: enqueue(session, "chat.postMessage",
+                                   {"channel": target, "text": text, "unfurl_links": False},
+                                   ordering_key=f"digest:{target}")
+
+
 def _send_once(db: Database, kind: str, target: str, day: str,
-               build: Callable[[Session], str | None]) -> int:
+               build: Callable[[Session], Enqueue | None]) -> int:
+    """`build` returns what to enqueue, or None when there is nothing to say (recorded as an
+    empty run, so the next tick doesn't build it again)."""
     try:
         with db.transaction() as session:
             if session.scalar(select(DigestRun.id).where(DigestRun.kind == kind, DigestRun.target == target,
                                                          DigestRun.day == day)):
                 return 0
-            text = build(session)
-            session.add(DigestRun(kind=kind, target=target, day=day, empty=text is None))
+            outgoing = build(session)
+            session.add(DigestRun(kind=kind, target=target, day=day, empty=outgoing is None))
             session.flush()  # the unique key decides, before anything is enqueued
-            if text is None:
+            if outgoing is None:
                 return 0
-            enqueue(session, "chat.postMessage", {"channel": target, "text": text, "unfurl_links": False},
-                    ordering_key=f"digest:{target}")
+            outgoing(session)
             log.info("digest.sent", kind=kind, target=target, day=day)
             return 1
     except IntegrityError:
@@ -153,11 +148,10 @@ def _digest_people(db: Database, policy: Policy, directory: Directory) -> set[st
     """Everyone something waits on, plus everyone who set a digest time."""
     people: set[str] = set()
     with db.transaction() as session:
-        for brief in session.scalars(select(Brief).where(Brief.state.in_(("in_review", "changes_requested")))):
-            if brief.state == "changes_requested":
-                people.add(brief.requester_id)
-            elif brief.stage:
-                people |= _people(policy, directory, access.stage_approver_refs(policy, brief.stage))
+        people |= set(session.scalars(select(Brief.requester_id).distinct()
+                                      .where(Brief.state == "changes_requested")))
+        for stage in waiting.stages_in_review(session):
+            people |= _people(policy, directory, access.stage_approver_refs(policy, stage))
         people |= set(session.scalars(select(UserSetting.user_id).where(UserSetting.digest_enabled)))
     return people
 

@@ -28,7 +28,7 @@ def home_view(session: Session, policy: Policy, actor: Actor, now: datetime) -> 
              blocks.section("*Your open briefs*\n" + ("\n".join(_line(policy, b) for b in mine)
                                                      or "_None. `/brief new` starts one._")),
              blocks.divider()]
-    figures = flow.stats_lines(session, policy, since=now - timedelta(days=30), now=now)
+    figures = flow.figure_lines(session, policy, since=now - timedelta(days=30), now=now)
     built.append(blocks.section("*The team, last 30 days*\n" + "\n".join(figures)))
     for section in extra_sections:
         built += section(session, policy, now)

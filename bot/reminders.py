@@ -126,14 +126,20 @@ def snooze(session: Session, policy: Policy, *, brief_id: int, option: str, now:
 def tick(db: Database, policy: Policy, directory: Directory, now: datetime, limit: int = 200) -> int:
     """Send every due reminder once. Returns how many rows were handled."""
     with db.transaction() as session:
-        query = (select(Reminder).where(Reminder.status == "pending", Reminder.due_at <= now)
-                 .order_by(Reminder.due_at).limit(limit))
-        if db.is_postgres:
-            query = query.with_for_update(skip_locked=True)
-        due = list(session.scalars(query))
+        due = claim_due(session, now, limit=limit, skip_locked=db.is_postgres)
         for reminder in due:
             _send(session, policy, directory, reminder, now)
         return len(due)
+
+
+def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool) -> list[Reminder]:
+    """The earliest due pending rows, locked for this transaction; rows another instance holds
+    are skipped, not waited for (PostgreSQL). Served by the partial index of pending rows."""
+    query = (select(Reminder).where(Reminder.status == "pending", Reminder.due_at <= now)
+             .order_by(Reminder.due_at).limit(limit))
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
 
 
 def _send(session: Session, policy: Policy, directory: Directory, reminder: Reminder, now: datetime) -> None:

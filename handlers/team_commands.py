@@ -51,7 +51,7 @@ def stats(runtime: Runtime) -> MopsSubcommand:
         now = runtime.clock()
         with runtime.db.transaction() as session:
             lines = flow.stats_lines(session, runtime.policy, now=now, since=now - timedelta(days=days))
-        return ephemeral("\n".join([f"*Flow over the last {days} days*", *lines]))
+        return ephemeral("\n".join(lines))
 
     return run
 

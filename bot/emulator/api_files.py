@@ -7,6 +7,7 @@ there, 3. files.completeUploadExternal names the file and shares it into a chann
 from __future__ import annotations
 
 import dataclasses
+import mimetypes
 from typing import Any
 
 from bot.emulator.api import ApiCall, SlackError, web_method
@@ -20,7 +21,7 @@ def file_object(file: UploadedFile) -> dict[str, Any]:
         "name": file.filename,
         "title": file.title or file.filename,
         "size": len(file.content or b""),
-        "mimetype": "application/octet-stream",
+        "mimetype": mimetypes.guess_type(file.filename)[0] or "application/octet-stream",
         "channels": [file.channel] if file.channel else [],
     }
 

@@ -36,6 +36,8 @@ class Brief(Base):
     # The service bumps the version itself (before rendering buttons that carry it); SQLAlchemy
     # still checks the old value in the UPDATE's WHERE clause.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+    # Digests list the oldest briefs of each state first and count them against SLA cutoffs.
+    __table_args__ = (Index("ix_briefs_state_stage_entered_at", "state", "stage_entered_at"),)
 
     @property
     def stage(self) -> str | None:

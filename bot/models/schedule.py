@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UtcDateTime, utcnow
@@ -29,6 +29,9 @@ class Reminder(Base):
         # The same reminder can never exist twice, whichever instance plans it.
         UniqueConstraint("brief_id", "stage", "round", "kind", "sequence"),
         Index("ix_reminders_due", "status", "due_at"),
+        # The tick asks only for pending rows; sent and cancelled ones pile up beside them.
+        Index("ix_reminders_pending_due_at", "due_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
     )
 
 

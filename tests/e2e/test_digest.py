@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +15,10 @@ from bot.config import Settings
 from bot.db import Database
 from bot.local import LocalBot, local_bot
 from bot.models import DigestRun, OutboxMessage
-from tests.e2e.test_briefs import new_brief
+from bot.outbox import FILE_UPLOAD
+from tests.e2e.test_briefs import approve, new_brief, wait_stage, wait_state
 from tests.e2e.test_reminders import Clock
+from tests.e2e.waiting import eventually
 
 NY = ZoneInfo("America/New_York")
 
@@ -49,7 +51,9 @@ def test_empty_digest_is_not_sent(timed: LocalBot, clock: Clock) -> None:
     assert tick(timed) == 0
     assert digests(timed) == []
     with timed.runtime.db.transaction() as session:
-        assert session.scalars(select(DigestRun.empty)).all() == [True]
+        # Monday is the chart day: with no review finished, the chart is recorded empty as well
+        runs = session.execute(select(DigestRun.kind, DigestRun.empty).order_by(DigestRun.kind))
+        assert runs.all() == [("channel", True), ("weekly_chart", True)]
 
 
 def test_channel_digest_once_a_day_at_local_time(timed: LocalBot, clock: Clock) -> None:
@@ -94,3 +98,58 @@ def test_two_instances_send_each_digest_once(timed: LocalBot, clock: Clock, db: 
     channel = [row for row in digests(timed) if row.payload["channel"] == "C01MKTG"]
     assert len(channel) == 1
     other.dispose()
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def shared_files(local: LocalBot) -> list:
+    return [f for f in local.emulator.files.values() if f.completed and f.channel == "C01MKTG"]
+
+
+def uploads(local: LocalBot) -> list[OutboxMessage]:
+    with local.runtime.db.transaction() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.method == FILE_UPLOAD)))
+
+
+def delivered(local: LocalBot) -> None:
+    local.emulator.wait_for(lambda: all(row.status == "delivered" for row in uploads(local)),
+                            description="every upload delivered")
+
+
+def test_weekly_chart_on_the_chart_day_once_through_a_rate_limit(timed: LocalBot, clock: Clock) -> None:
+    parent = new_brief(timed, title="Holiday campaign")  # Monday 9 November, 08:00 in New York
+    clock.now += timedelta(hours=3)
+    approve(timed, parent, "bram")
+    wait_stage(timed, "legal")
+    clock.now += timedelta(hours=2)
+    approve(timed, parent, "lena")
+    wait_state(timed, "approved")
+    clock.now = datetime(2026, 11, 9, 13, 30, tzinfo=NY)  # Monday is the policy's chart day
+    timed.emulator.fail_next("files.getUploadURLExternal", error="ratelimited", retry_after=1)
+    tick(timed)
+    eventually(lambda: [row.last_error for row in uploads(timed)] == ["ratelimited"], "the retry noted")
+    assert shared_files(timed) == []  # Slack said wait; the row waits, on the bot's clock
+    clock.now += timedelta(seconds=2)
+    timed.runtime.sender.wake()
+    [chart] = timed.emulator.wait_for(lambda: shared_files(timed), description="the chart")
+    assert chart.content is not None and chart.content[:8] == PNG_MAGIC
+    assert chart.filename == "cycle-times-2026-11-09.png"
+    [message] = timed.emulator.wait_for(
+        lambda: [m for m in timed.emulator.messages("marketing") if m.files], description="the share")
+    assert message.files[0]["mimetype"] == "image/png"
+    assert message.text.startswith("*Weekly flow chart*")
+    assert [c.error for c in timed.emulator.calls_to("files.getUploadURLExternal")] == ["ratelimited", None]
+
+    clock.now += timedelta(hours=1)
+    tick(timed)  # the same Monday again: nothing new
+    clock.now = datetime(2026, 11, 10, 13, 30, tzinfo=NY)
+    tick(timed)  # Tuesday: the daily digest only
+    delivered(timed)
+    assert len(uploads(timed)) == 1 and len(shared_files(timed)) == 1
+
+    clock.now = datetime(2026, 11, 16, 9, 0, tzinfo=NY)  # next Monday: this week's chart
+    tick(timed)
+    delivered(timed)
+    assert len(uploads(timed)) == 2
+    assert [f.content[:8] for f in shared_files(timed)] == [PNG_MAGIC, PNG_MAGIC]  # type: ignore[index]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.emulator import SlackEmulator
 from bot.models import OutboxMessage, SlackMessage, utcnow
-from bot.outbox import OutboxSender, channel_of, enqueue, ts_of
+from bot.outbox import OutboxSender, channel_of, enqueue, enqueue_file, ts_of
 
 
 @pytest.fixture
@@ -160,3 +160,37 @@ def test_future_not_before_waits(db: Database, emulator: SlackEmulator) -> None:
         row = enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "later"})
         row.not_before = utcnow() + timedelta(hours=1)
     assert sender_for(db, emulator).drain() == 0
+
+
+def share(db: Database, channel: str = "C01MKTG") -> None:
+    with db.transaction() as session:
+        enqueue_file(session, channel=channel, filename="chart.png", content=b"\x89PNG fake bytes",
+                     title="Chart", initial_comment="This week")
+
+
+def test_file_upload_goes_through_the_three_step_upload(db: Database, emulator: SlackEmulator) -> None:
+    share(db)
+    assert sender_for(db, emulator).drain() == 1
+    [file] = emulator.files.values()
+    assert (file.content, file.title, file.channel, file.completed) == (
+        b"\x89PNG fake bytes", "Chart", "C01MKTG", True)
+    [shared] = emulator.messages("C01MKTG")
+    assert shared.text == "This week" and shared.files[0]["id"] == file.id
+    assert rows(db)[0].status == "delivered"
+
+
+def test_file_upload_errors_are_classified_like_messages(db: Database, emulator: SlackEmulator) -> None:
+    share(db)
+    emulator.fail_next("files.completeUploadExternal", error="internal_error")
+    sender = sender_for(db, emulator)
+    sender.drain()
+    (row,) = rows(db)
+    assert (row.status, row.last_error) == ("pending", "internal_error")  # transient: again later
+    share(db, channel="C9NOWHERE")
+    with db.transaction() as session:
+        session.get(OutboxMessage, row.id).not_before = None  # due again now
+    sender.drain()
+    first, second = rows(db)
+    assert first.status == "delivered"
+    assert (second.status, second.last_error) == ("failed", "channel_not_found")  # permanent
+    assert len([f for f in emulator.files.values() if f.completed]) == 1

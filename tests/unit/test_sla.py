@@ -5,6 +5,7 @@ Every expected moment below is worked out by hand in the comment next to it.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from policies.sla import (
     BusinessCalendar,
     QuietHours,
     ReminderRule,
+    breach_cutoff,
     next_repeat,
     next_send_time,
     plan_reminders,
@@ -250,3 +252,21 @@ def test_sla_status() -> None:
     assert late.elapsed_hours == 18.0 and late.breached
     assert late.fraction == pytest.approx(18 / 17)
     assert sla_status(entered, 17, ny(2026, 11, 10, 17, 30), CAL).breached  # due moment itself
+
+
+def test_breach_cutoff_agrees_with_sla_status() -> None:
+    """Around evenings, weekends, Thanksgiving and the November DST change: entered at the
+    cutoff is breached, a minute later is not, and random entries fall on the right side."""
+    calendar, ny = CAL, NY
+    rng = random.Random(5)
+    moments = [datetime(2026, 10, 30, 8, tzinfo=ny) + timedelta(minutes=rng.randrange(40 * 24 * 60))
+               for _ in range(60)]
+    moments += [datetime(2026, 11, 30, 9, tzinfo=ny), datetime(2026, 11, 27, 17, 30, tzinfo=ny)]
+    for now in moments:
+        for sla in (1.0, 8.5, 16.0, 20.25):
+            cutoff = breach_cutoff(sla, now, calendar)
+            assert sla_status(cutoff, sla, now, calendar).breached, (now, sla)
+            assert not sla_status(cutoff + timedelta(minutes=1), sla, now, calendar).breached
+            for _ in range(5):
+                entered = now - timedelta(minutes=rng.randrange(14 * 24 * 60))
+                assert sla_status(entered, sla, now, calendar).breached == (entered <= cutoff)
