@@ -114,5 +114,5 @@ def fit_temperature_and_background(logits: np.ndarray, targets: np.ndarray) -> t
         return loss
 
     optimizer.step(closure)
-    temperature = 1.0 / max(float(inverse), 1e-6)
-    return temperature, float(scaled_background) * temperature
+    temperature = 1.0 / max(inverse.item(), 1e-6)
+    return temperature, scaled_background.item() * temperature

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import f1_score
 
 from bot.classifier.calibration import expected_calibration_error
 from bot.classifier.model import IntakeModel, decide
@@ -53,6 +52,8 @@ def evaluate(model: IntakeModel, examples: Sequence[tuple[str, str]], threshold:
              margin: float | None = None, oos_label: str = OUT_OF_SCOPE,
              probs: np.ndarray | None = None) -> EvalReport:
     """`probs` (calibrated, in `model.classes` order) skips the encoder when already computed."""
+    from sklearn.metrics import f1_score  # here, not at the top: it adds ~1 s to the bot's start
+
     threshold = model.threshold if threshold is None else threshold
     margin = model.margin if margin is None else margin
     truth = [OUT_OF_SCOPE if label == oos_label else label for _, label in examples]
