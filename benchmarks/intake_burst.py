@@ -1,9 +1,10 @@
 """Ack latency of other requests while the bot classifies a burst of intake messages.
 
 The bot (real app, real database, the intake model, the emulator as Slack in its own process)
-receives 200 messages in its intake channel as fast as Slack would deliver them; meanwhile 10
-clients send `/mops help` and Approve clicks. Prints their ack latency during the burst beside
-the same load with no burst, how long the burst took to classify, and each message's time from
+receives 200 messages in its intake channel as fast as Slack would deliver them; meanwhile people
+go on working: `/mops help` and Approve clicks at a steady 50 requests a second (a busy team's
+whole day of clicks is far less). Prints their ack latency during the burst beside the same load
+with no burst, how long the burst took to classify, and each message's time from
 receipt to decision. Target: p99 ack latency of the other requests under 100 ms during the burst.
 
     .venv/bin/python benchmarks/intake_burst.py [--messages 200] [--database-url URL]
@@ -69,8 +70,9 @@ def slack_and_burst(urls: mp.Queue, go: mp.Queue, done: mp.Event, stop: mp.Event
     emulator.stop()
 
 
-def steady_load(url: str, brief_id: int, clients: int, stop: mp.Event, results: mp.Queue) -> None:
-    """`clients` connections sending commands and clicks back to back until `stop`."""
+def steady_load(url: str, brief_id: int, clients: int, rate: float, stop: mp.Event, results: mp.Queue) -> None:
+    """`clients` connections sending commands and clicks at `rate` requests a second in all,
+    each on its own schedule (a late answer does not delay the next request's start time)."""
     parsed = urllib.parse.urlparse(url)
     latencies: list[float] = []
     lock = threading.Lock()
@@ -78,7 +80,11 @@ def steady_load(url: str, brief_id: int, clients: int, stop: mp.Event, results: 
     def client(offset: int) -> None:
         connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
         n, mine = offset, []
+        interval = clients / rate
+        next_at = time.perf_counter() + offset * interval / clients
         while not stop.is_set():
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+            next_at += interval
             body = command_body(n) if n % 2 == 0 else click_body(n, brief_id)
             headers = signed_headers(SECRET, body, "application/x-www-form-urlencoded")
             started = time.perf_counter()
@@ -97,9 +103,9 @@ def steady_load(url: str, brief_id: int, clients: int, stop: mp.Event, results: 
     results.put(latencies)
 
 
-def load_while(url: str, brief_id: int, clients: int, until) -> list[float]:  # type: ignore[no-untyped-def]
+def load_while(url: str, brief_id: int, clients: int, rate: float, until) -> list[float]:  # type: ignore[no-untyped-def]
     stop, results = CTX.Event(), CTX.Queue()
-    child = CTX.Process(target=steady_load, args=(url, brief_id, clients, stop, results))
+    child = CTX.Process(target=steady_load, args=(url, brief_id, clients, rate, stop, results))
     child.start()
     until()
     stop.set()
@@ -123,7 +129,8 @@ def decided(runtime: Runtime) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--clients", type=int, default=10, help="concurrent clients of other requests")
+    parser.add_argument("--clients", type=int, default=10, help="connections sending other requests")
+    parser.add_argument("--rate", type=float, default=50, help="other requests per second, in all")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
     configure_logging("WARNING")
@@ -150,8 +157,8 @@ def main() -> None:
                                       values=example_values(runtime.policy.workflows.brief.template),
                                       now=runtime.clock(), delivery_key=None).brief_id
 
-        load_while(server.url, brief_id, args.clients, lambda: time.sleep(3))  # warm-up
-        quiet = load_while(server.url, brief_id, args.clients, lambda: time.sleep(10))
+        load_while(server.url, brief_id, args.clients, args.rate, lambda: time.sleep(3))  # warm-up
+        quiet = load_while(server.url, brief_id, args.clients, args.rate, lambda: time.sleep(10))
 
         burst_started = time.perf_counter()
         go.put((server.url, args.messages))
@@ -160,7 +167,7 @@ def main() -> None:
             while decided(runtime) < args.messages:
                 time.sleep(0.05)
 
-        busy = load_while(server.url, brief_id, args.clients, until_classified)
+        busy = load_while(server.url, brief_id, args.clients, args.rate, until_classified)
         burst_s = time.perf_counter() - burst_started
         with runtime.db.transaction() as session:
             waits = [(r.classified_at - r.received_at).total_seconds()
@@ -173,7 +180,8 @@ def main() -> None:
     print(f"\nburst of {args.messages} intake messages ({backend}): all classified in {burst_s:.1f} s "
           f"({args.messages / burst_s:.1f} msg/s); receipt to decision p50 "
           f"{percentile(waits, 50) / 1000:.2f} s, max {max(waits):.2f} s")
-    print(f"ack latency of other requests ({args.clients} clients, `/mops help` and Approve clicks):")
+    print(f"ack latency of other requests ({args.rate:g}/s over {args.clients} connections, "
+          "`/mops help` and Approve clicks):")
     print(f"  {'':<16} {'requests':>8} {'p50':>9} {'p99':>9}")
     for name, values in (("no burst", quiet), ("during the burst", busy)):
         print(f"  {name:<16} {len(values):>8} {percentile(values, 50):>7.1f}ms {percentile(values, 99):>7.1f}ms")
