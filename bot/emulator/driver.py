@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import time
 import urllib.parse
 from typing import Any
@@ -31,6 +32,9 @@ class SlackDriver:
         self.emulator = emulator
         self.sender = SignedSender(bot_url, signing_secret, timeout)
         self._event_ids = itertools.count(1)
+        # Event ids are unique across runs, as Slack's are: the shell keeps its database between
+        # sessions, and an id from an earlier session would be taken for a redelivery.
+        self._event_prefix = secrets.token_hex(3).upper()
 
     def post(self, body: str, content_type: str, **options: Any) -> DeliveryResult:
         """One signed POST to the bot; options: retry_num, retry_reason, stale, bad_signature."""
@@ -289,7 +293,7 @@ class SlackDriver:
             "api_app_id": seed.app_id,
             "event": event,
             "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self._event_ids):08d}EMU",
+            "event_id": event_id or f"Ev{self._event_prefix}{next(self._event_ids):06d}",
             "event_time": int(time.time()),
             "authorizations": [
                 {

@@ -145,6 +145,10 @@ def test_replies_edits_and_other_channels_are_not_requests(bot: LocalBot) -> Non
                                "message": {"type": "message", "user": "U01RITA", "text": "edited",
                                            "ts": asked.ts}, "ts": "1999999999.000100"})
     assert edited.status == 200
+    from_a_bot = bot.driver.event({"type": "message", "subtype": "bot_message", "bot_id": "B0OTHER",
+                                   "channel": "C02INTAKE", "text": "Deploy finished: need a list of users",
+                                   "ts": "1999999999.000200"})
+    assert from_a_bot.status == 200
     assert len(requests(bot)) == 1
 
 
