@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import blocks, digest
+from bot import audit, blocks, digest
 from bot.blocks import escape
 from bot.deliveries import claim_delivery
 from bot.models import IntakeRequest
@@ -26,6 +26,7 @@ from policies import access
 from policies.schema import Policy
 
 CLASSIFY_TASK = "intake.classify"
+BOT_ACTOR = "mopsbot"  # the audit trail's actor when the bot decided on its own
 OUT_OF_SCOPE = "out_of_scope"
 
 
@@ -75,6 +76,7 @@ class Verdict:
     result: Any  # the model's Classification
     model_version: str
     regulated: tuple[str, ...] = ()  # compliance categories found: a person confirms the route
+    rules_version: str | None = None  # the compliance rules that found them
 
 
 def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
@@ -87,9 +89,10 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     try:
         findings = needs_human(policy, text)
         regulated = tuple(sorted(findings.categories)) if findings else ()
+        rules_version = findings.rules_version if findings else None
     except ComplianceRulesError:  # rules we can't read can't clear anything: ask a person
-        regulated = ("unreadable_compliance_rules",)
-    return Verdict(result, model.version, regulated)
+        regulated, rules_version = ("unreadable_compliance_rules",), None
+    return Verdict(result, model.version, regulated, rules_version)
 
 
 def classify(session: Session, policy: Policy, routes: Any, model: Classifier, request_id: int,
@@ -117,6 +120,10 @@ def apply_verdict(session: Session, policy: Policy, routes: Any, request_id: int
     if result.needs_confirmation or result.label is None or verdict.regulated:
         request.status = "awaiting_confirmation"
         _ask(session, policy, routes, request, verdict.regulated)
+        if verdict.regulated:
+            # The bot would have routed this on its own; the trail shows it waited, and why.
+            _audit(session, policy, request, "intake_held", actor_id=BOT_ACTOR, now=now,
+                   categories=list(verdict.regulated), rules_version=verdict.rules_version)
     else:
         _route(session, policy, routes, request, label=result.label, by=None, now=now)
 
@@ -184,11 +191,21 @@ def _thread(request: IntakeRequest) -> dict[str, str]:
     return {"channel": request.channel_id, "thread_ts": request.ts}
 
 
+def _audit(session: Session, policy: Policy, request: IntakeRequest, action: str, *, actor_id: str,
+           now: datetime, **detail: Any) -> None:
+    audit.record(session, actor_id=actor_id, action=action, policy_version=policy.version, at=now,
+                 detail={"intake_request": request.id, "channel": request.channel_id, "ts": request.ts,
+                         "model_version": request.model_version, **detail})
+
+
 def _route(session: Session, policy: Policy, routes: Any, request: IntakeRequest, *, label: str,
            by: str | None, now: datetime) -> None:
     request.label = label
     request.status = "routed"
     request.decided_at = now
+    _audit(session, policy, request, "intake_routed", actor_id=by or BOT_ACTOR, now=now, label=label,
+           predicted=request.predicted_label, confidence=request.confidence,
+           confirmed_by=by, corrected=bool(by and label != request.predicted_label))
     urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
     if label == OUT_OF_SCOPE:
         text = (f"{urgent}<@{by}> marked this as not a marketing request; nobody was paged."

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import digest, intake
+from bot import audit, digest, intake
 from bot.classifier import retrain_and_maybe_promote, train_from_policy
 from bot.config import Settings
 from bot.db import Database
@@ -123,6 +123,12 @@ def test_regulated_content_waits_for_a_person_even_when_the_model_is_sure(bot: L
     slack.click(pick["action_id"], as_user="omar", message=question)
     bot_reply(slack, asked, "labelled by <@U04OMAR>")
     assert requests(bot)[0].confirmed_by == "U04OMAR"
+    with bot.runtime.db.transaction() as session:
+        trail = [(e.action, e.actor_id, e.detail) for e in audit.events_between(session, None, None)]
+    held, routed = [t for t in trail if t[0].startswith("intake_")]
+    assert held[:2] == ("intake_held", "mopsbot") and "health_claim" in held[2]["categories"]
+    assert held[2]["rules_version"]
+    assert routed[:2] == ("intake_routed", "U04OMAR") and routed[2]["confirmed_by"] == "U04OMAR"
 
 
 def test_urgent_requests_are_flagged(bot: LocalBot) -> None:
