@@ -58,7 +58,9 @@ def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str 
 
 def _line(policy: Policy, item: waiting.Waiting) -> str:
     flag = " :red_circle: *breached*" if item.breached else ""
-    who = messages.waiting_on(policy, item.brief)
+    # Named, not pinged: reminders and escalations notify; a daily list that pinged every group
+    # in it would teach people to mute the channel.
+    who = messages.waiting_on(policy, item.brief, mention=False)
     return (f"• #{item.brief.id} {blocks.escape(item.brief.title)}: {item.age_hours:.0f} business h, "
             f"waiting on {who}{flag}")
 

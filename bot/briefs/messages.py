@@ -38,9 +38,10 @@ def stage_label(policy: Policy, stage: str | None) -> str:
     return stage.replace("_", " ").title()
 
 
-def waiting_on(policy: Policy, brief: Brief) -> str:
+def waiting_on(policy: Policy, brief: Brief, mention: bool = True) -> str:
     if brief.state == "in_review" and brief.stage:
-        return access.describe_approvers(access.stage_approver_refs(policy, brief.stage), policy)
+        return access.describe_approvers(access.stage_approver_refs(policy, brief.stage), policy,
+                                         mention=mention)
     if brief.state == "changes_requested":
         return blocks.user(brief.requester_id)
     return "nobody"
