@@ -76,8 +76,11 @@ def _as_time(value: object) -> time:
 
 def stage_sla_hours(policy: Policy, stage: str | None) -> float | None:
     for candidate in policy.workflows.brief.stages:
-        if candidate.name == stage and candidate.sla is not None:
-            return candidate.sla.business_hours
+        if candidate.name == stage:
+            return candidate.sla.business_hours if candidate.sla is not None else None
+    gate_sla = policy.compliance.gate_sla
+    if stage in policy.compliance.gate_stages and gate_sla is not None:
+        return gate_sla.business_hours  # a compliance gate added to this brief's review
     return None
 
 

@@ -199,6 +199,9 @@ class Compliance(Strict):
     rules_file: str = "compliance.yaml"  # relative to this file
     # A regulated finding adds the named stage to the brief's review, decided by these refs.
     gate_stages: dict[SnakeName, list[ApproverRef]] = {}
+    # The service level of a gate stage that is not also one of the workflow's stages (those
+    # keep their own): without it such a stage would wait with no reminder and no escalation.
+    gate_sla: BusinessDuration | None = None
 
     @field_validator("gate_stages")
     @classmethod
@@ -270,7 +273,8 @@ class Policy(Strict):
 
     def _durations(self) -> list[BusinessDuration]:
         found = [stage.sla for stage in self.workflows.brief.stages if stage.sla is not None]
-        return [*found, self.reminders.repeat_every]
+        gate = [self.compliance.gate_sla] if self.compliance.gate_sla is not None else []
+        return [*found, *gate, self.reminders.repeat_every]
 
 
 def parse_policy(data: Any, *, version: str = "unversioned", source: Path | None = None) -> Policy:

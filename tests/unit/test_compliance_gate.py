@@ -106,3 +106,19 @@ def test_unreadable_rules_still_gate_and_say_why(db: Database, tmp_path: Path) -
         assert session.get(service.Brief, brief_id).stages == ["brand", "legal", "privacy"]
         note = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert "couldn't read the compliance rules" in note.payload["text"]
+
+
+def test_a_gate_stage_outside_the_workflow_has_the_gate_sla() -> None:
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    data["workflows"]["brief"]["stages"] = data["workflows"]["brief"]["stages"][:1]  # brand only
+    data["compliance"] = {"gate_stages": {"legal": ["@legal-team"]}, "gate_sla": "1 business day"}
+    policy = parse_policy(data, version="test")
+    from bot.reminders import stage_sla_hours
+
+    day = policy.compliance.gate_sla.business_hours
+    assert day > 0
+    assert stage_sla_hours(policy, "legal") == day
+    assert stage_sla_hours(policy, "brand") == policy.workflows.brief.stages[0].sla.business_hours
+    assert stage_sla_hours(policy, "unknown") is None
+    del data["compliance"]["gate_sla"]
+    assert stage_sla_hours(parse_policy(data, version="test"), "legal") is None
