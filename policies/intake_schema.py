@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from policies.loader import PolicyError, format_errors, read_yaml
+from policies.loader import PolicyError, format_errors, problems_in, read_yaml
 from policies.refs import GroupHandle, SnakeName
 from policies.schema import Strict
 
@@ -128,11 +128,7 @@ def load_intake(path: Path | str) -> IntakeTaxonomy:
 
 
 def check_intake_file(path: Path | str) -> list[str]:
-    try:
-        load_intake(path)
-    except PolicyError as exc:
-        return exc.errors
-    return []
+    return problems_in(load_intake, path)
 
 
 if __name__ == "__main__":  # python -m policies.intake_schema policies/intake.yaml

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -132,13 +133,18 @@ def load_policy(path: Path | str) -> Policy:
         raise PolicyError(format_errors(exc)) from None
 
 
-def check_policy_file(path: Path | str) -> list[str]:
-    """Every problem in the file, for `mopsbot policy check`; [] when it is valid."""
+def problems_in(load: Callable[[Path | str], object], path: Path | str) -> list[str]:
+    """Every problem `load` finds in the file (a policy, taxonomy or rules loader); [] if none."""
     try:
-        load_policy(path)
+        load(path)
     except PolicyError as exc:
         return exc.errors
     return []
+
+
+def check_policy_file(path: Path | str) -> list[str]:
+    """Every problem in the file, for `mopsbot policy check`; [] when it is valid."""
+    return problems_in(load_policy, path)
 
 
 class PolicyStore:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from policies.compliance.channels import ChannelIssue, UnknownChannelError
 from policies.compliance.matcher import CompiledRules, Finding, LintResult
 from policies.compliance.schema import SEVERITY_ORDER, ComplianceRules
-from policies.loader import PolicyError, content_version, format_errors, read_yaml
+from policies.loader import PolicyError, content_version, format_errors, problems_in, read_yaml
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "compliance.yaml"
 
@@ -64,11 +64,7 @@ def parse_rules(data: object, *, version: str = "unversioned", source: str = "")
 
 def check_rules_file(path: Path | str) -> list[str]:
     """Every error in a rules file, or [] when it loads."""
-    try:
-        load_rules(path)
-    except ComplianceRulesError as exc:
-        return exc.errors
-    return []
+    return problems_in(load_rules, path)
 
 
 def lint(text: str, rules: ComplianceRules, channel: str | None = None) -> LintResult:
