@@ -30,6 +30,7 @@ TaskHandler = Callable[[Session, dict[str, Any]], None]
 PreparedHandler = Callable[[Session, dict[str, Any], Any], None]
 Preparer = Callable[[dict[str, Any]], Any]
 MAX_ATTEMPTS = 5
+PREPARE_LEASE = timedelta(seconds=60)  # far longer than classifying one message takes
 
 
 def enqueue_task(session: Session, kind: str, payload: dict[str, Any]) -> Task:
@@ -108,6 +109,9 @@ class TaskWorker:
                 self._execute(task, lambda: handler(session, task.payload), session)
                 return True
             task_id, kind, payload = task.id, task.kind, dict(task.payload)
+            # A lease: other instances skip the task while this one prepares it, and take it
+            # over if this one dies before applying (the row is still pending).
+            task.not_before = self.clock() + PREPARE_LEASE
         prepare, apply = self.prepared[kind]
         try:
             prepared = prepare(payload)

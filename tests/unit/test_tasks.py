@@ -57,3 +57,42 @@ def test_a_task_left_by_a_dead_process_is_picked_up_by_the_next(db: Database) ->
     ran = []
     TaskWorker(Database(db.url), {"demo": lambda s, p: ran.append(p["n"])}).run_pending()
     assert ran == [7]
+
+
+def test_a_prepared_task_is_applied_once_and_leased_while_it_is_prepared(db: Database) -> None:
+    """The slow step runs outside any transaction; meanwhile another instance leaves it alone."""
+    other = TaskWorker(db)
+    applied, other_ran = [], []
+
+    def prepare(payload):  # type: ignore[no-untyped-def]
+        other_ran.append(other.run_pending())  # a second instance, mid-preparation
+        return payload["n"] * 10
+
+    def apply(session, payload, prepared):  # type: ignore[no-untyped-def]
+        applied.append(prepared)
+        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": f"got {prepared}"})
+
+    for worker in (other, mine := TaskWorker(db)):
+        worker.register_prepared("slow", prepare, apply)
+    with db.transaction() as session:
+        enqueue_task(session, "slow", {"n": 4})
+    assert mine.run_pending() == 1
+    assert (other_ran, applied) == ([0], [40])
+    assert mine.run_pending() == 0 and other.run_pending() == 0
+    with db.transaction() as session:
+        assert session.scalars(select(Task.status)).all() == ["done"]
+
+
+def test_a_failed_preparation_leaves_the_task_for_a_retry(db: Database) -> None:
+    def prepare(payload):  # type: ignore[no-untyped-def]
+        raise RuntimeError("model still loading")
+
+    worker = TaskWorker(db)
+    worker.register_prepared("slow", prepare, lambda session, payload, prepared: None)
+    with db.transaction() as session:
+        enqueue_task(session, "slow", {})
+    assert worker.run_pending() == 1
+    with db.transaction() as session:
+        task = session.scalars(select(Task)).one()
+        assert (task.status, task.attempts) == ("pending", 1)
+        assert "model still loading" in (task.last_error or "")
