@@ -32,7 +32,7 @@ class LocalBot:
 
 @contextmanager
 def local_bot(settings: Settings, *, clock: Clock = utcnow, background: bool = True,
-              migrate_first: bool = True) -> Iterator[LocalBot]:
+              migrate_first: bool = True, schedule: bool = True) -> Iterator[LocalBot]:
     """The emulator, the bot wired to it and served over HTTP, and a driver to talk to it."""
     emulator = SlackEmulator()
     emulator.start()
@@ -45,7 +45,7 @@ def local_bot(settings: Settings, *, clock: Clock = utcnow, background: bool = T
         migrate(bot_settings.database_url)
     runtime = Runtime.build(bot_settings, clock=clock)
     if background:
-        runtime.start_background()
+        runtime.start_background(schedule=schedule)
     server = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
     driver = SlackDriver(server.url, secret, emulator)
     try:

@@ -88,9 +88,13 @@ class Runtime:
     def policy(self):  # type: ignore[no-untyped-def]
         return self.policies.current
 
-    def start_background(self) -> None:
+    def start_background(self, schedule: bool = True) -> None:
+        """The sender, the task worker and (unless `schedule` is off: tests that tick by hand
+        with a controlled clock) the scheduler's ticks."""
         self.sender.start()
         self.worker.start()
+        if not schedule:
+            return
         every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention", **every)
         self.scheduler.add_job(self.tick, "interval", seconds=TICK_SECONDS, id="tick",

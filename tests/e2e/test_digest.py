@@ -30,8 +30,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
-    with local_bot(Settings(database_url=db.url), clock=clock, migrate_first=False) as running:
-        running.runtime.scheduler.pause()
+    # No scheduler: the test ticks by hand (a paused one could still run its first tick late).
+    with local_bot(Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False) as running:
         yield running
 
 
