@@ -8,6 +8,7 @@ Other flows that act on text (intake routing) ask `needs_human` first.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,13 +126,23 @@ def earlier_gates(session: Session, brief_id: int) -> list[str]:
     return list(dict.fromkeys(stage for detail in details for stage in (detail or {}).get("gate_stages", [])))
 
 
+def _review(session: Session, policy: Policy, brief: Brief) -> BriefLint:
+    """The brief's lint, once per transaction and content: planning the stages and recording
+    them both need it, in the same submit."""
+    key = (brief.id, policy.version, json.dumps(brief.fields, sort_keys=True, default=str))
+    reviews: dict = session.info.setdefault("compliance_reviews", {})
+    if key not in reviews:
+        reviews[key] = lint_brief(policy, brief.fields)
+    return reviews[key]
+
+
 def plan_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -> list[str]:
-    return gate_stages(policy, lint_brief(policy, brief.fields), earlier_gates(session, brief.id))
+    return gate_stages(policy, _review(session, policy, brief), earlier_gates(session, brief.id))
 
 
 def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
     """The audit event and the thread reply for this round; a clean brief gets neither."""
-    review = lint_brief(policy, brief.fields)
+    review = _review(session, policy, brief)
     earlier = earlier_gates(session, brief.id)
     gates = gate_stages(policy, review, earlier)
     if not gates and not review.flagged:
