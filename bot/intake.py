@@ -23,11 +23,12 @@ from bot.models import IntakeRequest
 from bot.outbox import enqueue
 from bot.tasks import enqueue_task
 from policies import access
+from policies.intake_schema import OUT_OF_SCOPE
 from policies.schema import Policy
 
 CLASSIFY_TASK = "intake.classify"
 BOT_ACTOR = "mopsbot"  # the audit trail's actor when the bot decided on its own
-OUT_OF_SCOPE = "out_of_scope"
+UNANSWERED_SHOWN = 10  # in the digest; the rest are counted as "+"
 
 
 class Classifier(Protocol):
@@ -80,7 +81,8 @@ class Verdict:
 
 
 def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
-    """The slow, read-only part of the task: run outside any transaction."""
+    """The slow, read-only part of the classify task: run outside any transaction; the
+    worker then stores it with `apply_verdict`."""
     from bot.compliance_gate import needs_human
     from policies.compliance import ComplianceRulesError
 
@@ -93,14 +95,6 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     except ComplianceRulesError:  # rules we can't read can't clear anything: ask a person
         regulated, rules_version = ("unreadable_compliance_rules",), None
     return Verdict(result, model.version, regulated, rules_version)
-
-
-def classify(session: Session, policy: Policy, routes: Any, model: Classifier, request_id: int,
-             now: datetime) -> None:
-    """Classify one stored request and answer in its thread (judge and apply in one go)."""
-    request = session.get(IntakeRequest, request_id)
-    if request is not None:
-        apply_verdict(session, policy, routes, request_id, judge(policy, model, request.text), now)
 
 
 def apply_verdict(session: Session, policy: Policy, routes: Any, request_id: int, verdict: Verdict,
@@ -157,7 +151,7 @@ def labelled_examples(session: Session) -> list[tuple[str, str]]:
     return [(text, label) for text, label in rows]
 
 
-def unanswered(session: Session, limit: int = 10) -> list[IntakeRequest]:
+def unanswered(session: Session, limit: int = UNANSWERED_SHOWN) -> list[IntakeRequest]:
     return list(session.scalars(select(IntakeRequest).where(IntakeRequest.status == "awaiting_confirmation")
                                 .order_by(IntakeRequest.urgent.desc(), IntakeRequest.received_at)
                                 .limit(limit)))
@@ -168,7 +162,7 @@ def digest_lines(session: Session, policy: Policy, now: datetime) -> list[str]:
     waiting = unanswered(session)
     if not waiting:
         return []
-    lines = [f"*Intake requests waiting for a label* ({len(waiting)}{'+' if len(waiting) == 10 else ''})"]
+    lines = [f"*Intake requests waiting for a label* ({len(waiting)}{'+' if len(waiting) == UNANSWERED_SHOWN else ''})"]
     for request in waiting:
         hours = max(0.0, (now - request.received_at).total_seconds() / 3600)
         urgent = ":rotating_light: " if request.urgent else ""
@@ -253,4 +247,4 @@ def _key(request: IntakeRequest) -> str:
 
 digest.extra_sections.append(digest_lines)
 
-__all__ = ["IntakeRequest", "Verdict", "apply_verdict", "classify", "confirm", "judge", "receive"]
+__all__ = ["OUT_OF_SCOPE", "IntakeRequest", "Verdict", "apply_verdict", "confirm", "judge", "receive"]

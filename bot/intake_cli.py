@@ -21,7 +21,6 @@ from typing import Any
 
 from policies.intake_schema import OUT_OF_SCOPE
 
-DEFAULT_MODEL_DIR = Path("var/intake-model")
 PACKAGE_TAXONOMY = Path(__file__).resolve().parent.parent / "policies" / "intake.yaml"
 
 
@@ -152,7 +151,11 @@ def cmd_ensure(args: argparse.Namespace, settings: Any = None) -> int:
 def _model_dir(args: argparse.Namespace, settings: Any) -> Path:
     if getattr(args, "model", None):
         return Path(args.model)
-    return Path(getattr(settings, "intake_model_dir", None) or DEFAULT_MODEL_DIR)
+    if settings is not None:
+        return Path(settings.intake_model_dir)
+    from bot.config import Settings
+
+    return Path(Settings.model_fields["intake_model_dir"].default)  # settings unreadable: the default
 
 
 def _policy_taxonomy(settings: Any) -> Path:

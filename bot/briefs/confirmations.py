@@ -89,9 +89,7 @@ def request(session: Session, policy: Policy, *, brief_id: int, actor: Actor, ac
 
 def confirm(session: Session, policy: Policy, *, prompt: Prompt, actor: Actor, now: datetime,
             delivery_key: str | None, shown: Shown | None) -> Outcome:
-    if not claim_delivery(session, delivery_key, "action"):
-        return Outcome(False, "That click was already handled.", prompt.brief_id, duplicate=True)
-    brief = _current(session, prompt)
+    brief = _clicked(session, prompt, delivery_key)
     if isinstance(brief, Outcome):
         return brief
     review = compliance_gate.lint_brief(policy, brief.fields)
@@ -106,9 +104,7 @@ def confirm(session: Session, policy: Policy, *, prompt: Prompt, actor: Actor, n
 
 def decline(session: Session, policy: Policy, *, prompt: Prompt, actor: Actor, now: datetime,
             delivery_key: str | None, shown: Shown | None) -> Outcome:
-    if not claim_delivery(session, delivery_key, "action"):
-        return Outcome(False, "That click was already handled.", prompt.brief_id, duplicate=True)
-    brief = _current(session, prompt)
+    brief = _clicked(session, prompt, delivery_key)
     if isinstance(brief, Outcome):
         return brief
     allowed = service.check_advance(session, policy, brief_id=brief.id, actor=actor, action=prompt.action)
@@ -126,6 +122,14 @@ def decline(session: Session, policy: Policy, *, prompt: Prompt, actor: Actor, n
 
 
 # -- internals ------------------------------------------------------------------------------
+
+def _clicked(session: Session, prompt: Prompt, delivery_key: str | None) -> Brief | Outcome:
+    """The brief a Confirm or Cancel click acts on, or why it acts on nothing (a redelivered
+    click, a gone brief, an outdated or cancelled prompt)."""
+    if not claim_delivery(session, delivery_key, "action"):
+        return Outcome(False, "That click was already handled.", prompt.brief_id, duplicate=True)
+    return _current(session, prompt)
+
 
 def _current(session: Session, prompt: Prompt) -> Brief | Outcome:
     """The brief, if the prompt still stands for it: same version, not cancelled."""
