@@ -19,17 +19,18 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _sqlite_immediate_transactions(engine)
+        _sqlite_transactions(engine, read_only=read_only)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def _sqlite_immediate_transactions(engine: Engine) -> None:
-    """WAL and BEGIN IMMEDIATE: a transaction takes the write lock up front, so two writers
-    queue on busy_timeout instead of failing when a reader tries to upgrade."""
+def _sqlite_transactions(engine: Engine, *, read_only: bool) -> None:
+    """WAL, and BEGIN IMMEDIATE for writers: a transaction takes the write lock up front, so two
+    writers queue instead of failing when a reader tries to upgrade. A read-only engine begins
+    deferred transactions, which in WAL mode read a snapshot without waiting for any writer."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -41,11 +42,13 @@ def _sqlite_immediate_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")  # a write through a read session fails loudly
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -55,6 +58,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite reads get engine of their own (deferred BEGIN, query_only); PostgreSQL's
+        # readers never wait for writers anyway.
+        self._read_engine = make_engine(url, read_only=True) if url.startswith("sqlite") else self.engine
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._commit_listeners: list[Callable[[set[str]], None]] = []
         self._lock = threading.Lock()
         self._writer: AbstractContextManager = threading.RLock() if url.startswith("sqlite") else nullcontext()
@@ -70,6 +77,13 @@ class Database:
         # moment the holder commits) rather than on SQLite's busy handler, which sleeps in steps
         # of up to 100 ms and turns a burst of clicks into seconds of tail latency.
         with self._writer, self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A consistent snapshot to read from, without the writer lock: for work that changes
+        nothing (a claim of due work on SQLite, a view to render). Closing it rolls it back."""
+        with self._read_sessions() as session:
             yield session
 
     def session(self) -> Session:
@@ -88,6 +102,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._read_engine.dispose()
 
 
 def signal_after_commit(session: Session, name: str) -> None:
