@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 from slack_bolt import App
@@ -66,25 +67,37 @@ def click_body(n: int, brief_id: int) -> str:
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
-def run_load(url: str, secret: str, total: int, concurrency: int, brief_id: int) -> list[float]:
+def post(connection: http.client.HTTPConnection, path: str, secret: str, body: str) -> float:
+    """One signed request; returns the seconds from sending it to having read the response."""
+    headers = signed_headers(secret, body, "application/x-www-form-urlencoded")
+    started = time.perf_counter()
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}")
+    return time.perf_counter() - started
+
+
+def run_load(url: str, secret: str, total: int, concurrency: int, brief_id: int,
+             start_together: Callable[[], object] = lambda: None) -> list[float]:
+    """`total` requests over `concurrency` connections, half `/mops help`, half Approve clicks.
+
+    Every connection is opened and used once, untimed, before the round starts (and
+    `start_together` is called once they all are): what is measured is the ack, not the TCP
+    handshake, and the first requests of a round are not queued behind 50 connection set-ups."""
     parsed = urllib.parse.urlparse(url)
     latencies: list[float] = []
     lock = threading.Lock()
     counter = iter(range(total))
+    connected = threading.Barrier(concurrency, action=start_together)
 
     def client() -> None:
         connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-        mine = []
-        for n in counter:
-            body = command_body(n) if n % 2 == 0 else click_body(n, brief_id)
-            headers = signed_headers(secret, body, "application/x-www-form-urlencoded")
-            started = time.perf_counter()
-            connection.request("POST", parsed.path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            if response.status != 200:
-                raise RuntimeError(f"HTTP {response.status}")
+        post(connection, parsed.path, secret, command_body(-1))
+        connected.wait()
+        mine = [post(connection, parsed.path, secret, command_body(n) if n % 2 == 0 else click_body(n, brief_id))
+                for n in counter]
         connection.close()
         with lock:
             latencies.extend(mine)
@@ -118,26 +131,47 @@ def serve_emulator(urls: mp.Queue, stop: mp.Event) -> None:
     emulator.stop()
 
 
-def load_in_child(url: str, secret: str, total: int, concurrency: int, brief_id: int,
-                  results: mp.Queue) -> None:
-    results.put(run_load(url, secret, total, concurrency, brief_id))
+class LoadClients:
+    """Client processes, started once, that share the connections of a round between them.
+
+    Clients live in processes of their own so that their GIL is neither the bot's nor a
+    bottleneck of its own (50 threads in one process spend their time waiting for each other,
+    and that wait would be counted as the bot's latency). They are started and warmed up before
+    anything is timed, and every round starts in all of them at once: a process being spawned
+    costs about a second of CPU, which must not land on the app being measured."""
+
+    def __init__(self, processes: int) -> None:
+        self._jobs = [CTX.Queue() for _ in range(processes)]
+        self._results: mp.Queue = CTX.Queue()
+        self._go = CTX.Barrier(processes + 1)
+        self._children = [CTX.Process(target=_client_process, args=(jobs, self._results, self._go), daemon=True)
+                          for jobs in self._jobs]
+        for child in self._children:
+            child.start()
+
+    def run(self, url: str, secret: str, total: int, concurrency: int, brief_id: int) -> list[float]:
+        """`total` requests from `concurrency` connections spread over the processes."""
+        busy = self._jobs[:max(1, min(len(self._jobs), concurrency))]
+        for n, jobs in enumerate(self._jobs):
+            share = (url, secret, total // len(busy), concurrency // len(busy), brief_id) if n < len(busy) else None
+            jobs.put(share)
+        self._go.wait(timeout=60)
+        return [value for _ in self._jobs for value in self._results.get(timeout=600)]
+
+    def close(self) -> None:
+        for jobs in self._jobs:
+            jobs.put("stop")
+        for child in self._children:
+            child.join(timeout=10)
 
 
-def measure(url: str, secret: str, total: int, concurrency: int, brief_id: int) -> list[float]:
-    """Clients in processes of their own (10 connections each), so that the clients' GIL is
-    neither the bot's nor a bottleneck of its own: 50 threads in one process spend their time
-    waiting for each other, and that wait would be counted as the bot's latency."""
-    processes = max(1, concurrency // 10)
-    results: mp.Queue = CTX.Queue()
-    children = [CTX.Process(target=load_in_child,
-                            args=(url, secret, total // processes, concurrency // processes, brief_id, results))
-                for _ in range(processes)]
-    for child in children:
-        child.start()
-    latencies = [value for _ in children for value in results.get(timeout=600)]
-    for child in children:
-        child.join()
-    return latencies
+def _client_process(jobs: mp.Queue, results: mp.Queue, go) -> None:  # type: ignore[no-untyped-def]
+    while (job := jobs.get()) != "stop":
+        if job is None:  # not needed this round (one connection in all); still starts with it
+            go.wait(timeout=60)
+            results.put([])
+        else:
+            results.put(run_load(*job, start_together=lambda: go.wait(timeout=60)))
 
 
 def wait_for_outbox(runtime: Runtime) -> None:
@@ -170,8 +204,9 @@ def main() -> None:
             brief_id = service.create(session, runtime.policy, requester_id="U01RITA", channel_id="C01MKTG",
                                       values=example_values(runtime.policy.workflows.brief.template), now=runtime.clock(),
                                       delivery_key=None).brief_id
-        measure(bare.url, SECRET_BARE, 100, 10, brief_id)  # warm-up both
-        measure(ours.url, "mops-secret", 100, 10, brief_id)
+        clients = LoadClients(processes=5)
+        clients.run(bare.url, SECRET_BARE, 100, 10, brief_id)  # warm-up both
+        clients.run(ours.url, "mops-secret", 100, 10, brief_id)
         rows = []
         for concurrency in (1, 50):
             total = args.requests if concurrency > 1 else max(200, args.requests // 4)
@@ -181,10 +216,11 @@ def main() -> None:
             # and both apps should meet the same weather.
             for _ in range(args.rounds):
                 wait_for_outbox(runtime)  # the bare app is timed alone, not beside our sender's work
-                bare_lat += measure(bare.url, SECRET_BARE, total // args.rounds, concurrency, brief_id)
-                full_lat += measure(ours.url, "mops-secret", total // args.rounds, concurrency, brief_id)
+                bare_lat += clients.run(bare.url, SECRET_BARE, total // args.rounds, concurrency, brief_id)
+                full_lat += clients.run(ours.url, "mops-secret", total // args.rounds, concurrency, brief_id)
             wait_for_outbox(runtime)
             rows.append((concurrency, len(full_lat), bare_lat, full_lat))
+        clients.close()
         bare.stop()
         ours.stop()
         runtime.stop()
