@@ -16,6 +16,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.fair_lock import FairLock
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -58,13 +60,14 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # On SQLite reads get engine of their own (deferred BEGIN, query_only); PostgreSQL's
-        # readers never wait for writers anyway.
-        self._read_engine = make_engine(url, read_only=True) if url.startswith("sqlite") else self.engine
+        # Reads that must not write: on SQLite an engine of their own (deferred BEGIN, query_only),
+        # on PostgreSQL read-only transactions from the same pool (its readers never wait anyway).
+        self._read_engine = (make_engine(url, read_only=True) if url.startswith("sqlite")
+                             else self.engine.execution_options(postgresql_readonly=True))
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._commit_listeners: list[Callable[[set[str]], None]] = []
         self._lock = threading.Lock()
-        self._writer: AbstractContextManager = threading.RLock() if url.startswith("sqlite") else nullcontext()
+        self._writer: AbstractContextManager = FairLock() if url.startswith("sqlite") else nullcontext()
         event.listen(self._sessions, "after_commit", self._after_commit)
 
     @property
@@ -102,7 +105,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        self._read_engine.dispose()
+        if self._read_engine.pool is not self.engine.pool:
+            self._read_engine.dispose()
 
 
 def signal_after_commit(session: Session, name: str) -> None:
