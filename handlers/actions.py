@@ -11,7 +11,7 @@ from bot import reminders
 from bot.briefs import confirmations, forms, service
 from bot.deliveries import action_key, claim_delivery
 from bot.workflow import Action
-from handlers.context import actor_for, in_transaction, reply_to, tell
+from handlers.context import actor_for, check_then_transact, in_transaction, reply_to, tell
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -64,10 +64,13 @@ def register(app: App, runtime: Runtime) -> None:
             return
         brief_id, version = parsed
         actor = actor_for(runtime, body["user"]["id"])
-        in_transaction(runtime, lambda session: service.decide(
-            session, runtime.policy, brief_id=brief_id, actor=actor, action=Action.APPROVE,
-            reason=None, expected_version=version, now=runtime.clock(),
-            delivery_key=action_key(body)), reply=reply_to(body))
+        decision = {"brief_id": brief_id, "actor": actor, "action": Action.APPROVE, "reason": None,
+                    "expected_version": version}
+        check_then_transact(
+            runtime, lambda session: service.decision_refusal(session, runtime.policy, **decision),
+            lambda session: service.decide(session, runtime.policy, **decision, now=runtime.clock(),
+                                           delivery_key=action_key(body)),
+            reply=reply_to(body), delivery_key=action_key(body))
 
     def ask_reason(action: Action):  # type: ignore[no-untyped-def]
         def listener(ack: Ack, body: dict, client: WebClient) -> None:
@@ -76,7 +79,7 @@ def register(app: App, runtime: Runtime) -> None:
             if parsed is None:
                 return
             brief_id, version = parsed
-            with runtime.db.transaction() as session:
+            with runtime.db.read() as session:
                 brief = service.find(session, brief_id)
                 title = brief.title if brief else ""
             client.views_open(trigger_id=body["trigger_id"], view=forms.reason_form(

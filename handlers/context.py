@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.briefs.service import Actor, Outcome
+from bot.deliveries import claim_delivery
 from bot.outbox import enqueue
 
 if TYPE_CHECKING:
@@ -48,6 +49,24 @@ def in_transaction(runtime: Runtime, work: Callable[[Session], T], reply: Reply 
             tell(runtime, channel=reply.channel, user=reply.user, text=RACE_LOST.message,
                  thread_ts=reply.thread_ts)
         return RACE_LOST
+
+
+def check_then_transact(runtime: Runtime, check: Callable[[Session], Outcome | None],
+                        work: Callable[[Session], T], reply: Reply, delivery_key: str | None) -> T | Outcome:
+    """`check` in a snapshot first; run `work` in a transaction only when it found no refusal.
+
+    A refused click (a stale button, someone who is not the approver) changes nothing but its
+    delivery key and an ephemeral, so it holds SQLite's single write lock for two inserts, not
+    for the whole decision. `work` must check again: the snapshot may be a moment old."""
+    with runtime.db.read() as session:
+        refusal = check(session)
+    if refusal is None:
+        return in_transaction(runtime, work, reply)
+    with runtime.db.transaction() as session:
+        if not claim_delivery(session, delivery_key, "action"):
+            return Outcome(False, "That click was already handled.", duplicate=True)
+        _ephemeral(session, reply, refusal.message)
+    return refusal
 
 
 def reply_to(body: dict) -> Reply:

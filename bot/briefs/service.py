@@ -101,14 +101,12 @@ def create(session: Session, policy: Policy, *, requester_id: str, channel_id: s
     return Outcome(True, f"Brief #{brief.id} is in review.", brief.id)
 
 
-def decide(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
-           reason: str | None, expected_version: int | None, now: datetime,
-           delivery_key: str | None) -> Outcome:
-    """Approve, request changes or reject the brief's current stage."""
-    if action not in DECISIONS:
-        raise ValueError(f"{action} is not a decision")
-    if not claim_delivery(session, delivery_key, "action"):
-        return Outcome(False, "That click was already handled.", brief_id, duplicate=True)
+def decision_refusal(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
+                     reason: str | None, expected_version: int | None) -> Outcome | None:
+    """Why `actor` may not take `action` on the brief as it stands, or None when they may.
+
+    Reads only, so a click can be checked in a snapshot without SQLite's write lock; `decide`
+    asks again inside its own transaction."""
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
@@ -119,16 +117,33 @@ def decide(session: Session, policy: Policy, *, brief_id: int, actor: Actor, act
         apply(_position(brief), action, len(brief.stages))
     except IllegalTransition as exc:
         return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
-    stage = brief.stage
-    refs = _stage_refs(policy, stage)
+    refs = _stage_refs(policy, brief.stage)
     if actor.user_id == brief.requester_id:
         return Outcome(False, f"You can't decide on your own brief. "
                               f"{access.describe_approvers(refs, policy)} can.", brief.id)
     if not access.may_decide(refs, actor.user_id, set(actor.group_ids), policy):
         return Outcome(False, f"Only {access.describe_approvers(refs, policy)} can decide the "
-                              f"*{messages.stage_label(policy, stage)}* stage.", brief.id)
+                              f"*{messages.stage_label(policy, brief.stage)}* stage.", brief.id)
     if action in NEEDS_REASON and not (reason or "").strip():
         return Outcome(False, "A reason is required.", brief.id)
+    return None
+
+
+def decide(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
+           reason: str | None, expected_version: int | None, now: datetime,
+           delivery_key: str | None) -> Outcome:
+    """Approve, request changes or reject the brief's current stage."""
+    if action not in DECISIONS:
+        raise ValueError(f"{action} is not a decision")
+    if not claim_delivery(session, delivery_key, "action"):
+        return Outcome(False, "That click was already handled.", brief_id, duplicate=True)
+    refusal = decision_refusal(session, policy, brief_id=brief_id, actor=actor, action=action,
+                               reason=reason, expected_version=expected_version)
+    if refusal is not None:
+        return refusal
+    brief = session.get(Brief, brief_id)  # from the session's identity map: no second query
+    assert brief is not None
+    stage = brief.stage
     session.add(Approval(brief_id=brief.id, stage=stage or "", round=brief.round,
                          approver_id=actor.user_id, decision=action.value, reason=reason,
                          decided_at=now))

@@ -196,6 +196,17 @@ def test_unauthorized_approver_is_told_who_can(local: LocalBot) -> None:
     assert brief_row(local).stage == "brand"
 
 
+def test_a_refused_click_delivered_twice_is_answered_once(local: LocalBot) -> None:
+    slack = local.slack
+    parent = new_brief(local)
+    approve(local, parent, "sam")
+    local.driver.redeliver(retry_num=1)  # Slack did not see the ack in time and sends it again
+    slack.wait_for_message(lambda m: m.ephemeral_to == "U05SAM", ephemeral=True)
+    eventually(lambda: outbox_drained(local), "the outbox to drain")
+    assert len(slack.ephemerals_for("U05SAM")) == 1
+    assert brief_row(local).stage == "brand"
+
+
 def test_self_approval_is_refused(local: LocalBot) -> None:
     slack = local.slack
     parent = new_brief(local, as_user="bram")  # Bram is in @brand-team and asks for his own brief

@@ -123,6 +123,21 @@ def test_thread_replies_follow_their_parent_in_order(db: Database, emulator: Sla
         assert session.get(SlackMessage, "brief:1").ts == parent.ts
 
 
+def test_a_reply_to_a_message_posted_in_the_same_pass_waits_for_it_not_for_a_retry(
+        db: Database, emulator: SlackEmulator) -> None:
+    # Different ordering keys, so the sender may take both at once; the reply needs the parent's ts.
+    with db.transaction() as session:
+        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "parent"},
+                ordering_key="brief:1", message_key="brief:1")
+        enqueue(session, "chat.postMessage", {"channel": channel_of("brief:1"),
+                                              "thread_ts": ts_of("brief:1"), "text": "a note"},
+                ordering_key="notes")
+    assert sender_for(db, emulator).drain() == 2
+    assert [(r.status, r.attempts) for r in rows(db)] == [("delivered", 1), ("delivered", 1)]
+    (parent,) = emulator.messages("C01MKTG")
+    assert [m.text for m in emulator.thread("C01MKTG", parent.ts)[1:]] == ["a note"]
+
+
 def test_crash_between_commit_and_delivery_delivers_after_restart(db: Database, emulator: SlackEmulator) -> None:
     post(db, "committed before the crash")
     # The process that committed died before its sender ran: nothing was sent.
