@@ -33,6 +33,7 @@ from bot.briefs.examples import example_values
 from bot.config import Settings
 from bot.db import migrate
 from bot.emulator import SlackEmulator
+from bot.gc_pauses import freeze_long_lived
 from bot.logs import configure_logging
 from bot.runtime import Runtime
 
@@ -228,6 +229,7 @@ def main() -> None:
             brief_id = service.create(session, runtime.policy, requester_id="U01RITA", channel_id="C01MKTG",
                                       values=example_values(runtime.policy.workflows.brief.template), now=runtime.clock(),
                                       delivery_key=None).brief_id
+        freeze_long_lived()  # as `mopsbot run` does before serving
         clients = LoadClients(processes=5, cpus=other_cpus)
         clients.run(bare.url, SECRET_BARE, 100, 10, brief_id)  # warm-up both
         clients.run(ours.url, "mops-secret", 100, 10, brief_id)

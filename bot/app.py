@@ -15,6 +15,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.gc_pauses import freeze_long_lived
 from bot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         favour_latency()
+        freeze_long_lived()  # the app is built: what exists now lives as long as the process
         self._server.run()
 
     def start(self) -> HttpServer:
@@ -141,4 +143,5 @@ def run_socket_mode(app: App, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     favour_latency()
+    freeze_long_lived()
     SocketModeHandler(app, app_token).start()

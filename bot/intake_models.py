@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.gc_pauses import freeze_long_lived
 from bot.logs import get_logger
 from policies.intake_schema import IntakeTaxonomy, load_intake
 
@@ -58,6 +59,7 @@ class IntakeModels:
             if self._model is None or self._model[0] != stamp:
                 self._model = (None, self._load())
                 self._model = (_stamp(self.model_dir / "meta.json"), self._model[1])
+                freeze_long_lived()  # the model's objects live until the next promotion
                 log.info("intake.model_loaded", version=self._model[1].version)
             return self._model[1]
 
