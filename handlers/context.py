@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.briefs.service import Actor, Outcome
+from bot.briefs.service import Actor, Outcome, click_already_handled
 from bot.deliveries import claim_delivery
 from bot.outbox import enqueue
 
@@ -64,7 +64,7 @@ def check_then_transact(runtime: Runtime, check: Callable[[Session], Outcome | N
         return in_transaction(runtime, work, reply)
     with runtime.db.transaction() as session:
         if not claim_delivery(session, delivery_key, "action"):
-            return Outcome(False, "That click was already handled.", duplicate=True)
+            return click_already_handled()
         _ephemeral(session, reply, refusal.message)
     return refusal
 

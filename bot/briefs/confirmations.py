@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, blocks, compliance_gate
 from bot.briefs import messages, service
-from bot.briefs.service import Actor, Outcome
+from bot.briefs.service import Actor, Outcome, click_already_handled
 from bot.deliveries import claim_delivery
 from bot.models import AuditEvent, Brief
 from bot.outbox import enqueue
@@ -127,7 +127,7 @@ def _clicked(session: Session, prompt: Prompt, delivery_key: str | None) -> Brie
     """The brief a Confirm or Cancel click acts on, or why it acts on nothing (a redelivered
     click, a gone brief, an outdated or cancelled prompt)."""
     if not claim_delivery(session, delivery_key, "action"):
-        return Outcome(False, "That click was already handled.", prompt.brief_id, duplicate=True)
+        return click_already_handled(prompt.brief_id)
     return _current(session, prompt)
 
 

@@ -42,6 +42,11 @@ class Outcome:
     duplicate: bool = False
 
 
+def click_already_handled(brief_id: int | None = None) -> Outcome:
+    """A click whose delivery key was taken: Slack's retry or a double click. Nobody is told."""
+    return Outcome(False, "That click was already handled.", brief_id, duplicate=True)
+
+
 @dataclass(frozen=True)
 class FormErrors:
     """Inline modal errors by field id; nothing was stored."""
@@ -136,7 +141,7 @@ def decide(session: Session, policy: Policy, *, brief_id: int, actor: Actor, act
     if action not in DECISIONS:
         raise ValueError(f"{action} is not a decision")
     if not claim_delivery(session, delivery_key, "action"):
-        return Outcome(False, "That click was already handled.", brief_id, duplicate=True)
+        return click_already_handled(brief_id)
     refusal = decision_refusal(session, policy, brief_id=brief_id, actor=actor, action=action,
                                reason=reason, expected_version=expected_version)
     if refusal is not None:
