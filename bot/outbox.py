@@ -188,21 +188,26 @@ class OutboxSender:
         """Send every row that is due now; returns how many were attempted."""
         attempted = 0
         while not self._stop.is_set():
-            sent = self._deliver_locked_row() if self.db.is_postgres else self._deliver_batch()
+            sent = self._deliver_locked_batch() if self.db.is_postgres else self._deliver_batch()
             if sent == 0:
                 return attempted
             attempted += sent
         return attempted
 
-    def _deliver_locked_row(self) -> int:
-        """PostgreSQL: the row stays locked during the call, so no other instance can deliver it;
-        other rows and other writers are not held up. A crash rolls the claim back."""
+    def _deliver_locked_batch(self) -> int:
+        """PostgreSQL: the claimed rows stay locked (FOR UPDATE SKIP LOCKED) while their calls are
+        made, so no other instance delivers them, and other rows and writers are not held up.
+        Each outcome is recorded in the same transaction, so a reply later in the batch finds
+        the message its parent just posted. A crash rolls the claim back."""
         with self.db.transaction() as session:
-            row = session.scalars(_claim_statement(limit=1, lock=True), {"now": self.clock()}).first()
-            if row is None:
-                return 0
-            self._record(session, row, self._prepare_and_send(session, row))
-            return 1
+            rows = session.scalars(_claim_statement(limit=self.batch, lock=True), {"now": self.clock()}).all()
+            handled = 0
+            for row in rows:
+                if self._stop.is_set():
+                    break  # the rest are released untouched when this commits
+                self._record(session, row, self._prepare_and_send(session, row))
+                handled += 1
+            return handled
 
     def _deliver_batch(self) -> int:
         """SQLite is one process with one sender. It reads the due rows from a snapshot, makes the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -136,6 +137,22 @@ def test_a_reply_to_a_message_posted_in_the_same_pass_waits_for_it_not_for_a_ret
     assert [(r.status, r.attempts) for r in rows(db)] == [("delivered", 1), ("delivered", 1)]
     (parent,) = emulator.messages("C01MKTG")
     assert [m.text for m in emulator.thread("C01MKTG", parent.ts)[1:]] == ["a note"]
+
+
+def test_two_instances_on_postgresql_deliver_each_row_once(db: Database, emulator: SlackEmulator) -> None:
+    if not db.is_postgres:
+        pytest.skip("SQLite runs one instance, with one sender")
+    for n in range(60):
+        post(db, f"message {n}", ordering_key=f"thread:{n % 7}")
+    senders = [sender_for(db, emulator, batch=5) for _ in range(2)]
+    drains = [threading.Thread(target=sender.drain) for sender in senders]
+    for thread in drains:
+        thread.start()
+    for thread in drains:
+        thread.join(timeout=30)
+    texts = [m.text for m in emulator.messages("C01MKTG")]
+    assert sorted(texts) == sorted(f"message {n}" for n in range(60))  # all, none twice
+    assert all((r.status, r.attempts) == ("delivered", 1) for r in rows(db))
 
 
 def test_crash_between_commit_and_delivery_delivers_after_restart(db: Database, emulator: SlackEmulator) -> None:
