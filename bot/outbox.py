@@ -220,9 +220,7 @@ class OutboxSender:
         for job in jobs:
             if self._stop.is_set():
                 break
-            prepared = job.prepared
-            outcomes[job.row_id] = (prepared if isinstance(prepared, Delivery)
-                                    else self._send(job.method, job.attempts, prepared))
+            outcomes[job.row_id] = self._send_prepared(job.method, job.attempts, job.prepared)
         if outcomes:
             with self.db.transaction() as session:
                 rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outcomes)))
@@ -254,8 +252,11 @@ class OutboxSender:
         return None if due is None else max(0.0, (due - self.clock()).total_seconds())
 
     def _prepare_and_send(self, session: Session, row: OutboxMessage) -> Delivery:
-        prepared = self._prepare(session, row)
-        return prepared if isinstance(prepared, Delivery) else self._send(row.method, row.attempts, prepared)
+        return self._send_prepared(row.method, row.attempts, self._prepare(session, row))
+
+    def _send_prepared(self, method: str, attempts: int, prepared: dict[str, Any] | Delivery) -> Delivery:
+        """Make the call, unless preparing the row already decided its outcome."""
+        return prepared if isinstance(prepared, Delivery) else self._send(method, attempts, prepared)
 
     def _prepare(self, session: Session, row: OutboxMessage) -> dict[str, Any] | Delivery:
         try:
