@@ -31,15 +31,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import HttpServer
+from bot.app.config import Settings
+from bot.app.runtime import Runtime
+from bot.app.serving import HttpServer
 from bot.briefs import service
 from bot.briefs.examples import example_values
-from bot.config import Settings
-from bot.db import migrate
+from bot.core.gc_pauses import freeze_long_lived
+from bot.core.logs import configure_logging
 from bot.emulator import SlackEmulator
-from bot.gc_pauses import freeze_long_lived
-from bot.logs import configure_logging
-from bot.runtime import Runtime
+from bot.storage.database import migrate
 
 SECRET_BARE = "bare-secret"
 CTX = mp.get_context("spawn")

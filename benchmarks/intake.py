@@ -25,8 +25,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.classifier import OUT_OF_SCOPE, IntakeModel, evaluate, train_examples  # noqa: E402
-from bot.classifier.store import is_model_dir  # noqa: E402
+from bot.intake.classifier import (
+    OUT_OF_SCOPE,  # noqa: E402
+    IntakeModel,
+    evaluate,
+    train_examples,
+)
+from bot.intake.classifier.store import is_model_dir  # noqa: E402
 from policies.intake_schema import Settings, Training  # noqa: E402
 
 DATA = REPO.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
@@ -119,7 +124,7 @@ def choose_balanced(model: IntakeModel, examples: list[tuple[str, str]], probs: 
 LATENCY_PROBE = r"""
 import json, sys, time
 started = time.perf_counter()
-from bot.classifier import IntakeModel
+from bot.intake.classifier import IntakeModel
 model = IntakeModel.load(sys.argv[1])
 load_s = time.perf_counter() - started
 rss_after_load = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20

@@ -29,14 +29,14 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 
 from benchmarks.ack_latency import click_body, command_body, percentile, signed_headers  # noqa: E402
-from bot.app import HttpServer  # noqa: E402
+from bot.app.config import Settings  # noqa: E402
+from bot.app.runtime import Runtime  # noqa: E402
+from bot.app.serving import HttpServer  # noqa: E402
 from bot.briefs import service  # noqa: E402
 from bot.briefs.examples import example_values  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.db import migrate  # noqa: E402
-from bot.logs import configure_logging  # noqa: E402
-from bot.models import IntakeRequest  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from bot.core.logs import configure_logging  # noqa: E402
+from bot.intake.models import IntakeRequest  # noqa: E402
+from bot.storage.database import migrate  # noqa: E402
 
 SECRET = "mops-secret"
 CTX = mp.get_context("spawn")
@@ -144,7 +144,7 @@ def main() -> None:
         settings = Settings(database_url=url, slack_api_url=api_url, slack_bot_token="xoxb-emulator",
                             slack_signing_secret=SECRET, intake_model_dir=Path(folder) / "model")
         # Trained in another process, as `make run` does, so that memory below is the bot's own.
-        subprocess.run([sys.executable, "-m", "bot.intake_cli", "intake", "ensure", "--model",
+        subprocess.run([sys.executable, "-m", "bot.cli.intake", "intake", "ensure", "--model",
                         str(settings.intake_model_dir)], check=True, cwd=REPO, capture_output=True)
         runtime = Runtime.build(settings)
         started = time.perf_counter()

@@ -27,9 +27,12 @@ import psycopg
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot import charts, digest, flow, reminders
-from bot.config import PACKAGE_POLICY
-from bot.db import Database, migrate
+from bot.app.config import PACKAGE_POLICY
+from bot.digests import service as digest
+from bot.flow import charts
+from bot.flow import service as flow
+from bot.sla import reminders
+from bot.storage.database import Database, migrate
 from policies.loader import load_policy
 
 NOW = datetime(2026, 11, 10, 10, 30, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)

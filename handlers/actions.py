@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import reminders
 from bot.briefs import confirmations, forms, service
-from bot.deliveries import action_key, claim_delivery
-from bot.workflow import Action
+from bot.briefs.workflow import Action
+from bot.sla import reminders
+from bot.slack.deliveries import action_key, claim_delivery
 from handlers.context import actor_for, check_then_transact, in_transaction, reply_to, tell
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 
 def parse_value(value: str) -> tuple[int, int] | None:

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import audit
-from bot.blocks import ephemeral, escape
+from bot.audit import service as audit
 from bot.briefs import confirmations, forms, messages, service
-from bot.workflow import Action
+from bot.briefs.workflow import Action
+from bot.slack.blocks import ephemeral, escape
 from handlers.context import actor_for, in_transaction
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 BRIEF_USAGE = ("Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · "
                "`/brief schedule ID` · `/brief live ID` · `/brief help`")

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
 
-from bot.blocks import ephemeral, escape
+from bot.slack.blocks import ephemeral, escape
 from handlers.context import actor_for
 from policies import access
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 MOPS_USAGE = ("Usage: `/mops help` · `/mops stats [30d]` · `/mops digest on|off|time HH:MM` · "
               "`/mops lint &lt;text&gt;` · `/mops policy reload`")

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.briefs.service import Actor, Outcome, click_already_handled
-from bot.deliveries import claim_delivery
-from bot.outbox import enqueue
+from bot.slack.deliveries import claim_delivery
+from bot.slack.outbox import enqueue
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 T = TypeVar("T")
 RACE_LOST = Outcome(False, "Someone else acted on this brief at the same moment; nothing was done. "

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot import home
-from bot.deliveries import claim_delivery, event_key
-from bot.outbox import enqueue
+from bot.digests import home
+from bot.slack.deliveries import claim_delivery, event_key
+from bot.slack.outbox import enqueue
 from handlers.context import actor_for
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 
 def register(app: App, runtime: Runtime) -> None:

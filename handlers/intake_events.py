@@ -11,13 +11,13 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import InputBlock, Option, StaticSelectElement
 from slack_sdk.models.views import View
 
-from bot import intake
 from bot.briefs import forms
-from bot.deliveries import action_key, event_key, view_key
+from bot.intake import service as intake
+from bot.slack.deliveries import action_key, event_key, view_key
 from handlers.context import actor_for, tell
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 RELABEL_VIEW = "intake_relabel"
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.blocks import ephemeral, escape
-from bot.compliance_gate import rules_for
+from bot.compliance.service import rules_for
+from bot.slack.blocks import ephemeral, escape
 from handlers.commands import MopsSubcommand, mops_subcommand
 from policies.compliance import ComplianceRulesError, UnknownChannelError, lint
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 LINT_USAGE = "Usage: `/mops lint [--channel NAME] &lt;text&gt;`, e.g. `/mops lint --channel sms Win a free trip!`"
 

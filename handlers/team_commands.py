@@ -6,12 +6,13 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot import digest, flow
-from bot.blocks import ephemeral
+from bot.digests import service as digest
+from bot.flow import service as flow
+from bot.slack.blocks import ephemeral
 from handlers.commands import MOPS_USAGE, MopsSubcommand, mops_subcommand
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 DIGEST_USAGE = "Usage: `/mops digest on` · `/mops digest off` · `/mops digest time HH:MM`"
 STATS_USAGE = "Usage: `/mops stats` or `/mops stats 30d` (1 to 365 days)"

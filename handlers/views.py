@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 
 from bot.briefs import forms, service
-from bot.deliveries import view_key
-from bot.workflow import Action
+from bot.briefs.workflow import Action
+from bot.slack.deliveries import view_key
 from handlers.context import actor_for, in_transaction, tell
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 
 def register(app: App, runtime: Runtime) -> None:

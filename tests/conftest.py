@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.db import Database, migrate
-from bot.models import Base
+from bot.storage.base import Base
+from bot.storage.database import Database, migrate
 
 POSTGRES_URL = os.environ.get("MOPSBOT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]

@@ -14,13 +14,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, blocks, compliance_gate
+from bot.audit import service as audit
+from bot.audit.models import AuditEvent
 from bot.briefs import messages, service
+from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome, click_already_handled
-from bot.deliveries import claim_delivery
-from bot.models import AuditEvent, Brief
-from bot.outbox import enqueue
-from bot.workflow import Action, verb
+from bot.briefs.workflow import Action, verb
+from bot.compliance import service as compliance_gate
+from bot.slack import blocks
+from bot.slack.deliveries import claim_delivery
+from bot.slack.outbox import enqueue
 from policies import access
 from policies.schema import Policy
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot import blocks
-from bot.blocks import escape
-from bot.models import Brief
-from bot.outbox import channel_of, enqueue, ts_of
-from bot.workflow import Action
+from bot.briefs.models import Brief
+from bot.briefs.workflow import Action
+from bot.slack import blocks
+from bot.slack.blocks import escape
+from bot.slack.outbox import channel_of, enqueue, ts_of
 from policies import access
 from policies.schema import Policy
 

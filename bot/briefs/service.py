@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot.audit import service as audit
 from bot.briefs import messages
-from bot.deliveries import claim_delivery
-from bot.models import Approval, Brief
-from bot.workflow import Action, IllegalTransition, Position, add_stage, apply
+from bot.briefs.models import Approval, Brief
+from bot.briefs.workflow import Action, IllegalTransition, Position, add_stage, apply
+from bot.slack.deliveries import claim_delivery
 from policies import access
 from policies.schema import Policy, clean_submission, validate_submission
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import Settings
-from bot.db import Database
+from bot.app.config import Settings
+from bot.app.local import LocalBot, local_bot
 from bot.emulator.conversation import Slack
-from bot.local import LocalBot, local_bot
+from bot.storage.database import Database
 
 
 @pytest.fixture

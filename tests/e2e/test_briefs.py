@@ -9,12 +9,14 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bot.app.config import PACKAGE_POLICY
+from bot.app.local import LocalBot
+from bot.audit.models import AuditEvent
 from bot.briefs.examples import example_values
-from bot.config import PACKAGE_POLICY
+from bot.briefs.models import Approval, Brief
 from bot.emulator import Message
 from bot.emulator.conversation import Slack
-from bot.local import LocalBot
-from bot.models import Approval, AuditEvent, Brief, OutboxMessage
+from bot.slack.models import OutboxMessage
 from tests.e2e.waiting import eventually
 
 

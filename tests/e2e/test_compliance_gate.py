@@ -9,11 +9,12 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.compliance_gate import rules_for
-from bot.config import PACKAGE_POLICY
+from bot.app.config import PACKAGE_POLICY
+from bot.app.local import LocalBot
+from bot.audit.models import AuditEvent
+from bot.briefs.models import Approval
+from bot.compliance.service import rules_for
 from bot.emulator import Message
-from bot.local import LocalBot
-from bot.models import Approval, AuditEvent
 from policies.compliance import DEFAULT_RULES_PATH
 from tests.e2e.test_briefs import (
     approve,

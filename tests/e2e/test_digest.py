@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import digest
-from bot.config import Settings
-from bot.db import Database
-from bot.local import LocalBot, local_bot
-from bot.models import DigestRun, OutboxMessage
-from bot.outbox import FILE_UPLOAD
+from bot.app.config import Settings
+from bot.app.local import LocalBot, local_bot
+from bot.digests import service as digest
+from bot.digests.models import DigestRun
+from bot.slack.models import OutboxMessage
+from bot.slack.outbox import FILE_UPLOAD
+from bot.storage.database import Database
 from tests.e2e.test_briefs import approve, new_brief, wait_stage, wait_state
 from tests.e2e.test_reminders import Clock
 from tests.e2e.waiting import eventually

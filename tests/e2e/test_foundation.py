@@ -6,10 +6,10 @@ import time
 
 from sqlalchemy import func, select
 
+from bot.app.local import LocalBot
 from bot.emulator.conversation import Slack
-from bot.local import LocalBot
-from bot.models import HandledDelivery, OutboxMessage
-from bot.outbox import OutboxSender
+from bot.slack.models import HandledDelivery, OutboxMessage
+from bot.slack.outbox import OutboxSender
 
 
 def count(local: LocalBot, model) -> int:  # type: ignore[no-untyped-def]

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import audit, digest, intake
-from bot.classifier import retrain_and_maybe_promote, train_from_policy
-from bot.config import Settings
-from bot.db import Database
+from bot.app.config import Settings
+from bot.app.local import LocalBot, local_bot
+from bot.audit import service as audit
+from bot.digests import service as digest
 from bot.emulator.conversation import Slack
-from bot.local import LocalBot, local_bot
-from bot.models import IntakeRequest, Task
+from bot.intake import service as intake
+from bot.intake.classifier import retrain_and_maybe_promote, train_from_policy
+from bot.intake.models import IntakeRequest
+from bot.storage.database import Database
+from bot.tasks.models import Task
 from policies.loader import load_policy
 from tests.e2e.waiting import eventually
 
@@ -190,7 +193,7 @@ def test_retrain_uses_corrections_and_promotes_only_if_not_worse(tmp_path: Path,
     text = "pls set up the booth shipping for the trade show in Austin"
     result = retrain_and_maybe_promote(TAXONOMY, [(text, "event_support")], current, tmp_path / "candidate")
     assert result.promoted and result.candidate_score >= (result.current_score or 0)
-    from bot.classifier import IntakeModel
+    from bot.intake.classifier import IntakeModel
 
     assert IntakeModel.load(current).classify(text).top3[0][0] == "event_support"
 

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import reminders
-from bot.config import Settings
-from bot.db import Database
-from bot.local import LocalBot, local_bot
-from bot.models import OutboxMessage, Reminder
+from bot.app.config import Settings
+from bot.app.local import LocalBot, local_bot
+from bot.sla import reminders
+from bot.sla.models import Reminder
+from bot.slack.models import OutboxMessage
+from bot.storage.database import Database
 from tests.e2e.test_briefs import approve, new_brief
 from tests.e2e.waiting import eventually
 

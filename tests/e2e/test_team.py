@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.local import LocalBot
+from bot.app.local import LocalBot
 from tests.e2e.test_briefs import approve, new_brief, wait_state
 
 

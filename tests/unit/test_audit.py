@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 
-from bot import audit
-from bot.cli import main
-from bot.db import Database
-from bot.models import AuditEvent
+from bot.audit import service as audit
+from bot.audit.models import AuditEvent
+from bot.cli.main import main
+from bot.storage.database import Database
 
 
 def seed(db: Database) -> None:

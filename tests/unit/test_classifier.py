@@ -11,18 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import intake_cli
-from bot.classifier import (
+from bot.cli import intake as intake_cli
+from bot.intake.classifier import (
     OUT_OF_SCOPE,
     IntakeModel,
     ensure_default_model,
     retrain_and_maybe_promote,
     train_from_policy,
 )
-from bot.classifier.model import decide
-from bot.classifier.sources import read_csv
-from bot.classifier.store import ModelMeta
-from bot.classifier.training import model_version
+from bot.intake.classifier.model import decide
+from bot.intake.classifier.sources import read_csv
+from bot.intake.classifier.store import ModelMeta
+from bot.intake.classifier.training import model_version
 from policies.intake_schema import Settings, UrgencyCues
 
 pytestmark = pytest.mark.slow

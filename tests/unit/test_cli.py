@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import PACKAGE_POLICY
+from bot.app.config import PACKAGE_POLICY
+from bot.cli.main import main
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:

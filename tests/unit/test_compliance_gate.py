@@ -10,12 +10,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot import compliance_gate
+from bot.app.config import PACKAGE_POLICY
+from bot.audit.models import AuditEvent
 from bot.briefs import service
 from bot.briefs.examples import example_values
-from bot.config import PACKAGE_POLICY
-from bot.db import Database
-from bot.models import AuditEvent, OutboxMessage
+from bot.compliance import service as compliance_gate
+from bot.slack.models import OutboxMessage
+from bot.storage.database import Database
 from policies.compliance import DEFAULT_RULES_PATH, ComplianceRulesError
 from policies.schema import Policy, parse_policy
 
@@ -113,7 +114,7 @@ def test_a_gate_stage_outside_the_workflow_has_the_gate_sla() -> None:
     data["workflows"]["brief"]["stages"] = data["workflows"]["brief"]["stages"][:1]  # brand only
     data["compliance"] = {"gate_stages": {"legal": ["@legal-team"]}, "gate_sla": "1 business day"}
     policy = parse_policy(data, version="test")
-    from bot.reminders import stage_sla_hours
+    from bot.sla.reminders import stage_sla_hours
 
     day = policy.compliance.gate_sla.business_hours
     assert day > 0

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import Database
-from bot.deliveries import claim_delivery
-from bot.models import HandledDelivery
+from bot.slack.deliveries import claim_delivery
+from bot.slack.models import HandledDelivery
+from bot.storage.database import Database
 
 
 def count(session) -> int:  # type: ignore[no-untyped-def]

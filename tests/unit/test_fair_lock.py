@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.fair_lock import FairLock
+from bot.storage.fair_lock import FairLock
 
 
 def test_waiters_get_the_lock_in_the_order_they_asked() -> None:

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import audit, flow, moves
-from bot.config import PACKAGE_POLICY
-from bot.db import Database
-from bot.models import Brief
+from bot.app.config import PACKAGE_POLICY
+from bot.audit import service as audit
+from bot.briefs.models import Brief
+from bot.flow import moves
+from bot.flow import service as flow
+from bot.storage.database import Database
 from policies.loader import load_policy
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)  # a Monday

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from bot.gc_pauses import freeze_long_lived
+from bot.core.gc_pauses import freeze_long_lived
 
 
 class Node:

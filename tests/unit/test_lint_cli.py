@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-from bot.lint_cli import line_and_column, main
+from bot.cli import main as cli
+from bot.cli.lint import line_and_column, main
 from policies.compliance import DEFAULT_RULES_PATH, load_rules
 
 BRIEF = "Spring launch\n\nGet 20% off today.\nFeel free to reply.\n"

@@ -11,13 +11,8 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from bot.charts import cycle_time_chart_png
-from bot.metrics import (
-    Transition,
-    TransitionColumns,
-    flow_metrics,
-    format_stats,
-)
+from bot.flow.charts import cycle_time_chart_png
+from bot.flow.metrics import Transition, TransitionColumns, flow_metrics, format_stats
 from policies.sla import BusinessCalendar
 
 W = datetime(2026, 11, 2, 9, tzinfo=UTC)  # window start: Monday of ISO week 2026-W45

@@ -3,8 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.db import Database
-from bot.models import Base
+from bot.storage.base import Base
+from bot.storage.database import Database
 
 
 def test_migrations_match_models(db: Database) -> None:

@@ -11,10 +11,11 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.db import Database
+from bot.core.clock import utcnow
 from bot.emulator import SlackEmulator
-from bot.models import OutboxMessage, SlackMessage, utcnow
-from bot.outbox import OutboxSender, channel_of, enqueue, enqueue_file, ts_of
+from bot.slack.models import OutboxMessage, SlackMessage
+from bot.slack.outbox import OutboxSender, channel_of, enqueue, enqueue_file, ts_of
+from bot.storage.database import Database
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import PACKAGE_POLICY
+from bot.app.config import PACKAGE_POLICY
 from policies import access
 from policies.loader import PolicyError, PolicyStore, check_policy_file, load_policy
 from policies.schema import clean_submission, validate_submission

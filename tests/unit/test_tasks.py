@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import Task
-from bot.outbox import enqueue
-from bot.tasks import TaskWorker, enqueue_task
+from bot.slack.outbox import enqueue
+from bot.storage.database import Database
+from bot.tasks.models import Task
+from bot.tasks.service import TaskWorker, enqueue_task
 
 
 def test_task_runs_once_and_its_effects_commit_with_it(db: Database) -> None:
@@ -45,7 +45,7 @@ def test_failing_task_rolls_back_its_effects_and_is_retried_later(db: Database) 
         task = session.scalars(select(Task)).one()
         assert (task.status, task.attempts) == ("pending", 1)
         assert "model not loaded yet" in (task.last_error or "")
-        from bot.models import OutboxMessage
+        from bot.slack.models import OutboxMessage
 
         assert session.scalars(select(OutboxMessage)).all() == []  # the half-done effect is gone
 

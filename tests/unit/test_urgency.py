@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.urgency import UrgencyDetector, detect
+from bot.intake.urgency import UrgencyDetector, detect
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from bot import digest, waiting
-from bot.config import PACKAGE_POLICY
-from bot.db import Database
-from bot.models import Brief
-from bot.reminders import calendar_for, stage_sla_hours
+from bot.app.config import PACKAGE_POLICY
+from bot.briefs.models import Brief
+from bot.digests import service as digest
+from bot.digests import waiting
+from bot.sla.reminders import calendar_for, stage_sla_hours
+from bot.storage.database import Database
 from policies.loader import load_policy
 from policies.sla import sla_status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.workflow import (
+from bot.briefs.workflow import (
     TRANSITIONS,
     Action,
     IllegalTransition,

@@ -1,0 +1,77 @@
+"""Settings from the environment and an optional `.env` file (pydantic-settings).
+
+Slack's own variable names are kept (SLACK_BOT_TOKEN, ...) so that an admin can paste them from the
+app's settings page; everything mopsbot-specific carries the MOPSBOT_ prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_POLICY = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    database_url: str = Field("sqlite:///mopsbot.db", validation_alias="DATABASE_URL")
+    policy_file: Path = Field(
+        PACKAGE_POLICY, validation_alias=AliasChoices("MOPSBOT_POLICY_FILE", "POLICY_FILE")
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="MOPSBOT_LOG_LEVEL"
+    )
+    log_format: Literal["keyvalue", "json"] = Field("keyvalue", validation_alias="MOPSBOT_LOG_FORMAT")
+    intake_model_dir: Path = Field(Path("var/intake-model"), validation_alias="MOPSBOT_INTAKE_MODEL_DIR")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack_sdk joins base_url and method name without adding a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def has_socket_mode_tokens(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_app_token)
+
+
+_ENV_NAMES = {
+    name: (field.validation_alias if isinstance(field.validation_alias, str) else name.upper())
+    for name, field in Settings.model_fields.items()
+}
+_ENV_NAMES["policy_file"] = "MOPSBOT_POLICY_FILE"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn pydantic's report into one line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        env_name = _ENV_NAMES.get(field, field)
+        raise SettingsError(f"invalid setting {env_name}: {error['msg']}") from None
+
+
+def require(settings: Settings, *names: str, why: str) -> None:
+    """Stop with one line when a setting a mode needs is missing."""
+    for name in names:
+        if not getattr(settings, name):
+            raise SettingsError(f"{_ENV_NAMES[name]} is required {why}")

@@ -1,0 +1,64 @@
+"""Run the real bot against the built-in Slack emulator: the local shell, tests and benchmarks.
+
+Nothing here bypasses Slack's protocol: the bot serves signed HTTP requests from the emulator's
+driver and calls the emulator's Web API exactly as it would call Slack's.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from bot.app.config import Settings
+from bot.app.runtime import Clock, Runtime
+from bot.app.serving import HttpServer
+from bot.core.clock import utcnow
+from bot.emulator import SlackDriver, SlackEmulator
+from bot.emulator.conversation import Slack
+from bot.storage.database import migrate
+
+
+@dataclass
+class LocalBot:
+    emulator: SlackEmulator
+    runtime: Runtime
+    server: HttpServer
+    driver: SlackDriver
+    slack: Slack
+
+
+@contextmanager
+def local_bot(settings: Settings, *, clock: Clock = utcnow, background: bool = True,
+              migrate_first: bool = True, schedule: bool = True) -> Iterator[LocalBot]:
+    """The emulator, the bot wired to it and served over HTTP, and a driver to talk to it."""
+    emulator = SlackEmulator()
+    emulator.start()
+    secret = secrets.token_hex(16)
+    bot_settings = settings.model_copy(update={
+        "slack_api_url": emulator.api_url, "slack_bot_token": emulator.bot_token,
+        "slack_signing_secret": secret, "slack_app_token": None,
+    })
+    if migrate_first:
+        migrate(bot_settings.database_url)
+    runtime = Runtime.build(bot_settings, clock=clock)
+    if background:
+        runtime.start_background(schedule=schedule)
+    server = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
+    driver = SlackDriver(server.url, secret, emulator)
+    try:
+        yield LocalBot(emulator, runtime, server, driver, Slack(emulator, driver))
+    finally:
+        server.stop()
+        runtime.stop()
+        emulator.stop()
+
+
+def run_local_shell(settings: Settings) -> int:
+    from bot.emulator.shell import run_shell
+
+    with local_bot(settings) as local:
+        return run_shell(local.server.url, local.runtime.settings.slack_signing_secret,
+                         local.emulator, stdin=sys.stdin, stdout=sys.stdout) or 0

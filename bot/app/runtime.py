@@ -1,0 +1,132 @@
+"""Everything a running bot is made of, wired once: database, policy, Slack client, workers, scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import delete
+
+from bot.app.config import Settings
+from bot.core.clock import utcnow
+from bot.core.logs import get_logger
+from bot.intake.live_model import IntakeModels
+from bot.slack.directory import Directory
+from bot.slack.models import HandledDelivery, OutboxMessage
+from bot.slack.outbox import OutboxSender
+from bot.storage.database import Database
+from bot.tasks.service import TaskWorker
+from policies.loader import PolicyStore
+
+Clock = Callable[[], datetime]
+RETENTION = timedelta(days=14)
+TICK_SECONDS = 30
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    policies: PolicyStore
+    client: WebClient
+    sender: OutboxSender
+    worker: TaskWorker
+    directory: Directory
+    clock: Clock = utcnow
+    scheduler: BackgroundScheduler = field(default_factory=lambda: BackgroundScheduler(timezone="UTC"))
+    app: App | None = None
+    _intake: IntakeModels | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
+        db = Database(settings.database_url)
+        # No automatic retries in the client: the outbox decides when to try again, so a
+        # message is never posted twice by a retry the outbox does not know about.
+        client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                           retry_handlers=[], timeout=15)
+        runtime = cls(settings=settings, db=db, policies=PolicyStore(settings.policy_file),
+                      client=client, directory=Directory(client), sender=OutboxSender(db, client, clock=clock),
+                      worker=TaskWorker(db, clock=clock), clock=clock)
+        # Registered on import: reminders re-plan on every brief change; the compliance gate
+        # lints every (re)submission.
+        from bot.app.serving import create_app
+        from bot.compliance import service as compliance_gate  # noqa: F401
+        from bot.sla import reminders
+
+        runtime._register_tasks()
+        runtime.app = create_app(runtime)
+        return runtime
+
+    def _register_tasks(self) -> None:
+        from bot.intake import service as intake
+
+        def judge(payload: dict) -> intake.Verdict:  # outside the write lock: the model is slow
+            return intake.judge(self.policy, self.intake_model(), payload["text"])
+
+        def apply(session, payload: dict, verdict: intake.Verdict) -> None:  # type: ignore[no-untyped-def]
+            intake.apply_verdict(session, self.policy, self.intake_routes(), payload["request_id"],
+                                 verdict, self.clock())
+
+        self.worker.register_prepared(intake.CLASSIFY_TASK, judge, apply)
+
+    def intake_models(self) -> IntakeModels:
+        taxonomy = self.policy.beside(self.policy.intake.taxonomy_file)
+        if self._intake is None or self._intake.taxonomy_path != taxonomy:
+            self._intake = IntakeModels(taxonomy, self.settings.intake_model_dir)
+        return self._intake
+
+    def intake_routes(self):  # type: ignore[no-untyped-def]
+        return self.intake_models().routes()
+
+    def intake_model(self):  # type: ignore[no-untyped-def]
+        return self.intake_models().model()
+
+    @property
+    def policy(self):  # type: ignore[no-untyped-def]
+        return self.policies.current
+
+    def start_background(self, schedule: bool = True) -> None:
+        """The sender, the task worker and (unless `schedule` is off: tests that tick by hand
+        with a controlled clock) the scheduler's ticks."""
+        self.sender.start()
+        self.worker.start()
+        if not schedule:
+            return
+        every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention", **every)
+        self.scheduler.add_job(self.tick, "interval", seconds=TICK_SECONDS, id="tick",
+                               next_run_time=datetime.now(UTC), **every)
+        self.scheduler.start()
+
+    def tick(self) -> None:
+        """Reminders due and digests due: rows claimed and sent once, whichever instance ticks."""
+        from bot.digests import service as digest
+        from bot.sla import reminders
+
+        now = self.clock()
+        try:
+            reminders.tick(self.db, self.policy, self.directory, now)
+            digest.tick(self.db, self.policy, self.directory, now)
+        except Exception:
+            log.exception("tick.failed")
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.sender.stop()
+        self.worker.stop()
+        self.db.dispose()
+
+    def forget_old_rows(self) -> None:
+        """Delivered outbox rows and old delivery keys are kept two weeks, for debugging."""
+        cutoff = self.clock() - RETENTION
+        with self.db.transaction() as session:
+            session.execute(delete(OutboxMessage).where(OutboxMessage.status == "delivered",
+                                                        OutboxMessage.delivered_at < cutoff))
+            session.execute(delete(HandledDelivery).where(HandledDelivery.handled_at < cutoff))
+

@@ -1,0 +1,147 @@
+"""The Bolt app factory and the two ways to run it: Socket Mode and HTTP.
+
+Listeners run before the response (`process_before_response=True`): a delivery's fast effects
+commit before Slack gets its ack, so a process killed right after acking has lost nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+from bot.core.gc_pauses import freeze_long_lived
+from bot.core.logs import get_logger
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
+
+log = get_logger("mopsbot.requests")
+
+
+class MopsApp(App):
+    """Bolt's App with one log line per handled delivery, in Socket Mode and over HTTP alike."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        response = super().dispatch(req)
+        body = req.body if isinstance(req.body, dict) else {}
+        log.info("request", type=describe(body),
+                 user=(body.get("user") or {}).get("id") or body.get("user_id"),
+                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                 outcome="ok" if response.status < 400 else f"http_{response.status}")
+        return response
+
+
+def create_app(runtime: Runtime) -> App:
+    app = MopsApp(
+        signing_secret=runtime.settings.slack_signing_secret or "",
+        client=runtime.client,
+        process_before_response=True,
+        # The emulator and tests have no real workspace behind auth.test at start-up.
+        token_verification_enabled=False,
+        request_verification_enabled=runtime.settings.slack_signing_secret is not None,
+    )
+    from handlers import (
+        actions,
+        commands,
+        events,
+        intake_events,
+        lint_command,
+        team_commands,
+        views,
+    )
+
+    for module in (commands, actions, views, events, intake_events, team_commands, lint_command):
+        module.register(app, runtime)
+    return app
+
+
+def describe(body: dict) -> str:
+    """What kind of delivery this is, for the log line: command:/brief, action:approve, ..."""
+    if "command" in body:
+        return f"command:{body['command']}"
+    kind = body.get("type", "unknown")
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return f"action:{actions[0].get('action_id')}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind}:{(body.get('view') or {}).get('callback_id')}"
+    if kind == "event_callback":
+        return f"event:{(body.get('event') or {}).get('type')}"
+    return kind
+
+
+# Python hands the GIL between threads every 5 ms by default. A thread that has parsed a request
+# then waits up to that long, once per hand-over, behind threads doing other work; under 50
+# concurrent requests that made the ack's p99 ~250 ms even for an app that only acks. At 0.5 ms
+# it is ~50 ms, for a few percent of throughput: the right trade for a server whose every
+# request has a 3-second deadline. (Measured with benchmarks/ack_latency.py.)
+GIL_SWITCH_INTERVAL = 0.0005
+
+
+def favour_latency() -> None:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+
+
+class HttpServer:
+    """Serves Slack's requests at /slack/events with waitress (a production WSGI server)."""
+
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 3000, threads: int = 16) -> None:
+        handler = SlackRequestHandler(app, path="/slack/events")
+        self._server = create_server(_with_health(handler), host=host, port=port, threads=threads,
+                                     ident="mopsbot", channel_timeout=30)
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.effective_port}/slack/events"
+
+    def serve_forever(self) -> None:
+        favour_latency()
+        freeze_long_lived()  # the app is built: what exists now lives as long as the process
+        self._server.run()
+
+    def start(self) -> HttpServer:
+        favour_latency()
+        self._thread = threading.Thread(target=self._run_until_stopped, name="http", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run_until_stopped(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._stopping:
+                raise  # closing the socket under select() is how waitress stops; nothing else is
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._server.task_dispatcher.shutdown()
+        self._server.close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+
+def _with_health(handler: SlackRequestHandler):  # type: ignore[no-untyped-def]
+    def wsgi(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        return handler(environ, start_response)
+
+    return wsgi
+
+
+def run_socket_mode(app: App, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    favour_latency()
+    freeze_long_lived()
+    SocketModeHandler(app, app_token).start()

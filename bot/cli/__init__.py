@@ -1,0 +1,1 @@
+"""The `mopsbot` command, one module per command group."""

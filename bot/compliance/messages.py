@@ -1,0 +1,66 @@
+"""What a brief's thread shows about compliance: the findings of a (re)submission, field by field."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from bot.briefs import messages
+from bot.briefs.models import Brief
+from bot.slack import blocks
+from bot.slack.blocks import escape
+from policies import access
+from policies.schema import Policy
+
+if TYPE_CHECKING:
+    from bot.compliance.service import BriefLint, FieldFinding
+
+MAX_SHOWN = 10  # one section per finding; Slack allows 50 blocks, people read far fewer
+MAX_SPAN = 200
+
+
+def approvers_of(policy: Policy, stage: str) -> str:
+    return access.describe_approvers(access.stage_approver_refs(policy, stage), policy)
+
+
+def summary(policy: Policy, brief: Brief, review: BriefLint, gates: list[str], kept: list[str]) -> str:
+    stages = ", ".join(f"*{messages.stage_label(policy, stage)}* ({approvers_of(policy, stage)})"
+                       for stage in gates)
+    if review.rules_error:
+        return (f":warning: *Compliance check*: I couldn't read the compliance rules "
+                f"(`{escape(review.rules_error)[:300]}`), so this brief needs {stages} approval "
+                f"as a precaution. An ops admin should fix the rules file.")
+    if not review.findings:
+        return (f":warning: *Compliance check*: the edit has no regulated claims any more, but "
+                f"{stages} stays in this brief's review: it was added in an earlier round, and only "
+                f"its approvers can clear it.")
+    count = len(review.findings)
+    text = (f":warning: *Compliance check*: {count} regulated claim{'s' if count > 1 else ''} "
+            f"({', '.join(review.labels)}). This brief needs {stages} approval before it can be "
+            f"scheduled.")
+    if kept:
+        text += " " + ", ".join(f"*{messages.stage_label(policy, s)}*" for s in kept) + \
+                " stays from an earlier round."
+    return text
+
+
+def finding_text(policy: Policy, item: FieldFinding) -> str:
+    finding = item.finding
+    span = escape(finding.matched[:MAX_SPAN])
+    return (f"*{escape(item.field_label)}*: “{span}” · *{escape(finding.label)}* ({finding.severity})\n"
+            f"{escape(finding.guidance)}\n"
+            f"Approver: {approvers_of(policy, finding.approver_stage)} "
+            f"(*{messages.stage_label(policy, finding.approver_stage)}*)")
+
+
+def post(session: Session, policy: Policy, brief: Brief, review: BriefLint, *, gates: list[str],
+         kept: list[str]) -> None:
+    """One thread reply: the summary, a section per finding, and the rules version."""
+    text = summary(policy, brief, review, gates, kept)
+    shown = review.findings[:MAX_SHOWN]
+    extra = [blocks.section(finding_text(policy, item)) for item in shown]
+    more = len(review.findings) - len(shown)
+    notes = [f"Rules version {review.rules_version}"] + ([f"{more} more not shown"] if more else [])
+    extra.append(blocks.context(" · ".join(notes)))
+    messages.reply(session, brief, text, extra_blocks=blocks.to_dicts(extra))

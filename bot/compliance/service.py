@@ -1,0 +1,168 @@
+"""The compliance gate on briefs: lint a brief's words, add the approval stages its claims need,
+record why in the audit trail and show the findings in its thread.
+
+Registered on import (see bot.runtime): `plan_gate` adds the gate stages before a (re)submission
+enters review; `record_gate` writes the audit event and the thread reply once the brief is posted.
+Other flows that act on text (intake routing) ask `needs_human` first.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.audit import service as audit
+from bot.audit.models import AuditEvent
+from bot.briefs.models import Brief
+from bot.briefs.service import hooks
+from bot.compliance import messages as findings
+from policies.compliance import (
+    ComplianceRules,
+    ComplianceRulesError,
+    Finding,
+    LintResult,
+    lint,
+    load_rules,
+)
+from policies.schema import Policy
+
+GATE_EVENT = "compliance_gate"
+LINTED_TYPES = ("text", "textarea")
+
+
+@dataclass(frozen=True)
+class FieldFinding:
+    field_id: str
+    field_label: str
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class BriefLint:
+    """What the linter found in a brief's text fields, under one version of the rules."""
+
+    findings: list[FieldFinding]
+    rules_version: str
+    rules_error: str | None = None  # the rules could not be read: treated as flagged
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.findings) or self.rules_error is not None
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({item.finding.category for item in self.findings})
+
+    @property
+    def labels(self) -> list[str]:
+        return list(dict.fromkeys(item.finding.label for item in self.findings))
+
+    @property
+    def required_stages(self) -> list[str]:
+        return list(dict.fromkeys(item.finding.approver_stage for item in self.findings))
+
+
+_lock = threading.Lock()
+_loaded: dict[tuple[str, int], ComplianceRules] = {}
+
+
+def rules_for(policy: Policy) -> ComplianceRules:
+    """The rules file the policy names, as it is on disk now (compiled once per change: ~0.15 s)."""
+    path = policy.beside(policy.compliance.rules_file)
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        key = (str(path), -1)  # load_rules reports the missing file
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = load_rules(path)
+        return _loaded[key]
+
+
+def needs_human(policy: Policy, text: str) -> LintResult | None:
+    """The findings when `text` makes a regulated claim (a person must confirm before the bot
+    acts on it), or None when it is clean. Raises ComplianceRulesError when the rules can't be
+    read; treat that as needing a human too."""
+    result = lint(text, rules_for(policy))
+    return result if result.regulated else None
+
+
+def lint_brief(policy: Policy, fields: dict[str, Any]) -> BriefLint:
+    """Every text and textarea field of the brief's template, linted; findings in form order."""
+    try:
+        rules = rules_for(policy)
+    except ComplianceRulesError as exc:
+        return BriefLint([], "unreadable", rules_error=exc.errors[0] if exc.errors else str(exc))
+    found = []
+    for field in policy.workflows.brief.template.fields:
+        value = fields.get(field.id)
+        if field.type in LINTED_TYPES and isinstance(value, str) and value.strip():
+            found += [FieldFinding(field.id, field.label, f) for f in lint(value, rules).findings]
+    return BriefLint(found, rules.version)
+
+
+def gate_stages(policy: Policy, review: BriefLint, earlier: list[str]) -> list[str]:
+    """The stages the brief's review must include because of compliance, in order.
+
+    Unreadable rules gate every configured stage: a brief nobody could check is checked by
+    people. Gates from earlier rounds stay (see `earlier_gates`)."""
+    needed = list(policy.compliance.gate_stages) if review.rules_error else review.required_stages
+    return list(dict.fromkeys([*needed, *earlier]))
+
+
+def earlier_gates(session: Session, brief_id: int) -> list[str]:
+    """Gate stages added to this brief in any earlier round.
+
+    An edit that no longer trips the linter keeps them: rewording a claim until the patterns
+    miss it is the easiest way around a pattern linter, so the gate's approvers see the edit
+    and judge it. The audit trail is the record, so nothing else has to remember them."""
+    details = session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.brief_id == brief_id, AuditEvent.action == GATE_EVENT).order_by(AuditEvent.id))
+    return list(dict.fromkeys(stage for detail in details for stage in (detail or {}).get("gate_stages", [])))
+
+
+def _review(session: Session, policy: Policy, brief: Brief) -> BriefLint:
+    """The brief's lint, once per transaction and content: planning the stages and recording
+    them both need it, in the same submit."""
+    key = (brief.id, policy.version, json.dumps(brief.fields, sort_keys=True, default=str))
+    reviews: dict = session.info.setdefault("compliance_reviews", {})
+    if key not in reviews:
+        reviews[key] = lint_brief(policy, brief.fields)
+    return reviews[key]
+
+
+def plan_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -> list[str]:
+    return gate_stages(policy, _review(session, policy, brief), earlier_gates(session, brief.id))
+
+
+def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+    """The audit event and the thread reply for this round; a clean brief gets neither."""
+    review = _review(session, policy, brief)
+    earlier = earlier_gates(session, brief.id)
+    gates = gate_stages(policy, review, earlier)
+    if not gates and not review.flagged:
+        return
+    kept = [stage for stage in earlier if stage not in review.required_stages and not review.rules_error]
+    added = [stage for stage in gates if stage not in policy.stage_names]
+    audit.record(session, brief_id=brief.id, actor_id=brief.requester_id, action=GATE_EVENT,
+                 to_state=brief.state, round=brief.round,
+                 reason=f"Regulated claims: {', '.join(review.labels)}" if review.findings else
+                 ("Compliance rules unreadable" if review.rules_error else "Gate kept from an earlier round"),
+                 policy_version=policy.version, template_version=brief.template_version, at=now,
+                 detail={"categories": review.categories, "rules_version": review.rules_version,
+                         "rules_error": review.rules_error, "gate_stages": gates,
+                         "added_stages": added, "kept_stages": kept,
+                         "findings": [{"field": item.field_id, "category": item.finding.category,
+                                       "start": item.finding.start, "end": item.finding.end,
+                                       "matched": item.finding.matched} for item in review.findings]})
+    findings.post(session, policy, brief, review, gates=gates, kept=kept)
+
+
+hooks.plan_stages.append(plan_gate)
+hooks.after_submit.append(record_gate)

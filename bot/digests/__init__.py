@@ -1,0 +1,1 @@
+"""Daily digests, the weekly chart, and the App Home."""

@@ -1,0 +1,1 @@
+"""Flow figures from the audit trail: moves, metrics, charts."""

@@ -1,0 +1,67 @@
+"""The flow figures from the database, for `/mops stats`, the App Home and the weekly chart.
+
+bot/moves.py reads the audit trail's moves as columns, bot/metrics.py does the arithmetic and
+the wording, bot/charts.py draws; this module passes the policy's stages, limits and labels.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session
+
+from bot.briefs import messages
+from bot.briefs.models import Brief
+from bot.flow import charts, moves
+from bot.flow.metrics import FlowMetrics, flow_metrics, format_stats, stats_heading
+from policies.schema import Policy
+
+
+def compute(session: Session, policy: Policy, *, since: datetime, now: datetime) -> FlowMetrics:
+    """Flow over [since, now], in wall-clock hours: what a requester waits, nights included."""
+    order = [stage.name for stage in policy.workflows.brief.stages]
+    return flow_metrics(
+        moves.read(session, since, now, [*order, *policy.compliance.gate_stages]),
+        now,
+        since,
+        {stage.name: stage.wip_limit for stage in policy.workflows.brief.stages},
+        stage_order=order,
+        brief_stages=_other_stage_lists(session, order),
+        week_tz=policy.business_hours.timezone,
+    )
+
+
+def _other_stage_lists(session: Session, order: list[str]) -> dict[int, list[str]]:
+    """Stage lists of waiting briefs that differ from the policy's (a compliance gate added one).
+    Compared as stored JSON text: a false difference only costs a row, never a wrong answer."""
+    query = select(Brief.id, Brief.stages).where(
+        Brief.state == "in_review", cast(Brief.stages, Text) != json.dumps(order)
+    )
+    return {brief_id: stages for brief_id, stages in session.execute(query) if stages != order}
+
+
+def labels(policy: Policy, metrics: FlowMetrics) -> dict[str, str]:
+    return {name: messages.stage_label(policy, name) for name in metrics.stages}
+
+
+def stats_lines(session: Session, policy: Policy, *, since: datetime, now: datetime) -> list[str]:
+    """`/mops stats`: a heading, then the figures."""
+    metrics = compute(session, policy, since=since, now=now)
+    return [stats_heading(metrics), *format_stats(metrics, labels(policy, metrics))]
+
+
+def figure_lines(session: Session, policy: Policy, *, since: datetime, now: datetime) -> list[str]:
+    """The figures alone, for a surface with its own heading (the App Home)."""
+    metrics = compute(session, policy, since=since, now=now)
+    return format_stats(metrics, labels(policy, metrics))
+
+
+def cycle_time_chart(
+    session: Session, policy: Policy, *, since: datetime, now: datetime
+) -> bytes | None:
+    """The weekly chart's PNG; None when no review finished in the window (nothing to draw)."""
+    metrics = compute(session, policy, since=since, now=now)
+    finished = metrics.end_to_end.count or any(s.cycle.count for s in metrics.stages.values())
+    return charts.cycle_time_chart_png(metrics, labels(policy, metrics)) if finished else None

@@ -1,0 +1,1 @@
+"""Intake triage: requests stored at once, classified by a local model, routed or asked about."""

@@ -1,0 +1,72 @@
+"""The running bot's intake taxonomy and model, loaded once and reloaded when their files change.
+
+The taxonomy (policies/intake.yaml) gives the labels and routes; the model directory holds what
+`mopsbot intake train|retrain` wrote. A retrain promotes a new model by renaming directories, so
+the bot notices a new `meta.json` and loads it for the next message, without a restart. The
+first message after start trains the default model if `make run` did not (a fresh checkout in
+tests, say); training takes seconds, and the message waits in its task row meanwhile.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.core.gc_pauses import freeze_long_lived
+from bot.core.logs import get_logger
+from policies.intake_schema import IntakeTaxonomy, load_intake
+
+if TYPE_CHECKING:
+    from bot.intake.classifier import IntakeModel
+
+log = get_logger(__name__)
+RECHECK_SECONDS = 5.0  # how often to look for a promoted model; a stat() per message is waste
+
+
+def _stamp(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+class IntakeModels:
+    def __init__(self, taxonomy_path: Path, model_dir: Path) -> None:
+        self.taxonomy_path = taxonomy_path
+        self.model_dir = model_dir
+        self._lock = threading.Lock()
+        self._taxonomy: tuple[float | None, IntakeTaxonomy] | None = None
+        self._model: tuple[float | None, IntakeModel] | None = None
+        self._checked_at = 0.0
+
+    def routes(self) -> IntakeTaxonomy:
+        """The taxonomy as the file says now (a reload picks up edited routes at once)."""
+        stamp = _stamp(self.taxonomy_path)
+        with self._lock:
+            if self._taxonomy is None or self._taxonomy[0] != stamp:
+                self._taxonomy = (stamp, load_intake(self.taxonomy_path))
+            return self._taxonomy[1]
+
+    def model(self) -> IntakeModel:
+        with self._lock:
+            now = time.monotonic()
+            if self._model is not None and now - self._checked_at < RECHECK_SECONDS:
+                return self._model[1]
+            self._checked_at = now
+            stamp = _stamp(self.model_dir / "meta.json")
+            if self._model is None or self._model[0] != stamp:
+                self._model = (None, self._load())
+                self._model = (_stamp(self.model_dir / "meta.json"), self._model[1])
+                freeze_long_lived()  # the model's objects live until the next promotion
+                log.info("intake.model_loaded", version=self._model[1].version)
+            return self._model[1]
+
+    def _load(self) -> IntakeModel:
+        from bot.intake.classifier import IntakeModel, ensure_default_model
+        from bot.intake.classifier.store import is_model_dir
+
+        if self._model is not None and is_model_dir(self.model_dir):
+            return IntakeModel.load(self.model_dir)  # a promoted retrain: keep its corrections
+        return ensure_default_model(self.taxonomy_path, self.model_dir, progress=False)

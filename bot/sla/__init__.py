@@ -1,0 +1,1 @@
+"""SLAs: the business calendar, reminders before the target, escalation after it."""

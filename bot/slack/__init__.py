@@ -1,0 +1,1 @@
+"""Talking to Slack: the outbox and its sender, idempotent deliveries, Block Kit, the directory."""

@@ -1,0 +1,60 @@
+"""Idempotency at the door: each incoming Slack delivery is acted on once.
+
+The key is recorded in the same transaction as the delivery's effects; a redelivery (Slack's
+retries, a double click) finds the key taken and does nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from bot.core.clock import utcnow
+from bot.slack.models import HandledDelivery
+from bot.storage.base import UtcDateTime
+
+# Written as text, not with the dialects' insert(): SQLAlchemy does not cache the SQL compiled
+# from those constructs, and compiling it again took most of the time of every click's ack.
+# SQLite (3.35+) and PostgreSQL both speak this upsert with RETURNING.
+_CLAIM = text(
+    "INSERT INTO handled_deliveries (key, kind, handled_at) VALUES (:key, :kind, :handled_at) "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
+).bindparams(bindparam("handled_at", type_=UtcDateTime()))
+
+
+def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
+    """Record `key` as handled; False when it already was (then do nothing).
+
+    One INSERT ... ON CONFLICT DO NOTHING: on PostgreSQL a concurrent claim of the same key
+    waits for the first transaction and then finds the conflict, so exactly one wins.
+    """
+    if key is None:
+        return True
+    claimed = session.execute(_CLAIM, {"key": key, "kind": kind, "handled_at": utcnow()})
+    return claimed.first() is not None
+
+
+def was_handled(session: Session, key: str) -> bool:
+    return session.scalar(select(HandledDelivery.key).where(HandledDelivery.key == key)) is not None
+
+
+def event_key(body: dict) -> str | None:
+    event_id = body.get("event_id")
+    return f"event:{event_id}" if event_id else None
+
+
+def action_key(body: dict) -> str | None:
+    """action_ts with the user and action id: a second delivery of the same click has the same key."""
+    actions = body.get("actions") or []
+    if not actions:
+        return None
+    action = actions[0]
+    user = (body.get("user") or {}).get("id", "")
+    return f"action:{user}:{action.get('action_id')}:{action.get('action_ts')}"
+
+
+def view_key(body: dict) -> str | None:
+    view = body.get("view") or {}
+    if not view.get("id"):
+        return None
+    return f"view:{view['id']}:{view.get('hash', '')}"

@@ -1,0 +1,62 @@
+"""Tables for talking to Slack: the outbox, messages we posted, and deliveries already handled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.clock import utcnow
+from bot.storage.base import Base, UtcDateTime
+
+
+class OutboxMessage(Base):
+    """One Slack Web API call to make, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    method: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Rows with the same ordering key are delivered one after another, in id order
+    # (a brief's parent message, its thread replies and its updates).
+    ordering_key: Mapped[str | None] = mapped_column(String(128))
+    # When set, the posted message's channel and ts are kept in slack_messages under this key.
+    message_key: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Not before this moment (Retry-After, backoff, a recipient's quiet hours); NULL: at once.
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "not_before"),
+        Index("ix_outbox_ordering", "ordering_key", "status", "id"),
+    )
+
+
+class SlackMessage(Base):
+    """Where a message we posted lives, so later rows can reply in its thread or update it."""
+
+    __tablename__ = "slack_messages"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_slack_messages_channel_ts", "channel", "ts", unique=True),)
+
+
+class HandledDelivery(Base):
+    """An incoming Slack delivery (event id, action, view submission) already acted on."""
+
+    __tablename__ = "handled_deliveries"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,125 @@
+"""Engine, sessions and migrations.
+
+One unit of work per cause: `with db.transaction() as session:` commits everything or nothing.
+SQLite is the embedded default; PostgreSQL is the production database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.fair_lock import FairLock
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _sqlite_transactions(engine, read_only=read_only)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_transactions(engine: Engine, *, read_only: bool) -> None:
+    """WAL, and BEGIN IMMEDIATE for writers: a transaction takes the write lock up front, so two
+    writers queue instead of failing when a reader tries to upgrade. A read-only engine begins
+    deferred transactions, which in WAL mode read a snapshot without waiting for any writer."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL survives a killed process (the WAL is in the OS cache); only a power
+        # cut can lose the last commits. FULL would fsync every ack.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")  # a write through a read session fails loudly
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """The engine, a session factory, and commit signals for in-process workers."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads that must not write: on SQLite an engine of their own (deferred BEGIN, query_only),
+        # on PostgreSQL read-only transactions from the same pool (its readers never wait anyway).
+        self._read_engine = (make_engine(url, read_only=True) if url.startswith("sqlite")
+                             else self.engine.execution_options(postgresql_readonly=True))
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._commit_listeners: list[Callable[[set[str]], None]] = []
+        self._lock = threading.Lock()
+        self._writer: AbstractContextManager = FairLock() if url.startswith("sqlite") else nullcontext()
+        event.listen(self._sessions, "after_commit", self._after_commit)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        # SQLite has one writer at a time. Queue writers on a lock in this process (woken the
+        # moment the holder commits) rather than on SQLite's busy handler, which sleeps in steps
+        # of up to 100 ms and turns a burst of clicks into seconds of tail latency.
+        with self._writer, self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A consistent snapshot to read from, without the writer lock: for work that changes
+        nothing (a claim of due work on SQLite, a view to render). Closing it rolls it back."""
+        with self._read_sessions() as session:
+            yield session
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def on_commit(self, listener: Callable[[set[str]], None]) -> None:
+        """Call `listener(signals)` after a commit that raised signals (e.g. {"outbox"})."""
+        with self._lock:
+            self._commit_listeners.append(listener)
+
+    def _after_commit(self, session: Session) -> None:
+        signals: set[str] = session.info.pop("signals", set())
+        if signals:
+            for listener in list(self._commit_listeners):
+                listener(signals)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self._read_engine.pool is not self.engine.pool:
+            self._read_engine.dispose()
+
+
+def signal_after_commit(session: Session, name: str) -> None:
+    """Ask the workers to wake up once this session commits (never before: they'd see nothing)."""
+    session.info.setdefault("signals", set()).add(name)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
