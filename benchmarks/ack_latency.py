@@ -48,26 +48,50 @@ CTX = mp.get_context("spawn")
 def signed_headers(secret: str, body: str, content_type: str) -> dict[str, str]:
     timestamp = str(int(time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature}
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
 
 
 def command_body(n: int) -> str:
-    return urllib.parse.urlencode({
-        "token": "x", "team_id": "T01MOPS", "channel_id": "C01MKTG", "user_id": "U02BRAM",
-        "user_name": "bram", "command": "/mops", "text": "help", "api_app_id": "A0MOPS",
-        "trigger_id": f"bench.{n}", "response_url": "http://127.0.0.1:9/response"})
+    return urllib.parse.urlencode(
+        {
+            "token": "x",
+            "team_id": "T01MOPS",
+            "channel_id": "C01MKTG",
+            "user_id": "U02BRAM",
+            "user_name": "bram",
+            "command": "/mops",
+            "text": "help",
+            "api_app_id": "A0MOPS",
+            "trigger_id": f"bench.{n}",
+            "response_url": "http://127.0.0.1:9/response",
+        }
+    )
 
 
 def click_body(n: int, brief_id: int) -> str:
     payload = {
-        "type": "block_actions", "api_app_id": "A0MOPS", "token": "x", "trigger_id": f"bench.{n}",
-        "team": {"id": "T01MOPS"}, "user": {"id": "U05SAM", "username": "sam", "team_id": "T01MOPS"},
+        "type": "block_actions",
+        "api_app_id": "A0MOPS",
+        "token": "x",
+        "trigger_id": f"bench.{n}",
+        "team": {"id": "T01MOPS"},
+        "user": {"id": "U05SAM", "username": "sam", "team_id": "T01MOPS"},
         "channel": {"id": "C01MKTG", "name": "marketing"},
         "container": {"type": "message", "message_ts": "1.000001", "channel_id": "C01MKTG"},
         "message": {"ts": "1.000001", "text": "brief"},
-        "actions": [{"action_id": "brief_approve", "block_id": "b", "type": "button",
-                     "value": f"{brief_id}:2", "action_ts": f"{time.time():.6f}{os.getpid()}{n}"}],
+        "actions": [
+            {
+                "action_id": "brief_approve",
+                "block_id": "b",
+                "type": "button",
+                "value": f"{brief_id}:2",
+                "action_ts": f"{time.time():.6f}{os.getpid()}{n}",
+            }
+        ],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
@@ -84,8 +108,14 @@ def post(connection: http.client.HTTPConnection, path: str, secret: str, body: s
     return time.perf_counter() - started
 
 
-def run_load(url: str, secret: str, total: int, concurrency: int, brief_id: int,
-             start_together: Callable[[], object] = lambda: None) -> list[float]:
+def run_load(
+    url: str,
+    secret: str,
+    total: int,
+    concurrency: int,
+    brief_id: int,
+    start_together: Callable[[], object] = lambda: None,
+) -> list[float]:
     """`total` requests over `concurrency` connections, half `/mops help`, half Approve clicks.
 
     Every connection is opened and used once, untimed, before the round starts (and
@@ -101,8 +131,15 @@ def run_load(url: str, secret: str, total: int, concurrency: int, brief_id: int,
         connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
         post(connection, parsed.path, secret, command_body(-1))
         connected.wait()
-        mine = [post(connection, parsed.path, secret, command_body(n) if n % 2 == 0 else click_body(n, brief_id))
-                for n in counter]
+        mine = [
+            post(
+                connection,
+                parsed.path,
+                secret,
+                command_body(n) if n % 2 == 0 else click_body(n, brief_id),
+            )
+            for n in counter
+        ]
         connection.close()
         with lock:
             latencies.extend(mine)
@@ -121,8 +158,12 @@ def percentile(values: list[float], q: float) -> float:
 
 def bare_app(client: WebClient) -> App:
     """Acks and nothing else; Slack-side set-up (auth.test) goes to the same emulator."""
-    app = App(signing_secret=SECRET_BARE, client=client, process_before_response=True,
-              token_verification_enabled=False)
+    app = App(
+        signing_secret=SECRET_BARE,
+        client=client,
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
     app.command("/mops")(lambda ack: ack({"response_type": "ephemeral", "text": "ok"}))
     app.action("brief_approve")(lambda ack: ack())
     return app
@@ -167,16 +208,26 @@ class LoadClients:
         self._jobs = [CTX.Queue() for _ in range(processes)]
         self._results: mp.Queue = CTX.Queue()
         self._go = CTX.Barrier(processes + 1)
-        self._children = [CTX.Process(target=_client_process, args=(jobs, self._results, self._go, cpus), daemon=True)
-                          for jobs in self._jobs]
+        self._children = [
+            CTX.Process(
+                target=_client_process, args=(jobs, self._results, self._go, cpus), daemon=True
+            )
+            for jobs in self._jobs
+        ]
         for child in self._children:
             child.start()
 
-    def run(self, url: str, secret: str, total: int, concurrency: int, brief_id: int) -> list[float]:
+    def run(
+        self, url: str, secret: str, total: int, concurrency: int, brief_id: int
+    ) -> list[float]:
         """`total` requests from `concurrency` connections spread over the processes."""
-        busy = self._jobs[:max(1, min(len(self._jobs), concurrency))]
+        busy = self._jobs[: max(1, min(len(self._jobs), concurrency))]
         for n, jobs in enumerate(self._jobs):
-            share = (url, secret, total // len(busy), concurrency // len(busy), brief_id) if n < len(busy) else None
+            share = (
+                (url, secret, total // len(busy), concurrency // len(busy), brief_id)
+                if n < len(busy)
+                else None
+            )
             jobs.put(share)
         self._go.wait(timeout=60)
         return [value for _ in self._jobs for value in self._results.get(timeout=600)]
@@ -206,11 +257,18 @@ def wait_for_outbox(runtime: Runtime) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="requests per app at 50 concurrent")
-    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds of bare and mopsbot")
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="requests per app at 50 concurrent"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternating rounds of bare and mopsbot"
+    )
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
-    parser.add_argument("--shared", action="store_true",
-                        help="run the clients and the Slack emulator on the bot's CPUs too")
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="run the clients and the Slack emulator on the bot's CPUs too",
+    )
     args = parser.parse_args()
     configure_logging("WARNING")
     split = split_cpus(args.shared)
@@ -223,16 +281,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         migrate(url)
-        settings = Settings(database_url=url, slack_api_url=api_url, slack_bot_token="xoxb-emulator",
-                            slack_signing_secret="mops-secret")
+        settings = Settings(
+            database_url=url,
+            slack_api_url=api_url,
+            slack_bot_token="xoxb-emulator",
+            slack_signing_secret="mops-secret",
+        )
         runtime = Runtime.build(settings)
         runtime.start_background()
         ours = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
         bare = HttpServer(bare_app(runtime.client), host="127.0.0.1", port=0).start()
         with runtime.db.transaction() as session:
-            brief_id = service.create(session, runtime.policy, requester_id="U01RITA", channel_id="C01MKTG",
-                                      values=example_values(runtime.policy.workflows.brief.template), now=runtime.clock(),
-                                      delivery_key=None).brief_id
+            brief_id = service.create(
+                session,
+                runtime.policy,
+                requester_id="U01RITA",
+                channel_id="C01MKTG",
+                values=example_values(runtime.policy.workflows.brief.template),
+                now=runtime.clock(),
+                delivery_key=None,
+            ).brief_id
         freeze_long_lived()  # as `mopsbot run` does before serving
         clients = LoadClients(processes=5, cpus=other_cpus)
         clients.run(bare.url, SECRET_BARE, 100, 10, brief_id)  # warm-up both
@@ -248,30 +316,53 @@ def main() -> None:
             # and both apps should meet the same weather.
             for _ in range(args.rounds):
                 started = time.process_time()
-                bare_lat += clients.run(bare.url, SECRET_BARE, total // args.rounds, concurrency, brief_id)
+                bare_lat += clients.run(
+                    bare.url, SECRET_BARE, total // args.rounds, concurrency, brief_id
+                )
                 bare_cpu += time.process_time() - started
                 started = time.process_time()
-                full_lat += clients.run(ours.url, "mops-secret", total // args.rounds, concurrency, brief_id)
-                wait_for_outbox(runtime)  # its messages are part of its cost; the next bare round runs alone
+                full_lat += clients.run(
+                    ours.url, "mops-secret", total // args.rounds, concurrency, brief_id
+                )
+                wait_for_outbox(
+                    runtime
+                )  # its messages are part of its cost; the next bare round runs alone
                 full_cpu += time.process_time() - started
-            rows.append((concurrency, bare_lat, full_lat, bare_cpu / len(bare_lat), full_cpu / len(full_lat)))
+            rows.append(
+                (
+                    concurrency,
+                    bare_lat,
+                    full_lat,
+                    bare_cpu / len(bare_lat),
+                    full_cpu / len(full_lat),
+                )
+            )
         clients.close()
         bare.stop()
         ours.stop()
         runtime.stop()
     stop.set()
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
-    placement = (f"bot on CPU {sorted(bot_cpus)}, clients and Slack emulator on CPU {sorted(other_cpus)}"
-                 if split else "bot, clients and Slack emulator sharing every CPU")
-    print(f"ack latency, mopsbot vs a bare Bolt app that only acks (waitress, {backend}; "
-          f"half `/mops help`, half Approve clicks refused with an ephemeral; {placement})")
-    print(f"{'conc':>4} {'reqs':>5} | {'bare p50':>9} {'bare p99':>9} | {'mops p50':>9} {'mops p99':>9} | "
-          f"{'p99 ratio':>9} | {'bot CPU per request, bare / mops':>32}")
+    placement = (
+        f"bot on CPU {sorted(bot_cpus)}, clients and Slack emulator on CPU {sorted(other_cpus)}"
+        if split
+        else "bot, clients and Slack emulator sharing every CPU"
+    )
+    print(
+        f"ack latency, mopsbot vs a bare Bolt app that only acks (waitress, {backend}; "
+        f"half `/mops help`, half Approve clicks refused with an ephemeral; {placement})"
+    )
+    print(
+        f"{'conc':>4} {'reqs':>5} | {'bare p50':>9} {'bare p99':>9} | {'mops p50':>9} {'mops p99':>9} | "
+        f"{'p99 ratio':>9} | {'bot CPU per request, bare / mops':>32}"
+    )
     for concurrency, bare_lat, full_lat, bare_cpu, full_cpu in rows:
         bp50, bp99 = percentile(bare_lat, 50), percentile(bare_lat, 99)
         fp50, fp99 = percentile(full_lat, 50), percentile(full_lat, 99)
-        print(f"{concurrency:>4} {len(full_lat):>5} | {bp50:>7.1f}ms {bp99:>7.1f}ms | {fp50:>7.1f}ms {fp99:>7.1f}ms | "
-              f"{fp99 / bp99:>9.2f} | {bare_cpu * 1000:>20.2f} / {full_cpu * 1000:.2f} ms")
+        print(
+            f"{concurrency:>4} {len(full_lat):>5} | {bp50:>7.1f}ms {bp99:>7.1f}ms | {fp50:>7.1f}ms {fp99:>7.1f}ms | "
+            f"{fp99 / bp99:>9.2f} | {bare_cpu * 1000:>20.2f} / {full_cpu * 1000:.2f} ms"
+        )
     print("targets: p99 < 100 ms at 50 concurrent; ratio <= 1.5")
 
 

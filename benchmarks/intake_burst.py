@@ -70,7 +70,9 @@ def slack_and_burst(urls: mp.Queue, go: mp.Queue, done: mp.Event, stop: mp.Event
     emulator.stop()
 
 
-def steady_load(url: str, brief_id: int, clients: int, rate: float, stop: mp.Event, results: mp.Queue) -> None:
+def steady_load(
+    url: str, brief_id: int, clients: int, rate: float, stop: mp.Event, results: mp.Queue
+) -> None:
     """`clients` connections sending commands and clicks at `rate` requests a second in all,
     each on its own schedule (a late answer does not delay the next request's start time)."""
     parsed = urllib.parse.urlparse(url)
@@ -122,14 +124,22 @@ def memory_mb() -> tuple[float, float]:
 
 def decided(runtime: Runtime) -> int:
     with runtime.db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(IntakeRequest)
-                              .where(IntakeRequest.status != "received")) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(IntakeRequest)
+                .where(IntakeRequest.status != "received")
+            )
+            or 0
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--clients", type=int, default=10, help="connections sending other requests")
+    parser.add_argument(
+        "--clients", type=int, default=10, help="connections sending other requests"
+    )
     parser.add_argument("--rate", type=float, default=50, help="other requests per second, in all")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
@@ -141,11 +151,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         migrate(url)
-        settings = Settings(database_url=url, slack_api_url=api_url, slack_bot_token="xoxb-emulator",
-                            slack_signing_secret=SECRET, intake_model_dir=Path(folder) / "model")
+        settings = Settings(
+            database_url=url,
+            slack_api_url=api_url,
+            slack_bot_token="xoxb-emulator",
+            slack_signing_secret=SECRET,
+            intake_model_dir=Path(folder) / "model",
+        )
         # Trained in another process, as `make run` does, so that memory below is the bot's own.
-        subprocess.run([sys.executable, "-m", "bot.cli.intake", "intake", "ensure", "--model",
-                        str(settings.intake_model_dir)], check=True, cwd=REPO, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli.intake",
+                "intake",
+                "ensure",
+                "--model",
+                str(settings.intake_model_dir),
+            ],
+            check=True,
+            cwd=REPO,
+            capture_output=True,
+        )
         runtime = Runtime.build(settings)
         started = time.perf_counter()
         runtime.intake_model()
@@ -153,9 +180,15 @@ def main() -> None:
         runtime.start_background()
         server = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
         with runtime.db.transaction() as session:
-            brief_id = service.create(session, runtime.policy, requester_id="U01RITA", channel_id="C01MKTG",
-                                      values=example_values(runtime.policy.workflows.brief.template),
-                                      now=runtime.clock(), delivery_key=None).brief_id
+            brief_id = service.create(
+                session,
+                runtime.policy,
+                requester_id="U01RITA",
+                channel_id="C01MKTG",
+                values=example_values(runtime.policy.workflows.brief.template),
+                now=runtime.clock(),
+                delivery_key=None,
+            ).brief_id
 
         load_while(server.url, brief_id, args.clients, args.rate, lambda: time.sleep(3))  # warm-up
         quiet = load_while(server.url, brief_id, args.clients, args.rate, lambda: time.sleep(10))
@@ -170,26 +203,36 @@ def main() -> None:
         busy = load_while(server.url, brief_id, args.clients, args.rate, until_classified)
         burst_s = time.perf_counter() - burst_started
         with runtime.db.transaction() as session:
-            waits = [(r.classified_at - r.received_at).total_seconds()
-                     for r in session.scalars(select(IntakeRequest))]
+            waits = [
+                (r.classified_at - r.received_at).total_seconds()
+                for r in session.scalars(select(IntakeRequest))
+            ]
         rss, peak = memory_mb()
         server.stop()
         runtime.stop()
     stop.set()
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
-    print(f"\nburst of {args.messages} intake messages ({backend}): all classified in {burst_s:.1f} s "
-          f"({args.messages / burst_s:.1f} msg/s); receipt to decision p50 "
-          f"{percentile(waits, 50) / 1000:.2f} s, max {max(waits):.2f} s")
-    print(f"ack latency of other requests ({args.rate:g}/s over {args.clients} connections, "
-          "`/mops help` and Approve clicks):")
+    print(
+        f"\nburst of {args.messages} intake messages ({backend}): all classified in {burst_s:.1f} s "
+        f"({args.messages / burst_s:.1f} msg/s); receipt to decision p50 "
+        f"{percentile(waits, 50) / 1000:.2f} s, max {max(waits):.2f} s"
+    )
+    print(
+        f"ack latency of other requests ({args.rate:g}/s over {args.clients} connections, "
+        "`/mops help` and Approve clicks):"
+    )
     print(f"  {'':<16} {'requests':>8} {'p50':>9} {'p99':>9}")
     for name, values in (("no burst", quiet), ("during the burst", busy)):
-        print(f"  {name:<16} {len(values):>8} {percentile(values, 50):>7.1f}ms {percentile(values, 99):>7.1f}ms")
+        print(
+            f"  {name:<16} {len(values):>8} {percentile(values, 50):>7.1f}ms {percentile(values, 99):>7.1f}ms"
+        )
     verdict = "met" if percentile(busy, 99) < 100 else "MISSED"
     print(f"target: p99 during the burst < 100 ms: {verdict}")
     verdict = "met" if peak < 700 else "MISSED"
-    print(f"bot process memory with the model: resident {rss:.0f} MB, peak {peak:.0f} MB "
-          f"(target < 700 MB: {verdict})")
+    print(
+        f"bot process memory with the model: resident {rss:.0f} MB, peak {peak:.0f} MB "
+        f"(target < 700 MB: {verdict})"
+    )
 
 
 if __name__ == "__main__":

@@ -69,25 +69,68 @@ class Team:
         self.reminders: list[tuple] = []
         self.next_brief = 1
 
-    def brief(self, state: str, stages: list[str], index: int | None, rounds: int,
-              created: float, entered: float) -> int:
+    def brief(
+        self,
+        state: str,
+        stages: list[str],
+        index: int | None,
+        rounds: int,
+        created: float,
+        entered: float,
+    ) -> int:
         brief_id = self.next_brief
         self.next_brief += 1
-        self.briefs.append((brief_id, f"Campaign {brief_id}", "{}", f"U{brief_id % 500:05d}",
-                            "C01MKTG", state, json.dumps(stages), index, rounds, "1", "bench",
-                            _ts(created), _ts(entered), _ts(entered), 1))
+        self.briefs.append(
+            (
+                brief_id,
+                f"Campaign {brief_id}",
+                "{}",
+                f"U{brief_id % 500:05d}",
+                "C01MKTG",
+                state,
+                json.dumps(stages),
+                index,
+                rounds,
+                "1",
+                "bench",
+                _ts(created),
+                _ts(entered),
+                _ts(entered),
+                1,
+            )
+        )
         return brief_id
 
-    def move(self, brief_id: int, action: str, before: str | None, after: str | None,
-             stage: str | None, rounds: int, at: float) -> None:
-        self.audit.append((brief_id, "U02BRAM", action, before, after, stage, rounds, "bench",
-                           _ts(at)))
+    def move(
+        self,
+        brief_id: int,
+        action: str,
+        before: str | None,
+        after: str | None,
+        stage: str | None,
+        rounds: int,
+        at: float,
+    ) -> None:
+        self.audit.append(
+            (brief_id, "U02BRAM", action, before, after, stage, rounds, "bench", _ts(at))
+        )
 
-    def reminder(self, brief_id: int, stage: str, rounds: int, kind: str, due: float,
-                 status: str) -> None:
+    def reminder(
+        self, brief_id: int, stage: str, rounds: int, kind: str, due: float, status: str
+    ) -> None:
         sequence = 0 if kind != "repeat" else 1
-        self.reminders.append((brief_id, stage, rounds, kind, sequence, _ts(due), status,
-                               _ts(due) if status == "sent" else None))
+        self.reminders.append(
+            (
+                brief_id,
+                stage,
+                rounds,
+                kind,
+                sequence,
+                _ts(due),
+                status,
+                _ts(due) if status == "sent" else None,
+            )
+        )
 
 
 def _ts(seconds: float) -> str:
@@ -115,14 +158,17 @@ def build_team(open_briefs: int, audit_rows: int, seed: int = 4) -> Team:
             at = submitted + (entered - submitted) * (step + 1) / index  # type: ignore[operator]
             team.move(brief_id, "approve", "in_review", "in_review", stages[step], 1, at)
         if waiting_for_changes:
-            team.move(brief_id, "request_changes", "in_review", "changes_requested", stages[0], 1,
-                      entered)
+            team.move(
+                brief_id, "request_changes", "in_review", "changes_requested", stages[0], 1, entered
+            )
         elif stages[index] in SLA_WALL_HOURS:  # type: ignore[index]
             stage = stages[index]  # type: ignore[index]
             for kind, share in (("reminder", 0.75), ("escalation", 1.0)):
                 due = entered + share * SLA_WALL_HOURS[stage] * HOUR
                 # what a tick running every 30 s would have left: sent if due over an hour ago
-                team.reminder(brief_id, stage, 1, kind, due, "sent" if due < now - HOUR else "pending")
+                team.reminder(
+                    brief_id, stage, 1, kind, due, "sent" if due < now - HOUR else "pending"
+                )
     while len(team.audit) < audit_rows:
         stages = GATED if rng.random() < 0.05 else STAGES
         start = now - float(rng.uniform(0, 365)) * 24 * HOUR
@@ -132,8 +178,9 @@ def build_team(open_briefs: int, audit_rows: int, seed: int = 4) -> Team:
         team.move(brief_id, "submit", "draft", "in_review", stages[0], rounds, t)
         while rounds < 4 and rng.random() < 0.25:  # changes requested, another round
             t += float(rng.gamma(2, 8)) * HOUR
-            team.move(brief_id, "request_changes", "in_review", "changes_requested", stages[0],
-                      rounds, t)
+            team.move(
+                brief_id, "request_changes", "in_review", "changes_requested", stages[0], rounds, t
+            )
             t += float(rng.gamma(2, 10)) * HOUR
             rounds += 1
             team.move(brief_id, "resubmit", "changes_requested", "in_review", stages[0], rounds, t)
@@ -147,8 +194,15 @@ def build_team(open_briefs: int, audit_rows: int, seed: int = 4) -> Team:
             if 0.04 <= ending < 0.07 and position == 1:
                 team.move(brief_id, "cancel", "in_review", "cancelled", stage, rounds, t)
                 break
-            team.move(brief_id, "approve", "in_review", "approved" if last else "in_review",
-                      stage, rounds, t)
+            team.move(
+                brief_id,
+                "approve",
+                "in_review",
+                "approved" if last else "in_review",
+                stage,
+                rounds,
+                t,
+            )
             team.reminder(brief_id, stage, rounds, "reminder", t - HOUR, "cancelled")
     return team
 
@@ -162,8 +216,7 @@ def load(url: str, team: Team) -> None:
             "version)": team.briefs,
             "audit_events (brief_id, actor_id, action, from_state, to_state, stage, round, "
             "policy_version, at)": team.audit,
-            "reminders (brief_id, stage, round, kind, sequence, due_at, status, sent_at)":
-                team.reminders,
+            "reminders (brief_id, stage, round, kind, sequence, due_at, status, sent_at)": team.reminders,
         }
         for target, rows in copies.items():
             with cursor.copy(f"COPY {target} FROM STDIN") as copy:
@@ -187,7 +240,9 @@ def timed(repeat: int, run: Callable[[], object]) -> tuple[list[float], object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     parser.add_argument("--open", type=int, default=100_000, help="open briefs")
     parser.add_argument("--audit-rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
@@ -201,9 +256,11 @@ def main() -> None:
         generated = time.perf_counter() - started
         load(url, team)
         loaded = time.perf_counter() - started - generated
-        print(f"generated {len(team.briefs):,} briefs ({args.open:,} open), "
-              f"{len(team.audit):,} audit rows, {len(team.reminders):,} reminders in "
-              f"{generated:.1f} s; loaded (COPY + ANALYZE) in {loaded:.1f} s")
+        print(
+            f"generated {len(team.briefs):,} briefs ({args.open:,} open), "
+            f"{len(team.audit):,} audit rows, {len(team.reminders):,} reminders in "
+            f"{generated:.1f} s; loaded (COPY + ANALYZE) in {loaded:.1f} s"
+        )
         db = Database(url)
 
         def claim() -> int:
@@ -226,22 +283,28 @@ def main() -> None:
             "reminder claim": timed(args.repeat, claim),
             "channel digest": timed(args.repeat, channel_digest),
             "/mops stats 90d": timed(args.repeat, stats),
-            "weekly chart (render)": timed(args.repeat, lambda: charts.cycle_time_chart_png(
-                metrics, flow.labels(policy, metrics))),
+            "weekly chart (render)": timed(
+                args.repeat,
+                lambda: charts.cycle_time_chart_png(metrics, flow.labels(policy, metrics)),
+            ),
         }
         db.dispose()
 
-    print(f"\nclaimed {results['reminder claim'][1]} due reminders (limit 200); "
-          f"digest {len(results['channel digest'][1] or ''):,} characters; "
-          f"chart {len(results['weekly chart (render)'][1]):,} bytes")  # type: ignore[arg-type]
+    print(
+        f"\nclaimed {results['reminder claim'][1]} due reminders (limit 200); "
+        f"digest {len(results['channel digest'][1] or ''):,} characters; "
+        f"chart {len(results['weekly chart (render)'][1]):,} bytes"
+    )  # type: ignore[arg-type]
     print("\n".join(results["/mops stats 90d"][1]))  # type: ignore[arg-type]
     print(f"\n{'measure':24} {'p50':>9} {'max':>9} {'target':>9}  verdict")
     for name, (seconds, _) in results.items():
         target = TARGETS.get(name)
         verdict = "-" if target is None else ("ok" if max(seconds) < target else "MISSED")
         shown = f"{target * 1000:7.0f}ms" if target else f"{'-':>9}"
-        print(f"{name:24} {statistics.median(seconds) * 1000:7.1f}ms {max(seconds) * 1000:7.1f}ms "
-              f"{shown}  {verdict}")
+        print(
+            f"{name:24} {statistics.median(seconds) * 1000:7.1f}ms {max(seconds) * 1000:7.1f}ms "
+            f"{shown}  {verdict}"
+        )
 
 
 if __name__ == "__main__":

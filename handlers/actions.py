@@ -28,7 +28,9 @@ def parse_value(value: str) -> tuple[int, int] | None:
 def shown_at(body: dict) -> confirmations.Shown | None:
     """The message a button was clicked in (ephemerals can't be updated)."""
     container = body.get("container") or {}
-    if container.get("is_ephemeral") or not (container.get("channel_id") and container.get("message_ts")):
+    if container.get("is_ephemeral") or not (
+        container.get("channel_id") and container.get("message_ts")
+    ):
         return None
     return confirmations.Shown(container["channel_id"], container["message_ts"])
 
@@ -44,11 +46,15 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 if not claim_delivery(session, action_key(body), "action"):
                     return
-                until = reminders.snooze(session, runtime.policy, brief_id=parsed[0], option=option,
-                                         now=runtime.clock())
-            text = (f"Snoozed for {words}: the next reminder about brief #{parsed[0]} comes after "
-                    f"<!date^{int(until.timestamp())}^{{date_short_pretty}} {{time}}|{until:%Y-%m-%d %H:%M} UTC>."
-                    if until else f"Brief #{parsed[0]} no longer waits on anyone; nothing to snooze.")
+                until = reminders.snooze(
+                    session, runtime.policy, brief_id=parsed[0], option=option, now=runtime.clock()
+                )
+            text = (
+                f"Snoozed for {words}: the next reminder about brief #{parsed[0]} comes after "
+                f"<!date^{int(until.timestamp())}^{{date_short_pretty}} {{time}}|{until:%Y-%m-%d %H:%M} UTC>."
+                if until
+                else f"Brief #{parsed[0]} no longer waits on anyone; nothing to snooze."
+            )
             tell(runtime, channel=reply.channel, user=reply.user, text=text)
 
         return listener
@@ -64,13 +70,26 @@ def register(app: App, runtime: Runtime) -> None:
             return
         brief_id, version = parsed
         actor = actor_for(runtime, body["user"]["id"])
-        decision = {"brief_id": brief_id, "actor": actor, "action": Action.APPROVE, "reason": None,
-                    "expected_version": version}
+        decision = {
+            "brief_id": brief_id,
+            "actor": actor,
+            "action": Action.APPROVE,
+            "reason": None,
+            "expected_version": version,
+        }
         check_then_transact(
-            runtime, lambda session: service.decision_refusal(session, runtime.policy, **decision),
-            lambda session: service.decide(session, runtime.policy, **decision, now=runtime.clock(),
-                                           delivery_key=action_key(body)),
-            reply=reply_to(body), delivery_key=action_key(body))
+            runtime,
+            lambda session: service.decision_refusal(session, runtime.policy, **decision),
+            lambda session: service.decide(
+                session,
+                runtime.policy,
+                **decision,
+                now=runtime.clock(),
+                delivery_key=action_key(body),
+            ),
+            reply=reply_to(body),
+            delivery_key=action_key(body),
+        )
 
     def ask_reason(action: Action):  # type: ignore[no-untyped-def]
         def listener(ack: Ack, body: dict, client: WebClient) -> None:
@@ -82,8 +101,12 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.read() as session:
                 brief = service.find(session, brief_id)
                 title = brief.title if brief else ""
-            client.views_open(trigger_id=body["trigger_id"], view=forms.reason_form(
-                brief_id=brief_id, version=version, action=action.value, title=title))
+            client.views_open(
+                trigger_id=body["trigger_id"],
+                view=forms.reason_form(
+                    brief_id=brief_id, version=version, action=action.value, title=title
+                ),
+            )
 
         return listener
 
@@ -94,9 +117,19 @@ def register(app: App, runtime: Runtime) -> None:
             if prompt is None:
                 return
             actor = actor_for(runtime, body["user"]["id"])
-            in_transaction(runtime, lambda session: decide(
-                session, runtime.policy, prompt=prompt, actor=actor, now=runtime.clock(),
-                delivery_key=action_key(body), shown=shown_at(body)), reply=reply_to(body))
+            in_transaction(
+                runtime,
+                lambda session: decide(
+                    session,
+                    runtime.policy,
+                    prompt=prompt,
+                    actor=actor,
+                    now=runtime.clock(),
+                    delivery_key=action_key(body),
+                    shown=shown_at(body),
+                ),
+                reply=reply_to(body),
+            )
 
         return listener
 
@@ -122,10 +155,20 @@ def register(app: App, runtime: Runtime) -> None:
             elif brief.state != "changes_requested":
                 refusal = f"Brief #{brief.id} is not waiting for changes."
             else:
-                view = forms.brief_form(runtime.policy, channel_id=brief.channel_id,
-                                        initial=brief.fields, brief_id=brief.id)
+                view = forms.brief_form(
+                    runtime.policy,
+                    channel_id=brief.channel_id,
+                    initial=brief.fields,
+                    brief_id=brief.id,
+                )
         if refusal:
             reply = reply_to(body)
-            tell(runtime, channel=reply.channel, user=reply.user, text=refusal, thread_ts=reply.thread_ts)
+            tell(
+                runtime,
+                channel=reply.channel,
+                user=reply.user,
+                text=refusal,
+                thread_ts=reply.thread_ts,
+            )
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -16,17 +16,21 @@ from handlers.context import actor_for, in_transaction
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
-BRIEF_USAGE = ("Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · "
-               "`/brief schedule ID` · `/brief live ID` · `/brief help`")
-BRIEF_HELP = "\n".join([
-    "*Briefs* go from form to approved work in one thread.",
-    "• `/brief new`: fill in the brief form; it is posted with Approve / Request changes / Reject",
-    "• `/brief list`: your briefs and the ones waiting on you",
-    "• `/brief show ID`: a brief with its audit trail",
-    "• `/brief cancel ID`: cancel a brief (requester or ops admin)",
-    "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
-    "(a brief with regulated claims asks for a *Confirm* click in its thread first)",
-])
+BRIEF_USAGE = (
+    "Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · "
+    "`/brief schedule ID` · `/brief live ID` · `/brief help`"
+)
+BRIEF_HELP = "\n".join(
+    [
+        "*Briefs* go from form to approved work in one thread.",
+        "• `/brief new`: fill in the brief form; it is posted with Approve / Request changes / Reject",
+        "• `/brief list`: your briefs and the ones waiting on you",
+        "• `/brief show ID`: a brief with its audit trail",
+        "• `/brief cancel ID`: cancel a brief (requester or ops admin)",
+        "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
+        "(a brief with regulated claims asks for a *Confirm* click in its thread first)",
+    ]
+)
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -35,8 +39,13 @@ def register(app: App, runtime: Runtime) -> None:
         words = (command.get("text") or "").split()
         name, args = (words[0].lower(), words[1:]) if words else ("help", [])
         if name == "new" and not args:
-            client.views_open(trigger_id=command["trigger_id"], view=forms.brief_form(
-                runtime.policy, channel_id=runtime.policy.channels.briefs or command["channel_id"]))
+            client.views_open(
+                trigger_id=command["trigger_id"],
+                view=forms.brief_form(
+                    runtime.policy,
+                    channel_id=runtime.policy.channels.briefs or command["channel_id"],
+                ),
+            )
             ack()
         elif name == "list" and not args:
             ack(ephemeral(_list(runtime, command["user_id"])))
@@ -63,7 +72,9 @@ def _list(runtime: Runtime, user_id: str) -> str:
     with runtime.db.transaction() as session:
         mine, waiting = service.briefs_of(session, runtime.policy, actor)
         lines = ["*Your open briefs*"] + ([_line(runtime, brief) for brief in mine] or ["_none_"])
-        lines += ["*Waiting on you*"] + ([_line(runtime, brief) for brief in waiting] or ["_nothing_"])
+        lines += ["*Waiting on you*"] + (
+            [_line(runtime, brief) for brief in waiting] or ["_nothing_"]
+        )
     return "\n".join(lines)
 
 
@@ -77,15 +88,19 @@ def _show(runtime: Runtime, brief_id: int) -> str:
         brief = service.find(session, brief_id)
         if brief is None:
             return f"There is no brief #{brief_id}. {BRIEF_USAGE}"
-        lines = [f"*Brief #{brief.id}: {escape(brief.title)}*: {messages.state_words(brief)}",
-                 f"Waiting on: {messages.waiting_on(runtime.policy, brief)} · round {brief.round}",
-                 "*Audit trail*"]
+        lines = [
+            f"*Brief #{brief.id}: {escape(brief.title)}*: {messages.state_words(brief)}",
+            f"Waiting on: {messages.waiting_on(runtime.policy, brief)} · round {brief.round}",
+            "*Audit trail*",
+        ]
         for event in audit.trail(session, brief.id):
             change = f"{event.from_state or '-'} → {event.to_state or '-'}"
             stage = f" [{event.stage}]" if event.stage else ""
             reason = f": {escape(event.reason)}" if event.reason else ""
-            lines.append(f"• {event.at:%Y-%m-%d %H:%M} UTC <@{event.actor_id}> {event.action}{stage} "
-                         f"{change}{reason} (policy {event.policy_version})")
+            lines.append(
+                f"• {event.at:%Y-%m-%d %H:%M} UTC <@{event.actor_id}> {event.action}{stage} "
+                f"{change}{reason} (policy {event.policy_version})"
+            )
     return "\n".join(lines)
 
 
@@ -93,14 +108,28 @@ def _cancel(runtime: Runtime, command: dict, brief_id: int) -> str:
     actor = actor_for(runtime, command["user_id"])
 
     def work(session):  # type: ignore[no-untyped-def]
-        return service.cancel(session, runtime.policy, brief_id=brief_id, actor=actor,
-                              now=runtime.clock(), delivery_key=None)
+        return service.cancel(
+            session,
+            runtime.policy,
+            brief_id=brief_id,
+            actor=actor,
+            now=runtime.clock(),
+            delivery_key=None,
+        )
 
     return in_transaction(runtime, work).message
 
 
 def _advance(runtime: Runtime, command: dict, brief_id: int, action: Action) -> str:
     actor = actor_for(runtime, command["user_id"])
-    return in_transaction(runtime, lambda session: confirmations.request(
-        session, runtime.policy, brief_id=brief_id, actor=actor, action=action,
-        now=runtime.clock())).message
+    return in_transaction(
+        runtime,
+        lambda session: confirmations.request(
+            session,
+            runtime.policy,
+            brief_id=brief_id,
+            actor=actor,
+            action=action,
+            now=runtime.clock(),
+        ),
+    ).message

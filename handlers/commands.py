@@ -14,19 +14,23 @@ from policies import access
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
-MOPS_USAGE = ("Usage: `/mops help` · `/mops stats [30d]` · `/mops digest on|off|time HH:MM` · "
-              "`/mops lint &lt;text&gt;` · `/mops policy reload`")
+MOPS_USAGE = (
+    "Usage: `/mops help` · `/mops stats [30d]` · `/mops digest on|off|time HH:MM` · "
+    "`/mops lint &lt;text&gt;` · `/mops policy reload`"
+)
 
-HELP_TEXT = "\n".join([
-    "*mopsbot* runs briefs, approvals, SLAs and intake for the marketing team.",
-    "• `/brief new`: open a brief form; the brief lives in a thread where approvers decide",
-    "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
-    "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
-    "• `/mops digest on|off|time HH:MM`: your daily \"waiting on you\" DM",
-    "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
-    "• `/mops policy reload`: reload policies/ (ops admins)",
-    "Requests posted in an intake channel are triaged automatically.",
-])
+HELP_TEXT = "\n".join(
+    [
+        "*mopsbot* runs briefs, approvals, SLAs and intake for the marketing team.",
+        "• `/brief new`: open a brief form; the brief lives in a thread where approvers decide",
+        "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
+        "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
+        '• `/mops digest on|off|time HH:MM`: your daily "waiting on you" DM',
+        "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
+        "• `/mops policy reload`: reload policies/ (ops admins)",
+        "Requests posted in an intake channel are triaged automatically.",
+    ]
+)
 
 # fn(command body, text after the subcommand) -> the ack body (an ephemeral answer)
 MopsSubcommand = Callable[[dict, str], dict]
@@ -55,8 +59,9 @@ def policy_reload(runtime: Runtime) -> MopsSubcommand:
         errors = runtime.policies.reload()
         if errors:
             shown = "\n".join(f"• `{escape(error)}`" for error in errors[:20])
-            return ephemeral(f"The policy file has errors; I kept version "
-                             f"`{runtime.policy.version}`.\n{shown}")
+            return ephemeral(
+                f"The policy file has errors; I kept version `{runtime.policy.version}`.\n{shown}"
+            )
         runtime.directory.forget()
         return ephemeral(f"Policy reloaded: version `{runtime.policy.version}`.")
 

@@ -17,8 +17,11 @@ if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
 T = TypeVar("T")
-RACE_LOST = Outcome(False, "Someone else acted on this brief at the same moment; nothing was done. "
-                           "The message above shows where it stands now.")
+RACE_LOST = Outcome(
+    False,
+    "Someone else acted on this brief at the same moment; nothing was done. "
+    "The message above shows where it stands now.",
+)
 
 
 def actor_for(runtime: Runtime, user_id: str) -> Actor:
@@ -35,7 +38,9 @@ class Reply:
     thread_ts: str | None = None
 
 
-def in_transaction(runtime: Runtime, work: Callable[[Session], T], reply: Reply | None = None) -> T | Outcome:
+def in_transaction(
+    runtime: Runtime, work: Callable[[Session], T], reply: Reply | None = None
+) -> T | Outcome:
     """Run one unit of work. A refusal is answered in the same transaction (one commit per
     click); a concurrent change to the same brief turns into a polite refusal of its own."""
     try:
@@ -46,13 +51,23 @@ def in_transaction(runtime: Runtime, work: Callable[[Session], T], reply: Reply 
             return result
     except StaleDataError:
         if reply:
-            tell(runtime, channel=reply.channel, user=reply.user, text=RACE_LOST.message,
-                 thread_ts=reply.thread_ts)
+            tell(
+                runtime,
+                channel=reply.channel,
+                user=reply.user,
+                text=RACE_LOST.message,
+                thread_ts=reply.thread_ts,
+            )
         return RACE_LOST
 
 
-def check_then_transact(runtime: Runtime, check: Callable[[Session], Outcome | None],
-                        work: Callable[[Session], T], reply: Reply, delivery_key: str | None) -> T | Outcome:
+def check_then_transact(
+    runtime: Runtime,
+    check: Callable[[Session], Outcome | None],
+    work: Callable[[Session], T],
+    reply: Reply,
+    delivery_key: str | None,
+) -> T | Outcome:
     """`check` in a snapshot first; run `work` in a transaction only when it found no refusal.
 
     A refused click (a stale button, someone who is not the approver) changes nothing but its
@@ -71,13 +86,19 @@ def check_then_transact(runtime: Runtime, check: Callable[[Session], Outcome | N
 
 def reply_to(body: dict) -> Reply:
     """The ephemeral address of an interaction: its channel, and thread when it was in one."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return Reply(channel=channel, user=body["user"]["id"],
-                 thread_ts=(body.get("message") or {}).get("thread_ts"))
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    return Reply(
+        channel=channel,
+        user=body["user"]["id"],
+        thread_ts=(body.get("message") or {}).get("thread_ts"),
+    )
 
 
-def tell(runtime: Runtime, *, channel: str | None, user: str, text: str,
-         thread_ts: str | None = None) -> None:
+def tell(
+    runtime: Runtime, *, channel: str | None, user: str, text: str, thread_ts: str | None = None
+) -> None:
     """An ephemeral answer, through the outbox like every other message."""
     with runtime.db.transaction() as session:
         _ephemeral(session, Reply(channel, user, thread_ts), text)

@@ -29,9 +29,15 @@ def register(app: App, runtime: Runtime) -> None:
     def on_mention(body: dict, event: dict) -> None:
         with runtime.db.transaction() as session:
             if claim_delivery(session, event_key(body), "event"):
-                enqueue(session, "chat.postEphemeral", {
-                    "channel": event["channel"], "user": event.get("user", ""),
-                    "text": "Hi! Try `/brief new` to start a brief or `/mops help` to see what I do."})
+                enqueue(
+                    session,
+                    "chat.postEphemeral",
+                    {
+                        "channel": event["channel"],
+                        "user": event.get("user", ""),
+                        "text": "Hi! Try `/brief new` to start a brief or `/mops help` to see what I do.",
+                    },
+                )
 
     from handlers import intake_events
 

@@ -36,8 +36,10 @@ def lint_text(runtime: Runtime) -> MopsSubcommand:
             return ephemeral(":white_check_mark: No regulated claims or channel issues found.")
         lines = [f"*{len(result.findings)} finding(s)*" + (f" for *{channel}*" if channel else "")]
         for finding in result.findings:
-            lines.append(f"• `{escape(finding.matched)}`: *{finding.label}* ({finding.severity}). "
-                         f"{escape(finding.guidance)} Needs *{finding.approver_stage}* approval.")
+            lines.append(
+                f"• `{escape(finding.matched)}`: *{finding.label}* ({finding.severity}). "
+                f"{escape(finding.guidance)} Needs *{finding.approver_stage}* approval."
+            )
         lines += [f"• {escape(issue.message)}" for issue in result.channel_issues]
         return ephemeral("\n".join(lines))
 

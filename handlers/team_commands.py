@@ -51,7 +51,9 @@ def stats(runtime: Runtime) -> MopsSubcommand:
         days = int(match.group(1))
         now = runtime.clock()
         with runtime.db.transaction() as session:
-            lines = flow.stats_lines(session, runtime.policy, now=now, since=now - timedelta(days=days))
+            lines = flow.stats_lines(
+                session, runtime.policy, now=now, since=now - timedelta(days=days)
+            )
         return ephemeral("\n".join(lines))
 
     return run

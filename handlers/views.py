@@ -21,9 +21,18 @@ def register(app: App, runtime: Runtime) -> None:
         meta = forms.metadata(view)
         user_id = body["user"]["id"]
         channel_id = meta.get("channel_id") or runtime.policy.channels.briefs
-        result = in_transaction(runtime, lambda session: service.create(
-            session, runtime.policy, requester_id=user_id, channel_id=channel_id,
-            values=forms.submitted_values(view), now=runtime.clock(), delivery_key=view_key(body)))
+        result = in_transaction(
+            runtime,
+            lambda session: service.create(
+                session,
+                runtime.policy,
+                requester_id=user_id,
+                channel_id=channel_id,
+                values=forms.submitted_values(view),
+                now=runtime.clock(),
+                delivery_key=view_key(body),
+            ),
+        )
         _finish_form(ack, runtime, user_id, channel_id, result)
 
     @app.view(forms.BRIEF_EDIT)
@@ -31,9 +40,18 @@ def register(app: App, runtime: Runtime) -> None:
         meta = forms.metadata(view)
         user_id = body["user"]["id"]
         actor = actor_for(runtime, user_id)
-        result = in_transaction(runtime, lambda session: service.resubmit(
-            session, runtime.policy, brief_id=int(meta.get("brief_id", 0)), actor=actor,
-            values=forms.submitted_values(view), now=runtime.clock(), delivery_key=view_key(body)))
+        result = in_transaction(
+            runtime,
+            lambda session: service.resubmit(
+                session,
+                runtime.policy,
+                brief_id=int(meta.get("brief_id", 0)),
+                actor=actor,
+                values=forms.submitted_values(view),
+                now=runtime.clock(),
+                delivery_key=view_key(body),
+            ),
+        )
         _finish_form(ack, runtime, user_id, meta.get("channel_id"), result)
 
     @app.view(forms.BRIEF_REASON)
@@ -44,11 +62,20 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={forms.REASON_BLOCK: "Please give a reason."})
             return
         actor = actor_for(runtime, body["user"]["id"])
-        outcome = in_transaction(runtime, lambda session: service.decide(
-            session, runtime.policy, brief_id=int(meta.get("brief_id", 0)), actor=actor,
-            action=Action(meta.get("action")), reason=reason,
-            expected_version=int(meta.get("version", 0)), now=runtime.clock(),
-            delivery_key=view_key(body)))
+        outcome = in_transaction(
+            runtime,
+            lambda session: service.decide(
+                session,
+                runtime.policy,
+                brief_id=int(meta.get("brief_id", 0)),
+                actor=actor,
+                action=Action(meta.get("action")),
+                reason=reason,
+                expected_version=int(meta.get("version", 0)),
+                now=runtime.clock(),
+                delivery_key=view_key(body),
+            ),
+        )
         ack()
         if not outcome.ok and not outcome.duplicate:
             with runtime.db.transaction() as session:
@@ -65,4 +92,3 @@ def _finish_form(ack: Ack, runtime: Runtime, user_id: str, channel_id: str | Non
     ack()
     if not result.ok and not result.duplicate and channel_id:
         tell(runtime, channel=channel_id, user=user_id, text=result.message)
-

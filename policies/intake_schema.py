@@ -90,7 +90,9 @@ class IntakeTaxonomy(Strict):
     @classmethod
     def _reserved(cls, value: dict[str, Label]) -> dict[str, Label]:
         if OUT_OF_SCOPE in value:
-            raise ValueError(f"'{OUT_OF_SCOPE}' is reserved: list those under out_of_scope_examples")
+            raise ValueError(
+                f"'{OUT_OF_SCOPE}' is reserved: list those under out_of_scope_examples"
+            )
         return value
 
     @model_validator(mode="after")
@@ -109,7 +111,9 @@ class IntakeTaxonomy(Strict):
     def examples(self) -> list[tuple[str, str]]:
         """Every example as (text, label), the out-of-scope ones labelled `out_of_scope`."""
         pairs = [(text, name) for name, label in self.labels.items() for text in label.examples]
-        return pairs + [(text.strip(), OUT_OF_SCOPE) for text in self.out_of_scope_examples if text.strip()]
+        return pairs + [
+            (text.strip(), OUT_OF_SCOPE) for text in self.out_of_scope_examples if text.strip()
+        ]
 
     def owner_groups(self) -> list[str]:
         return sorted({label.route.owner_group for label in self.labels.values()})

@@ -22,7 +22,9 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'mopsbot.db'}"
         migrate(url)
@@ -60,5 +62,7 @@ def _empty_all_tables(database: Database) -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
-            if connection.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+            if connection.execute(
+                text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first():
                 connection.execute(text("DELETE FROM sqlite_sequence"))

@@ -33,8 +33,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="MOPSBOT_LOG_LEVEL"
     )
-    log_format: Literal["keyvalue", "json"] = Field("keyvalue", validation_alias="MOPSBOT_LOG_FORMAT")
-    intake_model_dir: Path = Field(Path("var/intake-model"), validation_alias="MOPSBOT_INTAKE_MODEL_DIR")
+    log_format: Literal["keyvalue", "json"] = Field(
+        "keyvalue", validation_alias="MOPSBOT_LOG_FORMAT"
+    )
+    intake_model_dir: Path = Field(
+        Path("var/intake-model"), validation_alias="MOPSBOT_INTAKE_MODEL_DIR"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

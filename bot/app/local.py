@@ -31,16 +31,26 @@ class LocalBot:
 
 
 @contextmanager
-def local_bot(settings: Settings, *, clock: Clock = utcnow, background: bool = True,
-              migrate_first: bool = True, schedule: bool = True) -> Iterator[LocalBot]:
+def local_bot(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    background: bool = True,
+    migrate_first: bool = True,
+    schedule: bool = True,
+) -> Iterator[LocalBot]:
     """The emulator, the bot wired to it and served over HTTP, and a driver to talk to it."""
     emulator = SlackEmulator()
     emulator.start()
     secret = secrets.token_hex(16)
-    bot_settings = settings.model_copy(update={
-        "slack_api_url": emulator.api_url, "slack_bot_token": emulator.bot_token,
-        "slack_signing_secret": secret, "slack_app_token": None,
-    })
+    bot_settings = settings.model_copy(
+        update={
+            "slack_api_url": emulator.api_url,
+            "slack_bot_token": emulator.bot_token,
+            "slack_signing_secret": secret,
+            "slack_app_token": None,
+        }
+    )
     if migrate_first:
         migrate(bot_settings.database_url)
     runtime = Runtime.build(bot_settings, clock=clock)
@@ -60,5 +70,13 @@ def run_local_shell(settings: Settings) -> int:
     from bot.emulator.shell import run_shell
 
     with local_bot(settings) as local:
-        return run_shell(local.server.url, local.runtime.settings.slack_signing_secret,
-                         local.emulator, stdin=sys.stdin, stdout=sys.stdout) or 0
+        return (
+            run_shell(
+                local.server.url,
+                local.runtime.settings.slack_signing_secret,
+                local.emulator,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+            )
+            or 0
+        )

@@ -38,7 +38,9 @@ class Runtime:
     worker: TaskWorker
     directory: Directory
     clock: Clock = utcnow
-    scheduler: BackgroundScheduler = field(default_factory=lambda: BackgroundScheduler(timezone="UTC"))
+    scheduler: BackgroundScheduler = field(
+        default_factory=lambda: BackgroundScheduler(timezone="UTC")
+    )
     app: App | None = None
     _intake: IntakeModels | None = None
 
@@ -47,16 +49,26 @@ class Runtime:
         db = Database(settings.database_url)
         # No automatic retries in the client: the outbox decides when to try again, so a
         # message is never posted twice by a retry the outbox does not know about.
-        client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
-                           retry_handlers=[], timeout=15)
-        runtime = cls(settings=settings, db=db, policies=PolicyStore(settings.policy_file),
-                      client=client, directory=Directory(client), sender=OutboxSender(db, client, clock=clock),
-                      worker=TaskWorker(db, clock=clock), clock=clock)
+        client = WebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            retry_handlers=[],
+            timeout=15,
+        )
+        runtime = cls(
+            settings=settings,
+            db=db,
+            policies=PolicyStore(settings.policy_file),
+            client=client,
+            directory=Directory(client),
+            sender=OutboxSender(db, client, clock=clock),
+            worker=TaskWorker(db, clock=clock),
+            clock=clock,
+        )
         # Registered on import: reminders re-plan on every brief change; the compliance gate
         # lints every (re)submission.
         from bot.app.serving import create_app
         from bot.compliance import service as compliance_gate  # noqa: F401
-        from bot.sla import reminders
 
         runtime._register_tasks()
         runtime.app = create_app(runtime)
@@ -69,8 +81,14 @@ class Runtime:
             return intake.judge(self.policy, self.intake_model(), payload["text"])
 
         def apply(session, payload: dict, verdict: intake.Verdict) -> None:  # type: ignore[no-untyped-def]
-            intake.apply_verdict(session, self.policy, self.intake_routes(), payload["request_id"],
-                                 verdict, self.clock())
+            intake.apply_verdict(
+                session,
+                self.policy,
+                self.intake_routes(),
+                payload["request_id"],
+                verdict,
+                self.clock(),
+            )
 
         self.worker.register_prepared(intake.CLASSIFY_TASK, judge, apply)
 
@@ -99,8 +117,14 @@ class Runtime:
             return
         every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention", **every)
-        self.scheduler.add_job(self.tick, "interval", seconds=TICK_SECONDS, id="tick",
-                               next_run_time=datetime.now(UTC), **every)
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=TICK_SECONDS,
+            id="tick",
+            next_run_time=datetime.now(UTC),
+            **every,
+        )
         self.scheduler.start()
 
     def tick(self) -> None:
@@ -126,7 +150,9 @@ class Runtime:
         """Delivered outbox rows and old delivery keys are kept two weeks, for debugging."""
         cutoff = self.clock() - RETENTION
         with self.db.transaction() as session:
-            session.execute(delete(OutboxMessage).where(OutboxMessage.status == "delivered",
-                                                        OutboxMessage.delivered_at < cutoff))
+            session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.status == "delivered", OutboxMessage.delivered_at < cutoff
+                )
+            )
             session.execute(delete(HandledDelivery).where(HandledDelivery.handled_at < cutoff))
-

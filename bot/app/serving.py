@@ -31,10 +31,13 @@ class MopsApp(App):
         started = time.perf_counter()
         response = super().dispatch(req)
         body = req.body if isinstance(req.body, dict) else {}
-        log.info("request", type=describe(body),
-                 user=(body.get("user") or {}).get("id") or body.get("user_id"),
-                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
-                 outcome="ok" if response.status < 400 else f"http_{response.status}")
+        log.info(
+            "request",
+            type=describe(body),
+            user=(body.get("user") or {}).get("id") or body.get("user_id"),
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            outcome="ok" if response.status < 400 else f"http_{response.status}",
+        )
         return response
 
 
@@ -92,10 +95,18 @@ def favour_latency() -> None:
 class HttpServer:
     """Serves Slack's requests at /slack/events with waitress (a production WSGI server)."""
 
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 3000, threads: int = 16) -> None:
+    def __init__(
+        self, app: App, host: str = "127.0.0.1", port: int = 3000, threads: int = 16
+    ) -> None:
         handler = SlackRequestHandler(app, path="/slack/events")
-        self._server = create_server(_with_health(handler), host=host, port=port, threads=threads,
-                                     ident="mopsbot", channel_timeout=30)
+        self._server = create_server(
+            _with_health(handler),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="mopsbot",
+            channel_timeout=30,
+        )
         self._thread: threading.Thread | None = None
         self._stopping = False
 

@@ -14,28 +14,70 @@ from sqlalchemy.orm import Session
 
 from bot.audit.models import AuditEvent
 
-EXPORT_COLUMNS = ["id", "at", "brief_id", "actor_id", "action", "from_state", "to_state", "stage",
-                  "round", "reason", "policy_version", "template_version", "detail"]
+EXPORT_COLUMNS = [
+    "id",
+    "at",
+    "brief_id",
+    "actor_id",
+    "action",
+    "from_state",
+    "to_state",
+    "stage",
+    "round",
+    "reason",
+    "policy_version",
+    "template_version",
+    "detail",
+]
 
 
-def record(session: Session, *, actor_id: str, action: str, policy_version: str, at: datetime,
-           brief_id: int | None = None, from_state: str | None = None, to_state: str | None = None,
-           stage: str | None = None, round: int | None = None, reason: str | None = None,
-           template_version: str | None = None, detail: dict[str, Any] | None = None) -> AuditEvent:
-    event = AuditEvent(brief_id=brief_id, actor_id=actor_id, action=action, from_state=from_state,
-                       to_state=to_state, stage=stage, round=round, reason=reason,
-                       policy_version=policy_version, template_version=template_version,
-                       detail=detail, at=at)
+def record(
+    session: Session,
+    *,
+    actor_id: str,
+    action: str,
+    policy_version: str,
+    at: datetime,
+    brief_id: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    stage: str | None = None,
+    round: int | None = None,
+    reason: str | None = None,
+    template_version: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        brief_id=brief_id,
+        actor_id=actor_id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        stage=stage,
+        round=round,
+        reason=reason,
+        policy_version=policy_version,
+        template_version=template_version,
+        detail=detail,
+        at=at,
+    )
     session.add(event)
     return event
 
 
 def trail(session: Session, brief_id: int) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.brief_id == brief_id)
-                                .order_by(AuditEvent.at, AuditEvent.id)))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.brief_id == brief_id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
 
 
-def events_between(session: Session, since: datetime | None, until: datetime | None) -> Iterable[AuditEvent]:
+def events_between(
+    session: Session, since: datetime | None, until: datetime | None
+) -> Iterable[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
     if since is not None:
         query = query.where(AuditEvent.at >= since)
@@ -46,11 +88,19 @@ def events_between(session: Session, since: datetime | None, until: datetime | N
 
 def as_row(event: AuditEvent) -> dict[str, Any]:
     return {
-        "id": event.id, "at": event.at.isoformat(), "brief_id": event.brief_id,
-        "actor_id": event.actor_id, "action": event.action, "from_state": event.from_state,
-        "to_state": event.to_state, "stage": event.stage, "round": event.round,
-        "reason": event.reason, "policy_version": event.policy_version,
-        "template_version": event.template_version, "detail": event.detail,
+        "id": event.id,
+        "at": event.at.isoformat(),
+        "brief_id": event.brief_id,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "stage": event.stage,
+        "round": event.round,
+        "reason": event.reason,
+        "policy_version": event.policy_version,
+        "template_version": event.template_version,
+        "detail": event.detail,
     }
 
 

@@ -63,68 +63,144 @@ class Shown:
     ts: str
 
 
-def request(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
-            now: datetime) -> Outcome:
+def request(
+    session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action, now: datetime
+) -> Outcome:
     """Act at once on clean content; on flagged content, ask in the thread and wait."""
     brief = service.check_advance(session, policy, brief_id=brief_id, actor=actor, action=action)
     if isinstance(brief, Outcome):
         return brief
     review = compliance_gate.lint_brief(policy, brief.fields)
     if not review.flagged:
-        return service.advance(session, policy, brief_id=brief_id, actor=actor, action=action, now=now)
+        return service.advance(
+            session, policy, brief_id=brief_id, actor=actor, action=action, now=now
+        )
     prompt = Prompt(brief.id, brief.version, action, actor.user_id)
-    audit.record(session, brief_id=brief.id, actor_id=actor.user_id, action=ASKED,
-                 from_state=brief.state, to_state=brief.state, round=brief.round,
-                 policy_version=policy.version, template_version=brief.template_version, at=now,
-                 detail={"for": action.value, "version": brief.version, **_evidence(review)})
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=actor.user_id,
+        action=ASKED,
+        from_state=brief.state,
+        to_state=brief.state,
+        round=brief.round,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail={"for": action.value, "version": brief.version, **_evidence(review)},
+    )
     what = ", ".join(review.labels) or "unchecked: the compliance rules could not be read"
-    text = (f":raised_hand: {blocks.user(actor.user_id)} asked to mark this brief "
-            f"*{DONE_WORDS[action]}*. It makes regulated claims ({blocks.escape(what)}), so a person "
-            f"confirms first: {blocks.user(brief.requester_id)} or "
-            f"{access.describe_roles(['ops_admin'], policy)}.")
-    buttons = blocks.actions([blocks.button("Confirm", CONFIRM, prompt.value(), style="primary"),
-                              blocks.button("Cancel", DECLINE, prompt.value())],
-                             block_id=f"brief_{brief.id}_confirm")
+    text = (
+        f":raised_hand: {blocks.user(actor.user_id)} asked to mark this brief "
+        f"*{DONE_WORDS[action]}*. It makes regulated claims ({blocks.escape(what)}), so a person "
+        f"confirms first: {blocks.user(brief.requester_id)} or "
+        f"{access.describe_roles(['ops_admin'], policy)}."
+    )
+    buttons = blocks.actions(
+        [
+            blocks.button("Confirm", CONFIRM, prompt.value(), style="primary"),
+            blocks.button("Cancel", DECLINE, prompt.value()),
+        ],
+        block_id=f"brief_{brief.id}_confirm",
+    )
     messages.reply(session, brief, text, extra_blocks=[buttons.to_dict()])
-    return Outcome(True, f"Brief #{brief.id} makes regulated claims ({blocks.escape(what)}), so nothing "
-                         f"happens yet: *Confirm* in its thread to {verb(action)}.", brief.id)
+    return Outcome(
+        True,
+        f"Brief #{brief.id} makes regulated claims ({blocks.escape(what)}), so nothing "
+        f"happens yet: *Confirm* in its thread to {verb(action)}.",
+        brief.id,
+    )
 
 
-def confirm(session: Session, policy: Policy, *, prompt: Prompt, actor: Actor, now: datetime,
-            delivery_key: str | None, shown: Shown | None) -> Outcome:
+def confirm(
+    session: Session,
+    policy: Policy,
+    *,
+    prompt: Prompt,
+    actor: Actor,
+    now: datetime,
+    delivery_key: str | None,
+    shown: Shown | None,
+) -> Outcome:
     brief = _clicked(session, prompt, delivery_key)
     if isinstance(brief, Outcome):
         return brief
     review = compliance_gate.lint_brief(policy, brief.fields)
-    detail = {"confirmed_by": actor.user_id, "requested_by": prompt.requested_by, **_evidence(review)}
-    outcome = service.advance(session, policy, brief_id=brief.id, actor=actor, action=prompt.action,
-                              now=now, detail=detail)
+    detail = {
+        "confirmed_by": actor.user_id,
+        "requested_by": prompt.requested_by,
+        **_evidence(review),
+    }
+    outcome = service.advance(
+        session,
+        policy,
+        brief_id=brief.id,
+        actor=actor,
+        action=prompt.action,
+        now=now,
+        detail=detail,
+    )
     if outcome.ok and shown:
-        _close(session, brief, shown, f":white_check_mark: {blocks.user(actor.user_id)} confirmed: "
-                                      f"this brief is marked *{DONE_WORDS[prompt.action]}*.")
+        _close(
+            session,
+            brief,
+            shown,
+            f":white_check_mark: {blocks.user(actor.user_id)} confirmed: "
+            f"this brief is marked *{DONE_WORDS[prompt.action]}*.",
+        )
     return outcome
 
 
-def decline(session: Session, policy: Policy, *, prompt: Prompt, actor: Actor, now: datetime,
-            delivery_key: str | None, shown: Shown | None) -> Outcome:
+def decline(
+    session: Session,
+    policy: Policy,
+    *,
+    prompt: Prompt,
+    actor: Actor,
+    now: datetime,
+    delivery_key: str | None,
+    shown: Shown | None,
+) -> Outcome:
     brief = _clicked(session, prompt, delivery_key)
     if isinstance(brief, Outcome):
         return brief
-    allowed = service.check_advance(session, policy, brief_id=brief.id, actor=actor, action=prompt.action)
+    allowed = service.check_advance(
+        session, policy, brief_id=brief.id, actor=actor, action=prompt.action
+    )
     if isinstance(allowed, Outcome):
         return allowed
-    audit.record(session, brief_id=brief.id, actor_id=actor.user_id, action=DECLINED,
-                 from_state=brief.state, to_state=brief.state, round=brief.round,
-                 policy_version=policy.version, template_version=brief.template_version, at=now,
-                 detail={"for": prompt.action.value, "version": prompt.version,
-                         "requested_by": prompt.requested_by})
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=actor.user_id,
+        action=DECLINED,
+        from_state=brief.state,
+        to_state=brief.state,
+        round=brief.round,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail={
+            "for": prompt.action.value,
+            "version": prompt.version,
+            "requested_by": prompt.requested_by,
+        },
+    )
     if shown:
-        _close(session, brief, shown, f"{blocks.user(actor.user_id)} cancelled marking this brief "
-                                      f"*{DONE_WORDS[prompt.action]}*; nothing was done.")
-    return Outcome(True, f"Cancelled; brief #{brief.id} stays {messages.state_words(brief)}.", brief.id)
+        _close(
+            session,
+            brief,
+            shown,
+            f"{blocks.user(actor.user_id)} cancelled marking this brief "
+            f"*{DONE_WORDS[prompt.action]}*; nothing was done.",
+        )
+    return Outcome(
+        True, f"Cancelled; brief #{brief.id} stays {messages.state_words(brief)}.", brief.id
+    )
 
 
 # -- internals ------------------------------------------------------------------------------
+
 
 def _clicked(session: Session, prompt: Prompt, delivery_key: str | None) -> Brief | Outcome:
     """The brief a Confirm or Cancel click acts on, or why it acts on nothing (a redelivered
@@ -140,26 +216,46 @@ def _current(session: Session, prompt: Prompt) -> Brief | Outcome:
     if brief is None:
         return Outcome(False, f"There is no brief #{prompt.brief_id}.")
     if brief.version != prompt.version or _declined(session, prompt):
-        return Outcome(False, f"This confirmation no longer applies: brief #{brief.id} is "
-                              f"{messages.state_words(brief)} now, or the request was cancelled. "
-                              f"Nothing was done.", brief.id)
+        return Outcome(
+            False,
+            f"This confirmation no longer applies: brief #{brief.id} is "
+            f"{messages.state_words(brief)} now, or the request was cancelled. "
+            f"Nothing was done.",
+            brief.id,
+        )
     return brief
 
 
 def _declined(session: Session, prompt: Prompt) -> bool:
-    details = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.brief_id == prompt.brief_id, AuditEvent.action == DECLINED))
-    return any((d or {}).get("version") == prompt.version and (d or {}).get("for") == prompt.action.value
-               for d in details)
+    details = session.scalars(
+        select(AuditEvent.detail).where(
+            AuditEvent.brief_id == prompt.brief_id, AuditEvent.action == DECLINED
+        )
+    )
+    return any(
+        (d or {}).get("version") == prompt.version and (d or {}).get("for") == prompt.action.value
+        for d in details
+    )
 
 
 def _evidence(review: compliance_gate.BriefLint) -> dict[str, object]:
-    return {"categories": review.categories, "rules_version": review.rules_version,
-            "rules_error": review.rules_error}
+    return {
+        "categories": review.categories,
+        "rules_version": review.rules_version,
+        "rules_error": review.rules_error,
+    }
 
 
 def _close(session: Session, brief: Brief, shown: Shown, text: str) -> None:
     """The prompt without its buttons, saying what became of it."""
-    enqueue(session, "chat.update",
-            {"channel": shown.channel, "ts": shown.ts, "text": text,
-             "blocks": blocks.to_dicts([blocks.section(text)])}, ordering_key=brief.thread_key)
+    enqueue(
+        session,
+        "chat.update",
+        {
+            "channel": shown.channel,
+            "ts": shown.ts,
+            "text": text,
+            "blocks": blocks.to_dicts([blocks.section(text)]),
+        },
+        ordering_key=brief.thread_key,
+    )

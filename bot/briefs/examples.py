@@ -5,7 +5,9 @@ from __future__ import annotations
 from policies.schema import Template
 
 
-def example_values(template: Template, *, required_only: bool = False, **overrides: str) -> dict[str, str]:
+def example_values(
+    template: Template, *, required_only: bool = False, **overrides: str
+) -> dict[str, str]:
     values: dict[str, str] = {}
     for field in template.fields:
         if required_only and not field.required and field.id not in overrides:

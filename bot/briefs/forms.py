@@ -25,26 +25,40 @@ BRIEF_REASON = "brief_reason"
 REASON_BLOCK = "reason"
 
 
-def brief_form(policy: Policy, *, channel_id: str, initial: dict[str, Any] | None = None,
-               brief_id: int | None = None) -> dict:
+def brief_form(
+    policy: Policy,
+    *,
+    channel_id: str,
+    initial: dict[str, Any] | None = None,
+    brief_id: int | None = None,
+) -> dict:
     """The /brief new modal (or, with brief_id, the edit-and-resubmit modal)."""
     template = policy.workflows.brief.template
     blocks = [_input_block(field, (initial or {}).get(field.id)) for field in template.fields]
     metadata = {"channel_id": channel_id, "template_version": str(template.version)}
     if brief_id is not None:
         metadata["brief_id"] = brief_id
-    view = View(type="modal",
-                callback_id=BRIEF_EDIT if brief_id is not None else BRIEF_FORM,
-                title="Edit brief" if brief_id is not None else "New brief",
-                submit="Resubmit" if brief_id is not None else "Submit",
-                close="Cancel", blocks=blocks, private_metadata=json.dumps(metadata))
+    view = View(
+        type="modal",
+        callback_id=BRIEF_EDIT if brief_id is not None else BRIEF_FORM,
+        title="Edit brief" if brief_id is not None else "New brief",
+        submit="Resubmit" if brief_id is not None else "Submit",
+        close="Cancel",
+        blocks=blocks,
+        private_metadata=json.dumps(metadata),
+    )
     return view.to_dict()
 
 
 def _input_block(field: Any, initial: Any) -> InputBlock:
     element = _element(field, initial)
-    return InputBlock(block_id=field.id, label=field.label[:2000], element=element,
-                      optional=not field.required, hint=field.help[:2000] if field.help else None)
+    return InputBlock(
+        block_id=field.id,
+        label=field.label[:2000],
+        element=element,
+        optional=not field.required,
+        hint=field.help[:2000] if field.help else None,
+    )
 
 
 def _element(field: Any, initial: Any):  # type: ignore[no-untyped-def]
@@ -53,22 +67,33 @@ def _element(field: Any, initial: Any):  # type: ignore[no-untyped-def]
     if field.type == "select":
         options = [Option(value=choice, label=choice) for choice in field.choices]
         chosen = next((option for option in options if option.value == text), None)
-        return StaticSelectElement(action_id=ELEMENT_ID, options=options, initial_option=chosen,
-                                   placeholder=placeholder or "Choose one")
+        return StaticSelectElement(
+            action_id=ELEMENT_ID,
+            options=options,
+            initial_option=chosen,
+            placeholder=placeholder or "Choose one",
+        )
     if field.type == "date":
-        return DatePickerElement(action_id=ELEMENT_ID, initial_date=text,
-                                 placeholder=placeholder or "Pick a date")
+        return DatePickerElement(
+            action_id=ELEMENT_ID, initial_date=text, placeholder=placeholder or "Pick a date"
+        )
     if field.type == "number":
-        return NumberInputElement(action_id=ELEMENT_ID, is_decimal_allowed=True, initial_value=text,
-                                  min_value="0")
+        return NumberInputElement(
+            action_id=ELEMENT_ID, is_decimal_allowed=True, initial_value=text, min_value="0"
+        )
     if field.type == "user":
-        return UserSelectElement(action_id=ELEMENT_ID, initial_user=text,
-                                 placeholder=placeholder or "Choose a person")
+        return UserSelectElement(
+            action_id=ELEMENT_ID, initial_user=text, placeholder=placeholder or "Choose a person"
+        )
     # text, textarea and url are plain text inputs; the template validates them on submit,
     # so the same rules apply whatever client the person uses.
-    return PlainTextInputElement(action_id=ELEMENT_ID, multiline=field.type == "textarea",
-                                 initial_value=text, placeholder=placeholder,
-                                 max_length=getattr(field, "max_length", None))
+    return PlainTextInputElement(
+        action_id=ELEMENT_ID,
+        multiline=field.type == "textarea",
+        initial_value=text,
+        placeholder=placeholder,
+        max_length=getattr(field, "max_length", None),
+    )
 
 
 def submitted_values(view: dict) -> dict[str, str | None]:
@@ -102,12 +127,22 @@ def metadata(view: dict) -> dict[str, Any]:
 def reason_form(*, brief_id: int, version: int, action: str, title: str) -> dict:
     """Request changes and Reject ask why; the answer is posted in the thread."""
     label = "What needs to change?" if action == "request_changes" else "Why reject this brief?"
-    view = View(type="modal", callback_id=BRIEF_REASON,
-                title="Request changes" if action == "request_changes" else "Reject brief",
-                submit="Send", close="Cancel",
-                private_metadata=json.dumps({"brief_id": brief_id, "version": version, "action": action}),
-                blocks=[InputBlock(block_id=REASON_BLOCK, label=label[:2000],
-                                   hint=f"Posted in the thread of brief #{brief_id}: {title}"[:2000],
-                                   element=PlainTextInputElement(action_id=ELEMENT_ID, multiline=True,
-                                                                 min_length=1, max_length=2000))])
+    view = View(
+        type="modal",
+        callback_id=BRIEF_REASON,
+        title="Request changes" if action == "request_changes" else "Reject brief",
+        submit="Send",
+        close="Cancel",
+        private_metadata=json.dumps({"brief_id": brief_id, "version": version, "action": action}),
+        blocks=[
+            InputBlock(
+                block_id=REASON_BLOCK,
+                label=label[:2000],
+                hint=f"Posted in the thread of brief #{brief_id}: {title}"[:2000],
+                element=PlainTextInputElement(
+                    action_id=ELEMENT_ID, multiline=True, min_length=1, max_length=2000
+                ),
+            )
+        ],
+    )
     return view.to_dict()

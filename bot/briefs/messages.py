@@ -13,14 +13,24 @@ from policies import access
 from policies.schema import Policy
 
 STATE_WORDS = {
-    "draft": "a draft", "in_review": "in review", "changes_requested": "waiting for changes",
-    "approved": "approved", "scheduled": "scheduled", "live": "live", "rejected": "rejected",
+    "draft": "a draft",
+    "in_review": "in review",
+    "changes_requested": "waiting for changes",
+    "approved": "approved",
+    "scheduled": "scheduled",
+    "live": "live",
+    "rejected": "rejected",
     "cancelled": "cancelled",
 }
 STATE_EMOJI = {
-    "draft": ":memo:", "in_review": ":hourglass_flowing_sand:", "changes_requested": ":pencil2:",
-    "approved": ":white_check_mark:", "scheduled": ":calendar:", "live": ":rocket:",
-    "rejected": ":no_entry:", "cancelled": ":wastebasket:",
+    "draft": ":memo:",
+    "in_review": ":hourglass_flowing_sand:",
+    "changes_requested": ":pencil2:",
+    "approved": ":white_check_mark:",
+    "scheduled": ":calendar:",
+    "live": ":rocket:",
+    "rejected": ":no_entry:",
+    "cancelled": ":wastebasket:",
 }
 SUMMARY_FIELDS_MAX = 8
 
@@ -40,8 +50,9 @@ def stage_label(policy: Policy, stage: str | None) -> str:
 
 def waiting_on(policy: Policy, brief: Brief, mention: bool = True) -> str:
     if brief.state == "in_review" and brief.stage:
-        return access.describe_approvers(access.stage_approver_refs(policy, brief.stage), policy,
-                                         mention=mention)
+        return access.describe_approvers(
+            access.stage_approver_refs(policy, brief.stage), policy, mention=mention
+        )
     if brief.state == "changes_requested":
         return blocks.user(brief.requester_id)
     return "nobody"
@@ -64,7 +75,9 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
     built = [
         blocks.header(f"Brief #{brief.id}: {brief.title}"),
         blocks.section("\n".join(lines) or "_No details._"),
-        blocks.context(f"{status} · round {brief.round} · requested by {blocks.user(brief.requester_id)}"),
+        blocks.context(
+            f"{status} · round {brief.round} · requested by {blocks.user(brief.requester_id)}"
+        ),
     ]
     buttons = decision_buttons(brief)
     if buttons:
@@ -75,9 +88,11 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
 def decision_buttons(brief: Brief) -> list:
     value = f"{brief.id}:{brief.version}"
     if brief.state == "in_review":
-        return [blocks.button("Approve", "brief_approve", value, style="primary"),
-                blocks.button("Request changes", "brief_request_changes", value),
-                blocks.button("Reject", "brief_reject", value, style="danger")]
+        return [
+            blocks.button("Approve", "brief_approve", value, style="primary"),
+            blocks.button("Request changes", "brief_request_changes", value),
+            blocks.button("Reject", "brief_reject", value, style="danger"),
+        ]
     if brief.state == "changes_requested":
         return [blocks.button("Edit & resubmit", "brief_resubmit", value, style="primary")]
     return []
@@ -87,49 +102,92 @@ def fallback_text(brief: Brief) -> str:
     return f"Brief #{brief.id}: {escape(brief.title)} ({state_words(brief)})"
 
 
-def announce(session: Session, policy: Policy, brief: Brief, action: Action, *, actor_id: str,
-             reason: str | None, stage_before: str | None) -> None:
+def announce(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    action: Action,
+    *,
+    actor_id: str,
+    reason: str | None,
+    stage_before: str | None,
+) -> None:
     """The thread reply for a change, and the parent message brought up to date."""
     key = brief.thread_key
     if action == Action.SUBMIT:
-        enqueue(session, "chat.postMessage",
-                {"channel": brief.channel_id, "text": fallback_text(brief),
-                 "blocks": parent_blocks(policy, brief), "unfurl_links": False},
-                ordering_key=key, message_key=key)
+        enqueue(
+            session,
+            "chat.postMessage",
+            {
+                "channel": brief.channel_id,
+                "text": fallback_text(brief),
+                "blocks": parent_blocks(policy, brief),
+                "unfurl_links": False,
+            },
+            ordering_key=key,
+            message_key=key,
+        )
     else:
-        enqueue(session, "chat.update",
-                {"channel": channel_of(key), "ts": ts_of(key), "text": fallback_text(brief),
-                 "blocks": parent_blocks(policy, brief)}, ordering_key=key)
+        enqueue(
+            session,
+            "chat.update",
+            {
+                "channel": channel_of(key),
+                "ts": ts_of(key),
+                "text": fallback_text(brief),
+                "blocks": parent_blocks(policy, brief),
+            },
+            ordering_key=key,
+        )
     reply(session, brief, _thread_text(policy, brief, action, actor_id, reason, stage_before))
 
 
-def reply(session: Session, brief: Brief, text: str, extra_blocks: list[dict] | None = None) -> None:
-    payload = {"channel": channel_of(brief.thread_key), "thread_ts": ts_of(brief.thread_key),
-               "text": text, "unfurl_links": False}
+def reply(
+    session: Session, brief: Brief, text: str, extra_blocks: list[dict] | None = None
+) -> None:
+    payload = {
+        "channel": channel_of(brief.thread_key),
+        "thread_ts": ts_of(brief.thread_key),
+        "text": text,
+        "unfurl_links": False,
+    }
     if extra_blocks:
         payload["blocks"] = [blocks.section(text).to_dict(), *extra_blocks]
     enqueue(session, "chat.postMessage", payload, ordering_key=brief.thread_key)
 
 
-def _thread_text(policy: Policy, brief: Brief, action: Action, actor_id: str,
-                 reason: str | None, stage_before: str | None) -> str:
+def _thread_text(
+    policy: Policy,
+    brief: Brief,
+    action: Action,
+    actor_id: str,
+    reason: str | None,
+    stage_before: str | None,
+) -> str:
     actor = blocks.user(actor_id)
     quoted = f"\n>{escape(reason)}" if reason else ""
     stage = stage_label(policy, stage_before)
-    next_up = (f"Waiting on {waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
-               if brief.state == "in_review" else "")
+    next_up = (
+        f"Waiting on {waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
+        if brief.state == "in_review"
+        else ""
+    )
     if action == Action.SUBMIT:
         return f"{actor} submitted this brief. {next_up}"
     if action == Action.RESUBMIT:
         return f"{actor} resubmitted this brief (round {brief.round}). {next_up}"
     if action == Action.APPROVE and brief.state == "approved":
-        return (f"{actor} approved *{stage}*. Every stage has approved: "
-                f"{blocks.user(brief.requester_id)}, brief #{brief.id} is approved :white_check_mark:")
+        return (
+            f"{actor} approved *{stage}*. Every stage has approved: "
+            f"{blocks.user(brief.requester_id)}, brief #{brief.id} is approved :white_check_mark:"
+        )
     if action == Action.APPROVE:
         return f"{actor} approved *{stage}*. {next_up}"
     if action == Action.REQUEST_CHANGES:
-        return (f"{actor} requested changes at *{stage}*:{quoted}\n"
-                f"{blocks.user(brief.requester_id)}, use *Edit & resubmit* on the brief above.")
+        return (
+            f"{actor} requested changes at *{stage}*:{quoted}\n"
+            f"{blocks.user(brief.requester_id)}, use *Edit & resubmit* on the brief above."
+        )
     if action == Action.REJECT:
         return f"{actor} rejected this brief at *{stage}*:{quoted}"
     if action == Action.CANCEL:
@@ -142,6 +200,9 @@ def _thread_text(policy: Policy, brief: Brief, action: Action, actor_id: str,
 
 
 def decision_ack(action: Action, brief: Brief) -> str:
-    verb = {Action.APPROVE: "approved", Action.REQUEST_CHANGES: "requested changes on",
-            Action.REJECT: "rejected"}.get(action, action.value)
+    verb = {
+        Action.APPROVE: "approved",
+        Action.REQUEST_CHANGES: "requested changes on",
+        Action.REJECT: "rejected",
+    }.get(action, action.value)
     return f"You {verb} brief #{brief.id}; it is now {state_words(brief)}."

@@ -71,8 +71,13 @@ class Hooks:
 hooks = Hooks()
 
 
-def _accept_form(session: Session, policy: Policy, values: dict[str, Any], delivery_key: str | None,
-                 brief_id: int | None = None) -> dict[str, Any] | Outcome | FormErrors:
+def _accept_form(
+    session: Session,
+    policy: Policy,
+    values: dict[str, Any],
+    delivery_key: str | None,
+    brief_id: int | None = None,
+) -> dict[str, Any] | Outcome | FormErrors:
     """The cleaned form, or why not: inline errors (nothing stored, the key not taken, so the
     corrected submission of the same view counts) or a duplicate delivery."""
     template = policy.workflows.brief.template
@@ -84,30 +89,65 @@ def _accept_form(session: Session, policy: Policy, values: dict[str, Any], deliv
     return clean_submission(template, values)
 
 
-def create(session: Session, policy: Policy, *, requester_id: str, channel_id: str,
-           values: dict[str, Any], now: datetime, delivery_key: str | None) -> Outcome | FormErrors:
+def create(
+    session: Session,
+    policy: Policy,
+    *,
+    requester_id: str,
+    channel_id: str,
+    values: dict[str, Any],
+    now: datetime,
+    delivery_key: str | None,
+) -> Outcome | FormErrors:
     template = policy.workflows.brief.template
     cleaned = _accept_form(session, policy, values, delivery_key)
     if not isinstance(cleaned, dict):
         return cleaned
-    brief = Brief(title=str(cleaned.get("title") or "Untitled brief"), fields=cleaned,
-                  requester_id=requester_id, channel_id=channel_id, state="draft",
-                  stages=[stage.name for stage in policy.workflows.brief.stages], stage_index=None,
-                  round=1, template_version=str(template.version), policy_version=policy.version,
-                  created_at=now, updated_at=now, stage_entered_at=now, version=1)
+    brief = Brief(
+        title=str(cleaned.get("title") or "Untitled brief"),
+        fields=cleaned,
+        requester_id=requester_id,
+        channel_id=channel_id,
+        state="draft",
+        stages=[stage.name for stage in policy.workflows.brief.stages],
+        stage_index=None,
+        round=1,
+        template_version=str(template.version),
+        policy_version=policy.version,
+        created_at=now,
+        updated_at=now,
+        stage_entered_at=now,
+        version=1,
+    )
     session.add(brief)
     session.flush()  # the id names the Slack thread
-    audit.record(session, brief_id=brief.id, actor_id=requester_id, action="create",
-                 to_state="draft", round=1, policy_version=policy.version,
-                 template_version=brief.template_version, at=now)
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=requester_id,
+        action="create",
+        to_state="draft",
+        round=1,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+    )
     _plan_stages(session, policy, brief, now)
     _move(session, policy, brief, Action.SUBMIT, actor_id=requester_id, reason=None, now=now)
     _after_submit(session, policy, brief, now)
     return Outcome(True, f"Brief #{brief.id} is in review.", brief.id)
 
 
-def decision_refusal(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
-                     reason: str | None, expected_version: int | None) -> Outcome | None:
+def decision_refusal(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    action: Action,
+    reason: str | None,
+    expected_version: int | None,
+) -> Outcome | None:
     """Why `actor` may not take `action` on the brief as it stands, or None when they may.
 
     Reads only, so a click can be checked in a snapshot without SQLite's write lock; `decide`
@@ -116,49 +156,92 @@ def decision_refusal(session: Session, policy: Policy, *, brief_id: int, actor: 
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
     if expected_version is not None and brief.version != expected_version:
-        return Outcome(False, f"Brief #{brief.id} changed since these buttons were drawn "
-                              f"(it is now {messages.state_words(brief)}); nothing was done.", brief.id)
+        return Outcome(
+            False,
+            f"Brief #{brief.id} changed since these buttons were drawn "
+            f"(it is now {messages.state_words(brief)}); nothing was done.",
+            brief.id,
+        )
     try:
         apply(_position(brief), action, len(brief.stages))
     except IllegalTransition as exc:
         return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
     refs = _stage_refs(policy, brief.stage)
     if actor.user_id == brief.requester_id:
-        return Outcome(False, f"You can't decide on your own brief. "
-                              f"{access.describe_approvers(refs, policy)} can.", brief.id)
+        return Outcome(
+            False,
+            f"You can't decide on your own brief. {access.describe_approvers(refs, policy)} can.",
+            brief.id,
+        )
     if not access.may_decide(refs, actor.user_id, set(actor.group_ids), policy):
-        return Outcome(False, f"Only {access.describe_approvers(refs, policy)} can decide the "
-                              f"*{messages.stage_label(policy, brief.stage)}* stage.", brief.id)
+        return Outcome(
+            False,
+            f"Only {access.describe_approvers(refs, policy)} can decide the "
+            f"*{messages.stage_label(policy, brief.stage)}* stage.",
+            brief.id,
+        )
     if action in NEEDS_REASON and not (reason or "").strip():
         return Outcome(False, "A reason is required.", brief.id)
     return None
 
 
-def decide(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
-           reason: str | None, expected_version: int | None, now: datetime,
-           delivery_key: str | None) -> Outcome:
+def decide(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    action: Action,
+    reason: str | None,
+    expected_version: int | None,
+    now: datetime,
+    delivery_key: str | None,
+) -> Outcome:
     """Approve, request changes or reject the brief's current stage."""
     if action not in DECISIONS:
         raise ValueError(f"{action} is not a decision")
     if not claim_delivery(session, delivery_key, "action"):
         return click_already_handled(brief_id)
-    refusal = decision_refusal(session, policy, brief_id=brief_id, actor=actor, action=action,
-                               reason=reason, expected_version=expected_version)
+    refusal = decision_refusal(
+        session,
+        policy,
+        brief_id=brief_id,
+        actor=actor,
+        action=action,
+        reason=reason,
+        expected_version=expected_version,
+    )
     if refusal is not None:
         return refusal
     brief = session.get(Brief, brief_id)  # from the session's identity map: no second query
     assert brief is not None
     stage = brief.stage
-    session.add(Approval(brief_id=brief.id, stage=stage or "", round=brief.round,
-                         approver_id=actor.user_id, decision=action.value, reason=reason,
-                         decided_at=now))
+    session.add(
+        Approval(
+            brief_id=brief.id,
+            stage=stage or "",
+            round=brief.round,
+            approver_id=actor.user_id,
+            decision=action.value,
+            reason=reason,
+            decided_at=now,
+        )
+    )
     _move(session, policy, brief, action, actor_id=actor.user_id, reason=reason, now=now)
     session.flush()  # raises StaleDataError if a concurrent click got there first
     return Outcome(True, messages.decision_ack(action, brief), brief.id)
 
 
-def resubmit(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
-             values: dict[str, Any], now: datetime, delivery_key: str | None) -> Outcome | FormErrors:
+def resubmit(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    values: dict[str, Any],
+    now: datetime,
+    delivery_key: str | None,
+) -> Outcome | FormErrors:
     template = policy.workflows.brief.template
     cleaned = _accept_form(session, policy, values, delivery_key, brief_id)
     if not isinstance(cleaned, dict):
@@ -167,8 +250,11 @@ def resubmit(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
     if actor.user_id != brief.requester_id:
-        return Outcome(False, f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}.",
-                       brief.id)
+        return Outcome(
+            False,
+            f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}.",
+            brief.id,
+        )
     try:
         apply(_position(brief), Action.RESUBMIT, len(brief.stages))
     except IllegalTransition as exc:
@@ -184,8 +270,15 @@ def resubmit(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
     return Outcome(True, f"Brief #{brief.id} is back in review (round {brief.round}).", brief.id)
 
 
-def cancel(session: Session, policy: Policy, *, brief_id: int, actor: Actor, now: datetime,
-           delivery_key: str | None = None) -> Outcome:
+def cancel(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    now: datetime,
+    delivery_key: str | None = None,
+) -> Outcome:
     if not claim_delivery(session, delivery_key, "command"):
         return Outcome(False, "Already handled.", brief_id, duplicate=True)
     brief = session.get(Brief, brief_id)
@@ -193,8 +286,12 @@ def cancel(session: Session, policy: Policy, *, brief_id: int, actor: Actor, now
         return Outcome(False, f"There is no brief #{brief_id}.")
     roles = _roles(policy, brief, actor)
     if not access.may_cancel(policy, roles):
-        return Outcome(False, f"You can't cancel brief #{brief.id}: only "
-                              f"{access.describe_roles(policy.roles.cancel, policy)} can.", brief.id)
+        return Outcome(
+            False,
+            f"You can't cancel brief #{brief.id}: only "
+            f"{access.describe_roles(policy.roles.cancel, policy)} can.",
+            brief.id,
+        )
     try:
         apply(_position(brief), Action.CANCEL, len(brief.stages))
     except IllegalTransition as exc:
@@ -204,8 +301,9 @@ def cancel(session: Session, policy: Policy, *, brief_id: int, actor: Actor, now
     return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
 
 
-def check_advance(session: Session, policy: Policy, *, brief_id: int, actor: Actor,
-                  action: Action) -> Brief | Outcome:
+def check_advance(
+    session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action
+) -> Brief | Outcome:
     """The brief, when `actor` may schedule it or take it live now; otherwise why not."""
     if action not in (Action.SCHEDULE, Action.GO_LIVE):
         raise ValueError(f"{action} does not advance a brief")
@@ -213,8 +311,12 @@ def check_advance(session: Session, policy: Policy, *, brief_id: int, actor: Act
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
     if not _roles(policy, brief, actor) & {"requester", "ops_admin"}:
-        return Outcome(False, f"Only <@{brief.requester_id}> or "
-                              f"{access.describe_roles(['ops_admin'], policy)} can do that.", brief.id)
+        return Outcome(
+            False,
+            f"Only <@{brief.requester_id}> or "
+            f"{access.describe_roles(['ops_admin'], policy)} can do that.",
+            brief.id,
+        )
     try:
         apply(_position(brief), action, len(brief.stages))
     except IllegalTransition as exc:
@@ -222,16 +324,25 @@ def check_advance(session: Session, policy: Policy, *, brief_id: int, actor: Act
     return brief
 
 
-def advance(session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action,
-            now: datetime, detail: dict[str, Any] | None = None) -> Outcome:
+def advance(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    action: Action,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> Outcome:
     """After approval: mark a brief scheduled, then live (the requester or an ops admin).
 
     `detail` goes into the audit event (who confirmed it, for flagged content)."""
     brief = check_advance(session, policy, brief_id=brief_id, actor=actor, action=action)
     if isinstance(brief, Outcome):
         return brief
-    _move(session, policy, brief, action, actor_id=actor.user_id, reason=None, now=now,
-          detail=detail)
+    _move(
+        session, policy, brief, action, actor_id=actor.user_id, reason=None, now=now, detail=detail
+    )
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is now {messages.state_words(brief)}.", brief.id)
 
@@ -240,22 +351,36 @@ def find(session: Session, brief_id: int) -> Brief | None:
     return session.get(Brief, brief_id)
 
 
-def briefs_of(session: Session, policy: Policy, actor: Actor, limit: int = 20) -> tuple[list[Brief], list[Brief]]:
+def briefs_of(
+    session: Session, policy: Policy, actor: Actor, limit: int = 20
+) -> tuple[list[Brief], list[Brief]]:
     """The actor's own open briefs, and the briefs in review waiting on them."""
     closed = ("rejected", "cancelled", "live")
-    mine = list(session.scalars(select(Brief).where(Brief.requester_id == actor.user_id,
-                                                    Brief.state.not_in(closed))
-                                .order_by(Brief.id.desc()).limit(limit)))
-    in_review = session.scalars(select(Brief).where(Brief.state == "in_review",
-                                                    or_(Brief.requester_id != actor.user_id))
-                                .order_by(Brief.stage_entered_at))
-    waiting = [brief for brief in in_review
-               if access.may_decide(_stage_refs(policy, brief.stage), actor.user_id,
-                                    set(actor.group_ids), policy)][:limit]
+    mine = list(
+        session.scalars(
+            select(Brief)
+            .where(Brief.requester_id == actor.user_id, Brief.state.not_in(closed))
+            .order_by(Brief.id.desc())
+            .limit(limit)
+        )
+    )
+    in_review = session.scalars(
+        select(Brief)
+        .where(Brief.state == "in_review", or_(Brief.requester_id != actor.user_id))
+        .order_by(Brief.stage_entered_at)
+    )
+    waiting = [
+        brief
+        for brief in in_review
+        if access.may_decide(
+            _stage_refs(policy, brief.stage), actor.user_id, set(actor.group_ids), policy
+        )
+    ][:limit]
     return mine, waiting
 
 
 # -- internals ------------------------------------------------------------------------------
+
 
 def _position(brief: Brief) -> Position:
     return Position(state=brief.state, stage_index=brief.stage_index, round=brief.round)
@@ -271,8 +396,9 @@ def _roles(policy: Policy, brief: Brief, actor: Actor) -> set[str]:
         roles.add("requester")
     if access.is_ops_admin(policy, actor.user_id, set(actor.group_ids)):
         roles.add("ops_admin")
-    if brief.stage and access.may_decide(_stage_refs(policy, brief.stage), actor.user_id,
-                                         set(actor.group_ids), policy):
+    if brief.stage and access.may_decide(
+        _stage_refs(policy, brief.stage), actor.user_id, set(actor.group_ids), policy
+    ):
         roles.add("approver")
     return roles
 
@@ -290,8 +416,17 @@ def _after_submit(session: Session, policy: Policy, brief: Brief, now: datetime)
         listener(session, policy, brief, now)
 
 
-def _move(session: Session, policy: Policy, brief: Brief, action: Action, *, actor_id: str,
-          reason: str | None, now: datetime, detail: dict[str, Any] | None = None) -> None:
+def _move(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    action: Action,
+    *,
+    actor_id: str,
+    reason: str | None,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
     before = _position(brief)
     stage_before = brief.stage
     after = apply(before, action, len(brief.stages))
@@ -302,12 +437,23 @@ def _move(session: Session, policy: Policy, brief: Brief, action: Action, *, act
     brief.version += 1
     if (after.state, after.stage_index) != (before.state, before.stage_index):
         brief.stage_entered_at = now
-    audit.record(session, brief_id=brief.id, actor_id=actor_id, action=action.value,
-                 from_state=str(before.state), to_state=str(after.state),
-                 stage=stage_before or brief.stage, round=brief.round, reason=reason,
-                 policy_version=policy.version, template_version=brief.template_version, at=now,
-                 detail=detail)
-    messages.announce(session, policy, brief, action, actor_id=actor_id, reason=reason,
-                      stage_before=stage_before)
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=actor_id,
+        action=action.value,
+        from_state=str(before.state),
+        to_state=str(after.state),
+        stage=stage_before or brief.stage,
+        round=brief.round,
+        reason=reason,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail=detail,
+    )
+    messages.announce(
+        session, policy, brief, action, actor_id=actor_id, reason=reason, stage_before=stage_before
+    )
     for listener in hooks.on_change:
         listener(session, policy, brief, now)

@@ -26,12 +26,18 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mopsbot", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="mopsbot",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (Socket Mode, HTTP, or the local shell)")
-    run.add_argument("--http", action="store_true", help="serve HTTP at /slack/events instead of Socket Mode")
+    run.add_argument(
+        "--http", action="store_true", help="serve HTTP at /slack/events instead of Socket Mode"
+    )
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.set_defaults(handler=cmd_run)
@@ -108,7 +114,9 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     try:
         if http:
             server = HttpServer(runtime.app, host=http[0], port=http[1])
-            print(f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr)
+            print(
+                f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr
+            )
             server.serve_forever()
         else:
             print("mopsbot connected in Socket Mode", file=sys.stderr)

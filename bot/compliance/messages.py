@@ -24,38 +24,60 @@ def approvers_of(policy: Policy, stage: str) -> str:
     return access.describe_approvers(access.stage_approver_refs(policy, stage), policy)
 
 
-def summary(policy: Policy, brief: Brief, review: BriefLint, gates: list[str], kept: list[str]) -> str:
-    stages = ", ".join(f"*{messages.stage_label(policy, stage)}* ({approvers_of(policy, stage)})"
-                       for stage in gates)
+def summary(
+    policy: Policy, brief: Brief, review: BriefLint, gates: list[str], kept: list[str]
+) -> str:
+    stages = ", ".join(
+        f"*{messages.stage_label(policy, stage)}* ({approvers_of(policy, stage)})"
+        for stage in gates
+    )
     if review.rules_error:
-        return (f":warning: *Compliance check*: I couldn't read the compliance rules "
-                f"(`{escape(review.rules_error)[:300]}`), so this brief needs {stages} approval "
-                f"as a precaution. An ops admin should fix the rules file.")
+        return (
+            f":warning: *Compliance check*: I couldn't read the compliance rules "
+            f"(`{escape(review.rules_error)[:300]}`), so this brief needs {stages} approval "
+            f"as a precaution. An ops admin should fix the rules file."
+        )
     if not review.findings:
-        return (f":warning: *Compliance check*: the edit has no regulated claims any more, but "
-                f"{stages} stays in this brief's review: it was added in an earlier round, and only "
-                f"its approvers can clear it.")
+        return (
+            f":warning: *Compliance check*: the edit has no regulated claims any more, but "
+            f"{stages} stays in this brief's review: it was added in an earlier round, and only "
+            f"its approvers can clear it."
+        )
     count = len(review.findings)
-    text = (f":warning: *Compliance check*: {count} regulated claim{'s' if count > 1 else ''} "
-            f"({', '.join(review.labels)}). This brief needs {stages} approval before it can be "
-            f"scheduled.")
+    text = (
+        f":warning: *Compliance check*: {count} regulated claim{'s' if count > 1 else ''} "
+        f"({', '.join(review.labels)}). This brief needs {stages} approval before it can be "
+        f"scheduled."
+    )
     if kept:
-        text += " " + ", ".join(f"*{messages.stage_label(policy, s)}*" for s in kept) + \
-                " stays from an earlier round."
+        text += (
+            " "
+            + ", ".join(f"*{messages.stage_label(policy, s)}*" for s in kept)
+            + " stays from an earlier round."
+        )
     return text
 
 
 def finding_text(policy: Policy, item: FieldFinding) -> str:
     finding = item.finding
     span = escape(finding.matched[:MAX_SPAN])
-    return (f"*{escape(item.field_label)}*: “{span}” · *{escape(finding.label)}* ({finding.severity})\n"
-            f"{escape(finding.guidance)}\n"
-            f"Approver: {approvers_of(policy, finding.approver_stage)} "
-            f"(*{messages.stage_label(policy, finding.approver_stage)}*)")
+    return (
+        f"*{escape(item.field_label)}*: “{span}” · *{escape(finding.label)}* ({finding.severity})\n"
+        f"{escape(finding.guidance)}\n"
+        f"Approver: {approvers_of(policy, finding.approver_stage)} "
+        f"(*{messages.stage_label(policy, finding.approver_stage)}*)"
+    )
 
 
-def post(session: Session, policy: Policy, brief: Brief, review: BriefLint, *, gates: list[str],
-         kept: list[str]) -> None:
+def post(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    review: BriefLint,
+    *,
+    gates: list[str],
+    kept: list[str],
+) -> None:
     """One thread reply: the summary, a section per finding, and the rules version."""
     text = summary(policy, brief, review, gates, kept)
     shown = review.findings[:MAX_SHOWN]

@@ -122,9 +122,16 @@ def earlier_gates(session: Session, brief_id: int) -> list[str]:
     An edit that no longer trips the linter keeps them: rewording a claim until the patterns
     miss it is the easiest way around a pattern linter, so the gate's approvers see the edit
     and judge it. The audit trail is the record, so nothing else has to remember them."""
-    details = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.brief_id == brief_id, AuditEvent.action == GATE_EVENT).order_by(AuditEvent.id))
-    return list(dict.fromkeys(stage for detail in details for stage in (detail or {}).get("gate_stages", [])))
+    details = session.scalars(
+        select(AuditEvent.detail)
+        .where(AuditEvent.brief_id == brief_id, AuditEvent.action == GATE_EVENT)
+        .order_by(AuditEvent.id)
+    )
+    return list(
+        dict.fromkeys(
+            stage for detail in details for stage in (detail or {}).get("gate_stages", [])
+        )
+    )
 
 
 def _review(session: Session, policy: Policy, brief: Brief) -> BriefLint:
@@ -148,19 +155,46 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
     gates = gate_stages(policy, review, earlier)
     if not gates and not review.flagged:
         return
-    kept = [stage for stage in earlier if stage not in review.required_stages and not review.rules_error]
+    kept = [
+        stage for stage in earlier if stage not in review.required_stages and not review.rules_error
+    ]
     added = [stage for stage in gates if stage not in policy.stage_names]
-    audit.record(session, brief_id=brief.id, actor_id=brief.requester_id, action=GATE_EVENT,
-                 to_state=brief.state, round=brief.round,
-                 reason=f"Regulated claims: {', '.join(review.labels)}" if review.findings else
-                 ("Compliance rules unreadable" if review.rules_error else "Gate kept from an earlier round"),
-                 policy_version=policy.version, template_version=brief.template_version, at=now,
-                 detail={"categories": review.categories, "rules_version": review.rules_version,
-                         "rules_error": review.rules_error, "gate_stages": gates,
-                         "added_stages": added, "kept_stages": kept,
-                         "findings": [{"field": item.field_id, "category": item.finding.category,
-                                       "start": item.finding.start, "end": item.finding.end,
-                                       "matched": item.finding.matched} for item in review.findings]})
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=brief.requester_id,
+        action=GATE_EVENT,
+        to_state=brief.state,
+        round=brief.round,
+        reason=f"Regulated claims: {', '.join(review.labels)}"
+        if review.findings
+        else (
+            "Compliance rules unreadable"
+            if review.rules_error
+            else "Gate kept from an earlier round"
+        ),
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail={
+            "categories": review.categories,
+            "rules_version": review.rules_version,
+            "rules_error": review.rules_error,
+            "gate_stages": gates,
+            "added_stages": added,
+            "kept_stages": kept,
+            "findings": [
+                {
+                    "field": item.field_id,
+                    "category": item.finding.category,
+                    "start": item.finding.start,
+                    "end": item.finding.end,
+                    "matched": item.finding.matched,
+                }
+                for item in review.findings
+            ],
+        },
+    )
     findings.post(session, policy, brief, review, gates=gates, kept=kept)
 
 

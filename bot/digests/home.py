@@ -23,12 +23,18 @@ MAX_LISTED = 15
 
 def home_view(session: Session, policy: Policy, actor: Actor, now: datetime) -> dict:
     mine, waiting = service.briefs_of(session, policy, actor, limit=MAX_LISTED)
-    built = [blocks.header("mopsbot"),
-             blocks.section("*Waiting on you*\n" + ("\n".join(_line(policy, b) for b in waiting)
-                                                   or "_Nothing waits on you._")),
-             blocks.section("*Your open briefs*\n" + ("\n".join(_line(policy, b) for b in mine)
-                                                     or "_None. `/brief new` starts one._")),
-             blocks.divider()]
+    built = [
+        blocks.header("mopsbot"),
+        blocks.section(
+            "*Waiting on you*\n"
+            + ("\n".join(_line(policy, b) for b in waiting) or "_Nothing waits on you._")
+        ),
+        blocks.section(
+            "*Your open briefs*\n"
+            + ("\n".join(_line(policy, b) for b in mine) or "_None. `/brief new` starts one._")
+        ),
+        blocks.divider(),
+    ]
     figures = flow.figure_lines(session, policy, since=now - timedelta(days=30), now=now)
     built.append(blocks.section("*The team, last 30 days*\n" + "\n".join(figures)))
     for section in extra_sections:
@@ -43,6 +49,9 @@ def _line(policy: Policy, brief) -> str:  # type: ignore[no-untyped-def]
 
 
 def publish(session: Session, policy: Policy, actor: Actor, now: datetime) -> None:
-    enqueue(session, "views.publish", {"user_id": actor.user_id,
-                                       "view": home_view(session, policy, actor, now)},
-            ordering_key=f"home:{actor.user_id}")
+    enqueue(
+        session,
+        "views.publish",
+        {"user_id": actor.user_id, "view": home_view(session, policy, actor, now)},
+        ordering_key=f"home:{actor.user_id}",
+    )

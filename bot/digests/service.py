@@ -51,8 +51,12 @@ def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str 
     due_soon = waiting.due_soon(session, policy, now, limit=LISTED)
     breached, soon = sum(g.breached for g in found), sum(g.due_soon for g in found)
     lines.append(f"*Breached:* {breached:,} · *Due in the next 24 h:* {soon:,}")
-    lines += [f"• due soon: #{item.brief.id} {blocks.escape(item.brief.title)} by "
-              f"{item.due_at:%a %H:%M} UTC" for item in due_soon if item.due_at]
+    lines += [
+        f"• due soon: #{item.brief.id} {blocks.escape(item.brief.title)} by "
+        f"{item.due_at:%a %H:%M} UTC"
+        for item in due_soon
+        if item.due_at
+    ]
     lines += _more(soon - len(due_soon))
     lines += extra
     return "\n".join(lines)
@@ -63,33 +67,47 @@ def _line(policy: Policy, item: waiting.Waiting) -> str:
     # Named, not pinged: reminders and escalations notify; a daily list that pinged every group
     # in it would teach people to mute the channel.
     who = messages.waiting_on(policy, item.brief, mention=False)
-    return (f"• #{item.brief.id} {blocks.escape(item.brief.title)}: {item.age_hours:.0f} business h, "
-            f"waiting on {who}{flag}")
+    return (
+        f"• #{item.brief.id} {blocks.escape(item.brief.title)}: {item.age_hours:.0f} business h, "
+        f"waiting on {who}{flag}"
+    )
 
 
 def _more(count: int) -> list[str]:
     return [f"  _…and {count:,} more_"] if count > 0 else []
 
 
-def user_digest_text(session: Session, policy: Policy, user_id: str, group_ids: set[str],
-                     now: datetime) -> str | None:
-    decides = [stage for stage in waiting.stages_in_review(session) if access.may_decide(
-        access.stage_approver_refs(policy, stage), user_id, group_ids, policy)]
-    mine = or_(and_(Brief.state == "changes_requested", Brief.requester_id == user_id),
-               and_(Brief.state == "in_review", Brief.requester_id != user_id,
-                    waiting.brief_stage.in_(decides)))
+def user_digest_text(
+    session: Session, policy: Policy, user_id: str, group_ids: set[str], now: datetime
+) -> str | None:
+    decides = [
+        stage
+        for stage in waiting.stages_in_review(session)
+        if access.may_decide(access.stage_approver_refs(policy, stage), user_id, group_ids, policy)
+    ]
+    mine = or_(
+        and_(Brief.state == "changes_requested", Brief.requester_id == user_id),
+        and_(
+            Brief.state == "in_review",
+            Brief.requester_id != user_id,
+            waiting.brief_stage.in_(decides),
+        ),
+    )
     found = waiting.groups(session, policy, now, where=[mine], limit=LISTED)
     total = sum(group.count for group in found)
     if not total:
         return None
     # The longest waits first, whichever stage they are in.
-    items = sorted((item for group in found for item in group.oldest),
-                   key=lambda item: (item.brief.stage_entered_at, item.brief.id))[:LISTED]
+    items = sorted(
+        (item for group in found for item in group.oldest),
+        key=lambda item: (item.brief.stage_entered_at, item.brief.id),
+    )[:LISTED]
     lines = [f"*Waiting on you* ({total:,})", *(_line(policy, item) for item in items)]
     return "\n".join([*lines, *_more(total - len(items))])
 
 
 # -- the tick -----------------------------------------------------------------------------
+
 
 def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> int:
     """Send every digest whose local time has come today and that was not sent yet; on the
@@ -100,41 +118,69 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
         local = now.astimezone(ZoneInfo(config.timezone))
         if local.time() >= _as_time(config.time):
             day = local.date().isoformat()
-            sent += _send_once(db, "channel", config.channel, day,
-                               lambda s, c=config.channel: _message(c, channel_digest_text(s, policy, now)))
+            sent += _send_once(
+                db,
+                "channel",
+                config.channel,
+                day,
+                lambda s, c=config.channel: _message(c, channel_digest_text(s, policy, now)),
+            )
             if local.weekday() == chart_day:
-                sent += _send_once(db, "weekly_chart", config.channel, day,
-                                   lambda s, c=config.channel: weekly_chart.build(s, policy, c, now))
+                sent += _send_once(
+                    db,
+                    "weekly_chart",
+                    config.channel,
+                    day,
+                    lambda s, c=config.channel: weekly_chart.build(s, policy, c, now),
+                )
     for user_id in _digest_people(db, policy, directory):
         setting = _setting(db, user_id)
         if setting is not None and not setting.digest_enabled:
             continue
         tz = directory.timezone(user_id) or policy.business_hours.timezone
         local = now.astimezone(ZoneInfo(tz))
-        at = (setting.digest_time if setting and setting.digest_time else policy.digests.user_default_time)
+        at = (
+            setting.digest_time
+            if setting and setting.digest_time
+            else policy.digests.user_default_time
+        )
         if local.time() >= _as_time(at):
-            groups = set(directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()]))
-            sent += _send_once(db, "user", user_id, local.date().isoformat(),
-                               lambda s, u=user_id, g=groups: _message(u, user_digest_text(s, policy, u, g, now)))
+            groups = set(
+                directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()])
+            )
+            sent += _send_once(
+                db,
+                "user",
+                user_id,
+                local.date().isoformat(),
+                lambda s, u=user_id, g=groups: _message(u, user_digest_text(s, policy, u, g, now)),
+            )
     return sent
 
 
 def _message(target: str, text: str | None) -> Enqueue | None:
     if text is None:
         return None
-    return lambda session: enqueue(session, "chat.postMessage",
-                                   {"channel": target, "text": text, "unfurl_links": False},
-                                   ordering_key=f"digest:{target}")
+    return lambda session: enqueue(
+        session,
+        "chat.postMessage",
+        {"channel": target, "text": text, "unfurl_links": False},
+        ordering_key=f"digest:{target}",
+    )
 
 
-def _send_once(db: Database, kind: str, target: str, day: str,
-               build: Callable[[Session], Enqueue | None]) -> int:
+def _send_once(
+    db: Database, kind: str, target: str, day: str, build: Callable[[Session], Enqueue | None]
+) -> int:
     """`build` returns what to enqueue, or None when there is nothing to say (recorded as an
     empty run, so the next tick doesn't build it again)."""
     try:
         with db.transaction() as session:
-            if session.scalar(select(DigestRun.id).where(DigestRun.kind == kind, DigestRun.target == target,
-                                                         DigestRun.day == day)):
+            if session.scalar(
+                select(DigestRun.id).where(
+                    DigestRun.kind == kind, DigestRun.target == target, DigestRun.day == day
+                )
+            ):
                 return 0
             outgoing = build(session)
             session.add(DigestRun(kind=kind, target=target, day=day, empty=outgoing is None))
@@ -152,11 +198,16 @@ def _digest_people(db: Database, policy: Policy, directory: Directory) -> set[st
     """Everyone something waits on, plus everyone who set a digest time."""
     people: set[str] = set()
     with db.transaction() as session:
-        people |= set(session.scalars(select(Brief.requester_id).distinct()
-                                      .where(Brief.state == "changes_requested")))
+        people |= set(
+            session.scalars(
+                select(Brief.requester_id).distinct().where(Brief.state == "changes_requested")
+            )
+        )
         for stage in waiting.stages_in_review(session):
             people |= _people(policy, directory, access.stage_approver_refs(policy, stage))
-        people |= set(session.scalars(select(UserSetting.user_id).where(UserSetting.digest_enabled)))
+        people |= set(
+            session.scalars(select(UserSetting.user_id).where(UserSetting.digest_enabled))
+        )
     return people
 
 
@@ -165,8 +216,9 @@ def _setting(db: Database, user_id: str) -> UserSetting | None:
         return session.get(UserSetting, user_id)
 
 
-def set_preference(session: Session, user_id: str, *, enabled: bool | None = None,
-                   at: str | None = None) -> UserSetting:
+def set_preference(
+    session: Session, user_id: str, *, enabled: bool | None = None, at: str | None = None
+) -> UserSetting:
     setting = session.get(UserSetting, user_id) or UserSetting(user_id=user_id, digest_enabled=True)
     if enabled is not None:
         setting.digest_enabled = enabled

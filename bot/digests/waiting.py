@@ -60,35 +60,74 @@ def cutoffs(policy: Policy, stages: Sequence[str], now: datetime) -> dict[str, C
     for stage in stages:
         sla = stage_sla_hours(policy, stage)
         if sla is not None:
-            found[stage] = Cutoffs(breach_cutoff(sla, now, calendar),
-                                   breach_cutoff(sla, now + DUE_SOON, calendar))
+            found[stage] = Cutoffs(
+                breach_cutoff(sla, now, calendar), breach_cutoff(sla, now + DUE_SOON, calendar)
+            )
     return found
 
 
 def stages_in_review(session: Session) -> list[str]:
-    return [s for s in session.scalars(select(brief_stage).where(Brief.state == "in_review").distinct()) if s]
+    return [
+        s
+        for s in session.scalars(select(brief_stage).where(Brief.state == "in_review").distinct())
+        if s
+    ]
 
 
-def groups(session: Session, policy: Policy, now: datetime, *,
-           where: Sequence[ColumnElement[bool]] = (), limit: int = 10) -> list[Group]:
+def groups(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
+    limit: int = 10,
+) -> list[Group]:
     """Open briefs by state and stage (workflow order, then other stages, then waiting for
     changes), each with its counts and its `limit` oldest."""
     limits = cutoffs(policy, stages_in_review(session), now)
     in_review = Brief.state == "in_review"
-    breached = _count_when([and_(in_review, brief_stage == stage, Brief.stage_entered_at <= c.breached)
-                            for stage, c in limits.items()])
-    due_soon = _count_when([and_(in_review, brief_stage == stage, Brief.stage_entered_at > c.breached,
-                                 Brief.stage_entered_at <= c.due_soon)
-                            for stage, c in limits.items()])
+    breached = _count_when(
+        [
+            and_(in_review, brief_stage == stage, Brief.stage_entered_at <= c.breached)
+            for stage, c in limits.items()
+        ]
+    )
+    due_soon = _count_when(
+        [
+            and_(
+                in_review,
+                brief_stage == stage,
+                Brief.stage_entered_at > c.breached,
+                Brief.stage_entered_at <= c.due_soon,
+            )
+            for stage, c in limits.items()
+        ]
+    )
     rows = session.execute(
         select(Brief.state, brief_stage, func.count(), breached, due_soon)
-        .where(Brief.state.in_(OPEN_STATES), *where).group_by(Brief.state, brief_stage)).all()
+        .where(Brief.state.in_(OPEN_STATES), *where)
+        .group_by(Brief.state, brief_stage)
+    ).all()
     order = [s.name for s in policy.workflows.brief.stages]
-    rows.sort(key=lambda r: (r[0] != "in_review", r[1] not in order,
-                             order.index(r[1]) if r[1] in order else 0, r[1] or ""))
-    return [Group(state, stage, count, int(b or 0), int(d or 0),
-                  oldest(session, policy, now, state, stage, where=where, limit=limit))
-            for state, stage, count, b, d in rows]
+    rows.sort(
+        key=lambda r: (
+            r[0] != "in_review",
+            r[1] not in order,
+            order.index(r[1]) if r[1] in order else 0,
+            r[1] or "",
+        )
+    )
+    return [
+        Group(
+            state,
+            stage,
+            count,
+            int(b or 0),
+            int(d or 0),
+            oldest(session, policy, now, state, stage, where=where, limit=limit),
+        )
+        for state, stage, count, b, d in rows
+    ]
 
 
 def _count_when(conditions: list[ColumnElement[bool]]) -> ColumnElement[int]:
@@ -97,12 +136,24 @@ def _count_when(conditions: list[ColumnElement[bool]]) -> ColumnElement[int]:
     return func.sum(case(*[(condition, 1) for condition in conditions], else_=0))
 
 
-def oldest(session: Session, policy: Policy, now: datetime, state: str, stage: str | None, *,
-           where: Sequence[ColumnElement[bool]] = (), limit: int = 10) -> list[Waiting]:
+def oldest(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    state: str,
+    stage: str | None,
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
+    limit: int = 10,
+) -> list[Waiting]:
     """The longest-waiting briefs of one state and stage: the most breached come first."""
     same_stage = brief_stage.is_(None) if stage is None else brief_stage == stage
-    query = (select(Brief).where(Brief.state == state, same_stage, *where)
-             .order_by(Brief.stage_entered_at, Brief.id).limit(limit))
+    query = (
+        select(Brief)
+        .where(Brief.state == state, same_stage, *where)
+        .order_by(Brief.stage_entered_at, Brief.id)
+        .limit(limit)
+    )
     return [waiting(policy, brief, now) for brief in session.scalars(query)]
 
 
@@ -110,10 +161,17 @@ def due_soon(session: Session, policy: Policy, now: datetime, *, limit: int = 10
     """Briefs not yet breached that fall due within DUE_SOON, soonest first."""
     found: list[Waiting] = []
     for stage, c in cutoffs(policy, stages_in_review(session), now).items():
-        query = (select(Brief).where(Brief.state == "in_review", brief_stage == stage,
-                                     Brief.stage_entered_at > c.breached,
-                                     Brief.stage_entered_at <= c.due_soon)
-                 .order_by(Brief.stage_entered_at, Brief.id).limit(limit))
+        query = (
+            select(Brief)
+            .where(
+                Brief.state == "in_review",
+                brief_stage == stage,
+                Brief.stage_entered_at > c.breached,
+                Brief.stage_entered_at <= c.due_soon,
+            )
+            .order_by(Brief.stage_entered_at, Brief.id)
+            .limit(limit)
+        )
         found += [waiting(policy, brief, now) for brief in session.scalars(query)]
     return sorted(found, key=lambda item: (item.due_at, item.brief.id))[:limit]
 

@@ -29,7 +29,9 @@ class current_stage(FunctionElement[str]):  # noqa: N801
 
 @compiles(epoch_seconds, "postgresql")
 def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+    return (
+        f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+    )
 
 
 @compiles(epoch_seconds, "sqlite")

@@ -102,7 +102,9 @@ class TransitionColumns:
             codes(4, {name: code for code, name in enumerate(names)}, np.int32),
             names,
             np.fromiter(moments, dtype=np.float64, count=count),
-            np.fromiter(column(6), dtype=np.int64, count=count) if count and len(rows[0]) > 6 else None,
+            np.fromiter(column(6), dtype=np.int64, count=count)
+            if count and len(rows[0]) > 6
+            else None,
         )
 
     @classmethod

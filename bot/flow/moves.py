@@ -47,8 +47,17 @@ WHERE a.action = ANY(%(moves)s::text[]) AND a.at <= %(now)s AND a.brief_id IN (
   SELECT e.brief_id FROM audit_events e WHERE e.at >= %(since)s AND e.at <= %(now)s
   UNION SELECT b.id FROM briefs b WHERE b.state = 'in_review')
 """
-_ROW = np.dtype([("brief", ">i4"), ("action", ">i2"), ("from_state", ">i2"), ("to_state", ">i2"),
-                 ("stage", ">i2"), ("at", ">f8"), ("id", ">i4")])
+_ROW = np.dtype(
+    [
+        ("brief", ">i4"),
+        ("action", ">i2"),
+        ("from_state", ">i2"),
+        ("to_state", ">i2"),
+        ("stage", ">i2"),
+        ("at", ">f8"),
+        ("id", ">i4"),
+    ]
+)
 
 
 def read(
@@ -75,17 +84,21 @@ def rows(session: Session, since: datetime, now: datetime) -> list:
         AuditEvent.stage,
         epoch_seconds(AuditEvent.at),
         AuditEvent.id,  # the order rows were written in, for moves at the same moment
-    ).where(
-        AuditEvent.brief_id.in_(relevant), AuditEvent.action.in_(MOVES), AuditEvent.at <= now
-    )
+    ).where(AuditEvent.brief_id.in_(relevant), AuditEvent.action.in_(MOVES), AuditEvent.at <= now)
     return session.execute(query).all()
 
 
 def _read_packed(
     session: Session, since: datetime, now: datetime, stage_names: tuple[str, ...]
 ) -> TransitionColumns:
-    params = {"actions": list(ACTIONS), "states": list(STATES), "stages": list(stage_names),
-              "moves": list(MOVES), "since": since, "now": now}
+    params = {
+        "actions": list(ACTIONS),
+        "states": list(STATES),
+        "stages": list(stage_names),
+        "moves": list(MOVES),
+        "since": since,
+        "now": now,
+    }
     # The session's own connection, so the read sees this transaction's snapshot; a binary
     # cursor hands the bytea over as bytes, untouched.
     raw = session.connection().connection.dbapi_connection
@@ -97,8 +110,10 @@ def _read_packed(
         names = list(stage_names)
         unknown = np.flatnonzero(stage == UNKNOWN_STAGE)
         if unknown.size:  # a stage the policy no longer names: look those few rows up by id
-            cursor.execute("SELECT id, stage FROM audit_events WHERE id = ANY(%s)",
-                           [table["id"][unknown].tolist()])
+            cursor.execute(
+                "SELECT id, stage FROM audit_events WHERE id = ANY(%s)",
+                [table["id"][unknown].tolist()],
+            )
             found = dict(cursor.fetchall())
             extra = sorted(set(found.values()))
             names += extra

@@ -25,7 +25,9 @@ class IntakeRequest(Base):
     predicted_label: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     top3: Mapped[list | None] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(String(32))  # confident|low_confidence|close_call|out_of_scope
+    reason: Mapped[str | None] = mapped_column(
+        String(32)
+    )  # confident|low_confidence|close_call|out_of_scope
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     label: Mapped[str | None] = mapped_column(String(64))  # the label it was routed under
     confirmed_by: Mapped[str | None] = mapped_column(String(32))

@@ -49,18 +49,39 @@ class Answer:
 
 def is_new_request(event: dict, intake_channels: set[str]) -> bool:
     """Only a person's top-level message in an intake channel; not edits, bots or thread replies."""
-    return (event.get("type") == "message" and event.get("channel") in intake_channels
-            and not event.get("subtype") and not event.get("bot_id")
-            and (not event.get("thread_ts") or event.get("thread_ts") == event.get("ts"))
-            and bool((event.get("text") or "").strip()) and bool(event.get("user")))
+    return (
+        event.get("type") == "message"
+        and event.get("channel") in intake_channels
+        and not event.get("subtype")
+        and not event.get("bot_id")
+        and (not event.get("thread_ts") or event.get("thread_ts") == event.get("ts"))
+        and bool((event.get("text") or "").strip())
+        and bool(event.get("user"))
+    )
 
 
-def receive(session: Session, *, channel_id: str, ts: str, user_id: str, text: str,
-            delivery_key: str | None, now: datetime) -> IntakeRequest | None:
+def receive(
+    session: Session,
+    *,
+    channel_id: str,
+    ts: str,
+    user_id: str,
+    text: str,
+    delivery_key: str | None,
+    now: datetime,
+) -> IntakeRequest | None:
     if not claim_delivery(session, delivery_key, "event"):
         return None
-    request = IntakeRequest(channel_id=channel_id, ts=ts, user_id=user_id, text=text[:4000],
-                            status="received", urgent=False, corrected=False, received_at=now)
+    request = IntakeRequest(
+        channel_id=channel_id,
+        ts=ts,
+        user_id=user_id,
+        text=text[:4000],
+        status="received",
+        urgent=False,
+        corrected=False,
+        received_at=now,
+    )
     try:
         with session.begin_nested():
             session.add(request)
@@ -88,8 +109,9 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     from bot.compliance.service import needs_human
     from policies.compliance import ComplianceRulesError
 
-    result = model.classify(text, threshold=policy.intake.confidence_threshold,
-                            margin=policy.intake.margin)
+    result = model.classify(
+        text, threshold=policy.intake.confidence_threshold, margin=policy.intake.margin
+    )
     try:
         findings = needs_human(policy, text)
         regulated = tuple(sorted(findings.categories)) if findings else ()
@@ -99,8 +121,9 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     return Verdict(result, model.version, regulated, rules_version)
 
 
-def apply_verdict(session: Session, policy: Policy, routes: Any, request_id: int, verdict: Verdict,
-                  now: datetime) -> None:
+def apply_verdict(
+    session: Session, policy: Policy, routes: Any, request_id: int, verdict: Verdict, now: datetime
+) -> None:
     """Store the decision and route the request, or ask a person when unsure or regulated."""
     request = session.get(IntakeRequest, request_id)
     if request is None or request.status != "received":
@@ -110,7 +133,9 @@ def apply_verdict(session: Session, policy: Policy, routes: Any, request_id: int
     request.predicted_label = result.label
     request.confidence = float(result.confidence)
     request.top3 = [[label, float(p)] for label, p in result.top3]
-    request.reason = "regulated" if verdict.regulated and not result.needs_confirmation else result.reason
+    request.reason = (
+        "regulated" if verdict.regulated and not result.needs_confirmation else result.reason
+    )
     request.urgent = bool(result.urgent)
     request.classified_at = now
     if result.needs_confirmation or result.label is None or verdict.regulated:
@@ -118,14 +143,32 @@ def apply_verdict(session: Session, policy: Policy, routes: Any, request_id: int
         _ask(session, policy, routes, request, verdict.regulated)
         if verdict.regulated:
             # The bot would have routed this on its own; the trail shows it waited, and why.
-            _audit(session, policy, request, "intake_held", actor_id=BOT_ACTOR, now=now,
-                   categories=list(verdict.regulated), rules_version=verdict.rules_version)
+            _audit(
+                session,
+                policy,
+                request,
+                "intake_held",
+                actor_id=BOT_ACTOR,
+                now=now,
+                categories=list(verdict.regulated),
+                rules_version=verdict.rules_version,
+            )
     else:
         _route(session, policy, routes, request, label=result.label, by=None, now=now)
 
 
-def confirm(session: Session, policy: Policy, routes: Any, *, request_id: int, user_id: str,
-            user_groups: set[str], label: str, delivery_key: str | None, now: datetime) -> Answer:
+def confirm(
+    session: Session,
+    policy: Policy,
+    routes: Any,
+    *,
+    request_id: int,
+    user_id: str,
+    user_groups: set[str],
+    label: str,
+    delivery_key: str | None,
+    now: datetime,
+) -> Answer:
     """A person names the label: the requester, or anyone in the triage group."""
     if not claim_delivery(session, delivery_key, "action"):
         return Answer(False, "Already handled.", duplicate=True)
@@ -134,8 +177,11 @@ def confirm(session: Session, policy: Policy, routes: Any, *, request_id: int, u
         return Answer(False, "That request is gone.")
     triage = [policy.intake.triage_group] if policy.intake.triage_group else []
     if user_id != request.user_id and not access.may_decide(triage, user_id, user_groups, policy):
-        return Answer(False, f"Only <@{request.user_id}> or "
-                             f"{access.describe_approvers(triage, policy)} can label this request.")
+        return Answer(
+            False,
+            f"Only <@{request.user_id}> or "
+            f"{access.describe_approvers(triage, policy)} can label this request.",
+        )
     if label != OUT_OF_SCOPE and label not in routes.labels:
         return Answer(False, f"I don't know the label `{escape(label)}`.")
     if request.confirmed_by is not None and request.label == label:
@@ -148,15 +194,23 @@ def confirm(session: Session, policy: Policy, routes: Any, *, request_id: int, u
 
 def labelled_examples(session: Session) -> list[tuple[str, str]]:
     """What people confirmed or corrected: training data for `mopsbot intake retrain`."""
-    rows = session.execute(select(IntakeRequest.text, IntakeRequest.label)
-                           .where(IntakeRequest.confirmed_by.is_not(None), IntakeRequest.label.is_not(None)))
+    rows = session.execute(
+        select(IntakeRequest.text, IntakeRequest.label).where(
+            IntakeRequest.confirmed_by.is_not(None), IntakeRequest.label.is_not(None)
+        )
+    )
     return [(text, label) for text, label in rows]
 
 
 def unanswered(session: Session, limit: int = UNANSWERED_SHOWN) -> list[IntakeRequest]:
-    return list(session.scalars(select(IntakeRequest).where(IntakeRequest.status == "awaiting_confirmation")
-                                .order_by(IntakeRequest.urgent.desc(), IntakeRequest.received_at)
-                                .limit(limit)))
+    return list(
+        session.scalars(
+            select(IntakeRequest)
+            .where(IntakeRequest.status == "awaiting_confirmation")
+            .order_by(IntakeRequest.urgent.desc(), IntakeRequest.received_at)
+            .limit(limit)
+        )
+    )
 
 
 def digest_lines(session: Session, policy: Policy, now: datetime) -> list[str]:
@@ -164,14 +218,18 @@ def digest_lines(session: Session, policy: Policy, now: datetime) -> list[str]:
     waiting = unanswered(session)
     if not waiting:
         return []
-    lines = [f"*Intake requests waiting for a label* ({len(waiting)}{'+' if len(waiting) == UNANSWERED_SHOWN else ''})"]
+    lines = [
+        f"*Intake requests waiting for a label* ({len(waiting)}{'+' if len(waiting) == UNANSWERED_SHOWN else ''})"
+    ]
     for request in waiting:
         hours = max(0.0, (now - request.received_at).total_seconds() / 3600)
         urgent = ":rotating_light: " if request.urgent else ""
         snippet = " ".join(request.text.split())
         snippet = snippet if len(snippet) <= 80 else snippet[:79] + "…"
-        lines.append(f"• {urgent}<#{request.channel_id}> from <@{request.user_id}>, {hours:.0f} h ago: "
-                     f"“{escape(snippet)}”")
+        lines.append(
+            f"• {urgent}<#{request.channel_id}> from <@{request.user_id}>, {hours:.0f} h ago: "
+            f"“{escape(snippet)}”"
+        )
     return lines
 
 
@@ -183,64 +241,145 @@ def label_name(routes: Any, label: str | None) -> str:
 
 # -- messages -----------------------------------------------------------------------------------
 
+
 def _thread(request: IntakeRequest) -> dict[str, str]:
     return {"channel": request.channel_id, "thread_ts": request.ts}
 
 
-def _audit(session: Session, policy: Policy, request: IntakeRequest, action: str, *, actor_id: str,
-           now: datetime, **detail: Any) -> None:
-    audit.record(session, actor_id=actor_id, action=action, policy_version=policy.version, at=now,
-                 detail={"intake_request": request.id, "channel": request.channel_id, "ts": request.ts,
-                         "model_version": request.model_version, **detail})
+def _audit(
+    session: Session,
+    policy: Policy,
+    request: IntakeRequest,
+    action: str,
+    *,
+    actor_id: str,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        policy_version=policy.version,
+        at=now,
+        detail={
+            "intake_request": request.id,
+            "channel": request.channel_id,
+            "ts": request.ts,
+            "model_version": request.model_version,
+            **detail,
+        },
+    )
 
 
-def _route(session: Session, policy: Policy, routes: Any, request: IntakeRequest, *, label: str,
-           by: str | None, now: datetime) -> None:
+def _route(
+    session: Session,
+    policy: Policy,
+    routes: Any,
+    request: IntakeRequest,
+    *,
+    label: str,
+    by: str | None,
+    now: datetime,
+) -> None:
     request.label = label
     request.status = "routed"
     request.decided_at = now
-    _audit(session, policy, request, "intake_routed", actor_id=by or BOT_ACTOR, now=now, label=label,
-           predicted=request.predicted_label, confidence=request.confidence,
-           confirmed_by=by, corrected=bool(by and label != request.predicted_label))
+    _audit(
+        session,
+        policy,
+        request,
+        "intake_routed",
+        actor_id=by or BOT_ACTOR,
+        now=now,
+        label=label,
+        predicted=request.predicted_label,
+        confidence=request.confidence,
+        confirmed_by=by,
+        corrected=bool(by and label != request.predicted_label),
+    )
     urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
     if label == OUT_OF_SCOPE:
-        text = (f"{urgent}<@{by}> marked this as not a marketing request; nobody was paged."
-                if by else f"{urgent}This doesn't look like a marketing request.")
-        enqueue(session, "chat.postMessage", {**_thread(request), "text": text}, ordering_key=_key(request))
+        text = (
+            f"{urgent}<@{by}> marked this as not a marketing request; nobody was paged."
+            if by
+            else f"{urgent}This doesn't look like a marketing request."
+        )
+        enqueue(
+            session,
+            "chat.postMessage",
+            {**_thread(request), "text": text},
+            ordering_key=_key(request),
+        )
         return
     route = routes.route_for(label)
-    owner = access.describe_approvers([route.owner_group], policy) if route.owner_group else "the team"
-    sure = f"({request.confidence:.0%} sure)" if by is None and request.confidence is not None else f"(labelled by <@{by}>)"
+    owner = (
+        access.describe_approvers([route.owner_group], policy) if route.owner_group else "the team"
+    )
+    sure = (
+        f"({request.confidence:.0%} sure)"
+        if by is None and request.confidence is not None
+        else f"(labelled by <@{by}>)"
+    )
     text = f"{urgent}Routed to {owner} as *{label_name(routes, label)}* {sure}."
     buttons = [blocks.button("Wrong label?", "intake_relabel", str(request.id))]
     if route.offer_brief:
-        buttons.append(blocks.button("Open a brief", "intake_open_brief", str(request.id), style="primary"))
+        buttons.append(
+            blocks.button("Open a brief", "intake_open_brief", str(request.id), style="primary")
+        )
     built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
-    enqueue(session, "chat.postMessage", {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
-            ordering_key=_key(request))
+    enqueue(
+        session,
+        "chat.postMessage",
+        {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
+        ordering_key=_key(request),
+    )
 
 
-def _ask(session: Session, policy: Policy, routes: Any, request: IntakeRequest,
-         regulated: tuple[str, ...] = ()) -> None:
-    triage = access.describe_approvers([policy.intake.triage_group], policy) if policy.intake.triage_group else ""
-    why = {"out_of_scope": "it may not be a marketing request",
-           "close_call": "two labels are close",
-           "low_confidence": "I'm not confident"}.get(request.reason or "", "I'm not sure")
+def _ask(
+    session: Session,
+    policy: Policy,
+    routes: Any,
+    request: IntakeRequest,
+    regulated: tuple[str, ...] = (),
+) -> None:
+    triage = (
+        access.describe_approvers([policy.intake.triage_group], policy)
+        if policy.intake.triage_group
+        else ""
+    )
+    why = {
+        "out_of_scope": "it may not be a marketing request",
+        "close_call": "two labels are close",
+        "low_confidence": "I'm not confident",
+    }.get(request.reason or "", "I'm not sure")
     urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
     if regulated:
         claims = ", ".join(name.replace("_", " ") for name in regulated)
-        text = (f"{urgent}This mentions regulated content ({claims}), so a person confirms before I "
-                f"route it. <@{request.user_id}> or {triage}: which is it?")
+        text = (
+            f"{urgent}This mentions regulated content ({claims}), so a person confirms before I "
+            f"route it. <@{request.user_id}> or {triage}: which is it?"
+        )
     else:
-        text = (f"{urgent}I'm not sure how to route this ({why}). <@{request.user_id}> or {triage}: "
-                f"which is it?")
-    buttons = [blocks.button(f"{label_name(routes, label)} ({p:.0%})", f"intake_pick_{n}",
-                             f"{request.id}:{label}") for n, (label, p) in enumerate(request.top3 or [])
-               if label in routes.labels]
+        text = (
+            f"{urgent}I'm not sure how to route this ({why}). <@{request.user_id}> or {triage}: "
+            f"which is it?"
+        )
+    buttons = [
+        blocks.button(
+            f"{label_name(routes, label)} ({p:.0%})", f"intake_pick_{n}", f"{request.id}:{label}"
+        )
+        for n, (label, p) in enumerate(request.top3 or [])
+        if label in routes.labels
+    ]
     buttons.append(blocks.button("Something else", "intake_relabel", str(request.id)))
     built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
-    enqueue(session, "chat.postMessage", {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
-            ordering_key=_key(request))
+    enqueue(
+        session,
+        "chat.postMessage",
+        {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
+        ordering_key=_key(request),
+    )
 
 
 def _key(request: IntakeRequest) -> str:
@@ -249,4 +388,12 @@ def _key(request: IntakeRequest) -> str:
 
 digest.extra_sections.append(digest_lines)
 
-__all__ = ["OUT_OF_SCOPE", "IntakeRequest", "Verdict", "apply_verdict", "confirm", "judge", "receive"]
+__all__ = [
+    "OUT_OF_SCOPE",
+    "IntakeRequest",
+    "Verdict",
+    "apply_verdict",
+    "confirm",
+    "judge",
+    "receive",
+]

@@ -100,7 +100,7 @@ def _unnegated(patterns: list[re.Pattern[str]], text: str) -> list[str]:
     found: list[str] = []
     for pattern in patterns:
         for match in pattern.finditer(text):
-            clause = _CLAUSE_BREAK.split(text[max(0, match.start() - 30):match.start()])[-1]
+            clause = _CLAUSE_BREAK.split(text[max(0, match.start() - 30) : match.start()])[-1]
             if not _NEGATION.search(clause):
                 found.append(match.group(0))
                 break

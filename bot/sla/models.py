@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.core.clock import utcnow
 from bot.storage.base import Base, UtcDateTime
 
 
@@ -31,6 +30,10 @@ class Reminder(Base):
         UniqueConstraint("brief_id", "stage", "round", "kind", "sequence"),
         Index("ix_reminders_due", "status", "due_at"),
         # The tick asks only for pending rows; sent and cancelled ones pile up beside them.
-        Index("ix_reminders_pending_due_at", "due_at", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        Index(
+            "ix_reminders_pending_due_at",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )

@@ -52,15 +52,21 @@ def _calendar(version: str, hours) -> BusinessCalendar:  # type: ignore[no-untyp
     if version in _calendars:
         return _calendars[version]
     _calendars[version] = BusinessCalendar(
-        timezone=hours.timezone, start=_as_time(hours.start), end=_as_time(hours.end),
+        timezone=hours.timezone,
+        start=_as_time(hours.start),
+        end=_as_time(hours.end),
         weekdays=frozenset(WEEKDAYS[str(day)[:3].lower()] for day in hours.days),
-        holiday_country=hours.holidays.country, holiday_subdivision=hours.holidays.subdivision)
+        holiday_country=hours.holidays.country,
+        holiday_subdivision=hours.holidays.subdivision,
+    )
     return _calendars[version]
 
 
 def rule_for(policy: Policy) -> ReminderRule:
-    return ReminderRule(first_at=policy.reminders.first_at,
-                        repeat_every_hours=policy.reminders.repeat_every.business_hours)
+    return ReminderRule(
+        first_at=policy.reminders.first_at,
+        repeat_every_hours=policy.reminders.repeat_every.business_hours,
+    )
 
 
 def quiet_hours_for(policy: Policy) -> QuietHours:
@@ -87,47 +93,76 @@ def stage_sla_hours(policy: Policy, stage: str | None) -> float | None:
 
 # -- planning (runs inside the brief service's transaction) ----------------------------------
 
+
 def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:  # noqa: ARG001
     """Any action on a brief cancels reminders that no longer apply and plans the current stage's."""
     stale = update(Reminder).where(Reminder.brief_id == brief.id, Reminder.status == "pending")
     if brief.state != "in_review" or brief.stage is None:
         session.execute(stale.values(status="cancelled"))
         return
-    session.execute(stale.where(or_(Reminder.stage != brief.stage, Reminder.round != brief.round))
-                    .values(status="cancelled"))
+    session.execute(
+        stale.where(or_(Reminder.stage != brief.stage, Reminder.round != brief.round)).values(
+            status="cancelled"
+        )
+    )
     sla = stage_sla_hours(policy, brief.stage)
     if sla is None:
         return
-    existing = session.scalar(select(Reminder.id).where(
-        Reminder.brief_id == brief.id, Reminder.stage == brief.stage, Reminder.round == brief.round))
+    existing = session.scalar(
+        select(Reminder.id).where(
+            Reminder.brief_id == brief.id,
+            Reminder.stage == brief.stage,
+            Reminder.round == brief.round,
+        )
+    )
     if existing is not None:
         return
     # The first repeat is planned when the escalation is really sent (from that moment), so after
     # downtime the escalation and its repeat don't go out in the same tick.
-    for planned in plan_reminders(brief.stage_entered_at, sla, rule_for(policy), calendar_for(policy),
-                                  first_repeat=False):
-        session.add(Reminder(brief_id=brief.id, stage=brief.stage, round=brief.round,
-                             kind=planned.kind, sequence=planned.sequence, due_at=planned.due_at,
-                             status="pending"))
+    for planned in plan_reminders(
+        brief.stage_entered_at, sla, rule_for(policy), calendar_for(policy), first_repeat=False
+    ):
+        session.add(
+            Reminder(
+                brief_id=brief.id,
+                stage=brief.stage,
+                round=brief.round,
+                kind=planned.kind,
+                sequence=planned.sequence,
+                due_at=planned.due_at,
+                status="pending",
+            )
+        )
 
 
-def snooze(session: Session, policy: Policy, *, brief_id: int, option: str, now: datetime) -> datetime | None:
+def snooze(
+    session: Session, policy: Policy, *, brief_id: int, option: str, now: datetime
+) -> datetime | None:
     """Push the brief's pending reminders for its current stage to the snooze time."""
     brief = session.get(Brief, brief_id)
     if brief is None or brief.state != "in_review":
         return None
     until = snooze_until(now, option, calendar_for(policy))
-    session.execute(update(Reminder)
-                    .where(Reminder.brief_id == brief.id, Reminder.stage == brief.stage,
-                           Reminder.round == brief.round, Reminder.status == "pending",
-                           Reminder.due_at < until)
-                    .values(due_at=until))
+    session.execute(
+        update(Reminder)
+        .where(
+            Reminder.brief_id == brief.id,
+            Reminder.stage == brief.stage,
+            Reminder.round == brief.round,
+            Reminder.status == "pending",
+            Reminder.due_at < until,
+        )
+        .values(due_at=until)
+    )
     return until
 
 
 # -- the tick -----------------------------------------------------------------------------
 
-def tick(db: Database, policy: Policy, directory: Directory, now: datetime, limit: int = 200) -> int:
+
+def tick(
+    db: Database, policy: Policy, directory: Directory, now: datetime, limit: int = 200
+) -> int:
     """Send every due reminder once. Returns how many rows were handled."""
     with db.transaction() as session:
         due = claim_due(session, now, limit=limit, skip_locked=db.is_postgres)
@@ -139,16 +174,26 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime, limi
 def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool) -> list[Reminder]:
     """The earliest due pending rows, locked for this transaction; rows another instance holds
     are skipped, not waited for (PostgreSQL). Served by the partial index of pending rows."""
-    query = (select(Reminder).where(Reminder.status == "pending", Reminder.due_at <= now)
-             .order_by(Reminder.due_at).limit(limit))
+    query = (
+        select(Reminder)
+        .where(Reminder.status == "pending", Reminder.due_at <= now)
+        .order_by(Reminder.due_at)
+        .limit(limit)
+    )
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
 
 
-def _send(session: Session, policy: Policy, directory: Directory, reminder: Reminder, now: datetime) -> None:
+def _send(
+    session: Session, policy: Policy, directory: Directory, reminder: Reminder, now: datetime
+) -> None:
     brief = session.get(Brief, reminder.brief_id)
-    if brief is None or (brief.state, brief.stage, brief.round) != ("in_review", reminder.stage, reminder.round):
+    if brief is None or (brief.state, brief.stage, brief.round) != (
+        "in_review",
+        reminder.stage,
+        reminder.round,
+    ):
         reminder.status = "cancelled"
         return
     reminder.status = "sent"
@@ -162,8 +207,11 @@ def _send(session: Session, policy: Policy, directory: Directory, reminder: Remi
         send_at = next_send_time(now, tz, quiet_hours_for(policy), fallback_tz=calendar.timezone)
         _dm(session, policy, brief, user_id, late=late, not_before=send_at)
     who = access.describe_approvers(refs, policy, mention=False)
-    note = (f":alarm_clock: Past its SLA: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*."
-            if late else f":hourglass: Reminder: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*.")
+    note = (
+        f":alarm_clock: Past its SLA: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*."
+        if late
+        else f":hourglass: Reminder: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*."
+    )
     messages.reply(session, brief, note)
     if reminder.kind == "escalation":
         _escalate(session, policy, brief)
@@ -183,19 +231,38 @@ def _people(policy: Policy, directory: Directory, refs: Iterable[str]) -> set[st
     return people
 
 
-def _dm(session: Session, policy: Policy, brief: Brief, user_id: str, *, late: bool,
-        not_before: datetime) -> None:
+def _dm(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    user_id: str,
+    *,
+    late: bool,
+    not_before: datetime,
+) -> None:
     stage = messages.stage_label(policy, brief.stage)
-    text = (f"Brief #{brief.id} *{blocks.escape(brief.title)}* is past its SLA for *{stage}* and waits on you."
-            if late else f"Brief #{brief.id} *{blocks.escape(brief.title)}* waits on you for *{stage}*.")
+    text = (
+        f"Brief #{brief.id} *{blocks.escape(brief.title)}* is past its SLA for *{stage}* and waits on you."
+        if late
+        else f"Brief #{brief.id} *{blocks.escape(brief.title)}* waits on you for *{stage}*."
+    )
     snooze_value = f"{brief.id}:{brief.version}"
-    built = [blocks.section(text),
-             blocks.actions([*messages.decision_buttons(brief),
-                             blocks.button("Snooze 1 hour", "reminder_snooze_1h", snooze_value),
-                             blocks.button("Snooze 1 business day", "reminder_snooze_1bd", snooze_value)])]
-    row = enqueue(session, "chat.postMessage",
-                  {"channel": user_id, "text": text, "blocks": blocks.to_dicts(built)},
-                  ordering_key=f"dm:{user_id}")
+    built = [
+        blocks.section(text),
+        blocks.actions(
+            [
+                *messages.decision_buttons(brief),
+                blocks.button("Snooze 1 hour", "reminder_snooze_1h", snooze_value),
+                blocks.button("Snooze 1 business day", "reminder_snooze_1bd", snooze_value),
+            ]
+        ),
+    ]
+    row = enqueue(
+        session,
+        "chat.postMessage",
+        {"channel": user_id, "text": text, "blocks": blocks.to_dicts(built)},
+        ordering_key=f"dm:{user_id}",
+    )
     row.not_before = not_before
 
 
@@ -207,10 +274,16 @@ def _escalate(session: Session, policy: Policy, brief: Brief) -> None:
     if not channel:
         return
     mention = f"<!subteam^{group.usergroup_id}> " if group is not None else ""
-    enqueue(session, "chat.postMessage", {
-        "channel": channel, "unfurl_links": False,
-        "text": f"{mention}:rotating_light: Brief #{brief.id} *{blocks.escape(brief.title)}* breached its "
-                f"*{stage}* SLA; waiting on {access.describe_approvers(access.stage_approver_refs(policy, brief.stage), policy, mention=False)}."})
+    enqueue(
+        session,
+        "chat.postMessage",
+        {
+            "channel": channel,
+            "unfurl_links": False,
+            "text": f"{mention}:rotating_light: Brief #{brief.id} *{blocks.escape(brief.title)}* breached its "
+            f"*{stage}* SLA; waiting on {access.describe_approvers(access.stage_approver_refs(policy, brief.stage), policy, mention=False)}.",
+        },
+    )
 
 
 def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now: datetime) -> None:
@@ -219,11 +292,19 @@ def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now:
     sequence = reminder.sequence + 1 if reminder.kind == "repeat" else 1
     try:
         with session.begin_nested():
-            session.add(Reminder(brief_id=reminder.brief_id, stage=reminder.stage, round=reminder.round,
-                                 kind="repeat", sequence=sequence, due_at=due, status="pending"))
+            session.add(
+                Reminder(
+                    brief_id=reminder.brief_id,
+                    stage=reminder.stage,
+                    round=reminder.round,
+                    kind="repeat",
+                    sequence=sequence,
+                    due_at=due,
+                    status="pending",
+                )
+            )
     except IntegrityError:
         pass
-
 
 
 # Every change to a brief re-plans its reminders in the same transaction.

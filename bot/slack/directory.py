@@ -33,8 +33,11 @@ class Directory:
         try:
             users = self.client.usergroups_users_list(usergroup=usergroup_id)["users"]
         except SlackApiError as exc:
-            log.warning("directory.group_lookup_failed", usergroup=usergroup_id,
-                        error=exc.response.get("error"))
+            log.warning(
+                "directory.group_lookup_failed",
+                usergroup=usergroup_id,
+                error=exc.response.get("error"),
+            )
             users = []
         members = frozenset(users)
         with self._lock:

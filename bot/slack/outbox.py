@@ -30,33 +30,67 @@ from bot.storage.database import Database, signal_after_commit
 log = get_logger(__name__)
 
 # Slack errors worth another try; anything else is final (a bug or a config problem to log).
-TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                    "request_timeout", "team_added_to_org"}
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+}
 MAX_ATTEMPTS = 10
 # Not one Web API method but the three calls of `WebClient.files_upload_v2`; the sender makes
 # them together, and a failure in any of them is retried like any other call.
 FILE_UPLOAD = "files.upload_v2"
 
 
-def enqueue(session: Session, method: str, payload: dict[str, Any], *,
-            ordering_key: str | None = None, message_key: str | None = None) -> OutboxMessage:
+def enqueue(
+    session: Session,
+    method: str,
+    payload: dict[str, Any],
+    *,
+    ordering_key: str | None = None,
+    message_key: str | None = None,
+) -> OutboxMessage:
     """Write one Slack call to make once this transaction commits."""
-    row = OutboxMessage(method=method, payload=payload, ordering_key=ordering_key,
-                        message_key=message_key, status="pending", attempts=0, not_before=None)
+    row = OutboxMessage(
+        method=method,
+        payload=payload,
+        ordering_key=ordering_key,
+        message_key=message_key,
+        status="pending",
+        attempts=0,
+        not_before=None,
+    )
     session.add(row)
     signal_after_commit(session, "outbox")
     return row
 
 
-def enqueue_file(session: Session, *, channel: str, filename: str, content: bytes, title: str,
-                 initial_comment: str, ordering_key: str | None = None) -> OutboxMessage:
+def enqueue_file(
+    session: Session,
+    *,
+    channel: str,
+    filename: str,
+    content: bytes,
+    title: str,
+    initial_comment: str,
+    ordering_key: str | None = None,
+) -> OutboxMessage:
     """Share a file into a channel once this transaction commits. The bytes travel in the row
     (base64 in the JSON payload), so a retry after a restart still has them."""
-    return enqueue(session, FILE_UPLOAD, {
-        "channel": channel, "filename": filename, "title": title,
-        "initial_comment": initial_comment,
-        "content_base64": base64.b64encode(content).decode("ascii"),
-    }, ordering_key=ordering_key)
+    return enqueue(
+        session,
+        FILE_UPLOAD,
+        {
+            "channel": channel,
+            "filename": filename,
+            "title": title,
+            "initial_comment": initial_comment,
+            "content_base64": base64.b64encode(content).decode("ascii"),
+        },
+        ordering_key=ordering_key,
+    )
 
 
 def channel_of(key: str) -> dict[str, str]:
@@ -73,7 +107,11 @@ class NotYetPosted(Exception):
 
 def _reference(value: Any) -> tuple[str, str] | None:
     """("$channel_of" | "$ts_of", message key) when `value` is a reference, else None."""
-    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("$channel_of", "$ts_of"):
+    if (
+        isinstance(value, dict)
+        and len(value) == 1
+        and next(iter(value)) in ("$channel_of", "$ts_of")
+    ):
         return next(iter(value.items()))
     return None
 
@@ -114,14 +152,20 @@ def _claim_statement(*, limit: int, lock: bool) -> Select[tuple[OutboxMessage]]:
     Built once: building it (an alias of the table, its column proxies) took more CPU than
     running it, once per message on PostgreSQL."""
     earlier = aliased(OutboxMessage)
-    blocked = exists().where(and_(
-        earlier.ordering_key == OutboxMessage.ordering_key,
-        earlier.status == "pending",
-        earlier.id < OutboxMessage.id,
-    ))
+    blocked = exists().where(
+        and_(
+            earlier.ordering_key == OutboxMessage.ordering_key,
+            earlier.status == "pending",
+            earlier.id < OutboxMessage.id,
+        )
+    )
     due = or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= bindparam("now"))
-    query = (select(OutboxMessage).where(OutboxMessage.status == "pending", ~blocked, due)
-             .order_by(OutboxMessage.id).limit(limit))
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "pending", ~blocked, due)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     return query.with_for_update(skip_locked=True, of=OutboxMessage) if lock else query
 
 
@@ -139,8 +183,15 @@ class _Job:
 class OutboxSender:
     """Delivers pending rows. `drain()` sends what is due; `start()` runs it in a thread."""
 
-    def __init__(self, db: Database, client: WebClient, *, batch: int = 20,
-                 idle_wait: float = 1.0, clock=utcnow) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        *,
+        batch: int = 20,
+        idle_wait: float = 1.0,
+        clock=utcnow,
+    ) -> None:  # type: ignore[no-untyped-def]
         self.db = db
         self.client = client
         self.batch = batch
@@ -201,7 +252,9 @@ class OutboxSender:
         Each outcome is recorded in the same transaction, so a reply later in the batch finds
         the message its parent just posted. A crash rolls the claim back."""
         with self.db.transaction() as session:
-            rows = session.scalars(_claim_statement(limit=self.batch, lock=True), {"now": self.clock()}).all()
+            rows = session.scalars(
+                _claim_statement(limit=self.batch, lock=True), {"now": self.clock()}
+            ).all()
             handled = 0
             for row in rows:
                 if self._stop.is_set():
@@ -231,7 +284,9 @@ class OutboxSender:
 
     def _claim_batch(self) -> list[_Job]:
         with self.db.read() as session:
-            rows = session.scalars(_claim_statement(limit=self.batch, lock=False), {"now": self.clock()}).all()
+            rows = session.scalars(
+                _claim_statement(limit=self.batch, lock=False), {"now": self.clock()}
+            ).all()
             jobs: list[_Job] = []
             keys_in_batch: set[str] = set()
             for row in rows:
@@ -248,23 +303,31 @@ class OutboxSender:
             pending = select(OutboxMessage.id).where(OutboxMessage.status == "pending")
             if session.scalar(pending.where(OutboxMessage.not_before.is_(None)).limit(1)):
                 return 0.0
-            due = session.scalar(select(func.min(OutboxMessage.not_before))
-                                 .where(OutboxMessage.status == "pending"))
+            due = session.scalar(
+                select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending")
+            )
         return None if due is None else max(0.0, (due - self.clock()).total_seconds())
 
     def _prepare_and_send(self, session: Session, row: OutboxMessage) -> Delivery:
         return self._send_prepared(row.method, row.attempts, self._prepare(session, row))
 
-    def _send_prepared(self, method: str, attempts: int, prepared: dict[str, Any] | Delivery) -> Delivery:
+    def _send_prepared(
+        self, method: str, attempts: int, prepared: dict[str, Any] | Delivery
+    ) -> Delivery:
         """Make the call, unless preparing the row already decided its outcome."""
-        return prepared if isinstance(prepared, Delivery) else self._send(method, attempts, prepared)
+        return (
+            prepared if isinstance(prepared, Delivery) else self._send(method, attempts, prepared)
+        )
 
     def _prepare(self, session: Session, row: OutboxMessage) -> dict[str, Any] | Delivery:
         try:
             return resolve_refs(session, row.payload)
         except NotYetPosted as missing:
-            parent_pending = session.scalar(select(OutboxMessage.id).where(
-                OutboxMessage.message_key == str(missing), OutboxMessage.status == "pending"))
+            parent_pending = session.scalar(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.message_key == str(missing), OutboxMessage.status == "pending"
+                )
+            )
             if parent_pending is not None:
                 return Delivery("wait", f"waiting for {missing}")
             return Delivery("failed", f"no posted message {missing}")
@@ -281,9 +344,12 @@ class OutboxSender:
     def _call(self, method: str, payload: dict[str, Any]):  # type: ignore[no-untyped-def]
         if method == FILE_UPLOAD:
             return self.client.files_upload_v2(
-                channel=payload["channel"], content=base64.b64decode(payload["content_base64"]),
-                filename=payload["filename"], title=payload["title"],
-                initial_comment=payload["initial_comment"])
+                channel=payload["channel"],
+                content=base64.b64decode(payload["content_base64"]),
+                filename=payload["filename"],
+                title=payload["title"],
+                initial_comment=payload["initial_comment"],
+            )
         return self.client.api_call(method, json=payload)
 
     def _on_slack_error(self, method: str, attempts: int, exc: SlackApiError) -> Delivery:
@@ -314,13 +380,21 @@ class OutboxSender:
             row.status = "delivered"
             row.delivered_at = now
             if row.message_key and result.channel and result.ts:
-                session.merge(SlackMessage(key=row.message_key, channel=result.channel,
-                                           ts=result.ts, posted_at=now))
+                session.merge(
+                    SlackMessage(
+                        key=row.message_key, channel=result.channel, ts=result.ts, posted_at=now
+                    )
+                )
             log.info("outbox.delivered", row=row.id, method=row.method, attempts=row.attempts)
         elif result.outcome == "failed" or row.attempts >= MAX_ATTEMPTS:
             row.status = "failed"
             log.warning("outbox.failed", row=row.id, method=row.method, error=result.error)
         else:
             row.not_before = now + timedelta(seconds=result.delay)
-            log.info("outbox.retry", row=row.id, method=row.method, error=result.error,
-                     delay=round(result.delay, 3))
+            log.info(
+                "outbox.retry",
+                row=row.id,
+                method=row.method,
+                error=result.error,
+                delay=round(result.delay, 3),
+            )

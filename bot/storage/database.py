@@ -62,12 +62,17 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Reads that must not write: on SQLite an engine of their own (deferred BEGIN, query_only),
         # on PostgreSQL read-only transactions from the same pool (its readers never wait anyway).
-        self._read_engine = (make_engine(url, read_only=True) if url.startswith("sqlite")
-                             else self.engine.execution_options(postgresql_readonly=True))
+        self._read_engine = (
+            make_engine(url, read_only=True)
+            if url.startswith("sqlite")
+            else self.engine.execution_options(postgresql_readonly=True)
+        )
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._commit_listeners: list[Callable[[set[str]], None]] = []
         self._lock = threading.Lock()
-        self._writer: AbstractContextManager = FairLock() if url.startswith("sqlite") else nullcontext()
+        self._writer: AbstractContextManager = (
+            FairLock() if url.startswith("sqlite") else nullcontext()
+        )
         event.listen(self._sessions, "after_commit", self._after_commit)
 
     @property

@@ -42,8 +42,14 @@ def enqueue_task(session: Session, kind: str, payload: dict[str, Any]) -> Task:
 
 
 class TaskWorker:
-    def __init__(self, db: Database, handlers: dict[str, TaskHandler] | None = None, *,
-                 idle_wait: float = 1.0, clock=utcnow) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        db: Database,
+        handlers: dict[str, TaskHandler] | None = None,
+        *,
+        idle_wait: float = 1.0,
+        clock=utcnow,
+    ) -> None:  # type: ignore[no-untyped-def]
         self.db = db
         self.handlers: dict[str, TaskHandler] = dict(handlers or {})
         self.prepared: dict[str, tuple[Preparer, PreparedHandler]] = {}

@@ -31,8 +31,9 @@ def new_brief(local: LocalBot, as_user: str = "rita", **overrides: str) -> Messa
     assert slack.view_of(as_user) is not None, "the brief form should be open"
     result = slack.submit(form_values(local.runtime.policy, **overrides), as_user=as_user)
     assert result.status == 200 and not result.errors, result.errors
-    return slack.wait_for_message(lambda m: m.text.startswith("Brief #") and not m.thread_ts,
-                                  channel="marketing")
+    return slack.wait_for_message(
+        lambda m: m.text.startswith("Brief #") and not m.thread_ts, channel="marketing"
+    )
 
 
 def brief_row(local: LocalBot, brief_id: int = 1) -> Brief:
@@ -44,8 +45,12 @@ def brief_row(local: LocalBot, brief_id: int = 1) -> Brief:
 
 def audit_actions(local: LocalBot, brief_id: int = 1) -> list[tuple[str, str | None, int | None]]:
     with local.runtime.db.transaction() as session:
-        return [(e.action, e.to_state, e.round) for e in session.scalars(
-            select(AuditEvent).where(AuditEvent.brief_id == brief_id).order_by(AuditEvent.id))]
+        return [
+            (e.action, e.to_state, e.round)
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.brief_id == brief_id).order_by(AuditEvent.id)
+            )
+        ]
 
 
 def latest(slack: Slack, message: Message) -> Message:
@@ -54,8 +59,9 @@ def latest(slack: Slack, message: Message) -> Message:
 
 def outbox_drained(local: LocalBot) -> bool:
     with local.runtime.db.transaction() as session:
-        return not session.scalar(select(func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status == "pending"))
+        return not session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        )
 
 
 def shows_button(local: LocalBot, parent: Message, button: str) -> Message:
@@ -66,8 +72,12 @@ def shows_button(local: LocalBot, parent: Message, button: str) -> Message:
         if not outbox_drained(local):
             return None
         message = latest(local.slack, parent)
-        texts = [e.get("text", {}).get("text") for b in message.blocks if b["type"] == "actions"
-                 for e in b["elements"]]
+        texts = [
+            e.get("text", {}).get("text")
+            for b in message.blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+        ]
         return message if button in texts else None
 
     return eventually(current, f"a {button!r} button")
@@ -86,21 +96,28 @@ def give_reason(local: LocalBot, parent: Message, button: str, as_user: str, rea
 
 
 def wait_state(local: LocalBot, state: str, brief_id: int = 1) -> Brief:
-    return eventually(lambda: (b := brief_row(local, brief_id)).state == state and b,
-                      f"brief {brief_id} {state}")
+    return eventually(
+        lambda: (b := brief_row(local, brief_id)).state == state and b, f"brief {brief_id} {state}"
+    )
 
 
 def wait_stage(local: LocalBot, stage: str, brief_id: int = 1) -> Brief:
-    return eventually(lambda: (b := brief_row(local, brief_id)).stage == stage and b,
-                      f"brief {brief_id} at stage {stage}")
+    return eventually(
+        lambda: (b := brief_row(local, brief_id)).stage == stage and b,
+        f"brief {brief_id} at stage {stage}",
+    )
 
 
 def test_create_from_modal_posts_parent_with_buttons(local: LocalBot) -> None:
     parent = new_brief(local, title="Spring launch")
     assert "Spring launch" in parent.text
-    labels = [e["text"]["text"] for b in parent.blocks if b["type"] == "actions" for e in b["elements"]]
+    labels = [
+        e["text"]["text"] for b in parent.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
     assert labels == ["Approve", "Request changes", "Reject"]
-    note = local.slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "Waiting on" in m.text)
+    note = local.slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "Waiting on" in m.text
+    )
     assert "S01BRAND" in note.text  # the brand group is mentioned
     brief = brief_row(local)
     assert (brief.state, brief.stage, brief.round) == ("in_review", "brand", 1)
@@ -111,7 +128,9 @@ def test_invalid_modal_input_shows_inline_errors_and_stores_nothing(local: Local
     slack = local.slack
     slack.command("/brief new", as_user="rita")
     values = form_values(local.runtime.policy)
-    url_fields = [f.id for f in local.runtime.policy.workflows.brief.template.fields if f.type == "url"]
+    url_fields = [
+        f.id for f in local.runtime.policy.workflows.brief.template.fields if f.type == "url"
+    ]
     assert url_fields, "the template should ask for a link"
     values[url_fields[0]] = "not a link"
     result = slack.submit(values, as_user="rita")
@@ -138,7 +157,9 @@ def test_two_stage_approval_reaches_approved(local: LocalBot) -> None:
     assert "<@U01RITA>" in done.text
     assert [a for a, _, _ in audit_actions(local)] == ["create", "submit", "approve", "approve"]
     with local.runtime.db.transaction() as session:
-        decisions = [(a.stage, a.approver_id, a.decision) for a in session.scalars(select(Approval))]
+        decisions = [
+            (a.stage, a.approver_id, a.decision) for a in session.scalars(select(Approval))
+        ]
     assert decisions == [("brand", "U02BRAM", "approve"), ("legal", "U03LENA", "approve")]
     buttons = [b for b in latest(slack, parent).blocks if b["type"] == "actions"]
     assert buttons == []  # nothing left to click
@@ -149,9 +170,13 @@ def test_request_changes_then_resubmit_then_approve_records_round_two(local: Loc
     parent = new_brief(local)
     give_reason(local, parent, "Request changes", "bram", "Tighten the headline")
     wait_state(local, "changes_requested")
-    note = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "Tighten the headline" in m.text)
+    note = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "Tighten the headline" in m.text
+    )
     assert "<@U01RITA>" in note.text
-    slack.click("Edit & resubmit", as_user="rita", message=shows_button(local, parent, "Edit & resubmit"))
+    slack.click(
+        "Edit & resubmit", as_user="rita", message=shows_button(local, parent, "Edit & resubmit")
+    )
     assert slack.view_of("rita") is not None
     title_field = "title"
     assert not slack.submit({title_field: "Spring launch v2"}, as_user="rita").errors
@@ -226,7 +251,9 @@ def test_double_click_makes_one_transition(local: LocalBot) -> None:
     local.driver.redeliver(retry_num=1)  # Slack delivers the same click again
     local.driver.click(on_screen, "Approve", "bram")  # and he clicks again before the update lands
     wait_stage(local, "legal")
-    slack.wait_for_message(lambda m: m.ephemeral_to == "U02BRAM" and "changed" in m.text, ephemeral=True)
+    slack.wait_for_message(
+        lambda m: m.ephemeral_to == "U02BRAM" and "changed" in m.text, ephemeral=True
+    )
     assert [a for a, _, _ in audit_actions(local)].count("approve") == 1
 
 
@@ -247,8 +274,12 @@ def test_two_concurrent_clicks_from_different_approvers(two_brand_approvers: Loc
     parent = new_brief(local)
     snapshot = latest(slack, parent)
     results = []
-    clickers = [threading.Thread(target=lambda u=user: results.append(
-        local.driver.click(snapshot, "Approve", u))) for user in ("bram", "omar")]
+    clickers = [
+        threading.Thread(
+            target=lambda u=user: results.append(local.driver.click(snapshot, "Approve", u))
+        )
+        for user in ("bram", "omar")
+    ]
     for thread in clickers:
         thread.start()
     for thread in clickers:
@@ -292,7 +323,9 @@ def test_list_show_and_bad_arguments(local: LocalBot) -> None:
     assert "no brief #42" in slack.last_ephemeral("bram").text
 
 
-def test_policy_reload_is_for_ops_admins_and_keeps_old_policy_on_errors(local: LocalBot, tmp_path: Path) -> None:
+def test_policy_reload_is_for_ops_admins_and_keeps_old_policy_on_errors(
+    local: LocalBot, tmp_path: Path
+) -> None:
     slack = local.slack
     before = local.runtime.policy.version
     slack.command("/mops policy reload", as_user="rita")

@@ -39,7 +39,10 @@ def gated(tmp_path: Path, local: LocalBot) -> LocalBot:
     """Brand review only, with legal as a compliance gate: the gate is visible when it is added."""
     data = yaml.safe_load(PACKAGE_POLICY.read_text())
     data["workflows"]["brief"]["stages"] = data["workflows"]["brief"]["stages"][:1]
-    data["compliance"] = {"rules_file": str(DEFAULT_RULES_PATH), "gate_stages": {"legal": ["@legal-team"]}}
+    data["compliance"] = {
+        "rules_file": str(DEFAULT_RULES_PATH),
+        "gate_stages": {"legal": ["@legal-team"]},
+    }
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(data))
     local.runtime.policies.path = path
@@ -49,12 +52,19 @@ def gated(tmp_path: Path, local: LocalBot) -> LocalBot:
 
 def gate_events(local: LocalBot, brief_id: int = 1) -> list[AuditEvent]:
     with local.runtime.db.transaction() as session:
-        return list(session.scalars(select(AuditEvent).where(
-            AuditEvent.brief_id == brief_id, AuditEvent.action == "compliance_gate").order_by(AuditEvent.id)))
+        return list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.brief_id == brief_id, AuditEvent.action == "compliance_gate")
+                .order_by(AuditEvent.id)
+            )
+        )
 
 
 def compliance_note(local: LocalBot, parent: Message) -> Message:
-    return local.slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "Compliance check" in m.text)
+    return local.slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "Compliance check" in m.text
+    )
 
 
 def approved_brief(local: LocalBot, key_message: str) -> Message:
@@ -79,7 +89,9 @@ def test_findings_are_shown_in_the_thread_on_submit(gated: LocalBot) -> None:
     assert f"Rules version {rules_for(gated.runtime.policy).version}" in shown
     assert "<!channel>" not in shown  # user text can't ping anyone from a finding either
     replies = [m.text for m in gated.slack.thread(parent).replies]
-    assert "submitted this brief" in replies[0] and "Compliance check" in replies[1]  # after the brief
+    assert (
+        "submitted this brief" in replies[0] and "Compliance check" in replies[1]
+    )  # after the brief
 
 
 def test_gate_stage_is_added_on_submit_with_audit_and_rule_version(gated: LocalBot) -> None:
@@ -92,7 +104,10 @@ def test_gate_stage_is_added_on_submit_with_audit_and_rule_version(gated: LocalB
     assert event.detail["rules_version"] == rules_for(policy).version
     assert event.detail["categories"] == ["financial_promise"]
     assert (event.detail["gate_stages"], event.detail["added_stages"]) == (["legal"], ["legal"])
-    assert [f["matched"] for f in event.detail["findings"]] == ["Guaranteed 12% returns", "risk-free"]
+    assert [f["matched"] for f in event.detail["findings"]] == [
+        "Guaranteed 12% returns",
+        "risk-free",
+    ]
 
 
 def test_default_policy_records_the_gate_on_its_existing_legal_stage(local: LocalBot) -> None:
@@ -112,8 +127,10 @@ def test_clean_brief_gets_no_gate_no_note_and_no_confirmation(gated: LocalBot) -
     assert "scheduled" in slack.last_ephemeral("rita").text
     assert wait_state(gated, "scheduled").state == "scheduled"
     eventually(lambda: outbox_drained(gated), "the outbox drained")
-    assert not any("Compliance check" in m.text or "Confirm" in str(m.blocks)
-                   for m in slack.thread(parent).replies)
+    assert not any(
+        "Compliance check" in m.text or "Confirm" in str(m.blocks)
+        for m in slack.thread(parent).replies
+    )
 
 
 def test_brand_approver_cannot_approve_the_legal_gate(gated: LocalBot) -> None:
@@ -130,7 +147,9 @@ def test_brand_approver_cannot_approve_the_legal_gate(gated: LocalBot) -> None:
     after = brief_row(gated)
     assert (after.stage, after.version, after.state) == ("legal", before.version, "in_review")
     with gated.runtime.db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(Approval)) == 1  # bram's brand approval
+        assert (
+            session.scalar(select(func.count()).select_from(Approval)) == 1
+        )  # bram's brand approval
     approve(gated, parent, "lena")
     assert wait_state(gated, "approved").state == "approved"
 
@@ -140,14 +159,20 @@ def test_edit_without_the_claim_keeps_the_gate_and_says_so(gated: LocalBot) -> N
     parent = new_brief(gated, key_message=CLAIM)
     give_reason(gated, parent, "Request changes", "bram", "Drop the promise")
     wait_state(gated, "changes_requested")
-    slack.click("Edit & resubmit", as_user="rita", message=shows_button(gated, parent, "Edit & resubmit"))
+    slack.click(
+        "Edit & resubmit", as_user="rita", message=shows_button(gated, parent, "Edit & resubmit")
+    )
     assert not slack.submit({"key_message": CLEAN}, as_user="rita").errors
     note = compliance_note(gated, parent)
     assert "no regulated claims any more" in note.text and "*Legal*" in note.text
     brief = wait_state(gated, "in_review")
     assert (brief.round, brief.stages) == (2, ["brand", "legal"])
     first, second = gate_events(gated)
-    assert (second.round, second.detail["categories"], second.detail["kept_stages"]) == (2, [], ["legal"])
+    assert (second.round, second.detail["categories"], second.detail["kept_stages"]) == (
+        2,
+        [],
+        ["legal"],
+    )
 
 
 def test_resubmission_with_a_new_claim_adds_the_gate(gated: LocalBot) -> None:
@@ -156,8 +181,12 @@ def test_resubmission_with_a_new_claim_adds_the_gate(gated: LocalBot) -> None:
     assert brief_row(gated).stages == ["brand"]
     give_reason(gated, parent, "Request changes", "bram", "Make it punchier")
     wait_state(gated, "changes_requested")
-    slack.click("Edit & resubmit", as_user="rita", message=shows_button(gated, parent, "Edit & resubmit"))
-    assert not slack.submit({"objective": "Clinically proven to cure acne in a week"}, as_user="rita").errors
+    slack.click(
+        "Edit & resubmit", as_user="rita", message=shows_button(gated, parent, "Edit & resubmit")
+    )
+    assert not slack.submit(
+        {"objective": "Clinically proven to cure acne in a week"}, as_user="rita"
+    ).errors
     note = compliance_note(gated, parent)
     assert "Health claim" in note.text and "*Objective*: “Clinically proven”" in str(note.blocks)
     brief = wait_state(gated, "in_review")
@@ -168,13 +197,19 @@ def test_resubmission_with_a_new_claim_adds_the_gate(gated: LocalBot) -> None:
 
 def confirm_prompt(local: LocalBot, parent: Message) -> Message:
     def prompt() -> Message | None:
-        found = [m for m in local.slack.thread(parent).replies if "brief_confirm_advance" in str(m.blocks)]
+        found = [
+            m
+            for m in local.slack.thread(parent).replies
+            if "brief_confirm_advance" in str(m.blocks)
+        ]
         return found[-1] if found and outbox_drained(local) else None
 
     return eventually(prompt, "a confirmation prompt in the thread")
 
 
-def test_schedule_on_flagged_content_waits_for_a_confirmation_and_records_who(gated: LocalBot) -> None:
+def test_schedule_on_flagged_content_waits_for_a_confirmation_and_records_who(
+    gated: LocalBot,
+) -> None:
     slack = gated.slack
     parent = approved_brief(gated, CLAIM)
     slack.command("/brief schedule 1", as_user="rita")
@@ -197,8 +232,12 @@ def test_schedule_on_flagged_content_waits_for_a_confirmation_and_records_who(ga
     assert [a for a, _, _ in audit_actions(gated)].count("schedule") == 1
     eventually(lambda: outbox_drained(gated), "the outbox drained")
     assert slack.ephemerals_for("omar") == []  # the redelivery was recognised, not refused
-    closed = eventually(lambda: "confirmed" in (m := latest(slack, prompt)).text and m, "the prompt closed")
-    assert "<@U04OMAR> confirmed" in closed.text and "brief_confirm_advance" not in str(closed.blocks)
+    closed = eventually(
+        lambda: "confirmed" in (m := latest(slack, prompt)).text and m, "the prompt closed"
+    )
+    assert "<@U04OMAR> confirmed" in closed.text and "brief_confirm_advance" not in str(
+        closed.blocks
+    )
 
 
 def test_cancelled_confirmation_does_nothing_and_its_confirm_is_dead(gated: LocalBot) -> None:

@@ -32,14 +32,19 @@ def clock() -> Clock:
 @pytest.fixture
 def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
     # No scheduler: the test ticks by hand (a paused one could still run its first tick late).
-    with local_bot(Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False) as running:
+    with local_bot(
+        Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False
+    ) as running:
         yield running
 
 
 def digests(local: LocalBot) -> list[OutboxMessage]:
     with local.runtime.db.transaction() as session:
-        return [row for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
-                if row.payload.get("text", "").startswith(("*Daily brief digest*", "*Waiting on you*"))]
+        return [
+            row
+            for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+            if row.payload.get("text", "").startswith(("*Daily brief digest*", "*Waiting on you*"))
+        ]
 
 
 def tick(local: LocalBot, db: Database | None = None) -> int:
@@ -110,15 +115,21 @@ def shared_files(local: LocalBot) -> list:
 
 def uploads(local: LocalBot) -> list[OutboxMessage]:
     with local.runtime.db.transaction() as session:
-        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.method == FILE_UPLOAD)))
+        return list(
+            session.scalars(select(OutboxMessage).where(OutboxMessage.method == FILE_UPLOAD))
+        )
 
 
 def delivered(local: LocalBot) -> None:
-    local.emulator.wait_for(lambda: all(row.status == "delivered" for row in uploads(local)),
-                            description="every upload delivered")
+    local.emulator.wait_for(
+        lambda: all(row.status == "delivered" for row in uploads(local)),
+        description="every upload delivered",
+    )
 
 
-def test_weekly_chart_on_the_chart_day_once_through_a_rate_limit(timed: LocalBot, clock: Clock) -> None:
+def test_weekly_chart_on_the_chart_day_once_through_a_rate_limit(
+    timed: LocalBot, clock: Clock
+) -> None:
     parent = new_brief(timed, title="Holiday campaign")  # Monday 9 November, 08:00 in New York
     clock.now += timedelta(hours=3)
     approve(timed, parent, "bram")
@@ -129,7 +140,9 @@ def test_weekly_chart_on_the_chart_day_once_through_a_rate_limit(timed: LocalBot
     clock.now = datetime(2026, 11, 9, 13, 30, tzinfo=NY)  # Monday is the policy's chart day
     timed.emulator.fail_next("files.getUploadURLExternal", error="ratelimited", retry_after=1)
     tick(timed)
-    eventually(lambda: [row.last_error for row in uploads(timed)] == ["ratelimited"], "the retry noted")
+    eventually(
+        lambda: [row.last_error for row in uploads(timed)] == ["ratelimited"], "the retry noted"
+    )
     assert shared_files(timed) == []  # Slack said wait; the row waits, on the bot's clock
     clock.now += timedelta(seconds=2)
     timed.runtime.sender.wake()
@@ -137,10 +150,15 @@ def test_weekly_chart_on_the_chart_day_once_through_a_rate_limit(timed: LocalBot
     assert chart.content is not None and chart.content[:8] == PNG_MAGIC
     assert chart.filename == "cycle-times-2026-11-09.png"
     [message] = timed.emulator.wait_for(
-        lambda: [m for m in timed.emulator.messages("marketing") if m.files], description="the share")
+        lambda: [m for m in timed.emulator.messages("marketing") if m.files],
+        description="the share",
+    )
     assert message.files[0]["mimetype"] == "image/png"
     assert message.text.startswith("*Weekly flow chart*")
-    assert [c.error for c in timed.emulator.calls_to("files.getUploadURLExternal")] == ["ratelimited", None]
+    assert [c.error for c in timed.emulator.calls_to("files.getUploadURLExternal")] == [
+        "ratelimited",
+        None,
+    ]
 
     clock.now += timedelta(hours=1)
     tick(timed)  # the same Monday again: nothing new

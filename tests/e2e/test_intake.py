@@ -47,14 +47,20 @@ def requests(local: LocalBot) -> list[IntakeRequest]:
 
 
 def bot_reply(slack: Slack, parent, contains: str):  # type: ignore[no-untyped-def]
-    return eventually(lambda: next((m for m in slack.thread(parent).replies if contains in m.text), None),
-                      f"a reply containing {contains!r}", timeout=30)
+    return eventually(
+        lambda: next((m for m in slack.thread(parent).replies if contains in m.text), None),
+        f"a reply containing {contains!r}",
+        timeout=30,
+    )
 
 
 def test_a_clear_request_is_routed_in_its_thread(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("the hubspot form on the demo page is broken, submissions are not syncing to salesforce",
-                      as_user="rita", channel="intake")
+    asked = slack.say(
+        "the hubspot form on the demo page is broken, submissions are not syncing to salesforce",
+        as_user="rita",
+        channel="intake",
+    )
     reply = bot_reply(slack, asked, "Routed to")
     assert "Tooling issue" in reply.text and "sure" in reply.text
     assert "Wrong label?" in str(reply.blocks)
@@ -66,8 +72,11 @@ def test_a_clear_request_is_routed_in_its_thread(bot: LocalBot) -> None:
 
 def test_a_campaign_request_offers_a_prefilled_brief(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("we need a go-to-market campaign plan for the EMEA expansion in Q3, email + paid + events",
-                      as_user="rita", channel="intake")
+    asked = slack.say(
+        "we need a go-to-market campaign plan for the EMEA expansion in Q3, email + paid + events",
+        as_user="rita",
+        channel="intake",
+    )
     reply = bot_reply(slack, asked, "Campaign brief")
     assert "Open a brief" in str(reply.blocks)
     slack.click("Open a brief", as_user="rita", message=reply)
@@ -77,11 +86,17 @@ def test_a_campaign_request_offers_a_prefilled_brief(bot: LocalBot) -> None:
 
 def test_out_of_scope_asks_and_the_answer_routes_and_is_stored(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("anyone want to grab lunch at the taco place?", as_user="rita", channel="intake")
+    asked = slack.say(
+        "anyone want to grab lunch at the taco place?", as_user="rita", channel="intake"
+    )
     question = bot_reply(slack, asked, "which is it?")
     assert "Something else" in str(question.blocks)
     [stored] = requests(bot)
-    assert (stored.status, stored.reason, stored.label) == ("awaiting_confirmation", "out_of_scope", None)
+    assert (stored.status, stored.reason, stored.label) == (
+        "awaiting_confirmation",
+        "out_of_scope",
+        None,
+    )
 
     # Lena is neither the requester nor in @triage: refused, nothing changes.
     first_pick = question.blocks[-1]["elements"][0]
@@ -96,28 +111,42 @@ def test_out_of_scope_asks_and_the_answer_routes_and_is_stored(bot: LocalBot) ->
     slack.submit({"label": "Not a marketing request"}, as_user="sam")
     bot_reply(slack, asked, "marked this as not a marketing request")
     [stored] = requests(bot)
-    assert (stored.status, stored.label, stored.confirmed_by) == ("routed", intake.OUT_OF_SCOPE, "U05SAM")
+    assert (stored.status, stored.label, stored.confirmed_by) == (
+        "routed",
+        intake.OUT_OF_SCOPE,
+        "U05SAM",
+    )
 
 
 def test_a_correction_is_stored_as_a_labelled_example(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("please schedule the linkedin post about the webinar for tuesday 10am",
-                      as_user="rita", channel="intake")
+    asked = slack.say(
+        "please schedule the linkedin post about the webinar for tuesday 10am",
+        as_user="rita",
+        channel="intake",
+    )
     reply = bot_reply(slack, asked, "Routed to")
     slack.click("Wrong label?", as_user="rita", message=reply)
     slack.wait_for_view("rita")
     slack.submit({"label": "Event support"}, as_user="rita")
     bot_reply(slack, asked, "labelled by <@U01RITA>")
     [stored] = requests(bot)
-    assert (stored.label, stored.predicted_label, stored.corrected) == ("event_support", "social_post", True)
+    assert (stored.label, stored.predicted_label, stored.corrected) == (
+        "event_support",
+        "social_post",
+        True,
+    )
     with bot.runtime.db.transaction() as session:
         assert intake.labelled_examples(session) == [(stored.text, "event_support")]
 
 
 def test_regulated_content_waits_for_a_person_even_when_the_model_is_sure(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("can we say our supplement cures anxiety in the instagram post?",
-                      as_user="rita", channel="intake")
+    asked = slack.say(
+        "can we say our supplement cures anxiety in the instagram post?",
+        as_user="rita",
+        channel="intake",
+    )
     question = bot_reply(slack, asked, "regulated content")
     assert "health claim" in question.text
     [stored] = requests(bot)
@@ -127,7 +156,9 @@ def test_regulated_content_waits_for_a_person_even_when_the_model_is_sure(bot: L
     bot_reply(slack, asked, "labelled by <@U04OMAR>")
     assert requests(bot)[0].confirmed_by == "U04OMAR"
     with bot.runtime.db.transaction() as session:
-        trail = [(e.action, e.actor_id, e.detail) for e in audit.events_between(session, None, None)]
+        trail = [
+            (e.action, e.actor_id, e.detail) for e in audit.events_between(session, None, None)
+        ]
     held, routed = [t for t in trail if t[0].startswith("intake_")]
     assert held[:2] == ("intake_held", "mopsbot") and "health_claim" in held[2]["categories"]
     assert held[2]["rules_version"]
@@ -136,8 +167,11 @@ def test_regulated_content_waits_for_a_person_even_when_the_model_is_sure(bot: L
 
 def test_urgent_requests_are_flagged(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("URGENT the pricing page shows the old price, need it fixed today",
-                      as_user="rita", channel="intake")
+    asked = slack.say(
+        "URGENT the pricing page shows the old price, need it fixed today",
+        as_user="rita",
+        channel="intake",
+    )
     reply = bot_reply(slack, asked, "Urgent")
     assert "Web update" in reply.text
     assert requests(bot)[0].urgent
@@ -145,36 +179,66 @@ def test_urgent_requests_are_flagged(bot: LocalBot) -> None:
 
 def test_replies_edits_and_other_channels_are_not_requests(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("need a list of all trial signups from last month who did not convert",
-                      as_user="rita", channel="intake")
+    asked = slack.say(
+        "need a list of all trial signups from last month who did not convert",
+        as_user="rita",
+        channel="intake",
+    )
     bot_reply(slack, asked, "Routed to")
-    slack.say("thanks! also add their company size please", as_user="rita", channel="intake", thread=asked)
+    slack.say(
+        "thanks! also add their company size please", as_user="rita", channel="intake", thread=asked
+    )
     slack.say("need a list of all webinar signups", as_user="rita", channel="marketing")
-    edited = bot.driver.event({"type": "message", "subtype": "message_changed", "channel": "C02INTAKE",
-                               "message": {"type": "message", "user": "U01RITA", "text": "edited",
-                                           "ts": asked.ts}, "ts": "1999999999.000100"})
+    edited = bot.driver.event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "C02INTAKE",
+            "message": {"type": "message", "user": "U01RITA", "text": "edited", "ts": asked.ts},
+            "ts": "1999999999.000100",
+        }
+    )
     assert edited.status == 200
-    from_a_bot = bot.driver.event({"type": "message", "subtype": "bot_message", "bot_id": "B0OTHER",
-                                   "channel": "C02INTAKE", "text": "Deploy finished: need a list of users",
-                                   "ts": "1999999999.000200"})
+    from_a_bot = bot.driver.event(
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B0OTHER",
+            "channel": "C02INTAKE",
+            "text": "Deploy finished: need a list of users",
+            "ts": "1999999999.000200",
+        }
+    )
     assert from_a_bot.status == 200
     assert len(requests(bot)) == 1
 
 
-def test_a_message_stored_before_a_crash_is_classified_after_the_restart(db: Database, model_dir: Path) -> None:
+def test_a_message_stored_before_a_crash_is_classified_after_the_restart(
+    db: Database, model_dir: Path
+) -> None:
     settings = Settings(database_url=db.url, intake_model_dir=model_dir)
     with local_bot(settings, migrate_first=False, background=False) as stopped:
-        stopped.slack.say("could design make a banner and a few ad resizes for the spring promo",
-                          as_user="rita", channel="intake")
+        stopped.slack.say(
+            "could design make a banner and a few ad resizes for the spring promo",
+            as_user="rita",
+            channel="intake",
+        )
         with stopped.runtime.db.transaction() as session:
-            assert session.scalar(select(func.count()).select_from(Task).where(Task.status == "pending")) == 1
+            assert (
+                session.scalar(
+                    select(func.count()).select_from(Task).where(Task.status == "pending")
+                )
+                == 1
+            )
         assert requests(stopped)[0].status == "received"
         # The process dies here; a new one starts on the same database with its workers running.
         stopped.runtime.worker.run_pending()
         stopped.runtime.sender.drain()
         [stored] = requests(stopped)
         assert (stored.status, stored.label) == ("routed", "design_asset")
-        assert any("Routed to" in m.text for m in stopped.slack.messages("intake", include_threads=True))
+        assert any(
+            "Routed to" in m.text for m in stopped.slack.messages("intake", include_threads=True)
+        )
 
 
 def test_unanswered_questions_appear_in_the_channel_digest(bot: LocalBot) -> None:
@@ -186,12 +250,16 @@ def test_unanswered_questions_appear_in_the_channel_digest(bot: LocalBot) -> Non
     assert text is not None and "Intake requests waiting for a label" in text and "laptop" in text
 
 
-def test_retrain_uses_corrections_and_promotes_only_if_not_worse(tmp_path: Path, model_dir: Path) -> None:
+def test_retrain_uses_corrections_and_promotes_only_if_not_worse(
+    tmp_path: Path, model_dir: Path
+) -> None:
     """Corrections people made in Slack teach the next model; the held-out score decides."""
     current = tmp_path / "current"
     train_from_policy(TAXONOMY, current, progress=False)
     text = "pls set up the booth shipping for the trade show in Austin"
-    result = retrain_and_maybe_promote(TAXONOMY, [(text, "event_support")], current, tmp_path / "candidate")
+    result = retrain_and_maybe_promote(
+        TAXONOMY, [(text, "event_support")], current, tmp_path / "candidate"
+    )
     assert result.promoted and result.candidate_score >= (result.current_score or 0)
     from bot.intake.classifier import IntakeModel
 

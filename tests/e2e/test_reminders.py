@@ -38,7 +38,9 @@ def clock() -> Clock:
 def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
     # No scheduler: the test ticks by hand, at the times it chooses. (Pausing a started one
     # raced its first tick, which could run after the test had moved the clock.)
-    with local_bot(Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False) as running:
+    with local_bot(
+        Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False
+    ) as running:
         yield running
 
 
@@ -56,37 +58,52 @@ def tick(local: LocalBot) -> int:
 
 def dms_to(local: LocalBot, name: str) -> list:
     """Messages in the bot's DM with a person (the emulator's DM channels are D01RITA, ...)."""
-    return [m for m in local.emulator.workspace.all_messages()
-            if m.channel.startswith("D") and m.channel.endswith(name)]
+    return [
+        m
+        for m in local.emulator.workspace.all_messages()
+        if m.channel.startswith("D") and m.channel.endswith(name)
+    ]
 
 
-def test_reminder_at_75_percent_waits_for_the_recipients_morning(timed: LocalBot, clock: Clock) -> None:
+def test_reminder_at_75_percent_waits_for_the_recipients_morning(
+    timed: LocalBot, clock: Clock
+) -> None:
     parent = new_brief(timed)
     planned = rows(timed)
     assert [(r.kind, r.due_at.astimezone(NY)) for r in planned] == [
-        ("reminder", datetime(2026, 11, 10, 13, 15, tzinfo=NY)),     # 75% of 17 business hours
-        ("escalation", datetime(2026, 11, 10, 17, 30, tzinfo=NY))]   # the breach
+        ("reminder", datetime(2026, 11, 10, 13, 15, tzinfo=NY)),  # 75% of 17 business hours
+        ("escalation", datetime(2026, 11, 10, 17, 30, tzinfo=NY)),
+    ]  # the breach
     clock.now = datetime(2026, 11, 10, 13, 16, tzinfo=NY)  # 19:16 in Amsterdam, Bram's evening
     assert tick(timed) == 1
     note = timed.slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "Reminder" in m.text)
     assert "@brand-team" in note.text
     with timed.runtime.db.transaction() as session:
-        dm = session.scalars(select(OutboxMessage).where(OutboxMessage.payload["channel"].as_string() == "U02BRAM")).one()
+        dm = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.payload["channel"].as_string() == "U02BRAM")
+        ).one()
     assert dm.not_before == datetime(2026, 11, 11, 8, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
     assert tick(timed) == 0  # sent once
     clock.now = datetime(2026, 11, 11, 2, 1, tzinfo=NY)  # 08:01 in Amsterdam
     timed.runtime.sender.wake()
     message = eventually(lambda: dms_to(timed, "BRAM"), "the DM to Bram")[0]
     assert "waits on you" in message.text
-    texts = [e["text"]["text"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    texts = [
+        e["text"]["text"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
     assert {"Approve", "Snooze 1 hour", "Snooze 1 business day"} <= set(texts)
 
 
 def test_action_cancels_reminders(timed: LocalBot, clock: Clock) -> None:
     parent = new_brief(timed)
     approve(timed, parent, "bram")
-    eventually(lambda: {(r.stage, r.status) for r in rows(timed)} ==
-               {("brand", "cancelled"), ("legal", "pending")}, "brand reminders cancelled, legal planned")
+    eventually(
+        lambda: (
+            {(r.stage, r.status) for r in rows(timed)}
+            == {("brand", "cancelled"), ("legal", "pending")}
+        ),
+        "brand reminders cancelled, legal planned",
+    )
     clock.now = datetime(2026, 11, 10, 18, 0, tzinfo=NY)
     tick(timed)
     assert all(r.stage == "legal" for r in rows(timed) if r.status == "sent")
@@ -104,9 +121,27 @@ def test_three_days_of_downtime_send_each_reminder_once(timed: LocalBot, clock: 
     assert repeat[0].due_at.astimezone(NY) == datetime(2026, 11, 13, 16, 0, tzinfo=NY)
     escalated = timed.slack.wait_for_message(lambda m: m.channel == "C03ESC")
     assert "breached" in escalated.text and "S03OPS" in escalated.text
-    notes = [m for m in timed.emulator.thread("C01MKTG", parent.ts) if "SLA" in m.text or "Reminder" in m.text]
-    assert len(eventually(lambda: notes or [m for m in timed.emulator.thread("C01MKTG", parent.ts)
-                                            if "SLA" in m.text or "Reminder" in m.text], "notes")) >= 1
+    notes = [
+        m
+        for m in timed.emulator.thread("C01MKTG", parent.ts)
+        if "SLA" in m.text or "Reminder" in m.text
+    ]
+    assert (
+        len(
+            eventually(
+                lambda: (
+                    notes
+                    or [
+                        m
+                        for m in timed.emulator.thread("C01MKTG", parent.ts)
+                        if "SLA" in m.text or "Reminder" in m.text
+                    ]
+                ),
+                "notes",
+            )
+        )
+        >= 1
+    )
 
 
 def test_two_instances_send_each_reminder_once(timed: LocalBot, clock: Clock, db: Database) -> None:
@@ -117,8 +152,14 @@ def test_two_instances_send_each_reminder_once(timed: LocalBot, clock: Clock, db
     import threading
 
     counts: list[int] = []
-    threads = [threading.Thread(target=lambda d=d: counts.append(
-        reminders.tick(d, runtime.policy, runtime.directory, clock()))) for d in (runtime.db, other)]
+    threads = [
+        threading.Thread(
+            target=lambda d=d: counts.append(
+                reminders.tick(d, runtime.policy, runtime.directory, clock())
+            )
+        )
+        for d in (runtime.db, other)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -132,7 +173,9 @@ def test_snooze_pushes_the_next_reminder(timed: LocalBot, clock: Clock) -> None:
     new_brief(timed)
     clock.now = datetime(2026, 11, 10, 13, 16, tzinfo=NY)
     with timed.runtime.db.transaction() as session:
-        until = reminders.snooze(session, timed.runtime.policy, brief_id=1, option="1bd", now=clock())
+        until = reminders.snooze(
+            session, timed.runtime.policy, brief_id=1, option="1bd", now=clock()
+        )
     assert until == datetime(2026, 11, 12, 13, 16, tzinfo=NY)  # the 11th is Veterans Day
     assert tick(timed) == 0
     assert all(r.due_at >= until for r in rows(timed) if r.status == "pending")

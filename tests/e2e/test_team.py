@@ -37,8 +37,13 @@ def test_mops_lint(local: LocalBot) -> None:
     assert "<!channel>" not in answer
     slack.command("/mops lint Feel free to ask us anything.", as_user="rita")
     assert "No regulated claims" in slack.last_ephemeral("rita").text
-    slack.command("/mops lint --channel sms Big sale this weekend at the downtown store", as_user="rita")
-    assert "STOP" in slack.last_ephemeral("rita").text or "opt-out" in slack.last_ephemeral("rita").text.lower()
+    slack.command(
+        "/mops lint --channel sms Big sale this weekend at the downtown store", as_user="rita"
+    )
+    assert (
+        "STOP" in slack.last_ephemeral("rita").text
+        or "opt-out" in slack.last_ephemeral("rita").text.lower()
+    )
     slack.command("/mops lint --channel fax hello", as_user="rita")
     assert "Usage" in slack.last_ephemeral("rita").text
     slack.command("/mops lint", as_user="rita")

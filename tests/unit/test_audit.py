@@ -20,8 +20,14 @@ from bot.storage.database import Database
 def seed(db: Database) -> None:
     with db.transaction() as session:
         for day, action in ((1, "create"), (2, "approve"), (5, "reject")):
-            audit.record(session, actor_id="U02BRAM", action=action, policy_version="abc123",
-                         at=datetime(2026, 11, day, 15, tzinfo=UTC), reason="Too <b>loud</b>, \"really\"")
+            audit.record(
+                session,
+                actor_id="U02BRAM",
+                action=action,
+                policy_version="abc123",
+                at=datetime(2026, 11, day, 15, tzinfo=UTC),
+                reason='Too <b>loud</b>, "really"',
+            )
 
 
 def test_audit_rows_cannot_be_updated(db: Database) -> None:
@@ -34,8 +40,23 @@ def test_export_json_and_csv_for_a_range(db: Database, monkeypatch, tmp_path, ca
     seed(db)
     monkeypatch.setenv("DATABASE_URL", db.url)
     out = tmp_path / "audit.json"
-    assert main(["audit", "export", "--format", "json", "--since", "2026-11-02",
-                 "--until", "2026-11-04", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "export",
+                "--format",
+                "json",
+                "--since",
+                "2026-11-02",
+                "--until",
+                "2026-11-04",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = json.loads(out.read_text())
     assert [row["action"] for row in rows] == ["approve"]
     assert rows[0]["policy_version"] == "abc123"

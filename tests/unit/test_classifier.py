@@ -34,8 +34,11 @@ UNSEEN = [
     ("how many signups did the webinar bring in last month? need the numbers", "data_request"),
     ("legal question: can we claim we're the fastest platform in the ad copy?", "legal_compliance"),
 ]
-CHATTER = ["who wants tacos for lunch?", "my vpn keeps dropping, can IT take a look",
-           "how many vacation days do I have left this year"]
+CHATTER = [
+    "who wants tacos for lunch?",
+    "my vpn keeps dropping, can IT take a look",
+    "how many vacation days do I have left this year",
+]
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +132,10 @@ def test_version_follows_examples_and_settings() -> None:
     settings, cues = Settings(), UrgencyCues()
     version = model_version(examples, settings, cues)
     assert model_version(list(reversed(examples)), settings, cues) == version
-    assert model_version([*examples, ("one more banner please", "design_asset")], settings, cues) != version
+    assert (
+        model_version([*examples, ("one more banner please", "design_asset")], settings, cues)
+        != version
+    )
     relabelled = [(examples[0][0], "design_asset"), *examples[1:]]
     assert model_version(relabelled, settings, cues) != version
     assert model_version(examples, Settings(margin=0.3), cues) != version
@@ -152,7 +158,9 @@ def test_ensure_default_model_trains_once_and_again_when_examples_change(tmp_pat
     assert ModelMeta.read(directory).version == changed.version
 
 
-def test_promotion_refused_for_a_worse_model(model_dir: Path, model: IntakeModel, tmp_path: Path) -> None:
+def test_promotion_refused_for_a_worse_model(
+    model_dir: Path, model: IntakeModel, tmp_path: Path
+) -> None:
     current = tmp_path / "current"
     shutil.copytree(model_dir, current)
     # Careless confirmations: a near copy of every example, each under the wrong label.
@@ -166,7 +174,9 @@ def test_promotion_refused_for_a_worse_model(model_dir: Path, model: IntakeModel
     assert (tmp_path / "candidate" / "meta.json").exists()  # the refused one is kept to inspect
 
 
-def test_promotion_of_a_model_that_is_not_worse(model_dir: Path, model: IntakeModel, tmp_path: Path) -> None:
+def test_promotion_of_a_model_that_is_not_worse(
+    model_dir: Path, model: IntakeModel, tmp_path: Path
+) -> None:
     current = tmp_path / "current"
     shutil.copytree(model_dir, current)
     corrections = [*UNSEEN, ("a label we dropped", "old_label")]
@@ -180,8 +190,12 @@ def test_promotion_of_a_model_that_is_not_worse(model_dir: Path, model: IntakeMo
     assert not (tmp_path / "candidate").exists()
 
 
-def test_cli_classify_and_eval(model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_classify_and_eval(
+    model_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{UNSEEN[1][0]}\n\n{CHATTER[0]}\n"))
     assert intake_cli.main(["intake", "classify", "--model", str(model_dir)]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -191,7 +205,16 @@ def test_cli_classify_and_eval(model_dir: Path, tmp_path: Path, monkeypatch: pyt
     test_file = tmp_path / "test.csv"
     rows = [*UNSEEN, *[(text, "oos") for text in CHATTER]]
     test_file.write_text("text,label\n" + "".join(f'"{t}",{label}\n' for t, label in rows))
-    argv = ["intake", "eval", "--model", str(model_dir), "--test", str(test_file), "--oos-label", "oos"]
+    argv = [
+        "intake",
+        "eval",
+        "--model",
+        str(model_dir),
+        "--test",
+        str(test_file),
+        "--oos-label",
+        "oos",
+    ]
     assert intake_cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "4 in scope, 3 out of scope" in out

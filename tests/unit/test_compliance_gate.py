@@ -27,8 +27,10 @@ CLAIM = "Guaranteed 12% returns for every member."
 def gated_policy(rules_file: Path = DEFAULT_RULES_PATH) -> Policy:
     data = yaml.safe_load(PACKAGE_POLICY.read_text())
     data["workflows"]["brief"]["stages"] = data["workflows"]["brief"]["stages"][:1]  # brand only
-    data["compliance"] = {"rules_file": str(rules_file),
-                          "gate_stages": {"legal": ["@legal-team"], "privacy": ["U03LENA"]}}
+    data["compliance"] = {
+        "rules_file": str(rules_file),
+        "gate_stages": {"legal": ["@legal-team"], "privacy": ["U03LENA"]},
+    }
     return parse_policy(data, version="test")
 
 
@@ -38,11 +40,19 @@ def fields(policy: Policy, **overrides: str) -> dict[str, Any]:
 
 def test_only_text_fields_are_linted_and_findings_name_their_field() -> None:
     policy = gated_policy()
-    review = compliance_gate.lint_brief(policy, fields(
-        policy, title="Risk-free launch", key_message=CLAIM,
-        links="https://example.com/guaranteed-returns"))  # a url field is not copy
+    review = compliance_gate.lint_brief(
+        policy,
+        fields(
+            policy,
+            title="Risk-free launch",
+            key_message=CLAIM,
+            links="https://example.com/guaranteed-returns",
+        ),
+    )  # a url field is not copy
     assert [(item.field_label, item.finding.matched) for item in review.findings] == [
-        ("Title", "Risk-free"), ("Key message", "Guaranteed 12% returns")]
+        ("Title", "Risk-free"),
+        ("Key message", "Guaranteed 12% returns"),
+    ]
     assert review.categories == ["financial_promise"] and review.flagged
 
 
@@ -76,8 +86,15 @@ def test_needs_human_returns_findings_only_for_regulated_text() -> None:
 
 def create(db: Database, policy: Policy, **overrides: str) -> int:
     with db.transaction() as session:
-        outcome = service.create(session, policy, requester_id="U01RITA", channel_id="C01MKTG",
-                                 values=fields(policy, **overrides), now=NOW, delivery_key=None)
+        outcome = service.create(
+            session,
+            policy,
+            requester_id="U01RITA",
+            channel_id="C01MKTG",
+            values=fields(policy, **overrides),
+            now=NOW,
+            delivery_key=None,
+        )
         assert isinstance(outcome, service.Outcome) and outcome.ok
         return outcome.brief_id or 0
 
@@ -88,12 +105,25 @@ def test_service_adds_the_gate_in_the_submit_transaction(db: Database) -> None:
     with db.transaction() as session:
         assert session.get(service.Brief, flagged).stages == ["brand", "legal"]
         assert session.get(service.Brief, clean).stages == ["brand"]
-        events = [(e.brief_id, e.action) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-        posts = [(r.ordering_key, r.payload["text"]) for r in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.ordering_key == f"brief:{flagged}")
-            .order_by(OutboxMessage.id))]
-    assert events == [(flagged, "create"), (flagged, "submit"), (flagged, "compliance_gate"),
-                      (clean, "create"), (clean, "submit")]
+        events = [
+            (e.brief_id, e.action)
+            for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        ]
+        posts = [
+            (r.ordering_key, r.payload["text"])
+            for r in session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.ordering_key == f"brief:{flagged}")
+                .order_by(OutboxMessage.id)
+            )
+        ]
+    assert events == [
+        (flagged, "create"),
+        (flagged, "submit"),
+        (flagged, "compliance_gate"),
+        (clean, "create"),
+        (clean, "submit"),
+    ]
     # the parent first, then the submit note, then the findings: the thread reads in order
     assert [text.split(":")[0] for _, text in posts][0] == f"Brief #{flagged}"
     assert "Compliance check" in posts[-1][1]

@@ -18,15 +18,47 @@ T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)  # a Monday
 
 
 def brief(session, brief_id: int, state: str, stage_index: int | None, entered: datetime) -> None:  # type: ignore[no-untyped-def]
-    session.add(Brief(id=brief_id, title=f"b{brief_id}", fields={}, requester_id="U01RITA",
-                      channel_id="C01MKTG", state=state, stages=["brand", "legal"],
-                      stage_index=stage_index, round=1, template_version="1", policy_version="p",
-                      created_at=T0, updated_at=T0, stage_entered_at=entered, version=1))
+    session.add(
+        Brief(
+            id=brief_id,
+            title=f"b{brief_id}",
+            fields={},
+            requester_id="U01RITA",
+            channel_id="C01MKTG",
+            state=state,
+            stages=["brand", "legal"],
+            stage_index=stage_index,
+            round=1,
+            template_version="1",
+            policy_version="p",
+            created_at=T0,
+            updated_at=T0,
+            stage_entered_at=entered,
+            version=1,
+        )
+    )
 
 
-def event(session, brief_id: int, action: str, to_state: str, stage: str | None, hours: float, round_: int = 1) -> None:  # type: ignore[no-untyped-def]
-    audit.record(session, brief_id=brief_id, actor_id="U02BRAM", action=action, to_state=to_state,
-                 stage=stage, round=round_, policy_version="p", at=T0 + timedelta(hours=hours))
+def event(
+    session,
+    brief_id: int,
+    action: str,
+    to_state: str,
+    stage: str | None,
+    hours: float,
+    round_: int = 1,
+) -> None:  # type: ignore[no-untyped-def]
+    audit.record(
+        session,
+        brief_id=brief_id,
+        actor_id="U02BRAM",
+        action=action,
+        to_state=to_state,
+        stage=stage,
+        round=round_,
+        policy_version="p",
+        at=T0 + timedelta(hours=hours),
+    )
 
 
 def test_known_history(db: Database) -> None:
@@ -52,9 +84,9 @@ def test_known_history(db: Database) -> None:
         m = flow.compute(s, policy, since=T0 - timedelta(days=1), now=T0 + timedelta(hours=49))
     brand, legal = m.stages["brand"], m.stages["legal"]
     assert brand.cycle.count == 3
-    assert brand.cycle.p50 == pytest.approx(2.0)        # 1, 2, 10
+    assert brand.cycle.p50 == pytest.approx(2.0)  # 1, 2, 10
     assert brand.cycle.max == pytest.approx(10.0)
-    assert legal.cycle.p50 == pytest.approx(3.5)        # 3, 4
+    assert legal.cycle.p50 == pytest.approx(3.5)  # 3, 4
     assert m.end_to_end.count == 2 and m.end_to_end.max == pytest.approx(30.0)
     assert m.end_to_end.p90 == pytest.approx(6 + 0.9 * 24)
     assert m.throughput == {"2026-W44": 0, "2026-W45": 2}  # every week of the window, even empty
@@ -62,10 +94,12 @@ def test_known_history(db: Database) -> None:
     assert m.mean_rounds == pytest.approx(4 / 3)
     assert (brand.wip, brand.wip_limit) == (1, 8) and (legal.wip, legal.wip_limit) == (0, 5)
     assert brand.oldest_age == pytest.approx(48.0)
-    assert brand.arrivals - brand.departures == 1   # 4 arrivals, 3 departures
+    assert brand.arrivals - brand.departures == 1  # 4 arrivals, 3 departures
     assert m.bottleneck == "brand"
     with db.transaction() as s:
-        lines = flow.stats_lines(s, policy, since=T0 - timedelta(days=1), now=T0 + timedelta(hours=49))
+        lines = flow.stats_lines(
+            s, policy, since=T0 - timedelta(days=1), now=T0 + timedelta(hours=49)
+        )
     assert lines[0] == "*Flow over the last 3 days* (since 2026-11-01)"
     assert "• Brand: p50 2.0 h · p90 8.4 h · max 10.0 h (n=3)" in lines
     assert any(line.startswith("*Rework*: 33%") for line in lines)
@@ -81,13 +115,13 @@ def test_only_rows_of_relevant_briefs_are_read(db: Database) -> None:
         brief(s, 2, "approved", None, T0)
         brief(s, 3, "in_review", 1, T0)
         s.flush()
-        event(s, 1, "submit", "in_review", "brand", -300)   # long before the window
+        event(s, 1, "submit", "in_review", "brand", -300)  # long before the window
         event(s, 1, "approve", "in_review", "brand", -299)
         event(s, 1, "approve", "approved", "legal", -298)
-        event(s, 2, "submit", "in_review", "brand", -30)    # began before, ended inside
+        event(s, 2, "submit", "in_review", "brand", -30)  # began before, ended inside
         event(s, 2, "approve", "in_review", "brand", 2)
         event(s, 2, "approve", "approved", "legal", 3)
-        event(s, 3, "submit", "in_review", "brand", -50)    # quiet in the window, still waiting
+        event(s, 3, "submit", "in_review", "brand", -50)  # quiet in the window, still waiting
         event(s, 3, "approve", "in_review", "brand", -40)
     since, now = T0, T0 + timedelta(hours=10)
     with db.transaction() as s:

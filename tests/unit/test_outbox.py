@@ -59,7 +59,9 @@ def test_message_delivered_once_and_marked(db: Database, emulator: SlackEmulator
     assert row.delivered_at is not None
 
 
-def test_ratelimited_waits_for_retry_after_then_delivers_once(db: Database, emulator: SlackEmulator) -> None:
+def test_ratelimited_waits_for_retry_after_then_delivers_once(
+    db: Database, emulator: SlackEmulator
+) -> None:
     emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=1, times=1)
     post(db, "after the limit")
     sender = sender_for(db, emulator, idle_wait=0.05)
@@ -90,10 +92,14 @@ def test_server_error_is_retried_with_backoff(db: Database, emulator: SlackEmula
     assert rows(db)[0].attempts == 3
 
 
-def test_permanent_error_fails_row_without_blocking_the_thread(db: Database, emulator: SlackEmulator) -> None:
+def test_permanent_error_fails_row_without_blocking_the_thread(
+    db: Database, emulator: SlackEmulator
+) -> None:
     with db.transaction() as session:
         enqueue(session, "chat.postMessage", {"channel": "C404", "text": "lost"}, ordering_key="k")
-        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "next"}, ordering_key="k")
+        enqueue(
+            session, "chat.postMessage", {"channel": "C01MKTG", "text": "next"}, ordering_key="k"
+        )
     sender_for(db, emulator).drain()
     first, second = rows(db)
     assert (first.status, first.last_error) == ("failed", "channel_not_found")
@@ -102,14 +108,30 @@ def test_permanent_error_fails_row_without_blocking_the_thread(db: Database, emu
 
 def test_thread_replies_follow_their_parent_in_order(db: Database, emulator: SlackEmulator) -> None:
     with db.transaction() as session:
-        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "parent"},
-                ordering_key="brief:1", message_key="brief:1")
+        enqueue(
+            session,
+            "chat.postMessage",
+            {"channel": "C01MKTG", "text": "parent"},
+            ordering_key="brief:1",
+            message_key="brief:1",
+        )
         for n in range(3):
-            enqueue(session, "chat.postMessage", {"channel": channel_of("brief:1"),
-                                                  "thread_ts": ts_of("brief:1"), "text": f"reply {n}"},
-                    ordering_key="brief:1")
-        enqueue(session, "chat.update", {"channel": channel_of("brief:1"), "ts": ts_of("brief:1"),
-                                         "text": "parent, edited"}, ordering_key="brief:1")
+            enqueue(
+                session,
+                "chat.postMessage",
+                {
+                    "channel": channel_of("brief:1"),
+                    "thread_ts": ts_of("brief:1"),
+                    "text": f"reply {n}",
+                },
+                ordering_key="brief:1",
+            )
+        enqueue(
+            session,
+            "chat.update",
+            {"channel": channel_of("brief:1"), "ts": ts_of("brief:1"), "text": "parent, edited"},
+            ordering_key="brief:1",
+        )
     emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=0.2, times=1)
     sender = sender_for(db, emulator, idle_wait=0.05)
     sender.start()
@@ -126,21 +148,32 @@ def test_thread_replies_follow_their_parent_in_order(db: Database, emulator: Sla
 
 
 def test_a_reply_to_a_message_posted_in_the_same_pass_waits_for_it_not_for_a_retry(
-        db: Database, emulator: SlackEmulator) -> None:
+    db: Database, emulator: SlackEmulator
+) -> None:
     # Different ordering keys, so the sender may take both at once; the reply needs the parent's ts.
     with db.transaction() as session:
-        enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "parent"},
-                ordering_key="brief:1", message_key="brief:1")
-        enqueue(session, "chat.postMessage", {"channel": channel_of("brief:1"),
-                                              "thread_ts": ts_of("brief:1"), "text": "a note"},
-                ordering_key="notes")
+        enqueue(
+            session,
+            "chat.postMessage",
+            {"channel": "C01MKTG", "text": "parent"},
+            ordering_key="brief:1",
+            message_key="brief:1",
+        )
+        enqueue(
+            session,
+            "chat.postMessage",
+            {"channel": channel_of("brief:1"), "thread_ts": ts_of("brief:1"), "text": "a note"},
+            ordering_key="notes",
+        )
     assert sender_for(db, emulator).drain() == 2
     assert [(r.status, r.attempts) for r in rows(db)] == [("delivered", 1), ("delivered", 1)]
     (parent,) = emulator.messages("C01MKTG")
     assert [m.text for m in emulator.thread("C01MKTG", parent.ts)[1:]] == ["a note"]
 
 
-def test_two_instances_on_postgresql_deliver_each_row_once(db: Database, emulator: SlackEmulator) -> None:
+def test_two_instances_on_postgresql_deliver_each_row_once(
+    db: Database, emulator: SlackEmulator
+) -> None:
     if not db.is_postgres:
         pytest.skip("SQLite runs one instance, with one sender")
     for n in range(60):
@@ -156,7 +189,9 @@ def test_two_instances_on_postgresql_deliver_each_row_once(db: Database, emulato
     assert all((r.status, r.attempts) == ("delivered", 1) for r in rows(db))
 
 
-def test_crash_between_commit_and_delivery_delivers_after_restart(db: Database, emulator: SlackEmulator) -> None:
+def test_crash_between_commit_and_delivery_delivers_after_restart(
+    db: Database, emulator: SlackEmulator
+) -> None:
     post(db, "committed before the crash")
     # The process that committed died before its sender ran: nothing was sent.
     assert emulator.calls_to("chat.postMessage") == []
@@ -197,22 +232,36 @@ def test_future_not_before_waits(db: Database, emulator: SlackEmulator) -> None:
 
 def share(db: Database, channel: str = "C01MKTG") -> None:
     with db.transaction() as session:
-        enqueue_file(session, channel=channel, filename="chart.png", content=b"\x89PNG fake bytes",
-                     title="Chart", initial_comment="This week")
+        enqueue_file(
+            session,
+            channel=channel,
+            filename="chart.png",
+            content=b"\x89PNG fake bytes",
+            title="Chart",
+            initial_comment="This week",
+        )
 
 
-def test_file_upload_goes_through_the_three_step_upload(db: Database, emulator: SlackEmulator) -> None:
+def test_file_upload_goes_through_the_three_step_upload(
+    db: Database, emulator: SlackEmulator
+) -> None:
     share(db)
     assert sender_for(db, emulator).drain() == 1
     [file] = emulator.files.values()
     assert (file.content, file.title, file.channel, file.completed) == (
-        b"\x89PNG fake bytes", "Chart", "C01MKTG", True)
+        b"\x89PNG fake bytes",
+        "Chart",
+        "C01MKTG",
+        True,
+    )
     [shared] = emulator.messages("C01MKTG")
     assert shared.text == "This week" and shared.files[0]["id"] == file.id
     assert rows(db)[0].status == "delivered"
 
 
-def test_file_upload_errors_are_classified_like_messages(db: Database, emulator: SlackEmulator) -> None:
+def test_file_upload_errors_are_classified_like_messages(
+    db: Database, emulator: SlackEmulator
+) -> None:
     share(db)
     emulator.fail_next("files.completeUploadExternal", error="internal_error")
     sender = sender_for(db, emulator)

@@ -259,8 +259,10 @@ def test_breach_cutoff_agrees_with_sla_status() -> None:
     cutoff is breached, a minute later is not, and random entries fall on the right side."""
     calendar, ny = CAL, NY
     rng = random.Random(5)
-    moments = [datetime(2026, 10, 30, 8, tzinfo=ny) + timedelta(minutes=rng.randrange(40 * 24 * 60))
-               for _ in range(60)]
+    moments = [
+        datetime(2026, 10, 30, 8, tzinfo=ny) + timedelta(minutes=rng.randrange(40 * 24 * 60))
+        for _ in range(60)
+    ]
     moments += [datetime(2026, 11, 30, 9, tzinfo=ny), datetime(2026, 11, 27, 17, 30, tzinfo=ny)]
     for now in moments:
         for sla in (1.0, 8.5, 16.0, 20.25):

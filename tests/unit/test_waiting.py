@@ -17,12 +17,34 @@ from policies.sla import sla_status
 NOW = datetime(2026, 11, 10, 15, 30, tzinfo=UTC)  # Tuesday 10:30 in New York
 
 
-def add(session, brief_id: int, state: str, index: int | None, entered: datetime,  # type: ignore[no-untyped-def]
-        stages: tuple[str, ...] = ("brand", "legal"), requester: str = "U01RITA") -> None:
-    session.add(Brief(id=brief_id, title=f"Brief <{brief_id}>", fields={}, requester_id=requester,
-                      channel_id="C01MKTG", state=state, stages=list(stages), stage_index=index,
-                      round=1, template_version="1", policy_version="p", created_at=entered,
-                      updated_at=entered, stage_entered_at=entered, version=1))
+def add(
+    session,
+    brief_id: int,
+    state: str,
+    index: int | None,
+    entered: datetime,  # type: ignore[no-untyped-def]
+    stages: tuple[str, ...] = ("brand", "legal"),
+    requester: str = "U01RITA",
+) -> None:
+    session.add(
+        Brief(
+            id=brief_id,
+            title=f"Brief <{brief_id}>",
+            fields={},
+            requester_id=requester,
+            channel_id="C01MKTG",
+            state=state,
+            stages=list(stages),
+            stage_index=index,
+            round=1,
+            template_version="1",
+            policy_version="p",
+            created_at=entered,
+            updated_at=entered,
+            stage_entered_at=entered,
+            version=1,
+        )
+    )
 
 
 def test_counts_and_the_oldest_match_brief_by_brief(db: Database) -> None:
@@ -31,7 +53,9 @@ def test_counts_and_the_oldest_match_brief_by_brief(db: Database) -> None:
     entered = {}
     with db.transaction() as s:
         for brief_id in range(1, 61):
-            state, index = rng.choice([("in_review", 0), ("in_review", 1), ("changes_requested", None)])
+            state, index = rng.choice(
+                [("in_review", 0), ("in_review", 1), ("changes_requested", None)]
+            )
             entered[brief_id] = NOW - timedelta(minutes=rng.randrange(9 * 24 * 60))
             add(s, brief_id, state, index, entered[brief_id])
         add(s, 61, "in_review", 2, NOW - timedelta(days=3), ("brand", "legal", "medical"))
@@ -41,16 +65,22 @@ def test_counts_and_the_oldest_match_brief_by_brief(db: Database) -> None:
         briefs = {b.id: b for b in s.query(Brief).filter(Brief.state != "approved")}
         calendar = calendar_for(policy)
         assert [(g.state, g.stage) for g in groups] == [
-            ("in_review", "brand"), ("in_review", "legal"), ("in_review", "medical"),
-            ("changes_requested", None)]
+            ("in_review", "brand"),
+            ("in_review", "legal"),
+            ("in_review", "medical"),
+            ("changes_requested", None),
+        ]
         for group in groups:
             mine = [b for b in briefs.values() if (b.state, b.stage) == (group.state, group.stage)]
             assert group.count == len(mine)
             sla = stage_sla_hours(policy, group.stage) if group.state == "in_review" else None
-            statuses = [sla_status(b.stage_entered_at, sla, NOW, calendar) for b in mine] if sla else []
+            statuses = (
+                [sla_status(b.stage_entered_at, sla, NOW, calendar) for b in mine] if sla else []
+            )
             assert group.breached == sum(st.breached for st in statuses)
-            assert group.due_soon == sum(not st.breached and st.due_at <= NOW + timedelta(hours=24)
-                                         for st in statuses)
+            assert group.due_soon == sum(
+                not st.breached and st.due_at <= NOW + timedelta(hours=24) for st in statuses
+            )
             oldest = sorted(mine, key=lambda b: (b.stage_entered_at, b.id))[:3]
             assert [item.brief.id for item in group.oldest] == [b.id for b in oldest]
         assert groups[0].breached > 0 and groups[1].due_soon + groups[0].due_soon > 0

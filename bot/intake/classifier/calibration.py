@@ -45,7 +45,9 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
     return float(np.exp((low + high) / 2))
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 15
+) -> float:
     """Weighted mean gap between confidence and accuracy over equal-width confidence bins."""
     if len(confidence) == 0:
         return 0.0
@@ -65,8 +67,9 @@ def text_bucket(text: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def holdout_split(examples: Sequence[tuple[str, str]], fraction: float
-                  ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def holdout_split(
+    examples: Sequence[tuple[str, str]], fraction: float
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(train, held out) by text hash, so a retrain judges every model on texts none trained on.
     Each label keeps at least two training examples."""
     if fraction <= 0:
@@ -102,9 +105,12 @@ def fit_temperature_and_background(logits: np.ndarray, targets: np.ndarray) -> t
     x = torch.from_numpy(np.ascontiguousarray(logits, dtype=np.float32))
     y = torch.from_numpy(np.asarray(targets, dtype=np.int64))
     inverse = torch.tensor(1.0, requires_grad=True)
-    scaled_background = torch.tensor(float(np.quantile(logits.max(axis=1), 0.05)), requires_grad=True)
-    optimizer = torch.optim.LBFGS([inverse, scaled_background], max_iter=200,
-                                  line_search_fn="strong_wolfe")
+    scaled_background = torch.tensor(
+        float(np.quantile(logits.max(axis=1), 0.05)), requires_grad=True
+    )
+    optimizer = torch.optim.LBFGS(
+        [inverse, scaled_background], max_iter=200, line_search_fn="strong_wolfe"
+    )
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()

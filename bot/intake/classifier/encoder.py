@@ -43,27 +43,39 @@ class Encoder:
 
     def __init__(self, weights: Path | None = None) -> None:
         cap_threads()
-        source = weights if weights is not None and (weights / "config.json").exists() else base_model_dir()
+        source = (
+            weights
+            if weights is not None and (weights / "config.json").exists()
+            else base_model_dir()
+        )
         self.source = source
-        self.tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(str(base_model_dir()))
+        self.tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(
+            str(base_model_dir())
+        )
         self.model = AutoModel.from_pretrained(str(source), local_files_only=True)
         self.model.eval()
         self.dim: int = int(self.model.config.hidden_size)
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
-        return self.tokenizer(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS,
-                              return_tensors="pt")
+        return self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+        )
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Mean of the token states under the attention mask, then L2 normalized (with grad if training)."""
-        states = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                            token_type_ids=batch.get("token_type_ids")).last_hidden_state
+        states = self.model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            token_type_ids=batch.get("token_type_ids"),
+        ).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
     @torch.inference_mode()
-    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: object = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 64, progress: object = None
+    ) -> np.ndarray:
         """Embed many texts; sorted by length so padding stays small. `progress` is a tqdm bar or None."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -82,4 +94,4 @@ class Encoder:
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

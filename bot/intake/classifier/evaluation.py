@@ -48,9 +48,14 @@ class EvalReport:
         ]
 
 
-def evaluate(model: IntakeModel, examples: Sequence[tuple[str, str]], threshold: float | None = None,
-             margin: float | None = None, oos_label: str = OUT_OF_SCOPE,
-             probs: np.ndarray | None = None) -> EvalReport:
+def evaluate(
+    model: IntakeModel,
+    examples: Sequence[tuple[str, str]],
+    threshold: float | None = None,
+    margin: float | None = None,
+    oos_label: str = OUT_OF_SCOPE,
+    probs: np.ndarray | None = None,
+) -> EvalReport:
     """`probs` (calibrated, in `model.classes` order) skips the encoder when already computed."""
     from sklearn.metrics import f1_score  # here, not at the top: it adds ~1 s to the bot's start
 
@@ -70,14 +75,24 @@ def evaluate(model: IntakeModel, examples: Sequence[tuple[str, str]], threshold:
     in_top = [p for p, i in zip(top, inside, strict=True) if i]
     routed = inside & ~asks
     return EvalReport(
-        in_scope=int(inside.sum()), out_of_scope=int((~inside).sum()),
+        in_scope=int(inside.sum()),
+        out_of_scope=int((~inside).sum()),
         accuracy=_mean(right[inside]),
-        macro_f1=float(f1_score(in_truth, in_top, labels=sorted(set(in_truth)), average="macro",
-                                zero_division=0)) if in_truth else 0.0,
+        macro_f1=float(
+            f1_score(
+                in_truth, in_top, labels=sorted(set(in_truth)), average="macro", zero_division=0
+            )
+        )
+        if in_truth
+        else 0.0,
         oos_recall=_mean(asks[~inside]),
         ece=expected_calibration_error(probs.max(axis=1)[known], right[known]),
-        coverage=_mean(routed[inside]), accuracy_at_threshold=_mean(right[routed]),
-        in_scope_accuracy=_mean(routed_right[inside]), threshold=threshold, margin=margin)
+        coverage=_mean(routed[inside]),
+        accuracy_at_threshold=_mean(right[routed]),
+        in_scope_accuracy=_mean(routed_right[inside]),
+        threshold=threshold,
+        margin=margin,
+    )
 
 
 def _mean(values: np.ndarray) -> float:

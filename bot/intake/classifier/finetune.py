@@ -24,8 +24,14 @@ HEAD_LR_FACTOR = 20.0  # the head starts near its optimum but still moves faster
 WARMUP = 0.06
 
 
-def finetune(encoder: Encoder, texts: list[str], targets: np.ndarray, classes: int,
-             settings: Training, progress: bool = True) -> SoftmaxHead:
+def finetune(
+    encoder: Encoder,
+    texts: list[str],
+    targets: np.ndarray,
+    classes: int,
+    settings: Training,
+    progress: bool = True,
+) -> SoftmaxHead:
     rng = np.random.default_rng(settings.seed)
     torch.manual_seed(settings.seed)
     prototypes = torch.nn.Parameter(_centroids(encoder, texts, targets, classes, progress))
@@ -33,14 +39,17 @@ def finetune(encoder: Encoder, texts: list[str], targets: np.ndarray, classes: i
         parameter.requires_grad = False
     trainable = [p for p in encoder.model.parameters() if p.requires_grad]
     lr = settings.finetune_learning_rate
-    optimizer = torch.optim.AdamW([{"params": trainable, "lr": lr},
-                                   {"params": [prototypes], "lr": lr * HEAD_LR_FACTOR}],
-                                  weight_decay=0.01)
+    optimizer = torch.optim.AdamW(
+        [{"params": trainable, "lr": lr}, {"params": [prototypes], "lr": lr * HEAD_LR_FACTOR}],
+        weight_decay=0.01,
+    )
     per_epoch = math.ceil(len(texts) / settings.batch_size)
     total = per_epoch * settings.finetune_epochs
     warmup = max(1, int(WARMUP * total))
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup))))
+        optimizer,
+        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup))),
+    )
     labels = torch.from_numpy(np.asarray(targets, dtype=np.int64))
 
     encoder.model.train()
@@ -62,10 +71,12 @@ def finetune(encoder: Encoder, texts: list[str], targets: np.ndarray, classes: i
     return SoftmaxHead(weight.numpy(), np.zeros(classes, dtype=np.float32))
 
 
-def _centroids(encoder: Encoder, texts: list[str], targets: np.ndarray, classes: int,
-               progress: bool) -> torch.Tensor:
-    with tqdm(total=len(texts), desc="embedding examples", unit="text", disable=not progress,
-              leave=False) as bar:
+def _centroids(
+    encoder: Encoder, texts: list[str], targets: np.ndarray, classes: int, progress: bool
+) -> torch.Tensor:
+    with tqdm(
+        total=len(texts), desc="embedding examples", unit="text", disable=not progress, leave=False
+    ) as bar:
         vectors = encoder.embed(texts, progress=bar)
     sums = np.zeros((classes, vectors.shape[1]), dtype=np.float32)
     np.add.at(sums, targets, vectors)
@@ -78,7 +89,7 @@ def _length_batches(texts: list[str], size: int, rng: np.random.Generator) -> li
     window = size * 50
     batches: list[np.ndarray] = []
     for start in range(0, len(order), window):
-        chunk = sorted(order[start:start + window], key=lambda i: len(texts[i]))
-        batches += [np.array(chunk[i:i + size]) for i in range(0, len(chunk), size)]
+        chunk = sorted(order[start : start + window], key=lambda i: len(texts[i]))
+        batches += [np.array(chunk[i : i + size]) for i in range(0, len(chunk), size)]
     rng.shuffle(batches)  # type: ignore[arg-type]
     return batches

@@ -44,17 +44,29 @@ class SoftmaxHead:
             return cls(data["weight"], data["bias"])
 
 
-def fit_head(vectors: np.ndarray, targets: np.ndarray, classes: int, l2: float,
-             iterations: int = 200, seed: int = 0) -> SoftmaxHead:
+def fit_head(
+    vectors: np.ndarray,
+    targets: np.ndarray,
+    classes: int,
+    l2: float,
+    iterations: int = 200,
+    seed: int = 0,
+) -> SoftmaxHead:
     """Minimise mean cross-entropy + l2 * |W|^2 over the examples (bias not penalised)."""
     generator = torch.Generator().manual_seed(seed)
     x = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
     y = torch.from_numpy(np.asarray(targets, dtype=np.int64))
     weight = (torch.randn(classes, x.shape[1], generator=generator) * 0.01).requires_grad_()
     bias = torch.zeros(classes, requires_grad=True)
-    optimizer = torch.optim.LBFGS([weight, bias], lr=1.0, max_iter=iterations,
-                                  history_size=20, line_search_fn="strong_wolfe",
-                                  tolerance_grad=1e-6, tolerance_change=1e-9)
+    optimizer = torch.optim.LBFGS(
+        [weight, bias],
+        lr=1.0,
+        max_iter=iterations,
+        history_size=20,
+        line_search_fn="strong_wolfe",
+        tolerance_grad=1e-6,
+        tolerance_change=1e-9,
+    )
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()

@@ -37,17 +37,31 @@ class PromotionResult:
     skipped_corrections: int  # labels the policy no longer has
 
 
-def train_from_policy(intake_yaml: Path | str, out_dir: Path | str,
-                      extra_examples: Sequence[Example] = (), progress: bool = True) -> IntakeModel:
+def train_from_policy(
+    intake_yaml: Path | str,
+    out_dir: Path | str,
+    extra_examples: Sequence[Example] = (),
+    progress: bool = True,
+) -> IntakeModel:
     """Train on the policy's examples (YAML, or a `text,label` CSV) plus `extra_examples`."""
     source = read_examples(intake_yaml)
-    return train_examples(source.examples, out_dir, source.settings, source.urgency,
-                          progress=progress, always_train=extra_examples,
-                          source_version=model_version(source.examples, source.settings, source.urgency))
+    return train_examples(
+        source.examples,
+        out_dir,
+        source.settings,
+        source.urgency,
+        progress=progress,
+        always_train=extra_examples,
+        source_version=model_version(source.examples, source.settings, source.urgency),
+    )
 
 
-def ensure_default_model(intake_yaml: Path | str, model_dir: Path | str,
-                         extra_examples: Sequence[Example] = (), progress: bool = True) -> IntakeModel:
+def ensure_default_model(
+    intake_yaml: Path | str,
+    model_dir: Path | str,
+    extra_examples: Sequence[Example] = (),
+    progress: bool = True,
+) -> IntakeModel:
     """Load the model in `model_dir`, training it first when it is missing or was trained from
     other policy examples or settings (a retrained model keeps its corrections until then)."""
     model_dir = Path(model_dir)
@@ -63,9 +77,13 @@ def ensure_default_model(intake_yaml: Path | str, model_dir: Path | str,
     return train_from_policy(intake_yaml, model_dir, extra_examples, progress=progress)
 
 
-def retrain_and_maybe_promote(intake_yaml: Path | str, corrections: Sequence[Example],
-                              current_dir: Path | str, candidate_dir: Path | str,
-                              progress: bool = False) -> PromotionResult:
+def retrain_and_maybe_promote(
+    intake_yaml: Path | str,
+    corrections: Sequence[Example],
+    current_dir: Path | str,
+    candidate_dir: Path | str,
+    progress: bool = False,
+) -> PromotionResult:
     """Train a candidate on the policy examples plus confirmed corrections into `candidate_dir`;
     move it to `current_dir` only if it scores at least as well as the current model there on
     the held-out split. A refused candidate stays in `candidate_dir` for inspection."""
@@ -76,10 +94,15 @@ def retrain_and_maybe_promote(intake_yaml: Path | str, corrections: Sequence[Exa
         raise ValueError("retraining needs settings.training.holdout_fraction > 0 to judge models")
     known = {label for _, label in source.examples}
     usable = [(text, label) for text, label in corrections if label in known]
-    candidate = train_examples(source.examples, candidate_dir, source.settings, source.urgency,
-                               progress=progress, always_train=usable,
-                               source_version=model_version(source.examples, source.settings,
-                                                            source.urgency))
+    candidate = train_examples(
+        source.examples,
+        candidate_dir,
+        source.settings,
+        source.urgency,
+        progress=progress,
+        always_train=usable,
+        source_version=model_version(source.examples, source.settings, source.urgency),
+    )
     held = split_for_training(source.examples, usable, fraction)[1]
     candidate_score = holdout_score(candidate, held)
     current = IntakeModel.load(current_dir) if is_model_dir(current_dir) else None
@@ -88,14 +111,23 @@ def retrain_and_maybe_promote(intake_yaml: Path | str, corrections: Sequence[Exa
     if promoted:
         publish(candidate_dir, current_dir)
         shutil.rmtree(candidate_dir, ignore_errors=True)
-    log.info("intake retrain: candidate %s scored %.4f, current %s scored %s: %s",
-             candidate.version, candidate_score, current.version if current else None,
-             "n/a" if current_score is None else f"{current_score:.4f}",
-             "promoted" if promoted else "kept the current model")
-    return PromotionResult(promoted=promoted, current_score=current_score,
-                           candidate_score=candidate_score, candidate_version=candidate.version,
-                           current_version=current.version if current else None,
-                           holdout_size=len(held), skipped_corrections=len(corrections) - len(usable))
+    log.info(
+        "intake retrain: candidate %s scored %.4f, current %s scored %s: %s",
+        candidate.version,
+        candidate_score,
+        current.version if current else None,
+        "n/a" if current_score is None else f"{current_score:.4f}",
+        "promoted" if promoted else "kept the current model",
+    )
+    return PromotionResult(
+        promoted=promoted,
+        current_score=current_score,
+        candidate_score=candidate_score,
+        candidate_version=candidate.version,
+        current_version=current.version if current else None,
+        holdout_size=len(held),
+        skipped_corrections=len(corrections) - len(usable),
+    )
 
 
 def holdout_score(model: IntakeModel, held: Sequence[Example]) -> float:
@@ -108,7 +140,9 @@ def holdout_score(model: IntakeModel, held: Sequence[Example]) -> float:
     for (_, truth), row in zip(held, probs, strict=True):
         top = model.classes[int(np.argmax(row))]
         if truth == OUT_OF_SCOPE and OUT_OF_SCOPE not in model.classes:
-            right.append(decide(row, model.classes, model.threshold, model.margin)[3] != "confident")
+            right.append(
+                decide(row, model.classes, model.threshold, model.margin)[3] != "confident"
+            )
         else:
             right.append(top == truth)
     return float(np.mean(right))

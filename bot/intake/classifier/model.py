@@ -50,14 +50,20 @@ class Classification:
     urgency_cues: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "confidence": round(self.confidence, 4),
-                "top3": [[label, round(p, 4)] for label, p in self.top3],
-                "needs_confirmation": self.needs_confirmation, "reason": self.reason,
-                "urgent": self.urgent, "model_version": self.model_version}
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "top3": [[label, round(p, 4)] for label, p in self.top3],
+            "needs_confirmation": self.needs_confirmation,
+            "reason": self.reason,
+            "urgent": self.urgent,
+            "model_version": self.model_version,
+        }
 
 
-def decide(probs: np.ndarray, classes: Sequence[str], threshold: float, margin: float
-           ) -> tuple[str | None, float, list[tuple[str, float]], Reason]:
+def decide(
+    probs: np.ndarray, classes: Sequence[str], threshold: float, margin: float
+) -> tuple[str | None, float, list[tuple[str, float]], Reason]:
     """(label, confidence, top3, reason) for one row of calibrated probabilities."""
     order = np.argsort(-probs)
     top = classes[order[0]]
@@ -82,8 +88,9 @@ class IntakeModel:
         self.labels: list[str] = list(meta.labels)
         self.classes: list[str] = list(meta.classes)
         self.temperature = float(meta.temperature)
-        self._urgency = UrgencyDetector(meta.urgency.get("extra_cues", []),
-                                        meta.urgency.get("extra_calm", []))
+        self._urgency = UrgencyDetector(
+            meta.urgency.get("extra_cues", []), meta.urgency.get("extra_calm", [])
+        )
 
     @classmethod
     def load(cls, directory: Path | str) -> IntakeModel:
@@ -105,25 +112,37 @@ class IntakeModel:
         """Calibrated class probabilities, one row per text, columns in `self.classes` order."""
         return softmax(self.head.logits(self.encoder.embed(list(texts))), self.temperature)
 
-    def classify(self, text: str, threshold: float | None = None,
-                 margin: float | None = None) -> Classification:
+    def classify(
+        self, text: str, threshold: float | None = None, margin: float | None = None
+    ) -> Classification:
         with torch.inference_mode():
             vector = self.encoder.forward(self.encoder.tokenize([text]))
             logits = self.head.logits_torch(vector)[0].numpy()
         return self._decision(text, softmax(logits, self.temperature), threshold, margin)
 
-    def classify_batch(self, texts: Sequence[str], threshold: float | None = None,
-                       margin: float | None = None) -> list[Classification]:
+    def classify_batch(
+        self, texts: Sequence[str], threshold: float | None = None, margin: float | None = None
+    ) -> list[Classification]:
         probs = self.probabilities(texts)
-        return [self._decision(text, row, threshold, margin) for text, row in zip(texts, probs, strict=True)]
+        return [
+            self._decision(text, row, threshold, margin)
+            for text, row in zip(texts, probs, strict=True)
+        ]
 
-    def _decision(self, text: str, probs: np.ndarray, threshold: float | None,
-                  margin: float | None) -> Classification:
+    def _decision(
+        self, text: str, probs: np.ndarray, threshold: float | None, margin: float | None
+    ) -> Classification:
         threshold = self.threshold if threshold is None else threshold
         margin = self.margin if margin is None else margin
         label, confidence, top3, reason = decide(probs, self.classes, threshold, margin)
         urgency = self._urgency.detect(text)
-        return Classification(label=label, confidence=confidence, top3=top3,
-                              needs_confirmation=reason != "confident", reason=reason,
-                              urgent=urgency.urgent, model_version=self.version,
-                              urgency_cues=urgency.cues)
+        return Classification(
+            label=label,
+            confidence=confidence,
+            top3=top3,
+            needs_confirmation=reason != "confident",
+            reason=reason,
+            urgent=urgency.urgent,
+            model_version=self.version,
+            urgency_cues=urgency.cues,
+        )

@@ -48,7 +48,9 @@ class ModelMeta:
     def read(cls, directory: Path) -> ModelMeta:
         data = json.loads((directory / META).read_text())
         if data.get("format") != FORMAT:
-            raise ValueError(f"{directory}: model format {data.get('format')} is not {FORMAT}; retrain")
+            raise ValueError(
+                f"{directory}: model format {data.get('format')} is not {FORMAT}; retrain"
+            )
         return cls(**data)
 
 

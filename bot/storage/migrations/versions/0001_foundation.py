@@ -42,7 +42,9 @@ def upgrade() -> None:
         sa.Column("posted_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_slack_messages"),
     )
-    op.create_index("ix_slack_messages_channel_ts", "slack_messages", ["channel", "ts"], unique=True)
+    op.create_index(
+        "ix_slack_messages_channel_ts", "slack_messages", ["channel", "ts"], unique=True
+    )
     op.create_table(
         "handled_deliveries",
         sa.Column("key", sa.String(255), nullable=False),

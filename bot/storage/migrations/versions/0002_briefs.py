@@ -84,7 +84,9 @@ def upgrade() -> None:
         sa.Column("template_version", sa.String(32)),
         sa.Column("detail", sa.JSON()),
         sa.Column("at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["brief_id"], ["briefs.id"], name="fk_audit_events_brief_id_briefs"),
+        sa.ForeignKeyConstraint(
+            ["brief_id"], ["briefs.id"], name="fk_audit_events_brief_id_briefs"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_audit_events"),
     )
     op.create_index("ix_audit_events_brief_id_at", "audit_events", ["brief_id", "at"])
@@ -96,8 +98,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS audit_events_no_update" +
-               (" ON audit_events" if op.get_bind().dialect.name == "postgresql" else ""))
+    op.execute(
+        "DROP TRIGGER IF EXISTS audit_events_no_update"
+        + (" ON audit_events" if op.get_bind().dialect.name == "postgresql" else "")
+    )
     op.drop_table("audit_events")
     op.drop_table("approvals")
     op.drop_table("briefs")

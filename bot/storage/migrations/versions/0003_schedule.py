@@ -30,8 +30,14 @@ def upgrade() -> None:
         sa.Column("sent_at", UtcDateTime()),
         sa.ForeignKeyConstraint(["brief_id"], ["briefs.id"], name="fk_reminders_brief_id_briefs"),
         sa.PrimaryKeyConstraint("id", name="pk_reminders"),
-        sa.UniqueConstraint("brief_id", "stage", "round", "kind", "sequence",
-                            name="uq_reminders_brief_id_stage_round_kind_sequence"),
+        sa.UniqueConstraint(
+            "brief_id",
+            "stage",
+            "round",
+            "kind",
+            "sequence",
+            name="uq_reminders_brief_id_stage_round_kind_sequence",
+        ),
     )
     op.create_index("ix_reminders_due", "reminders", ["status", "due_at"])
     op.create_table(

@@ -18,9 +18,13 @@ def upgrade() -> None:
     # Digests list the oldest briefs of each state first and count them against SLA cutoffs.
     op.create_index("ix_briefs_state_stage_entered_at", "briefs", ["state", "stage_entered_at"])
     # The tick asks only for pending rows; sent and cancelled ones pile up forever beside them.
-    op.create_index("ix_reminders_pending_due_at", "reminders", ["due_at"],
-                    postgresql_where=sa.text("status = 'pending'"),
-                    sqlite_where=sa.text("status = 'pending'"))
+    op.create_index(
+        "ix_reminders_pending_due_at",
+        "reminders",
+        ["due_at"],
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'"),
+    )
 
 
 def downgrade() -> None:
