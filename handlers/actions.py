@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.briefs import confirmations, forms, service
+from bot.briefs import forms, service
 from bot.briefs.workflow import Action
+from bot.compliance import confirmations
 from bot.sla import reminders
 from bot.slack.deliveries import action_key, claim_delivery
 from handlers.context import actor_for, check_then_transact, in_transaction, reply_to, tell

@@ -8,8 +8,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.audit import service as audit
-from bot.briefs import confirmations, forms, messages, service
+from bot.briefs import forms, messages, service
 from bot.briefs.workflow import Action
+from bot.compliance import confirmations
 from bot.slack.blocks import ephemeral, escape
 from handlers.context import actor_for, in_transaction
 
