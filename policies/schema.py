@@ -253,7 +253,7 @@ class Policy(Strict):
         return self._source.parent / path
 
     @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> Policy:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Policy:
         # Every approver ref checks itself against the declared groups (see policies.refs), so
         # an unknown group is reported at its own path alongside all other errors.
         kwargs["context"] = {**declared_groups_context(obj), **(kwargs.get("context") or {})}

@@ -19,7 +19,7 @@ def configure_logging(level: str = "INFO", fmt: str = "keyvalue", path: Path | N
         if fmt == "json"
         else structlog.processors.KeyValueRenderer(key_order=["event", "level"], drop_missing=True)
     )
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

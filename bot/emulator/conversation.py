@@ -92,7 +92,8 @@ class Slack:
         candidates: list[Message | dict[str, Any]] = []
         candidates += [v for v in (self.emulator.current_view(who), self.emulator.home(who)) if v]
         pool = self.emulator.workspace.all_messages() + self.emulator.ephemerals(who)
-        candidates += sorted(pool, key=lambda m: m.ts, reverse=True)
+        newest_first: list[Message] = sorted(pool, key=lambda m: m.ts, reverse=True)
+        candidates += newest_first
         for candidate in candidates:
             blocks = (
                 candidate.blocks

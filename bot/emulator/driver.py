@@ -327,7 +327,7 @@ class SlackDriver:
         }
         if posted.thread_ts:
             parent = self.emulator.workspace.message(posted.channel, posted.thread_ts)
-            event.update(thread_ts=posted.thread_ts, parent_user_id=parent.user if parent else None)
+            event.update(thread_ts=posted.thread_ts, parent_user_id=parent.user if parent else "")
         result = self.event(event, **options)
         result.message = posted
         return result

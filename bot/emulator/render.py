@@ -231,11 +231,14 @@ def _rich_text(node: Any, names: Names) -> str:
     if kind == "text":
         return node.get("text", "")
     if kind == "user":
-        return "@" + names.users.get(node.get("user_id", ""), node.get("user_id", ""))
+        user_id = str(node.get("user_id", ""))
+        return "@" + names.users.get(user_id, user_id)
     if kind == "usergroup":
-        return "@" + names.groups.get(node.get("usergroup_id", ""), node.get("usergroup_id", ""))
+        group_id = str(node.get("usergroup_id", ""))
+        return "@" + names.groups.get(group_id, group_id)
     if kind == "channel":
-        return "#" + names.channels.get(node.get("channel_id", ""), node.get("channel_id", ""))
+        channel_id = str(node.get("channel_id", ""))
+        return "#" + names.channels.get(channel_id, channel_id)
     if kind == "link":
         return node.get("text") or node.get("url", "")
     return "".join(_rich_text(e, names) for e in node.get("elements") or [])

@@ -3,13 +3,30 @@ fields asked again after the bot answers `response_action: errors`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from bot.emulator.driver import SlackDriver
 from bot.emulator.payloads import MANY_OPTIONS, ONE_OPTION
-from bot.emulator.render import InputField, render_blocks
+from bot.emulator.render import ActionRef, InputField, Names, render_blocks
+from bot.emulator.seed import User
+from bot.emulator.server import SlackEmulator
 
-if TYPE_CHECKING:
-    from bot.emulator.shell import Shell
+
+class Shell(Protocol):
+    """What the form needs of the shell (bot.emulator.shell.Shell), so neither imports the other."""
+
+    driver: SlackDriver
+    emulator: SlackEmulator
+    user: User
+    names: Names
+    actions: dict[int, tuple[Any, ActionRef]]
+    view_touched: bool
+
+    def say(self, *lines: str) -> None: ...
+
+    def read(self, prompt: str) -> str | None: ...
+
+    def settle(self) -> None: ...
 
 
 def fill_modal(shell: Shell) -> None:

@@ -63,7 +63,7 @@ class SignedSender:
         """One signed POST to the bot. `stale` and `bad_signature` forge what Bolt must refuse."""
         self.last = (body, content_type)
         timestamp = str(int(time.time()) - (600 if stale else 0))
-        signature = self._verifier.generate_signature(timestamp=timestamp, body=body)
+        signature = self._verifier.generate_signature(timestamp=timestamp, body=body) or ""
         if bad_signature:
             signature = "v0=" + "0" * 64
         headers = {

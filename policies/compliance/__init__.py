@@ -59,6 +59,8 @@ def parse_rules(data: object, *, version: str = "unversioned", source: str = "")
     except ValidationError as exc:
         raise ComplianceRulesError(format_errors(exc)) from None
     rules._version = version
+    # Compiled once here, so that lint() only runs ready regexes (see matcher).
+    rules._compiled = CompiledRules.build(rules)
     return rules
 
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from policies.compliance.channels import ChannelChecks, ChannelIssue
 from policies.compliance.phrases import WORD_START, compile_phrase, is_raw
-
-if TYPE_CHECKING:
-    from policies.compliance.channels import ChannelChecks, ChannelIssue
-    from policies.compliance.schema import Category, ComplianceRules
+from policies.compliance.schema import Category, ComplianceRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +150,6 @@ class CompiledRules:
 
     @classmethod
     def build(cls, rules: ComplianceRules) -> CompiledRules:
-        from policies.compliance.channels import ChannelChecks
-
         terms = {name: list(phrases) for name, phrases in rules.terms.items()}
         matchers = tuple(
             _CategoryMatcher(

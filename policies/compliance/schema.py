@@ -129,17 +129,9 @@ class ComplianceRules(Strict):
         return {category.approver_stage for category in self.categories.values()}
 
     @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> ComplianceRules:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **kwargs: Any) -> ComplianceRules:
         kwargs["context"] = {**_terms_context(obj), **(kwargs.get("context") or {})}
         return super().model_validate(obj, **kwargs)
-
-    @model_validator(mode="after")
-    def _compile(self) -> ComplianceRules:
-        # Compiled once here, so that lint() only runs ready regexes (see matcher).
-        from policies.compliance.matcher import CompiledRules
-
-        self._compiled = CompiledRules.build(self)
-        return self
 
 
 def _terms_context(data: Any) -> dict[str, Any]:

@@ -91,5 +91,5 @@ def _length_batches(texts: list[str], size: int, rng: np.random.Generator) -> li
     for start in range(0, len(order), window):
         chunk = sorted(order[start : start + window], key=lambda i: len(texts[i]))
         batches += [np.array(chunk[i : i + size]) for i in range(0, len(chunk), size)]
-    rng.shuffle(batches)  # type: ignore[arg-type]
+    rng.shuffle(batches)
     return batches
