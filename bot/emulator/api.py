@@ -1,6 +1,6 @@
 """The shared frame of the emulated Web API methods: arguments, errors, the method table.
 
-Each `api_*` module registers its methods with `@web_method("chat.postMessage")`; a method gets
+Each `api_*` module lists its methods in a `METHODS` table that the server joins; a method gets
 one `ApiCall` and returns the fields of Slack's answer (without "ok"), or raises `SlackError`.
 """
 
@@ -128,12 +128,3 @@ class ApiCall:
 
 
 Method = Callable[[ApiCall], dict[str, Any]]
-METHODS: dict[str, Method] = {}
-
-
-def web_method(name: str) -> Callable[[Method], Method]:
-    def register(method: Method) -> Method:
-        METHODS[name] = method
-        return method
-
-    return register

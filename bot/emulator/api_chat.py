@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.emulator.api import ApiCall, SlackError, web_method
+from bot.emulator.api import ApiCall, Method, SlackError
 from bot.emulator.records import Message
 
 
@@ -24,7 +24,6 @@ def _bot_message(
     )
 
 
-@web_method("chat.postMessage")
 def post_message(call: ApiCall) -> dict[str, Any]:
     channel = call.channel()
     text, blocks = call.content()
@@ -42,7 +41,6 @@ def post_message(call: ApiCall) -> dict[str, Any]:
     return {"channel": channel.id, "ts": stored.ts, "message": stored.as_slack(call.team_id)}
 
 
-@web_method("chat.update")
 def update(call: ApiCall) -> dict[str, Any]:
     channel = call.channel()
     original = call.own_message(channel.id, call.args.text("ts"), "update")
@@ -67,7 +65,6 @@ def update(call: ApiCall) -> dict[str, Any]:
     }
 
 
-@web_method("chat.postEphemeral")
 def post_ephemeral(call: ApiCall) -> dict[str, Any]:
     channel = call.channel()
     user = call.user_id()
@@ -81,7 +78,6 @@ def post_ephemeral(call: ApiCall) -> dict[str, Any]:
     return {"message_ts": stored.ts}
 
 
-@web_method("chat.delete")
 def delete(call: ApiCall) -> dict[str, Any]:
     channel = call.channel()
     ts = call.args.text("ts")
@@ -90,7 +86,6 @@ def delete(call: ApiCall) -> dict[str, Any]:
     return {"channel": channel.id, "ts": ts}
 
 
-@web_method("chat.getPermalink")
 def permalink(call: ApiCall) -> dict[str, Any]:
     channel = call.channel()
     ts = call.args.text("message_ts") or ""
@@ -101,3 +96,12 @@ def permalink(call: ApiCall) -> dict[str, Any]:
         "channel": channel.id,
         "permalink": f"https://{domain}.slack.com/archives/{channel.id}/p{ts.replace('.', '')}",
     }
+
+
+METHODS: dict[str, Method] = {
+    "chat.postMessage": post_message,
+    "chat.update": update,
+    "chat.postEphemeral": post_ephemeral,
+    "chat.delete": delete,
+    "chat.getPermalink": permalink,
+}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.emulator.api import ApiCall, SlackError, web_method
+from bot.emulator.api import ApiCall, Method, SlackError
 from bot.emulator.seed import Channel, User
 from bot.emulator.workspace import Workspace
 
@@ -83,7 +83,6 @@ def channel_object(ws: Workspace, channel: Channel) -> dict[str, Any]:
     }
 
 
-@web_method("auth.test")
 def auth_test(call: ApiCall) -> dict[str, Any]:
     seed = call.workspace.seed
     return {
@@ -97,13 +96,11 @@ def auth_test(call: ApiCall) -> dict[str, Any]:
     }
 
 
-@web_method("users.info")
 def users_info(call: ApiCall) -> dict[str, Any]:
     user = call.workspace.users[call.user_id()]
     return {"user": user_object(call.workspace, user)}
 
 
-@web_method("users.list")
 def users_list(call: ApiCall) -> dict[str, Any]:
     ws = call.workspace
     return {
@@ -113,12 +110,10 @@ def users_list(call: ApiCall) -> dict[str, Any]:
     }
 
 
-@web_method("conversations.info")
 def conversations_info(call: ApiCall) -> dict[str, Any]:
     return {"channel": channel_object(call.workspace, call.channel())}
 
 
-@web_method("conversations.open")
 def conversations_open(call: ApiCall) -> dict[str, Any]:
     ws = call.workspace
     if call.args.text("channel"):
@@ -140,7 +135,6 @@ def conversations_open(call: ApiCall) -> dict[str, Any]:
     }
 
 
-@web_method("conversations.members")
 def conversations_members(call: ApiCall) -> dict[str, Any]:
     return {
         "members": channel_members(call.workspace, call.channel()),
@@ -148,7 +142,6 @@ def conversations_members(call: ApiCall) -> dict[str, Any]:
     }
 
 
-@web_method("conversations.replies")
 def conversations_replies(call: ApiCall) -> dict[str, Any]:
     ws, channel = call.workspace, call.channel()
     parent = ws.message(channel.id, call.args.text("ts") or "")
@@ -168,7 +161,6 @@ def conversations_replies(call: ApiCall) -> dict[str, Any]:
     return {"messages": out, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
 
-@web_method("conversations.history")
 def conversations_history(call: ApiCall) -> dict[str, Any]:
     ws, channel = call.workspace, call.channel()
     limit = int(call.args.text("limit") or 100)
@@ -180,7 +172,6 @@ def conversations_history(call: ApiCall) -> dict[str, Any]:
     }
 
 
-@web_method("usergroups.list")
 def usergroups_list(call: ApiCall) -> dict[str, Any]:
     ws = call.workspace
     groups = []
@@ -203,9 +194,22 @@ def usergroups_list(call: ApiCall) -> dict[str, Any]:
     return {"usergroups": groups}
 
 
-@web_method("usergroups.users.list")
 def usergroups_users_list(call: ApiCall) -> dict[str, Any]:
     group = call.workspace.usergroups.get(call.args.text("usergroup") or "")
     if group is None:
         raise SlackError("no_such_subteam")
     return {"users": list(group.users)}
+
+
+METHODS: dict[str, Method] = {
+    "auth.test": auth_test,
+    "users.info": users_info,
+    "users.list": users_list,
+    "conversations.info": conversations_info,
+    "conversations.open": conversations_open,
+    "conversations.members": conversations_members,
+    "conversations.replies": conversations_replies,
+    "conversations.history": conversations_history,
+    "usergroups.list": usergroups_list,
+    "usergroups.users.list": usergroups_users_list,
+}

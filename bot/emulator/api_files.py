@@ -10,7 +10,7 @@ import dataclasses
 import mimetypes
 from typing import Any
 
-from bot.emulator.api import ApiCall, SlackError, web_method
+from bot.emulator.api import ApiCall, Method, SlackError
 from bot.emulator.records import Message, UploadedFile
 from bot.emulator.workspace import Workspace
 
@@ -36,7 +36,6 @@ def receive_upload(ws: Workspace, file_id: str, data: bytes) -> bool:
     return True
 
 
-@web_method("files.getUploadURLExternal")
 def get_upload_url(call: ApiCall) -> dict[str, Any]:
     filename = call.args.required("filename")
     length = int(call.args.required("length"))
@@ -47,7 +46,6 @@ def get_upload_url(call: ApiCall) -> dict[str, Any]:
     return {"upload_url": f"{call.base_url}upload/{file_id}", "file_id": file_id}
 
 
-@web_method("files.completeUploadExternal")
 def complete_upload(call: ApiCall) -> dict[str, Any]:
     ws = call.workspace
     items = call.args.json("files")
@@ -86,3 +84,9 @@ def complete_upload(call: ApiCall) -> dict[str, Any]:
             )
         )
     return {"files": [file_object(f) for f in done]}
+
+
+METHODS: dict[str, Method] = {
+    "files.getUploadURLExternal": get_upload_url,
+    "files.completeUploadExternal": complete_upload,
+}

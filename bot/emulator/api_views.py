@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.emulator.api import ApiCall, SlackError, web_method
+from bot.emulator.api import ApiCall, Method, SlackError
 from bot.emulator.validation import view_errors, with_ids
 from bot.emulator.workspace import Workspace
 
@@ -77,7 +77,6 @@ def _trigger_user(call: ApiCall) -> str:
     return user
 
 
-@web_method("views.open")
 def open_view(call: ApiCall) -> dict[str, Any]:
     view = _view(call, kind="modal")
     user = _trigger_user(call)
@@ -85,7 +84,6 @@ def open_view(call: ApiCall) -> dict[str, Any]:
     return {"view": view}
 
 
-@web_method("views.push")
 def push_view(call: ApiCall) -> dict[str, Any]:
     user = _trigger_user(call)
     with call.workspace.lock:
@@ -99,7 +97,6 @@ def push_view(call: ApiCall) -> dict[str, Any]:
     return {"view": view}
 
 
-@web_method("views.update")
 def update_view(call: ApiCall) -> dict[str, Any]:
     view_id, external_id = call.args.text("view_id"), call.args.text("external_id")
     if not view_id and not external_id:
@@ -129,7 +126,6 @@ def update_view(call: ApiCall) -> dict[str, Any]:
     return {"view": view}
 
 
-@web_method("views.publish")
 def publish(call: ApiCall) -> dict[str, Any]:
     user = call.user_id("user_id")
     ws = call.workspace
@@ -141,3 +137,11 @@ def publish(call: ApiCall) -> dict[str, Any]:
         view = _view(call, kind="home", view_id=old["id"] if old else None)
         ws.set_home(user, view)
     return {"view": view}
+
+
+METHODS: dict[str, Method] = {
+    "views.open": open_view,
+    "views.push": push_view,
+    "views.update": update_view,
+    "views.publish": publish,
+}

@@ -19,7 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.emulator import api_chat, api_directory, api_files, api_views, response_url
-from bot.emulator.api import METHODS, ApiCall, Args, SlackError
+from bot.emulator.api import ApiCall, Args, Method, SlackError
 from bot.emulator.queries import WorkspaceQueries
 from bot.emulator.records import Call
 from bot.emulator.seed import DEFAULT_SEED, Seed
@@ -27,7 +27,14 @@ from bot.emulator.workspace import Workspace
 
 BOT_TOKEN = "xoxb-emulator"
 log = logging.getLogger("mopsbot.emulator")
-_REGISTERED = (api_chat, api_directory, api_files, api_views)  # importing registers the methods
+
+# Every Web API method the emulator answers; anything else is `unknown_method`, as on Slack.
+WEB_API: dict[str, Method] = {
+    **api_chat.METHODS,
+    **api_directory.METHODS,
+    **api_files.METHODS,
+    **api_views.METHODS,
+}
 
 
 @dataclass
@@ -199,7 +206,7 @@ class SlackEmulator(WorkspaceQueries):
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
         token = token or values.get("token")
         values.pop("token", None)
-        handler = METHODS.get(method)
+        handler = WEB_API.get(method)
         if handler is None:
             return self._answer(method, values, {"ok": False, "error": "unknown_method"})
         fault = self._take_fault(method)
