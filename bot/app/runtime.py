@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import delete
 
 from bot.app.config import Settings
+from bot.app.wiring import wire
 from bot.core.clock import utcnow
 from bot.core.logs import get_logger
 from bot.intake.live_model import IntakeModels
@@ -65,11 +66,9 @@ class Runtime:
             worker=TaskWorker(db, clock=clock),
             clock=clock,
         )
-        # Registered on import: reminders re-plan on every brief change; the compliance gate
-        # lints every (re)submission.
         from bot.app.serving import create_app
-        from bot.compliance import service as compliance_gate  # noqa: F401
 
+        wire()
         runtime._register_tasks()
         runtime.app = create_app(runtime)
         return runtime

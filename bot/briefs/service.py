@@ -7,7 +7,7 @@ row and the outbox rows for Slack in the caller's transaction. Nothing here talk
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,16 +59,32 @@ BriefListener = Callable[[Session, Policy, Brief, datetime], None]
 StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
 
 
-@dataclass
-class Hooks:
-    on_change: list[BriefListener] = field(default_factory=list)
+@dataclass(frozen=True)
+class Reactions:
+    """What other domains do when a brief changes, inside the brief's transaction.
+
+    Installed once at start-up by `bot.app.wiring` (this domain imports neither of them: both
+    import briefs). Until then there are none: a brief alone plans no gate and no reminder."""
+
     # Before a (re)submission enters review: stages to add to this round (compliance gates).
-    plan_stages: list[StagePlanner] = field(default_factory=list)
+    plan_stages: tuple[StagePlanner, ...] = ()
     # After a (re)submission is announced, so that their thread replies follow the parent.
-    after_submit: list[BriefListener] = field(default_factory=list)
+    after_submit: tuple[BriefListener, ...] = ()
+    # After every move (reminders re-plan).
+    on_change: tuple[BriefListener, ...] = ()
 
 
-hooks = Hooks()
+_reactions = Reactions()
+
+
+def connect(reactions: Reactions) -> None:
+    """Install `reactions` in place of any before: connecting twice is connecting once."""
+    global _reactions
+    _reactions = reactions
+
+
+def connected() -> Reactions:
+    return _reactions
 
 
 def _accept_form(
@@ -405,14 +421,14 @@ def _roles(policy: Policy, brief: Brief, actor: Actor) -> set[str]:
 
 def _plan_stages(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
     stages = list(brief.stages)
-    for planner in hooks.plan_stages:
+    for planner in _reactions.plan_stages:
         for extra in planner(session, policy, brief, now):
             stages = add_stage(stages, extra, stage_index=brief.stage_index)
     brief.stages = stages
 
 
 def _after_submit(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
-    for listener in hooks.after_submit:
+    for listener in _reactions.after_submit:
         listener(session, policy, brief, now)
 
 
@@ -455,5 +471,5 @@ def _move(
     messages.announce(
         session, policy, brief, action, actor_id=actor_id, reason=reason, stage_before=stage_before
     )
-    for listener in hooks.on_change:
+    for listener in _reactions.on_change:
         listener(session, policy, brief, now)

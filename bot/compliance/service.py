@@ -1,8 +1,9 @@
 """The compliance gate on briefs: lint a brief's words, add the approval stages its claims need,
 record why in the audit trail and show the findings in its thread.
 
-Registered on import (see bot.runtime): `plan_gate` adds the gate stages before a (re)submission
-enters review; `record_gate` writes the audit event and the thread reply once the brief is posted.
+Wired into the brief service at start-up (bot.app.wiring): `plan_gate` adds the gate stages before
+a (re)submission enters review; `record_gate` writes the audit event and the thread reply once the
+brief is posted.
 Other flows that act on text (intake routing) ask `needs_human` first.
 """
 
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
-from bot.briefs.service import hooks
 from bot.compliance import messages as findings
 from policies.compliance import (
     ComplianceRules,
@@ -196,7 +196,3 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
         },
     )
     findings.post(session, policy, brief, review, gates=gates, kept=kept)
-
-
-hooks.plan_stages.append(plan_gate)
-hooks.after_submit.append(record_gate)

@@ -21,6 +21,7 @@ from bot.core.logs import get_logger
 from bot.digests import waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
 from bot.digests.weekly_chart import Enqueue
+from bot.intake import service as intake
 from bot.sla.reminders import WEEKDAYS, _as_time, _people
 from bot.slack import blocks
 from bot.slack.directory import Directory
@@ -31,16 +32,13 @@ from policies.schema import Policy
 
 log = get_logger(__name__)
 
-# Other domains add lines to the channel digest (e.g. unanswered intake confirmations).
-DigestSection = Callable[[Session, Policy, datetime], list[str]]
-extra_sections: list[DigestSection] = []
 LISTED = 10  # briefs named per stage; the rest are counted
 
 
 def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str | None:
     found = waiting.groups(session, policy, now, limit=LISTED)
-    extra = [line for section in extra_sections for line in section(session, policy, now)]
-    if not found and not extra:
+    unanswered = intake.digest_lines(session, policy, now)  # intake questions nobody answered
+    if not found and not unanswered:
         return None
     lines = [f"*Daily brief digest* ({sum(g.count for g in found):,} open)"]
     for group in found:
@@ -58,7 +56,7 @@ def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str 
         if item.due_at
     ]
     lines += _more(soon - len(due_soon))
-    lines += extra
+    lines += unanswered
     return "\n".join(lines)
 
 

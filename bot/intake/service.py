@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit import service as audit
-from bot.digests import service as digest
 from bot.intake.models import IntakeRequest
 from bot.slack import blocks
 from bot.slack.blocks import escape
@@ -385,8 +384,6 @@ def _ask(
 def _key(request: IntakeRequest) -> str:
     return f"intake:{request.channel_id}:{request.ts}"
 
-
-digest.extra_sections.append(digest_lines)
 
 __all__ = [
     "OUT_OF_SCOPE",

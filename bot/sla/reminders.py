@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
-from bot.briefs.service import hooks
 from bot.core.logs import get_logger
 from bot.sla.models import Reminder
 from bot.slack import blocks
@@ -305,7 +304,3 @@ def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now:
             )
     except IntegrityError:
         pass
-
-
-# Every change to a brief re-plans its reminders in the same transaction.
-hooks.on_change.append(replan)
