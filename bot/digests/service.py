@@ -22,7 +22,8 @@ from bot.digests import waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
 from bot.digests.weekly_chart import Enqueue
 from bot.intake import service as intake
-from bot.sla.reminders import WEEKDAYS, _as_time, _people
+from bot.sla.calendar import as_time, weekday
+from bot.sla.reminders import stage_approvers
 from bot.slack import blocks
 from bot.slack.directory import Directory
 from bot.slack.outbox import enqueue
@@ -111,10 +112,10 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
     """Send every digest whose local time has come today and that was not sent yet; on the
     policy's chart day, the weekly cycle-time chart goes to each digest channel too."""
     sent = 0
-    chart_day = WEEKDAYS[str(policy.digests.weekly_chart_day)[:3].lower()]
+    chart_day = weekday(policy.digests.weekly_chart_day)
     for config in policy.digests.channels:
         local = now.astimezone(ZoneInfo(config.timezone))
-        if local.time() >= _as_time(config.time):
+        if local.time() >= as_time(config.time):
             day = local.date().isoformat()
             sent += _send_once(
                 db,
@@ -142,7 +143,7 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
             if setting and setting.digest_time
             else policy.digests.user_default_time
         )
-        if local.time() >= _as_time(at):
+        if local.time() >= as_time(at):
             groups = set(
                 directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()])
             )
@@ -202,7 +203,7 @@ def _digest_people(db: Database, policy: Policy, directory: Directory) -> set[st
             )
         )
         for stage in waiting.stages_in_review(session):
-            people |= _people(policy, directory, access.stage_approver_refs(policy, stage))
+            people |= stage_approvers(policy, directory, stage)
         people |= set(
             session.scalars(select(UserSetting.user_id).where(UserSetting.digest_enabled))
         )

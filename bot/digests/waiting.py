@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
 from bot.flow.columns import current_stage
-from bot.sla.reminders import calendar_for, stage_sla_hours
+from bot.sla.calendar import calendar_for, stage_sla_hours
 from policies.schema import Policy
 from policies.sla import breach_cutoff, sla_status
 

@@ -8,8 +8,7 @@ outbox (not_before) until the recipient's quiet hours are over, in their own tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.briefs import messages
 from bot.briefs.models import Brief
 from bot.core.logs import get_logger
+from bot.sla.calendar import as_time, calendar_for, stage_sla_hours
 from bot.sla.models import Reminder
 from bot.slack import blocks
 from bot.slack.directory import Directory
@@ -26,7 +26,6 @@ from bot.storage.database import Database
 from policies import access
 from policies.schema import Policy
 from policies.sla import (
-    BusinessCalendar,
     QuietHours,
     ReminderRule,
     next_repeat,
@@ -36,29 +35,6 @@ from policies.sla import (
 )
 
 log = get_logger(__name__)
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-
-
-def calendar_for(policy: Policy) -> BusinessCalendar:
-    return _calendar(policy.version, policy.business_hours)
-
-
-_calendars: dict[str, BusinessCalendar] = {}
-
-
-def _calendar(version: str, hours) -> BusinessCalendar:  # type: ignore[no-untyped-def]
-    """One calendar per policy version, so its holiday lists are computed once."""
-    if version in _calendars:
-        return _calendars[version]
-    _calendars[version] = BusinessCalendar(
-        timezone=hours.timezone,
-        start=_as_time(hours.start),
-        end=_as_time(hours.end),
-        weekdays=frozenset(WEEKDAYS[str(day)[:3].lower()] for day in hours.days),
-        holiday_country=hours.holidays.country,
-        holiday_subdivision=hours.holidays.subdivision,
-    )
-    return _calendars[version]
 
 
 def rule_for(policy: Policy) -> ReminderRule:
@@ -70,24 +46,7 @@ def rule_for(policy: Policy) -> ReminderRule:
 
 def quiet_hours_for(policy: Policy) -> QuietHours:
     quiet = policy.reminders.quiet_hours
-    return QuietHours(start=_as_time(quiet.start), end=_as_time(quiet.end))
-
-
-def _as_time(value: object) -> time:
-    if isinstance(value, time):
-        return value
-    hour, minute = str(value).split(":")
-    return time(int(hour), int(minute))
-
-
-def stage_sla_hours(policy: Policy, stage: str | None) -> float | None:
-    for candidate in policy.workflows.brief.stages:
-        if candidate.name == stage:
-            return candidate.sla.business_hours if candidate.sla is not None else None
-    gate_sla = policy.compliance.gate_sla
-    if stage in policy.compliance.gate_stages and gate_sla is not None:
-        return gate_sla.business_hours  # a compliance gate added to this brief's review
-    return None
+    return QuietHours(start=as_time(quiet.start), end=as_time(quiet.end))
 
 
 # -- planning (runs inside the brief service's transaction) ----------------------------------
@@ -198,7 +157,7 @@ def _send(
     reminder.status = "sent"
     reminder.sent_at = now
     refs = access.stage_approver_refs(policy, brief.stage)
-    recipients = _people(policy, directory, refs)
+    recipients = stage_approvers(policy, directory, brief.stage)
     calendar = calendar_for(policy)
     late = reminder.kind != "reminder"
     for user_id in sorted(recipients):
@@ -219,9 +178,10 @@ def _send(
     log.info("reminder.sent", brief=brief.id, kind=reminder.kind, recipients=len(recipients))
 
 
-def _people(policy: Policy, directory: Directory, refs: Iterable[str]) -> set[str]:
+def stage_approvers(policy: Policy, directory: Directory, stage: str | None) -> set[str]:
+    """Who the stage waits on, as Slack user ids: its approvers, groups expanded to members."""
     people: set[str] = set()
-    for ref in refs:
+    for ref in access.stage_approver_refs(policy, stage):
         group = access.group_for_ref(policy, ref)
         if group is not None:
             people |= directory.members(group.usergroup_id)
