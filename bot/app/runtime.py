@@ -17,7 +17,7 @@ from bot.core.clock import utcnow
 from bot.core.logs import get_logger
 from bot.intake.live_model import IntakeModels
 from bot.slack.directory import Directory
-from bot.slack.models import HandledDelivery, OutboxMessage
+from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
 from bot.slack.outbox import OutboxSender
 from bot.storage.database import Database
 from bot.tasks.service import TaskWorker
@@ -151,7 +151,8 @@ class Runtime:
         with self.db.transaction() as session:
             session.execute(
                 delete(OutboxMessage).where(
-                    OutboxMessage.status == "delivered", OutboxMessage.delivered_at < cutoff
+                    OutboxMessage.status == OutboxStatus.DELIVERED,
+                    OutboxMessage.delivered_at < cutoff,
                 )
             )
             session.execute(delete(HandledDelivery).where(HandledDelivery.handled_at < cutoff))

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.briefs import messages
 from bot.briefs.models import Approval, Brief
-from bot.briefs.workflow import Action, IllegalTransition, Position, add_stage, apply
+from bot.briefs.workflow import (
+    Action,
+    BriefState,
+    IllegalTransition,
+    Position,
+    add_stage,
+    apply,
+)
 from bot.slack.deliveries import claim_delivery
 from policies import access
 from policies.schema import Policy, clean_submission, validate_submission
@@ -124,7 +131,7 @@ def create(
         fields=cleaned,
         requester_id=requester_id,
         channel_id=channel_id,
-        state="draft",
+        state=BriefState.DRAFT,
         stages=[stage.name for stage in policy.workflows.brief.stages],
         stage_index=None,
         round=1,
@@ -142,7 +149,7 @@ def create(
         brief_id=brief.id,
         actor_id=requester_id,
         action="create",
-        to_state="draft",
+        to_state=BriefState.DRAFT,
         round=1,
         policy_version=policy.version,
         template_version=brief.template_version,
@@ -371,7 +378,7 @@ def briefs_of(
     session: Session, policy: Policy, actor: Actor, limit: int = 20
 ) -> tuple[list[Brief], list[Brief]]:
     """The actor's own open briefs, and the briefs in review waiting on them."""
-    closed = ("rejected", "cancelled", "live")
+    closed = (BriefState.REJECTED, BriefState.CANCELLED, BriefState.LIVE)
     mine = list(
         session.scalars(
             select(Brief)
@@ -382,7 +389,7 @@ def briefs_of(
     )
     in_review = session.scalars(
         select(Brief)
-        .where(Brief.state == "in_review", or_(Brief.requester_id != actor.user_id))
+        .where(Brief.state == BriefState.IN_REVIEW, or_(Brief.requester_id != actor.user_id))
         .order_by(Brief.stage_entered_at)
     )
     waiting = [

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
+from bot.briefs.workflow import BriefState
 from bot.core.logs import get_logger
 from bot.digests import waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
@@ -85,9 +86,9 @@ def user_digest_text(
         if access.may_decide(access.stage_approver_refs(policy, stage), user_id, group_ids, policy)
     ]
     mine = or_(
-        and_(Brief.state == "changes_requested", Brief.requester_id == user_id),
+        and_(Brief.state == BriefState.CHANGES_REQUESTED, Brief.requester_id == user_id),
         and_(
-            Brief.state == "in_review",
+            Brief.state == BriefState.IN_REVIEW,
             Brief.requester_id != user_id,
             waiting.brief_stage.in_(decides),
         ),
@@ -199,7 +200,9 @@ def _digest_people(db: Database, policy: Policy, directory: Directory) -> set[st
     with db.transaction() as session:
         people |= set(
             session.scalars(
-                select(Brief.requester_id).distinct().where(Brief.state == "changes_requested")
+                select(Brief.requester_id)
+                .distinct()
+                .where(Brief.state == BriefState.CHANGES_REQUESTED)
             )
         )
         for stage in waiting.stages_in_review(session):

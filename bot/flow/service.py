@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
+from bot.briefs.workflow import BriefState
 from bot.flow import charts, moves
 from bot.flow.metrics import FlowMetrics, flow_metrics, format_stats, stats_heading
 from policies.schema import Policy
@@ -37,7 +38,7 @@ def _other_stage_lists(session: Session, order: list[str]) -> dict[int, list[str
     """Stage lists of waiting briefs that differ from the policy's (a compliance gate added one).
     Compared as stored JSON text: a false difference only costs a row, never a wrong answer."""
     query = select(Brief.id, Brief.stages).where(
-        Brief.state == "in_review", cast(Brief.stages, Text) != json.dumps(order)
+        Brief.state == BriefState.IN_REVIEW, cast(Brief.stages, Text) != json.dumps(order)
     )
     return {brief_id: stages for brief_id, stages in session.execute(query) if stages != order}
 

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
+from bot.briefs.workflow import BriefState
 from bot.core.logs import get_logger
 from bot.sla.calendar import as_time, calendar_for, stage_sla_hours
-from bot.sla.models import Reminder
+from bot.sla.models import Reminder, ReminderKind, ReminderStatus
 from bot.slack import blocks
 from bot.slack.directory import Directory
 from bot.slack.outbox import enqueue
@@ -54,13 +55,15 @@ def quiet_hours_for(policy: Policy) -> QuietHours:
 
 def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:  # noqa: ARG001
     """Any action on a brief cancels reminders that no longer apply and plans the current stage's."""
-    stale = update(Reminder).where(Reminder.brief_id == brief.id, Reminder.status == "pending")
-    if brief.state != "in_review" or brief.stage is None:
-        session.execute(stale.values(status="cancelled"))
+    stale = update(Reminder).where(
+        Reminder.brief_id == brief.id, Reminder.status == ReminderStatus.PENDING
+    )
+    if brief.state != BriefState.IN_REVIEW or brief.stage is None:
+        session.execute(stale.values(status=ReminderStatus.CANCELLED))
         return
     session.execute(
         stale.where(or_(Reminder.stage != brief.stage, Reminder.round != brief.round)).values(
-            status="cancelled"
+            status=ReminderStatus.CANCELLED
         )
     )
     sla = stage_sla_hours(policy, brief.stage)
@@ -88,7 +91,7 @@ def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> Non
                 kind=planned.kind,
                 sequence=planned.sequence,
                 due_at=planned.due_at,
-                status="pending",
+                status=ReminderStatus.PENDING,
             )
         )
 
@@ -98,7 +101,7 @@ def snooze(
 ) -> datetime | None:
     """Push the brief's pending reminders for its current stage to the snooze time."""
     brief = session.get(Brief, brief_id)
-    if brief is None or brief.state != "in_review":
+    if brief is None or brief.state != BriefState.IN_REVIEW:
         return None
     until = snooze_until(now, option, calendar_for(policy))
     session.execute(
@@ -107,7 +110,7 @@ def snooze(
             Reminder.brief_id == brief.id,
             Reminder.stage == brief.stage,
             Reminder.round == brief.round,
-            Reminder.status == "pending",
+            Reminder.status == ReminderStatus.PENDING,
             Reminder.due_at < until,
         )
         .values(due_at=until)
@@ -134,7 +137,7 @@ def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool)
     are skipped, not waited for (PostgreSQL). Served by the partial index of pending rows."""
     query = (
         select(Reminder)
-        .where(Reminder.status == "pending", Reminder.due_at <= now)
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
         .order_by(Reminder.due_at)
         .limit(limit)
     )
@@ -148,18 +151,18 @@ def _send(
 ) -> None:
     brief = session.get(Brief, reminder.brief_id)
     if brief is None or (brief.state, brief.stage, brief.round) != (
-        "in_review",
+        BriefState.IN_REVIEW,
         reminder.stage,
         reminder.round,
     ):
-        reminder.status = "cancelled"
+        reminder.status = ReminderStatus.CANCELLED
         return
-    reminder.status = "sent"
+    reminder.status = ReminderStatus.SENT
     reminder.sent_at = now
     refs = access.stage_approver_refs(policy, brief.stage)
     recipients = stage_approvers(policy, directory, brief.stage)
     calendar = calendar_for(policy)
-    late = reminder.kind != "reminder"
+    late = reminder.kind != ReminderKind.REMINDER
     for user_id in sorted(recipients):
         tz = directory.timezone(user_id) or calendar.timezone
         send_at = next_send_time(now, tz, quiet_hours_for(policy), fallback_tz=calendar.timezone)
@@ -171,7 +174,7 @@ def _send(
         else f":hourglass: Reminder: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*."
     )
     messages.reply(session, brief, note)
-    if reminder.kind == "escalation":
+    if reminder.kind == ReminderKind.ESCALATION:
         _escalate(session, policy, brief)
     if late:
         _plan_next_repeat(session, policy, reminder, now)
@@ -248,7 +251,7 @@ def _escalate(session: Session, policy: Policy, brief: Brief) -> None:
 def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now: datetime) -> None:
     # Planned from now, not from when the missed one was due: after downtime one repeat, not many.
     due = next_repeat(now, rule_for(policy), calendar_for(policy))
-    sequence = reminder.sequence + 1 if reminder.kind == "repeat" else 1
+    sequence = reminder.sequence + 1 if reminder.kind == ReminderKind.REPEAT else 1
     try:
         with session.begin_nested():
             session.add(
@@ -256,10 +259,10 @@ def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now:
                     brief_id=reminder.brief_id,
                     stage=reminder.stage,
                     round=reminder.round,
-                    kind="repeat",
+                    kind=ReminderKind.REPEAT,
                     sequence=sequence,
                     due_at=due,
-                    status="pending",
+                    status=ReminderStatus.PENDING,
                 )
             )
     except IntegrityError:
