@@ -185,10 +185,9 @@ def decision_refusal(
             f"(it is now {messages.state_words(brief)}); nothing was done.",
             brief.id,
         )
-    try:
-        apply(_position(brief), action, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    illegal = _illegal(brief, action)
+    if illegal is not None:
+        return illegal
     refs = _stage_refs(policy, brief.stage)
     if actor.user_id == brief.requester_id:
         return Outcome(
@@ -278,10 +277,9 @@ def resubmit(
             f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}.",
             brief.id,
         )
-    try:
-        apply(_position(brief), Action.RESUBMIT, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    illegal = _illegal(brief, Action.RESUBMIT)
+    if illegal is not None:
+        return illegal
     brief.fields = cleaned
     brief.title = str(cleaned.get("title") or brief.title)
     brief.template_version = str(template.version)
@@ -315,10 +313,9 @@ def cancel(
             f"{access.describe_roles(policy.roles.cancel, policy)} can.",
             brief.id,
         )
-    try:
-        apply(_position(brief), Action.CANCEL, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    illegal = _illegal(brief, Action.CANCEL)
+    if illegal is not None:
+        return illegal
     _move(session, policy, brief, Action.CANCEL, actor_id=actor.user_id, reason=None, now=now)
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
@@ -340,11 +337,7 @@ def check_advance(
             f"{access.describe_roles(['ops_admin'], policy)} can do that.",
             brief.id,
         )
-    try:
-        apply(_position(brief), action, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
-    return brief
+    return _illegal(brief, action) or brief
 
 
 def advance(
@@ -413,17 +406,23 @@ def _stage_refs(policy: Policy, stage: str | None) -> list[str]:
     return access.stage_approver_refs(policy, stage) if stage else []
 
 
+def _illegal(brief: Brief, action: Action) -> Outcome | None:
+    """Why the workflow refuses `action` on the brief as it stands, or None when it allows it."""
+    try:
+        apply(_position(brief), action, len(brief.stages))
+    except IllegalTransition as exc:
+        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    return None
+
+
 def _roles(policy: Policy, brief: Brief, actor: Actor) -> set[str]:
-    roles = set()
-    if actor.user_id == brief.requester_id:
-        roles.add("requester")
-    if access.is_ops_admin(policy, actor.user_id, set(actor.group_ids)):
-        roles.add("ops_admin")
-    if brief.stage and access.may_decide(
-        _stage_refs(policy, brief.stage), actor.user_id, set(actor.group_ids), policy
-    ):
-        roles.add("approver")
-    return roles
+    return access.roles_for(
+        policy,
+        user_id=actor.user_id,
+        user_group_ids=set(actor.group_ids),
+        requester_id=brief.requester_id,
+        stage_name=brief.stage,
+    )
 
 
 def _plan_stages(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
