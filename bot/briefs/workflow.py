@@ -7,11 +7,7 @@ with a reason a person can read. Who may act (requester, approver, ops admin) is
 Review is multi-stage. A brief carries its own list of stage names (copied from policy at submit,
 perhaps with a compliance gate added by `add_stage`), so `apply` takes the list's length: approving
 any stage but the last moves review to the next one; approving the last approves the brief.
-
-Reopen (a rejected or cancelled brief) sends the brief back to its requester as
-changes_requested: the requester edits the form and resubmits it, which starts a new round at
-the first stage. It does not go back to draft because briefs are created and
-submitted in one step; a draft has no screen of its own to be edited from.
+Rejected, cancelled and live are final: nothing leaves them.
 """
 
 from __future__ import annotations
@@ -41,7 +37,6 @@ class Action(StrEnum):
     CANCEL = "cancel"
     SCHEDULE = "schedule"
     GO_LIVE = "go_live"
-    REOPEN = "reopen"
 
 
 class StageMove(StrEnum):
@@ -68,8 +63,6 @@ TRANSITIONS: dict[tuple[BriefState, Action], Rule] = {
     (S.CHANGES_REQUESTED, A.RESUBMIT): Rule(S.IN_REVIEW, StageMove.FIRST, new_round=True),
     (S.APPROVED, A.SCHEDULE): Rule(S.SCHEDULED),
     (S.SCHEDULED, A.GO_LIVE): Rule(S.LIVE),
-    (S.REJECTED, A.REOPEN): Rule(S.CHANGES_REQUESTED),
-    (S.CANCELLED, A.REOPEN): Rule(S.CHANGES_REQUESTED),
     **{
         (state, A.CANCEL): Rule(S.CANCELLED)
         for state in (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED)
@@ -98,10 +91,6 @@ WHY_NOT_FOR = {
     (BriefState.IN_REVIEW, Action.GO_LIVE): "it isn't approved yet",
     (BriefState.APPROVED, Action.GO_LIVE): "schedule it first",
     (BriefState.SCHEDULED, Action.SCHEDULE): "it is already scheduled",
-    (BriefState.IN_REVIEW, Action.REOPEN): "it is still open",
-    (BriefState.CHANGES_REQUESTED, Action.REOPEN): "it is still open",
-    (BriefState.APPROVED, Action.REOPEN): "it is still open",
-    (BriefState.SCHEDULED, Action.REOPEN): "it is still open",
 }
 
 
@@ -144,11 +133,6 @@ def apply(position: Position, action: Action, stage_count: int) -> Position:
     if rule.stage == StageMove.NEXT and current is not None and current + 1 < stage_count:
         return Position(position.state, current + 1, round_)
     return Position(rule.target, None, round_)
-
-
-def allowed_actions(position: Position) -> set[Action]:
-    """The actions the state allows (for drawing buttons); who may take them is policy's."""
-    return {action for (source, action) in TRANSITIONS if source == position.state}
 
 
 def add_stage(
