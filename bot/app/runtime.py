@@ -51,7 +51,7 @@ class Runtime:
         # No automatic retries in the client: the outbox decides when to try again, so a
         # message is never posted twice by a retry the outbox does not know about.
         client = WebClient(
-            token=settings.slack_bot_token,
+            token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
             base_url=settings.slack_api_url,
             retry_handlers=[],
             timeout=15,
