@@ -12,7 +12,7 @@ from bot.slack.outbox import channel_of, enqueue, ts_of
 from policies import access
 from policies.schema import Policy
 
-STATE_WORDS = {
+STATE_WORDS: dict[str, str] = {
     BriefState.DRAFT: "a draft",
     BriefState.IN_REVIEW: "in review",
     BriefState.CHANGES_REQUESTED: "waiting for changes",
@@ -22,7 +22,7 @@ STATE_WORDS = {
     BriefState.REJECTED: "rejected",
     BriefState.CANCELLED: "cancelled",
 }
-STATE_EMOJI = {
+STATE_EMOJI: dict[str, str] = {
     BriefState.DRAFT: ":memo:",
     BriefState.IN_REVIEW: ":hourglass_flowing_sand:",
     BriefState.CHANGES_REQUESTED: ":pencil2:",

@@ -1,4 +1,4 @@
-"""The audit trail's moves for a window, read as columns for bot/metrics.py.
+"""The audit trail's moves for a window, read as columns for bot/flow/metrics.py.
 
 Which rows: the window's moves, plus the earlier moves of every brief that moved in the window or
 still waits in review (a stay that began before the window needs its entry row). Other briefs'

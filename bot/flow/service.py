@@ -1,7 +1,7 @@
 """The flow figures from the database, for `/mops stats`, the App Home and the weekly chart.
 
-bot/moves.py reads the audit trail's moves as columns, bot/metrics.py does the arithmetic and
-the wording, bot/charts.py draws; this module passes the policy's stages, limits and labels.
+moves.py reads the audit trail's moves as columns, metrics.py does the arithmetic and
+the wording, charts.py draws; this module passes the policy's stages, limits and labels.
 """
 
 from __future__ import annotations
