@@ -140,7 +140,8 @@ class Runtime:
 
     def stop(self) -> None:
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Let a tick that is running finish its transaction before the pool is disposed.
+            self.scheduler.shutdown(wait=True)
         self.sender.stop()
         self.worker.stop()
         self.db.dispose()
