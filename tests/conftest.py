@@ -14,11 +14,18 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.app.wiring import wire
 from bot.storage.base import Base
 from bot.storage.database import Database, migrate
 
 POSTGRES_URL = os.environ.get("MOPSBOT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """Services called without a runtime react across domains as in the running bot."""
+    wire()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

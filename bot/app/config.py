@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_POLICY = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
@@ -22,9 +22,11 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
-    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
-    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    # Secrets: shown as '**********' in reprs, logs and tracebacks; the value is read only where
+    # it is handed to Slack (the Web client, Bolt's request verification, Socket Mode).
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
     database_url: str = Field("sqlite:///mopsbot.db", validation_alias="DATABASE_URL")
     policy_file: Path = Field(

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
 from bot.app.config import Settings
 from bot.app.runtime import Clock, Runtime
 from bot.app.serving import HttpServer
@@ -46,8 +48,8 @@ def local_bot(
     bot_settings = settings.model_copy(
         update={
             "slack_api_url": emulator.api_url,
-            "slack_bot_token": emulator.bot_token,
-            "slack_signing_secret": secret,
+            "slack_bot_token": SecretStr(emulator.bot_token),
+            "slack_signing_secret": SecretStr(secret),
             "slack_app_token": None,
         }
     )
@@ -70,10 +72,12 @@ def run_local_shell(settings: Settings) -> int:
     from bot.emulator.shell import run_shell
 
     with local_bot(settings) as local:
+        secret = local.runtime.settings.slack_signing_secret
+        assert secret is not None  # local_bot always makes one
         return (
             run_shell(
                 local.server.url,
-                local.runtime.settings.slack_signing_secret,
+                secret.get_secret_value(),
                 local.emulator,
                 stdin=sys.stdin,
                 stdout=sys.stdout,

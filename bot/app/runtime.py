@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 from sqlalchemy import delete
 
 from bot.app.config import Settings
+from bot.app.wiring import wire
 from bot.core.clock import utcnow
 from bot.core.logs import get_logger
 from bot.intake.live_model import IntakeModels
 from bot.slack.directory import Directory
-from bot.slack.models import HandledDelivery, OutboxMessage
+from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
 from bot.slack.outbox import OutboxSender
 from bot.storage.database import Database
 from bot.tasks.service import TaskWorker
@@ -50,7 +51,7 @@ class Runtime:
         # No automatic retries in the client: the outbox decides when to try again, so a
         # message is never posted twice by a retry the outbox does not know about.
         client = WebClient(
-            token=settings.slack_bot_token,
+            token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
             base_url=settings.slack_api_url,
             retry_handlers=[],
             timeout=15,
@@ -65,11 +66,9 @@ class Runtime:
             worker=TaskWorker(db, clock=clock),
             clock=clock,
         )
-        # Registered on import: reminders re-plan on every brief change; the compliance gate
-        # lints every (re)submission.
         from bot.app.serving import create_app
-        from bot.compliance import service as compliance_gate  # noqa: F401
 
+        wire()
         runtime._register_tasks()
         runtime.app = create_app(runtime)
         return runtime
@@ -141,7 +140,8 @@ class Runtime:
 
     def stop(self) -> None:
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Let a tick that is running finish its transaction before the pool is disposed.
+            self.scheduler.shutdown(wait=True)
         self.sender.stop()
         self.worker.stop()
         self.db.dispose()
@@ -152,7 +152,8 @@ class Runtime:
         with self.db.transaction() as session:
             session.execute(
                 delete(OutboxMessage).where(
-                    OutboxMessage.status == "delivered", OutboxMessage.delivered_at < cutoff
+                    OutboxMessage.status == OutboxStatus.DELIVERED,
+                    OutboxMessage.delivered_at < cutoff,
                 )
             )
             session.execute(delete(HandledDelivery).where(HandledDelivery.handled_at < cutoff))

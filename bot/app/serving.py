@@ -43,7 +43,7 @@ class MopsApp(App):
 
 def create_app(runtime: Runtime) -> App:
     app = MopsApp(
-        signing_secret=runtime.settings.slack_signing_secret or "",
+        signing_secret=s.get_secret_value() if (s := runtime.settings.slack_signing_secret) else "",
         client=runtime.client,
         process_before_response=True,
         # The emulator and tests have no real workspace behind auth.test at start-up.

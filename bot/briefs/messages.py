@@ -5,32 +5,32 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
-from bot.briefs.workflow import Action
+from bot.briefs.workflow import Action, BriefState
 from bot.slack import blocks
 from bot.slack.blocks import escape
 from bot.slack.outbox import channel_of, enqueue, ts_of
 from policies import access
 from policies.schema import Policy
 
-STATE_WORDS = {
-    "draft": "a draft",
-    "in_review": "in review",
-    "changes_requested": "waiting for changes",
-    "approved": "approved",
-    "scheduled": "scheduled",
-    "live": "live",
-    "rejected": "rejected",
-    "cancelled": "cancelled",
+STATE_WORDS: dict[str, str] = {
+    BriefState.DRAFT: "a draft",
+    BriefState.IN_REVIEW: "in review",
+    BriefState.CHANGES_REQUESTED: "waiting for changes",
+    BriefState.APPROVED: "approved",
+    BriefState.SCHEDULED: "scheduled",
+    BriefState.LIVE: "live",
+    BriefState.REJECTED: "rejected",
+    BriefState.CANCELLED: "cancelled",
 }
-STATE_EMOJI = {
-    "draft": ":memo:",
-    "in_review": ":hourglass_flowing_sand:",
-    "changes_requested": ":pencil2:",
-    "approved": ":white_check_mark:",
-    "scheduled": ":calendar:",
-    "live": ":rocket:",
-    "rejected": ":no_entry:",
-    "cancelled": ":wastebasket:",
+STATE_EMOJI: dict[str, str] = {
+    BriefState.DRAFT: ":memo:",
+    BriefState.IN_REVIEW: ":hourglass_flowing_sand:",
+    BriefState.CHANGES_REQUESTED: ":pencil2:",
+    BriefState.APPROVED: ":white_check_mark:",
+    BriefState.SCHEDULED: ":calendar:",
+    BriefState.LIVE: ":rocket:",
+    BriefState.REJECTED: ":no_entry:",
+    BriefState.CANCELLED: ":wastebasket:",
 }
 SUMMARY_FIELDS_MAX = 8
 
@@ -49,11 +49,11 @@ def stage_label(policy: Policy, stage: str | None) -> str:
 
 
 def waiting_on(policy: Policy, brief: Brief, mention: bool = True) -> str:
-    if brief.state == "in_review" and brief.stage:
+    if brief.state == BriefState.IN_REVIEW and brief.stage:
         return access.describe_approvers(
             access.stage_approver_refs(policy, brief.stage), policy, mention=mention
         )
-    if brief.state == "changes_requested":
+    if brief.state == BriefState.CHANGES_REQUESTED:
         return blocks.user(brief.requester_id)
     return "nobody"
 
@@ -67,10 +67,10 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
             continue
         lines.append(f"*{escape(field.label)}:* {escape(str(value))[:500]}")
     status = f"{STATE_EMOJI.get(brief.state, '')} *{state_words(brief).capitalize()}*"
-    if brief.state == "in_review" and brief.stage:
+    if brief.state == BriefState.IN_REVIEW and brief.stage:
         position = f"stage {brief.stage_index + 1}/{len(brief.stages)}: *{stage_label(policy, brief.stage)}*"
         status += f" · {position} · waiting on {waiting_on(policy, brief)}"
-    elif brief.state == "changes_requested":
+    elif brief.state == BriefState.CHANGES_REQUESTED:
         status += f" · waiting on {waiting_on(policy, brief)}"
     built = [
         blocks.header(f"Brief #{brief.id}: {brief.title}"),
@@ -87,13 +87,13 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
 
 def decision_buttons(brief: Brief) -> list:
     value = f"{brief.id}:{brief.version}"
-    if brief.state == "in_review":
+    if brief.state == BriefState.IN_REVIEW:
         return [
             blocks.button("Approve", "brief_approve", value, style="primary"),
             blocks.button("Request changes", "brief_request_changes", value),
             blocks.button("Reject", "brief_reject", value, style="danger"),
         ]
-    if brief.state == "changes_requested":
+    if brief.state == BriefState.CHANGES_REQUESTED:
         return [blocks.button("Edit & resubmit", "brief_resubmit", value, style="primary")]
     return []
 
@@ -169,14 +169,14 @@ def _thread_text(
     stage = stage_label(policy, stage_before)
     next_up = (
         f"Waiting on {waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
-        if brief.state == "in_review"
+        if brief.state == BriefState.IN_REVIEW
         else ""
     )
     if action == Action.SUBMIT:
         return f"{actor} submitted this brief. {next_up}"
     if action == Action.RESUBMIT:
         return f"{actor} resubmitted this brief (round {brief.round}). {next_up}"
-    if action == Action.APPROVE and brief.state == "approved":
+    if action == Action.APPROVE and brief.state == BriefState.APPROVED:
         return (
             f"{actor} approved *{stage}*. Every stage has approved: "
             f"{blocks.user(brief.requester_id)}, brief #{brief.id} is approved :white_check_mark:"

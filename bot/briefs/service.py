@@ -7,7 +7,7 @@ row and the outbox rows for Slack in the caller's transaction. Nothing here talk
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.briefs import messages
 from bot.briefs.models import Approval, Brief
-from bot.briefs.workflow import Action, IllegalTransition, Position, add_stage, apply
+from bot.briefs.workflow import (
+    Action,
+    BriefState,
+    IllegalTransition,
+    Position,
+    add_stage,
+    apply,
+)
 from bot.slack.deliveries import claim_delivery
 from policies import access
 from policies.schema import Policy, clean_submission, validate_submission
@@ -59,16 +66,32 @@ BriefListener = Callable[[Session, Policy, Brief, datetime], None]
 StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
 
 
-@dataclass
-class Hooks:
-    on_change: list[BriefListener] = field(default_factory=list)
+@dataclass(frozen=True)
+class Reactions:
+    """What other domains do when a brief changes, inside the brief's transaction.
+
+    Installed once at start-up by `bot.app.wiring` (this domain imports neither of them: both
+    import briefs). Until then there are none: a brief alone plans no gate and no reminder."""
+
     # Before a (re)submission enters review: stages to add to this round (compliance gates).
-    plan_stages: list[StagePlanner] = field(default_factory=list)
+    plan_stages: tuple[StagePlanner, ...] = ()
     # After a (re)submission is announced, so that their thread replies follow the parent.
-    after_submit: list[BriefListener] = field(default_factory=list)
+    after_submit: tuple[BriefListener, ...] = ()
+    # After every move (reminders re-plan).
+    on_change: tuple[BriefListener, ...] = ()
 
 
-hooks = Hooks()
+_reactions = Reactions()
+
+
+def connect(reactions: Reactions) -> None:
+    """Install `reactions` in place of any before: connecting twice is connecting once."""
+    global _reactions
+    _reactions = reactions
+
+
+def connected() -> Reactions:
+    return _reactions
 
 
 def _accept_form(
@@ -108,7 +131,7 @@ def create(
         fields=cleaned,
         requester_id=requester_id,
         channel_id=channel_id,
-        state="draft",
+        state=BriefState.DRAFT,
         stages=[stage.name for stage in policy.workflows.brief.stages],
         stage_index=None,
         round=1,
@@ -126,7 +149,7 @@ def create(
         brief_id=brief.id,
         actor_id=requester_id,
         action="create",
-        to_state="draft",
+        to_state=BriefState.DRAFT,
         round=1,
         policy_version=policy.version,
         template_version=brief.template_version,
@@ -162,10 +185,9 @@ def decision_refusal(
             f"(it is now {messages.state_words(brief)}); nothing was done.",
             brief.id,
         )
-    try:
-        apply(_position(brief), action, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    illegal = _illegal(brief, action)
+    if illegal is not None:
+        return illegal
     refs = _stage_refs(policy, brief.stage)
     if actor.user_id == brief.requester_id:
         return Outcome(
@@ -255,10 +277,9 @@ def resubmit(
             f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}.",
             brief.id,
         )
-    try:
-        apply(_position(brief), Action.RESUBMIT, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    illegal = _illegal(brief, Action.RESUBMIT)
+    if illegal is not None:
+        return illegal
     brief.fields = cleaned
     brief.title = str(cleaned.get("title") or brief.title)
     brief.template_version = str(template.version)
@@ -292,10 +313,9 @@ def cancel(
             f"{access.describe_roles(policy.roles.cancel, policy)} can.",
             brief.id,
         )
-    try:
-        apply(_position(brief), Action.CANCEL, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    illegal = _illegal(brief, Action.CANCEL)
+    if illegal is not None:
+        return illegal
     _move(session, policy, brief, Action.CANCEL, actor_id=actor.user_id, reason=None, now=now)
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
@@ -317,11 +337,7 @@ def check_advance(
             f"{access.describe_roles(['ops_admin'], policy)} can do that.",
             brief.id,
         )
-    try:
-        apply(_position(brief), action, len(brief.stages))
-    except IllegalTransition as exc:
-        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
-    return brief
+    return _illegal(brief, action) or brief
 
 
 def advance(
@@ -355,7 +371,7 @@ def briefs_of(
     session: Session, policy: Policy, actor: Actor, limit: int = 20
 ) -> tuple[list[Brief], list[Brief]]:
     """The actor's own open briefs, and the briefs in review waiting on them."""
-    closed = ("rejected", "cancelled", "live")
+    closed = (BriefState.REJECTED, BriefState.CANCELLED, BriefState.LIVE)
     mine = list(
         session.scalars(
             select(Brief)
@@ -366,7 +382,7 @@ def briefs_of(
     )
     in_review = session.scalars(
         select(Brief)
-        .where(Brief.state == "in_review", or_(Brief.requester_id != actor.user_id))
+        .where(Brief.state == BriefState.IN_REVIEW, or_(Brief.requester_id != actor.user_id))
         .order_by(Brief.stage_entered_at)
     )
     waiting = [
@@ -390,29 +406,35 @@ def _stage_refs(policy: Policy, stage: str | None) -> list[str]:
     return access.stage_approver_refs(policy, stage) if stage else []
 
 
+def _illegal(brief: Brief, action: Action) -> Outcome | None:
+    """Why the workflow refuses `action` on the brief as it stands, or None when it allows it."""
+    try:
+        apply(_position(brief), action, len(brief.stages))
+    except IllegalTransition as exc:
+        return Outcome(False, f"Brief #{brief.id}: {exc}", brief.id)
+    return None
+
+
 def _roles(policy: Policy, brief: Brief, actor: Actor) -> set[str]:
-    roles = set()
-    if actor.user_id == brief.requester_id:
-        roles.add("requester")
-    if access.is_ops_admin(policy, actor.user_id, set(actor.group_ids)):
-        roles.add("ops_admin")
-    if brief.stage and access.may_decide(
-        _stage_refs(policy, brief.stage), actor.user_id, set(actor.group_ids), policy
-    ):
-        roles.add("approver")
-    return roles
+    return access.roles_for(
+        policy,
+        user_id=actor.user_id,
+        user_group_ids=set(actor.group_ids),
+        requester_id=brief.requester_id,
+        stage_name=brief.stage,
+    )
 
 
 def _plan_stages(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
     stages = list(brief.stages)
-    for planner in hooks.plan_stages:
+    for planner in _reactions.plan_stages:
         for extra in planner(session, policy, brief, now):
             stages = add_stage(stages, extra, stage_index=brief.stage_index)
     brief.stages = stages
 
 
 def _after_submit(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
-    for listener in hooks.after_submit:
+    for listener in _reactions.after_submit:
         listener(session, policy, brief, now)
 
 
@@ -455,5 +477,5 @@ def _move(
     messages.announce(
         session, policy, brief, action, actor_id=actor_id, reason=reason, stage_before=stage_before
     )
-    for listener in hooks.on_change:
+    for listener in _reactions.on_change:
         listener(session, policy, brief, now)

@@ -7,11 +7,7 @@ with a reason a person can read. Who may act (requester, approver, ops admin) is
 Review is multi-stage. A brief carries its own list of stage names (copied from policy at submit,
 perhaps with a compliance gate added by `add_stage`), so `apply` takes the list's length: approving
 any stage but the last moves review to the next one; approving the last approves the brief.
-
-Reopen (a rejected or cancelled brief) sends the brief back to its requester as
-changes_requested: the requester edits the form and resubmits it, which starts a new round at
-the first stage. It does not go back to draft because briefs are created and
-submitted in one step; a draft has no screen of its own to be edited from.
+Rejected, cancelled and live are final: nothing leaves them.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
-class State(StrEnum):
+class BriefState(StrEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
     CHANGES_REQUESTED = "changes_requested"
@@ -41,7 +37,6 @@ class Action(StrEnum):
     CANCEL = "cancel"
     SCHEDULE = "schedule"
     GO_LIVE = "go_live"
-    REOPEN = "reopen"
 
 
 class StageMove(StrEnum):
@@ -52,15 +47,15 @@ class StageMove(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
-    target: State
+    target: BriefState
     stage: StageMove = StageMove.CLEAR
     new_round: bool = False  # earlier approvals no longer count
     decides_stage: bool = False  # needs a valid current stage (a reviewer's decision)
 
 
-S, A = State, Action
+S, A = BriefState, Action
 # (from state, action) -> what happens. Anything not listed is refused by `apply`.
-TRANSITIONS: dict[tuple[State, Action], Rule] = {
+TRANSITIONS: dict[tuple[BriefState, Action], Rule] = {
     (S.DRAFT, A.SUBMIT): Rule(S.IN_REVIEW, StageMove.FIRST),
     (S.IN_REVIEW, A.APPROVE): Rule(S.APPROVED, StageMove.NEXT, decides_stage=True),
     (S.IN_REVIEW, A.REQUEST_CHANGES): Rule(S.CHANGES_REQUESTED, decides_stage=True),
@@ -68,8 +63,6 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
     (S.CHANGES_REQUESTED, A.RESUBMIT): Rule(S.IN_REVIEW, StageMove.FIRST, new_round=True),
     (S.APPROVED, A.SCHEDULE): Rule(S.SCHEDULED),
     (S.SCHEDULED, A.GO_LIVE): Rule(S.LIVE),
-    (S.REJECTED, A.REOPEN): Rule(S.CHANGES_REQUESTED),
-    (S.CANCELLED, A.REOPEN): Rule(S.CHANGES_REQUESTED),
     **{
         (state, A.CANCEL): Rule(S.CANCELLED)
         for state in (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED)
@@ -79,29 +72,25 @@ del S, A
 
 # Why an action is refused, by the brief's state; WHY_NOT_FOR overrides for one action.
 WHY_NOT = {
-    State.DRAFT: "it hasn't been submitted yet",
-    State.IN_REVIEW: "it is still in review",
-    State.CHANGES_REQUESTED: "it is waiting for the requester's changes",
-    State.APPROVED: "it is already approved; nothing is left to decide",
-    State.SCHEDULED: "it is already approved and scheduled",
-    State.LIVE: "it is already live",
-    State.REJECTED: "it was already rejected",
-    State.CANCELLED: "it was already cancelled",
+    BriefState.DRAFT: "it hasn't been submitted yet",
+    BriefState.IN_REVIEW: "it is still in review",
+    BriefState.CHANGES_REQUESTED: "it is waiting for the requester's changes",
+    BriefState.APPROVED: "it is already approved; nothing is left to decide",
+    BriefState.SCHEDULED: "it is already approved and scheduled",
+    BriefState.LIVE: "it is already live",
+    BriefState.REJECTED: "it was already rejected",
+    BriefState.CANCELLED: "it was already cancelled",
 }
 WHY_NOT_FOR = {
-    (State.APPROVED, Action.APPROVE): "it is already approved; nothing is left to approve",
-    (State.IN_REVIEW, Action.SUBMIT): "it is already in review",
-    (State.IN_REVIEW, Action.RESUBMIT): "it is already in review",
-    (State.IN_REVIEW, Action.SCHEDULE): "it isn't approved yet",
-    (State.CHANGES_REQUESTED, Action.SCHEDULE): "it isn't approved yet",
-    (State.DRAFT, Action.SCHEDULE): "it isn't approved yet",
-    (State.IN_REVIEW, Action.GO_LIVE): "it isn't approved yet",
-    (State.APPROVED, Action.GO_LIVE): "schedule it first",
-    (State.SCHEDULED, Action.SCHEDULE): "it is already scheduled",
-    (State.IN_REVIEW, Action.REOPEN): "it is still open",
-    (State.CHANGES_REQUESTED, Action.REOPEN): "it is still open",
-    (State.APPROVED, Action.REOPEN): "it is still open",
-    (State.SCHEDULED, Action.REOPEN): "it is still open",
+    (BriefState.APPROVED, Action.APPROVE): "it is already approved; nothing is left to approve",
+    (BriefState.IN_REVIEW, Action.SUBMIT): "it is already in review",
+    (BriefState.IN_REVIEW, Action.RESUBMIT): "it is already in review",
+    (BriefState.IN_REVIEW, Action.SCHEDULE): "it isn't approved yet",
+    (BriefState.CHANGES_REQUESTED, Action.SCHEDULE): "it isn't approved yet",
+    (BriefState.DRAFT, Action.SCHEDULE): "it isn't approved yet",
+    (BriefState.IN_REVIEW, Action.GO_LIVE): "it isn't approved yet",
+    (BriefState.APPROVED, Action.GO_LIVE): "schedule it first",
+    (BriefState.SCHEDULED, Action.SCHEDULE): "it is already scheduled",
 }
 
 
@@ -111,12 +100,12 @@ class IllegalTransition(Exception):
 
 @dataclass(frozen=True)
 class Position:
-    state: State
+    state: BriefState
     stage_index: int | None = None  # into the brief's own stage list; None outside review
     round: int = 1  # review rounds: each resubmission starts the next one
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "state", State(self.state))  # accept the stored string
+        object.__setattr__(self, "state", BriefState(self.state))  # accept the stored string
 
 
 def verb(action: Action) -> str:
@@ -144,11 +133,6 @@ def apply(position: Position, action: Action, stage_count: int) -> Position:
     if rule.stage == StageMove.NEXT and current is not None and current + 1 < stage_count:
         return Position(position.state, current + 1, round_)
     return Position(rule.target, None, round_)
-
-
-def allowed_actions(position: Position) -> set[Action]:
-    """The actions the state allows (for drawing buttons); who may take them is policy's."""
-    return {action for (source, action) in TRANSITIONS if source == position.state}
 
 
 def add_stage(

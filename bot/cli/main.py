@@ -120,7 +120,8 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
             server.serve_forever()
         else:
             print("mopsbot connected in Socket Mode", file=sys.stderr)
-            run_socket_mode(runtime.app, settings.slack_app_token or "")
+            assert settings.slack_app_token is not None  # has_socket_mode_tokens
+            run_socket_mode(runtime.app, settings.slack_app_token.get_secret_value())
     except KeyboardInterrupt:
         pass
     finally:

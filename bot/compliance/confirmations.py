@@ -21,6 +21,7 @@ from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome, click_already_handled
 from bot.briefs.workflow import Action, verb
 from bot.compliance import service as compliance_gate
+from bot.compliance.findings import BriefLint
 from bot.slack import blocks
 from bot.slack.deliveries import claim_delivery
 from bot.slack.outbox import enqueue
@@ -238,7 +239,7 @@ def _declined(session: Session, prompt: Prompt) -> bool:
     )
 
 
-def _evidence(review: compliance_gate.BriefLint) -> dict[str, object]:
+def _evidence(review: BriefLint) -> dict[str, object]:
     return {
         "categories": review.categories,
         "rules_version": review.rules_version,

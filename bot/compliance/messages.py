@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
+from bot.compliance.findings import BriefLint, FieldFinding
 from bot.slack import blocks
 from bot.slack.blocks import escape
 from policies import access
 from policies.schema import Policy
-
-if TYPE_CHECKING:
-    from bot.compliance.service import BriefLint, FieldFinding
 
 MAX_SHOWN = 10  # one section per finding; Slack allows 50 blocks, people read far fewer
 MAX_SPAN = 200

@@ -1,8 +1,9 @@
 """The compliance gate on briefs: lint a brief's words, add the approval stages its claims need,
 record why in the audit trail and show the findings in its thread.
 
-Registered on import (see bot.runtime): `plan_gate` adds the gate stages before a (re)submission
-enters review; `record_gate` writes the audit event and the thread reply once the brief is posted.
+Wired into the brief service at start-up (bot.app.wiring): `plan_gate` adds the gate stages before
+a (re)submission enters review; `record_gate` writes the audit event and the thread reply once the
+brief is posted.
 Other flows that act on text (intake routing) ask `needs_human` first.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
-from bot.briefs.service import hooks
-from bot.compliance import messages as findings
+from bot.compliance import messages
+from bot.compliance.findings import BriefLint, FieldFinding
 from policies.compliance import (
     ComplianceRules,
     ComplianceRulesError,
-    Finding,
     LintResult,
     lint,
     load_rules,
@@ -34,38 +33,6 @@ from policies.schema import Policy
 
 GATE_EVENT = "compliance_gate"
 LINTED_TYPES = ("text", "textarea")
-
-
-@dataclass(frozen=True)
-class FieldFinding:
-    field_id: str
-    field_label: str
-    finding: Finding
-
-
-@dataclass(frozen=True)
-class BriefLint:
-    """What the linter found in a brief's text fields, under one version of the rules."""
-
-    findings: list[FieldFinding]
-    rules_version: str
-    rules_error: str | None = None  # the rules could not be read: treated as flagged
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.findings) or self.rules_error is not None
-
-    @property
-    def categories(self) -> list[str]:
-        return sorted({item.finding.category for item in self.findings})
-
-    @property
-    def labels(self) -> list[str]:
-        return list(dict.fromkeys(item.finding.label for item in self.findings))
-
-    @property
-    def required_stages(self) -> list[str]:
-        return list(dict.fromkeys(item.finding.approver_stage for item in self.findings))
 
 
 _lock = threading.Lock()
@@ -195,8 +162,4 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
             ],
         },
     )
-    findings.post(session, policy, brief, review, gates=gates, kept=kept)
-
-
-hooks.plan_stages.append(plan_gate)
-hooks.after_submit.append(record_gate)
+    messages.post(session, policy, brief, review, gates=gates, kept=kept)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk.models.views import View
@@ -15,9 +14,6 @@ from bot.slack import blocks
 from bot.slack.outbox import enqueue
 from policies.schema import Policy
 
-# Other domains add sections (team figures from the flow metrics).
-HomeSection = Callable[[Session, Policy, datetime], list]
-extra_sections: list[HomeSection] = []
 MAX_LISTED = 15
 
 
@@ -37,8 +33,6 @@ def home_view(session: Session, policy: Policy, actor: Actor, now: datetime) -> 
     ]
     figures = flow.figure_lines(session, policy, since=now - timedelta(days=30), now=now)
     built.append(blocks.section("*The team, last 30 days*\n" + "\n".join(figures)))
-    for section in extra_sections:
-        built += section(session, policy, now)
     built.append(blocks.context(f"Policy `{policy.version}` · updated {now:%Y-%m-%d %H:%M} UTC"))
     return View(type="home", blocks=built[:100]).to_dict()
 

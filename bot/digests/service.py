@@ -17,11 +17,14 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
+from bot.briefs.workflow import BriefState
 from bot.core.logs import get_logger
 from bot.digests import waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
 from bot.digests.weekly_chart import Enqueue
-from bot.sla.reminders import WEEKDAYS, _as_time, _people
+from bot.intake import service as intake
+from bot.sla.calendar import as_time, weekday
+from bot.sla.reminders import stage_approvers
 from bot.slack import blocks
 from bot.slack.directory import Directory
 from bot.slack.outbox import enqueue
@@ -31,16 +34,13 @@ from policies.schema import Policy
 
 log = get_logger(__name__)
 
-# Other domains add lines to the channel digest (e.g. unanswered intake confirmations).
-DigestSection = Callable[[Session, Policy, datetime], list[str]]
-extra_sections: list[DigestSection] = []
 LISTED = 10  # briefs named per stage; the rest are counted
 
 
 def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str | None:
     found = waiting.groups(session, policy, now, limit=LISTED)
-    extra = [line for section in extra_sections for line in section(session, policy, now)]
-    if not found and not extra:
+    unanswered = intake.digest_lines(session, policy, now)  # intake questions nobody answered
+    if not found and not unanswered:
         return None
     lines = [f"*Daily brief digest* ({sum(g.count for g in found):,} open)"]
     for group in found:
@@ -58,7 +58,7 @@ def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str 
         if item.due_at
     ]
     lines += _more(soon - len(due_soon))
-    lines += extra
+    lines += unanswered
     return "\n".join(lines)
 
 
@@ -86,9 +86,9 @@ def user_digest_text(
         if access.may_decide(access.stage_approver_refs(policy, stage), user_id, group_ids, policy)
     ]
     mine = or_(
-        and_(Brief.state == "changes_requested", Brief.requester_id == user_id),
+        and_(Brief.state == BriefState.CHANGES_REQUESTED, Brief.requester_id == user_id),
         and_(
-            Brief.state == "in_review",
+            Brief.state == BriefState.IN_REVIEW,
             Brief.requester_id != user_id,
             waiting.brief_stage.in_(decides),
         ),
@@ -113,10 +113,10 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
     """Send every digest whose local time has come today and that was not sent yet; on the
     policy's chart day, the weekly cycle-time chart goes to each digest channel too."""
     sent = 0
-    chart_day = WEEKDAYS[str(policy.digests.weekly_chart_day)[:3].lower()]
+    chart_day = weekday(policy.digests.weekly_chart_day)
     for config in policy.digests.channels:
         local = now.astimezone(ZoneInfo(config.timezone))
-        if local.time() >= _as_time(config.time):
+        if local.time() >= as_time(config.time):
             day = local.date().isoformat()
             sent += _send_once(
                 db,
@@ -144,7 +144,7 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
             if setting and setting.digest_time
             else policy.digests.user_default_time
         )
-        if local.time() >= _as_time(at):
+        if local.time() >= as_time(at):
             groups = set(
                 directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()])
             )
@@ -200,11 +200,13 @@ def _digest_people(db: Database, policy: Policy, directory: Directory) -> set[st
     with db.transaction() as session:
         people |= set(
             session.scalars(
-                select(Brief.requester_id).distinct().where(Brief.state == "changes_requested")
+                select(Brief.requester_id)
+                .distinct()
+                .where(Brief.state == BriefState.CHANGES_REQUESTED)
             )
         )
         for stage in waiting.stages_in_review(session):
-            people |= _people(policy, directory, access.stage_approver_refs(policy, stage))
+            people |= stage_approvers(policy, directory, stage)
         people |= set(
             session.scalars(select(UserSetting.user_id).where(UserSetting.digest_enabled))
         )

@@ -16,12 +16,13 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
+from bot.briefs.workflow import BriefState
 from bot.flow.columns import current_stage
-from bot.sla.reminders import calendar_for, stage_sla_hours
+from bot.sla.calendar import calendar_for, stage_sla_hours
 from policies.schema import Policy
 from policies.sla import breach_cutoff, sla_status
 
-OPEN_STATES = ("in_review", "changes_requested")
+OPEN_STATES = (BriefState.IN_REVIEW, BriefState.CHANGES_REQUESTED)
 DUE_SOON = timedelta(hours=24)
 brief_stage = current_stage(Brief.stages, Brief.stage_index)  # a SQL expression, not a value
 
@@ -69,7 +70,9 @@ def cutoffs(policy: Policy, stages: Sequence[str], now: datetime) -> dict[str, C
 def stages_in_review(session: Session) -> list[str]:
     return [
         s
-        for s in session.scalars(select(brief_stage).where(Brief.state == "in_review").distinct())
+        for s in session.scalars(
+            select(brief_stage).where(Brief.state == BriefState.IN_REVIEW).distinct()
+        )
         if s
     ]
 
@@ -85,7 +88,7 @@ def groups(
     """Open briefs by state and stage (workflow order, then other stages, then waiting for
     changes), each with its counts and its `limit` oldest."""
     limits = cutoffs(policy, stages_in_review(session), now)
-    in_review = Brief.state == "in_review"
+    in_review = Brief.state == BriefState.IN_REVIEW
     breached = _count_when(
         [
             and_(in_review, brief_stage == stage, Brief.stage_entered_at <= c.breached)
@@ -111,7 +114,7 @@ def groups(
     order = [s.name for s in policy.workflows.brief.stages]
     rows.sort(
         key=lambda r: (
-            r[0] != "in_review",
+            r[0] != BriefState.IN_REVIEW,
             r[1] not in order,
             order.index(r[1]) if r[1] in order else 0,
             r[1] or "",
@@ -164,7 +167,7 @@ def due_soon(session: Session, policy: Policy, now: datetime, *, limit: int = 10
         query = (
             select(Brief)
             .where(
-                Brief.state == "in_review",
+                Brief.state == BriefState.IN_REVIEW,
                 brief_stage == stage,
                 Brief.stage_entered_at > c.breached,
                 Brief.stage_entered_at <= c.due_soon,
@@ -178,7 +181,7 @@ def due_soon(session: Session, policy: Policy, now: datetime, *, limit: int = 10
 
 def waiting(policy: Policy, brief: Brief, now: datetime) -> Waiting:
     calendar = calendar_for(policy)
-    sla = stage_sla_hours(policy, brief.stage) if brief.state == "in_review" else None
+    sla = stage_sla_hours(policy, brief.stage) if brief.state == BriefState.IN_REVIEW else None
     if sla is None:
         hours = calendar.business_hours_between(brief.stage_entered_at, now)
         return Waiting(brief, brief.stage, hours, None, False)

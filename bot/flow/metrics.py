@@ -17,31 +17,23 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from bot.briefs.workflow import Action, BriefState
 from policies.sla import BusinessCalendar
 
+# Codes for the columns: an action's or state's index here (the first six actions are the moves).
 ACTIONS = (
-    "submit",
-    "approve",
-    "request_changes",
-    "resubmit",
-    "reject",
-    "cancel",
-    "schedule",
-    "go_live",
-    "reopen",
+    Action.SUBMIT,
+    Action.APPROVE,
+    Action.REQUEST_CHANGES,
+    Action.RESUBMIT,
+    Action.REJECT,
+    Action.CANCEL,
+    Action.SCHEDULE,
+    Action.GO_LIVE,
 )
-STATES = (
-    "draft",
-    "in_review",
-    "changes_requested",
-    "approved",
-    "scheduled",
-    "live",
-    "rejected",
-    "cancelled",
-)
+STATES = tuple(BriefState)
 SUBMIT, APPROVE, REQUEST_CHANGES, RESUBMIT, REJECT, CANCEL = range(6)
-IN_REVIEW, APPROVED = STATES.index("in_review"), STATES.index("approved")
+IN_REVIEW, APPROVED = STATES.index(BriefState.IN_REVIEW), STATES.index(BriefState.APPROVED)
 HOUR = 3600.0
 _ACTION_CODE = {name: code for code, name in enumerate(ACTIONS)}
 _STATE_CODE = {name: code for code, name in enumerate(STATES)}
@@ -239,7 +231,7 @@ def flow_metrics(
         for code, name in enumerate(names)
     }
 
-    # End to end: from the brief's last submit (its current life, after any reopen) to approved.
+    # End to end: from the brief's last submit (its current life) to approved.
     approved_rows = np.flatnonzero(trail.is_final_approval & (trail.at >= t_start))
     last_submit = np.maximum.accumulate(np.where(trail.is_submit, np.arange(trail.at.size), -1))
     starts = last_submit[approved_rows]

@@ -1,4 +1,4 @@
-"""The audit trail's moves for a window, read as columns for bot/metrics.py.
+"""The audit trail's moves for a window, read as columns for bot/flow/metrics.py.
 
 Which rows: the window's moves, plus the earlier moves of every brief that moved in the window or
 still waits in review (a stay that began before the window needs its entry row). Other briefs'
@@ -21,12 +21,20 @@ from sqlalchemy.orm import Session
 
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
+from bot.briefs.workflow import Action, BriefState
 from bot.flow.columns import epoch_seconds
 from bot.flow.metrics import ACTIONS, STATES, TransitionColumns
 
 # The actions that start or end a stay in a review stage; the rest (create, schedule, go_live,
-# reopen, ...) never change a figure, so they are not read.
-MOVES = ("submit", "resubmit", "approve", "request_changes", "reject", "cancel")
+# compliance events, ...) never change a figure, so they are not read.
+MOVES = (
+    Action.SUBMIT,
+    Action.RESUBMIT,
+    Action.APPROVE,
+    Action.REQUEST_CHANGES,
+    Action.REJECT,
+    Action.CANCEL,
+)
 UNKNOWN_STAGE = -2
 
 # Every row becomes 24 bytes: brief id, action, from state, to state, stage (codes into the lists
@@ -45,7 +53,7 @@ SELECT string_agg(
 FROM audit_events a
 WHERE a.action = ANY(%(moves)s::text[]) AND a.at <= %(now)s AND a.brief_id IN (
   SELECT e.brief_id FROM audit_events e WHERE e.at >= %(since)s AND e.at <= %(now)s
-  UNION SELECT b.id FROM briefs b WHERE b.state = 'in_review')
+  UNION SELECT b.id FROM briefs b WHERE b.state = %(in_review_state)s)
 """
 _ROW = np.dtype(
     [
@@ -74,7 +82,7 @@ def rows(session: Session, since: datetime, now: datetime) -> list:
     """(brief_id, action, from_state, to_state, stage, epoch seconds, id) as a cursor yields them."""
     relevant = union(
         select(AuditEvent.brief_id).where(AuditEvent.at >= since, AuditEvent.at <= now),
-        select(Brief.id).where(Brief.state == "in_review"),
+        select(Brief.id).where(Brief.state == BriefState.IN_REVIEW),
     )
     query = select(
         AuditEvent.brief_id,
@@ -96,6 +104,7 @@ def _read_packed(
         "states": list(STATES),
         "stages": list(stage_names),
         "moves": list(MOVES),
+        "in_review_state": BriefState.IN_REVIEW,
         "since": since,
         "now": now,
     }

@@ -1,7 +1,7 @@
 """The flow figures from the database, for `/mops stats`, the App Home and the weekly chart.
 
-bot/moves.py reads the audit trail's moves as columns, bot/metrics.py does the arithmetic and
-the wording, bot/charts.py draws; this module passes the policy's stages, limits and labels.
+moves.py reads the audit trail's moves as columns, metrics.py does the arithmetic and
+the wording, charts.py draws; this module passes the policy's stages, limits and labels.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
+from bot.briefs.workflow import BriefState
 from bot.flow import charts, moves
 from bot.flow.metrics import FlowMetrics, flow_metrics, format_stats, stats_heading
 from policies.schema import Policy
@@ -37,7 +38,7 @@ def _other_stage_lists(session: Session, order: list[str]) -> dict[int, list[str
     """Stage lists of waiting briefs that differ from the policy's (a compliance gate added one).
     Compared as stored JSON text: a false difference only costs a row, never a wrong answer."""
     query = select(Brief.id, Brief.stages).where(
-        Brief.state == "in_review", cast(Brief.stages, Text) != json.dumps(order)
+        Brief.state == BriefState.IN_REVIEW, cast(Brief.stages, Text) != json.dumps(order)
     )
     return {brief_id: stages for brief_id, stages in session.execute(query) if stages != order}
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import utcnow
 from bot.storage.base import Base, UtcDateTime
+
+
+class IntakeStatus(StrEnum):
+    RECEIVED = "received"  # stored at the ack; the classify task has not decided yet
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # unsure or regulated: a person picks
+    ROUTED = "routed"  # sure, or a person answered
 
 
 class IntakeRequest(Base):
@@ -19,8 +26,8 @@ class IntakeRequest(Base):
     ts: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-    # received -> routed (sure, or a person answered) | awaiting_confirmation
-    status: Mapped[str] = mapped_column(String(32), default="received")
+    # received -> routed | awaiting_confirmation -> routed
+    status: Mapped[str] = mapped_column(String(32), default=IntakeStatus.RECEIVED)
     model_version: Mapped[str | None] = mapped_column(String(64))
     predicted_label: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)

@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit import service as audit
-from bot.digests import service as digest
-from bot.intake.models import IntakeRequest
+from bot.intake.models import IntakeRequest, IntakeStatus
 from bot.slack import blocks
 from bot.slack.blocks import escape
 from bot.slack.deliveries import claim_delivery
@@ -77,7 +76,7 @@ def receive(
         ts=ts,
         user_id=user_id,
         text=text[:4000],
-        status="received",
+        status=IntakeStatus.RECEIVED,
         urgent=False,
         corrected=False,
         received_at=now,
@@ -126,7 +125,7 @@ def apply_verdict(
 ) -> None:
     """Store the decision and route the request, or ask a person when unsure or regulated."""
     request = session.get(IntakeRequest, request_id)
-    if request is None or request.status != "received":
+    if request is None or request.status != IntakeStatus.RECEIVED:
         return  # already classified (a retried task), or gone
     result = verdict.result
     request.model_version = verdict.model_version
@@ -139,7 +138,7 @@ def apply_verdict(
     request.urgent = bool(result.urgent)
     request.classified_at = now
     if result.needs_confirmation or result.label is None or verdict.regulated:
-        request.status = "awaiting_confirmation"
+        request.status = IntakeStatus.AWAITING_CONFIRMATION
         _ask(session, policy, routes, request, verdict.regulated)
         if verdict.regulated:
             # The bot would have routed this on its own; the trail shows it waited, and why.
@@ -206,7 +205,7 @@ def unanswered(session: Session, limit: int = UNANSWERED_SHOWN) -> list[IntakeRe
     return list(
         session.scalars(
             select(IntakeRequest)
-            .where(IntakeRequest.status == "awaiting_confirmation")
+            .where(IntakeRequest.status == IntakeStatus.AWAITING_CONFIRMATION)
             .order_by(IntakeRequest.urgent.desc(), IntakeRequest.received_at)
             .limit(limit)
         )
@@ -283,7 +282,7 @@ def _route(
     now: datetime,
 ) -> None:
     request.label = label
-    request.status = "routed"
+    request.status = IntakeStatus.ROUTED
     request.decided_at = now
     _audit(
         session,
@@ -385,8 +384,6 @@ def _ask(
 def _key(request: IntakeRequest) -> str:
     return f"intake:{request.channel_id}:{request.ts}"
 
-
-digest.extra_sections.append(digest_lines)
 
 __all__ = [
     "OUT_OF_SCOPE",

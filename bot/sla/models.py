@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UtcDateTime
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"  # the brief moved on before it was due
+
+
+class ReminderKind(StrEnum):
+    REMINDER = "reminder"  # before the SLA is due
+    ESCALATION = "escalation"  # when it is breached
+    REPEAT = "repeat"  # after the escalation, until someone acts
 
 
 class Reminder(Base):
@@ -19,10 +32,10 @@ class Reminder(Base):
     brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id"))
     stage: Mapped[str] = mapped_column(String(64))
     round: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # reminder | escalation | repeat
+    kind: Mapped[str] = mapped_column(String(16))  # a ReminderKind
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|cancelled
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (

@@ -8,8 +8,7 @@ outbox (not_before) until the recipient's quiet hours are over, in their own tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
-from bot.briefs.service import hooks
+from bot.briefs.workflow import BriefState
 from bot.core.logs import get_logger
-from bot.sla.models import Reminder
+from bot.sla.calendar import as_time, calendar_for, stage_sla_hours
+from bot.sla.models import Reminder, ReminderKind, ReminderStatus
 from bot.slack import blocks
 from bot.slack.directory import Directory
 from bot.slack.outbox import enqueue
@@ -27,7 +27,6 @@ from bot.storage.database import Database
 from policies import access
 from policies.schema import Policy
 from policies.sla import (
-    BusinessCalendar,
     QuietHours,
     ReminderRule,
     next_repeat,
@@ -37,29 +36,6 @@ from policies.sla import (
 )
 
 log = get_logger(__name__)
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-
-
-def calendar_for(policy: Policy) -> BusinessCalendar:
-    return _calendar(policy.version, policy.business_hours)
-
-
-_calendars: dict[str, BusinessCalendar] = {}
-
-
-def _calendar(version: str, hours) -> BusinessCalendar:  # type: ignore[no-untyped-def]
-    """One calendar per policy version, so its holiday lists are computed once."""
-    if version in _calendars:
-        return _calendars[version]
-    _calendars[version] = BusinessCalendar(
-        timezone=hours.timezone,
-        start=_as_time(hours.start),
-        end=_as_time(hours.end),
-        weekdays=frozenset(WEEKDAYS[str(day)[:3].lower()] for day in hours.days),
-        holiday_country=hours.holidays.country,
-        holiday_subdivision=hours.holidays.subdivision,
-    )
-    return _calendars[version]
 
 
 def rule_for(policy: Policy) -> ReminderRule:
@@ -71,24 +47,7 @@ def rule_for(policy: Policy) -> ReminderRule:
 
 def quiet_hours_for(policy: Policy) -> QuietHours:
     quiet = policy.reminders.quiet_hours
-    return QuietHours(start=_as_time(quiet.start), end=_as_time(quiet.end))
-
-
-def _as_time(value: object) -> time:
-    if isinstance(value, time):
-        return value
-    hour, minute = str(value).split(":")
-    return time(int(hour), int(minute))
-
-
-def stage_sla_hours(policy: Policy, stage: str | None) -> float | None:
-    for candidate in policy.workflows.brief.stages:
-        if candidate.name == stage:
-            return candidate.sla.business_hours if candidate.sla is not None else None
-    gate_sla = policy.compliance.gate_sla
-    if stage in policy.compliance.gate_stages and gate_sla is not None:
-        return gate_sla.business_hours  # a compliance gate added to this brief's review
-    return None
+    return QuietHours(start=as_time(quiet.start), end=as_time(quiet.end))
 
 
 # -- planning (runs inside the brief service's transaction) ----------------------------------
@@ -96,13 +55,15 @@ def stage_sla_hours(policy: Policy, stage: str | None) -> float | None:
 
 def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:  # noqa: ARG001
     """Any action on a brief cancels reminders that no longer apply and plans the current stage's."""
-    stale = update(Reminder).where(Reminder.brief_id == brief.id, Reminder.status == "pending")
-    if brief.state != "in_review" or brief.stage is None:
-        session.execute(stale.values(status="cancelled"))
+    stale = update(Reminder).where(
+        Reminder.brief_id == brief.id, Reminder.status == ReminderStatus.PENDING
+    )
+    if brief.state != BriefState.IN_REVIEW or brief.stage is None:
+        session.execute(stale.values(status=ReminderStatus.CANCELLED))
         return
     session.execute(
         stale.where(or_(Reminder.stage != brief.stage, Reminder.round != brief.round)).values(
-            status="cancelled"
+            status=ReminderStatus.CANCELLED
         )
     )
     sla = stage_sla_hours(policy, brief.stage)
@@ -130,7 +91,7 @@ def replan(session: Session, policy: Policy, brief: Brief, now: datetime) -> Non
                 kind=planned.kind,
                 sequence=planned.sequence,
                 due_at=planned.due_at,
-                status="pending",
+                status=ReminderStatus.PENDING,
             )
         )
 
@@ -140,7 +101,7 @@ def snooze(
 ) -> datetime | None:
     """Push the brief's pending reminders for its current stage to the snooze time."""
     brief = session.get(Brief, brief_id)
-    if brief is None or brief.state != "in_review":
+    if brief is None or brief.state != BriefState.IN_REVIEW:
         return None
     until = snooze_until(now, option, calendar_for(policy))
     session.execute(
@@ -149,7 +110,7 @@ def snooze(
             Reminder.brief_id == brief.id,
             Reminder.stage == brief.stage,
             Reminder.round == brief.round,
-            Reminder.status == "pending",
+            Reminder.status == ReminderStatus.PENDING,
             Reminder.due_at < until,
         )
         .values(due_at=until)
@@ -176,7 +137,7 @@ def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool)
     are skipped, not waited for (PostgreSQL). Served by the partial index of pending rows."""
     query = (
         select(Reminder)
-        .where(Reminder.status == "pending", Reminder.due_at <= now)
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
         .order_by(Reminder.due_at)
         .limit(limit)
     )
@@ -190,18 +151,18 @@ def _send(
 ) -> None:
     brief = session.get(Brief, reminder.brief_id)
     if brief is None or (brief.state, brief.stage, brief.round) != (
-        "in_review",
+        BriefState.IN_REVIEW,
         reminder.stage,
         reminder.round,
     ):
-        reminder.status = "cancelled"
+        reminder.status = ReminderStatus.CANCELLED
         return
-    reminder.status = "sent"
+    reminder.status = ReminderStatus.SENT
     reminder.sent_at = now
     refs = access.stage_approver_refs(policy, brief.stage)
-    recipients = _people(policy, directory, refs)
+    recipients = stage_approvers(policy, directory, brief.stage)
     calendar = calendar_for(policy)
-    late = reminder.kind != "reminder"
+    late = reminder.kind != ReminderKind.REMINDER
     for user_id in sorted(recipients):
         tz = directory.timezone(user_id) or calendar.timezone
         send_at = next_send_time(now, tz, quiet_hours_for(policy), fallback_tz=calendar.timezone)
@@ -213,16 +174,17 @@ def _send(
         else f":hourglass: Reminder: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*."
     )
     messages.reply(session, brief, note)
-    if reminder.kind == "escalation":
+    if reminder.kind == ReminderKind.ESCALATION:
         _escalate(session, policy, brief)
     if late:
         _plan_next_repeat(session, policy, reminder, now)
     log.info("reminder.sent", brief=brief.id, kind=reminder.kind, recipients=len(recipients))
 
 
-def _people(policy: Policy, directory: Directory, refs: Iterable[str]) -> set[str]:
+def stage_approvers(policy: Policy, directory: Directory, stage: str | None) -> set[str]:
+    """Who the stage waits on, as Slack user ids: its approvers, groups expanded to members."""
     people: set[str] = set()
-    for ref in refs:
+    for ref in access.stage_approver_refs(policy, stage):
         group = access.group_for_ref(policy, ref)
         if group is not None:
             people |= directory.members(group.usergroup_id)
@@ -289,7 +251,7 @@ def _escalate(session: Session, policy: Policy, brief: Brief) -> None:
 def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now: datetime) -> None:
     # Planned from now, not from when the missed one was due: after downtime one repeat, not many.
     due = next_repeat(now, rule_for(policy), calendar_for(policy))
-    sequence = reminder.sequence + 1 if reminder.kind == "repeat" else 1
+    sequence = reminder.sequence + 1 if reminder.kind == ReminderKind.REPEAT else 1
     try:
         with session.begin_nested():
             session.add(
@@ -297,15 +259,11 @@ def _plan_next_repeat(session: Session, policy: Policy, reminder: Reminder, now:
                     brief_id=reminder.brief_id,
                     stage=reminder.stage,
                     round=reminder.round,
-                    kind="repeat",
+                    kind=ReminderKind.REPEAT,
                     sequence=sequence,
                     due_at=due,
-                    status="pending",
+                    status=ReminderStatus.PENDING,
                 )
             )
     except IntegrityError:
         pass
-
-
-# Every change to a brief re-plans its reminders in the same transaction.
-hooks.on_change.append(replan)

@@ -6,11 +6,10 @@ retries, a double click) finds the key taken and does nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from bot.core.clock import utcnow
-from bot.slack.models import HandledDelivery
 from bot.storage.base import UtcDateTime
 
 # Written as text, not with the dialects' insert(): SQLAlchemy does not cache the SQL compiled
@@ -32,10 +31,6 @@ def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
         return True
     claimed = session.execute(_CLAIM, {"key": key, "kind": kind, "handled_at": utcnow()})
     return claimed.first() is not None
-
-
-def was_handled(session: Session, key: str) -> bool:
-    return session.scalar(select(HandledDelivery.key).where(HandledDelivery.key == key)) is not None
 
 
 def event_key(body: dict) -> str | None:

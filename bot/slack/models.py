@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, Text
@@ -10,6 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import utcnow
 from bot.storage.base import Base, UtcDateTime
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # Slack refused it, or it ran out of attempts
 
 
 class OutboxMessage(Base):
@@ -25,7 +32,7 @@ class OutboxMessage(Base):
     ordering_key: Mapped[str | None] = mapped_column(String(128))
     # When set, the posted message's channel and ts are kept in slack_messages under this key.
     message_key: Mapped[str | None] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|failed
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Not before this moment (Retry-After, backoff, a recipient's quiet hours); NULL: at once.
     not_before: Mapped[datetime | None] = mapped_column(UtcDateTime)

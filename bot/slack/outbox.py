@@ -15,6 +15,7 @@ import random
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.core.clock import utcnow
 from bot.core.logs import get_logger
-from bot.slack.models import OutboxMessage, SlackMessage
+from bot.slack.models import OutboxMessage, OutboxStatus, SlackMessage
 from bot.storage.database import Database, signal_after_commit
 
 log = get_logger(__name__)
@@ -58,7 +59,7 @@ def enqueue(
         payload=payload,
         ordering_key=ordering_key,
         message_key=message_key,
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=0,
         not_before=None,
     )
@@ -135,9 +136,18 @@ def resolve_refs(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+class Outcome(StrEnum):
+    """What one attempt at a row came to."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"  # a transient error: try again after `delay`
+    WAIT = "wait"  # its parent message is not posted yet: not an attempt
+    FAILED = "failed"
+
+
 @dataclass
 class Delivery:
-    outcome: str  # delivered | retry | wait | failed
+    outcome: Outcome
     error: str | None = None
     delay: float = 0.0  # seconds before the next try (retry, wait)
     channel: str | None = None  # where a posted message landed
@@ -155,14 +165,14 @@ def _claim_statement(*, limit: int, lock: bool) -> Select[tuple[OutboxMessage]]:
     blocked = exists().where(
         and_(
             earlier.ordering_key == OutboxMessage.ordering_key,
-            earlier.status == "pending",
+            earlier.status == OutboxStatus.PENDING,
             earlier.id < OutboxMessage.id,
         )
     )
     due = or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= bindparam("now"))
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", ~blocked, due)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, ~blocked, due)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -300,11 +310,13 @@ class OutboxSender:
     def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (None when nothing is pending)."""
         with self.db.read() as session:
-            pending = select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+            pending = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)
             if session.scalar(pending.where(OutboxMessage.not_before.is_(None)).limit(1)):
                 return 0.0
             due = session.scalar(
-                select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending")
+                select(func.min(OutboxMessage.not_before)).where(
+                    OutboxMessage.status == OutboxStatus.PENDING
+                )
             )
         return None if due is None else max(0.0, (due - self.clock()).total_seconds())
 
@@ -325,12 +337,13 @@ class OutboxSender:
         except NotYetPosted as missing:
             parent_pending = session.scalar(
                 select(OutboxMessage.id).where(
-                    OutboxMessage.message_key == str(missing), OutboxMessage.status == "pending"
+                    OutboxMessage.message_key == str(missing),
+                    OutboxMessage.status == OutboxStatus.PENDING,
                 )
             )
             if parent_pending is not None:
-                return Delivery("wait", f"waiting for {missing}")
-            return Delivery("failed", f"no posted message {missing}")
+                return Delivery(Outcome.WAIT, f"waiting for {missing}")
+            return Delivery(Outcome.FAILED, f"no posted message {missing}")
 
     def _send(self, method: str, attempts: int, payload: dict[str, Any]) -> Delivery:
         try:
@@ -339,7 +352,7 @@ class OutboxSender:
             return self._on_slack_error(method, attempts, exc)
         except Exception as exc:  # connection refused, timeout, a 5xx without a Slack body
             return self._retry_later(attempts, f"{type(exc).__name__}: {exc}")
-        return Delivery("delivered", channel=response.get("channel"), ts=response.get("ts"))
+        return Delivery(Outcome.DELIVERED, channel=response.get("channel"), ts=response.get("ts"))
 
     def _call(self, method: str, payload: dict[str, Any]):  # type: ignore[no-untyped-def]
         if method == FILE_UPLOAD:
@@ -359,25 +372,25 @@ class OutboxSender:
             headers = {k.lower(): v for k, v in exc.response.headers.items()}
             retry_after = float(headers.get("retry-after", 1))
             log.info("outbox.ratelimited", method=method, retry_after=retry_after)
-            return Delivery("retry", "ratelimited", delay=retry_after)
+            return Delivery(Outcome.RETRY, "ratelimited", delay=retry_after)
         if status >= 500 or error in TRANSIENT_ERRORS:
             return self._retry_later(attempts, error or f"http {status}")
-        return Delivery("failed", error or f"http {status}")
+        return Delivery(Outcome.FAILED, error or f"http {status}")
 
     def _retry_later(self, attempts: int, error: str) -> Delivery:
         # Exponential backoff with jitter, capped at five minutes.
         delay = min(300.0, 0.5 * 2**attempts) * (0.5 + random.random() / 2)
-        return Delivery("retry", error, delay=delay)
+        return Delivery(Outcome.RETRY, error, delay=delay)
 
     def _record(self, session: Session, row: OutboxMessage, result: Delivery) -> None:
         now = self.clock()
-        if result.outcome == "wait":  # a parent not posted yet is not a failed attempt
+        if result.outcome == Outcome.WAIT:  # a parent not posted yet is not a failed attempt
             row.not_before = now + timedelta(milliseconds=200)
             return
         row.attempts += 1
         row.last_error = result.error
-        if result.outcome == "delivered":
-            row.status = "delivered"
+        if result.outcome == Outcome.DELIVERED:
+            row.status = OutboxStatus.DELIVERED
             row.delivered_at = now
             if row.message_key and result.channel and result.ts:
                 session.merge(
@@ -386,8 +399,8 @@ class OutboxSender:
                     )
                 )
             log.info("outbox.delivered", row=row.id, method=row.method, attempts=row.attempts)
-        elif result.outcome == "failed" or row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
+        elif result.outcome == Outcome.FAILED or row.attempts >= MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED
             log.warning("outbox.failed", row=row.id, method=row.method, error=result.error)
         else:
             row.not_before = now + timedelta(seconds=result.delay)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.core.clock import utcnow
 from bot.core.logs import get_logger
 from bot.storage.database import Database, signal_after_commit
-from bot.tasks.models import Task
+from bot.tasks.models import Task, TaskStatus
 
 log = get_logger(__name__)
 
@@ -35,7 +35,9 @@ PREPARE_LEASE = timedelta(seconds=60)  # far longer than classifying one message
 
 
 def enqueue_task(session: Session, kind: str, payload: dict[str, Any]) -> Task:
-    task = Task(kind=kind, payload=payload, status="pending", attempts=0, not_before=utcnow())
+    task = Task(
+        kind=kind, payload=payload, status=TaskStatus.PENDING, attempts=0, not_before=utcnow()
+    )
     session.add(task)
     signal_after_commit(session, "tasks")
     return task
@@ -97,7 +99,7 @@ class TaskWorker:
 
     def _claim(self, session: Session, task_id: int | None = None) -> Task | None:
         kinds = [*self.handlers, *self.prepared]
-        query = select(Task).where(Task.status == "pending", Task.kind.in_(kinds))
+        query = select(Task).where(Task.status == TaskStatus.PENDING, Task.kind.in_(kinds))
         if task_id is None:
             query = query.where(Task.not_before <= self.clock()).order_by(Task.id).limit(1)
         else:
@@ -139,7 +141,7 @@ class TaskWorker:
         try:
             with session.begin_nested():
                 run()
-            task.status = "done"
+            task.status = TaskStatus.DONE
             task.attempts += 1
             task.finished_at = self.clock()
             log.info("task.done", task=task.id, kind=task.kind)
@@ -151,7 +153,7 @@ class TaskWorker:
         task.attempts += 1
         task.last_error = error[-2000:]
         if task.attempts >= MAX_ATTEMPTS:
-            task.status = "failed"
+            task.status = TaskStatus.FAILED
             log.error("task.failed", task=task.id, kind=task.kind, attempts=task.attempts)
         else:
             task.not_before = self.clock() + timedelta(seconds=2**task.attempts)

@@ -144,7 +144,7 @@ def test_a_gate_stage_outside_the_workflow_has_the_gate_sla() -> None:
     data["workflows"]["brief"]["stages"] = data["workflows"]["brief"]["stages"][:1]  # brand only
     data["compliance"] = {"gate_stages": {"legal": ["@legal-team"]}, "gate_sla": "1 business day"}
     policy = parse_policy(data, version="test")
-    from bot.sla.reminders import stage_sla_hours
+    from bot.sla.calendar import stage_sla_hours
 
     day = policy.compliance.gate_sla.business_hours
     assert day > 0

@@ -9,7 +9,7 @@ from bot.app.config import PACKAGE_POLICY
 from bot.briefs.models import Brief
 from bot.digests import service as digest
 from bot.digests import waiting
-from bot.sla.reminders import calendar_for, stage_sla_hours
+from bot.sla.calendar import calendar_for, stage_sla_hours
 from bot.storage.database import Database
 from policies.loader import load_policy
 from policies.sla import sla_status

@@ -1,0 +1,23 @@
+"""Which domain reacts to which, in one place: called at start-up (Runtime.build), not by imports.
+
+A brief's (re)submission asks the compliance gate which stages to add and then records its
+findings; every move of a brief re-plans its SLA reminders. Briefs can't call those domains
+itself (both import briefs), so it runs the reactions it is given here.
+"""
+
+from __future__ import annotations
+
+from bot.briefs import service as briefs
+from bot.compliance import service as compliance
+from bot.sla import reminders
+
+BRIEF_REACTIONS = briefs.Reactions(
+    plan_stages=(compliance.plan_gate,),
+    after_submit=(compliance.record_gate,),
+    on_change=(reminders.replan,),
+)
+
+
+def wire() -> None:
+    """Connect the domains. Idempotent: every runtime (and the test suite) may call it."""
+    briefs.connect(BRIEF_REACTIONS)

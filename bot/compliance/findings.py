@@ -1,0 +1,39 @@
+"""What the compliance linter found in a brief: plain values, shared by the gate and its messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policies.compliance import Finding
+
+
+@dataclass(frozen=True)
+class FieldFinding:
+    field_id: str
+    field_label: str
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class BriefLint:
+    """What the linter found in a brief's text fields, under one version of the rules."""
+
+    findings: list[FieldFinding]
+    rules_version: str
+    rules_error: str | None = None  # the rules could not be read: treated as flagged
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.findings) or self.rules_error is not None
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({item.finding.category for item in self.findings})
+
+    @property
+    def labels(self) -> list[str]:
+        return list(dict.fromkeys(item.finding.label for item in self.findings))
+
+    @property
+    def required_stages(self) -> list[str]:
+        return list(dict.fromkeys(item.finding.approver_stage for item in self.findings))

@@ -1,0 +1,47 @@
+"""Settings keep Slack's secrets as SecretStr: hidden everywhere but where Slack gets them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app.config import SettingsError, load_settings, require
+from bot.app.runtime import Runtime
+from bot.storage.database import Database
+
+TOKEN, APP_TOKEN, SECRET = "xoxb-1-sekrit", "xapp-1-sekrit", "signing-sekrit"
+
+
+@pytest.fixture
+def secrets_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_secrets_are_read_but_never_shown() -> None:
+    settings = load_settings()
+    assert settings.slack_bot_token is not None and settings.slack_app_token is not None
+    assert settings.slack_bot_token.get_secret_value() == TOKEN
+    assert settings.slack_app_token.get_secret_value() == APP_TOKEN
+    shown = f"{settings!r} {settings} {settings.model_dump()} {settings.model_dump_json()}"
+    assert not any(secret in shown for secret in (TOKEN, APP_TOKEN, SECRET))
+    assert settings.has_socket_mode_tokens
+
+
+def test_an_empty_secret_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    settings = load_settings()
+    assert not settings.has_socket_mode_tokens
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN is required for Socket Mode"):
+        require(settings, "slack_bot_token", "slack_app_token", why="for Socket Mode")
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_the_runtime_hands_the_token_to_slack(db: Database) -> None:
+    runtime = Runtime.build(load_settings(database_url=db.url))
+    try:
+        assert runtime.client.token == TOKEN
+    finally:
+        runtime.db.dispose()
