@@ -7,7 +7,7 @@ app's settings page; everything mopsbot-specific carries the MOPSBOT_ prefix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,7 +65,7 @@ _ENV_NAMES = {
 _ENV_NAMES["policy_file"] = "MOPSBOT_POLICY_FILE"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings; turn pydantic's report into one line naming the variable."""
     try:
         return Settings(**overrides)

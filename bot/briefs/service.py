@@ -399,7 +399,7 @@ def briefs_of(
 
 
 def _position(brief: Brief) -> Position:
-    return Position(state=brief.state, stage_index=brief.stage_index, round=brief.round)
+    return Position(state=BriefState(brief.state), stage_index=brief.stage_index, round=brief.round)
 
 
 def _stage_refs(policy: Policy, stage: str | None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from bot.briefs import messages
@@ -77,7 +78,7 @@ def post(
     """One thread reply: the summary, a section per finding, and the rules version."""
     text = summary(policy, brief, review, gates, kept)
     shown = review.findings[:MAX_SHOWN]
-    extra = [blocks.section(finding_text(policy, item)) for item in shown]
+    extra: list[Block] = [blocks.section(finding_text(policy, item)) for item in shown]
     more = len(review.findings) - len(shown)
     notes = [f"Rules version {review.rules_version}"] + ([f"{more} more not shown"] if more else [])
     extra.append(blocks.context(" · ".join(notes)))

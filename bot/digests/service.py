@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
@@ -123,7 +124,7 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
                 "channel",
                 config.channel,
                 day,
-                lambda s, c=config.channel: _message(c, channel_digest_text(s, policy, now)),
+                partial(_channel_message, policy, config.channel, now),
             )
             if local.weekday() == chart_day:
                 sent += _send_once(
@@ -131,7 +132,7 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
                     "weekly_chart",
                     config.channel,
                     day,
-                    lambda s, c=config.channel: weekly_chart.build(s, policy, c, now),
+                    partial(_weekly_chart, policy, config.channel, now),
                 )
     for user_id in _digest_people(db, policy, directory):
         setting = _setting(db, user_id)
@@ -153,9 +154,25 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
                 "user",
                 user_id,
                 local.date().isoformat(),
-                lambda s, u=user_id, g=groups: _message(u, user_digest_text(s, policy, u, g, now)),
+                partial(_user_message, policy, user_id, groups, now),
             )
     return sent
+
+
+def _channel_message(
+    policy: Policy, channel: str, now: datetime, session: Session
+) -> Enqueue | None:
+    return _message(channel, channel_digest_text(session, policy, now))
+
+
+def _weekly_chart(policy: Policy, channel: str, now: datetime, session: Session) -> Enqueue | None:
+    return weekly_chart.build(session, policy, channel, now)
+
+
+def _user_message(
+    policy: Policy, user_id: str, groups: set[str], now: datetime, session: Session
+) -> Enqueue | None:
+    return _message(user_id, user_digest_text(session, policy, user_id, groups, now))
 
 
 def _message(target: str, text: str | None) -> Enqueue | None:

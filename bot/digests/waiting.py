@@ -106,11 +106,13 @@ def groups(
             for stage, c in limits.items()
         ]
     )
-    rows = session.execute(
-        select(Brief.state, brief_stage, func.count(), breached, due_soon)
-        .where(Brief.state.in_(OPEN_STATES), *where)
-        .group_by(Brief.state, brief_stage)
-    ).all()
+    rows = list(
+        session.execute(
+            select(Brief.state, brief_stage, func.count(), breached, due_soon)
+            .where(Brief.state.in_(OPEN_STATES), *where)
+            .group_by(Brief.state, brief_stage)
+        ).all()
+    )
     order = [s.name for s in policy.workflows.brief.stages]
     rows.sort(
         key=lambda r: (

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import repeat
 from operator import itemgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -76,10 +77,10 @@ class TransitionColumns:
         rows = rows if isinstance(rows, list) else list(rows)
         count = len(rows)
 
-        def column(index: int) -> Iterator[object]:
+        def column(index: int) -> Iterator[Any]:
             return map(itemgetter(index), rows)
 
-        def codes(index: int, table: Mapping[object, int], dtype: type) -> np.ndarray:
+        def codes(index: int, table: Mapping[Any, int], dtype: type) -> np.ndarray:
             return np.fromiter(map(table.get, column(index), repeat(-1)), dtype=dtype, count=count)
 
         names = tuple(name for name in dict.fromkeys(column(4)) if name is not None)
@@ -321,7 +322,9 @@ def _stays(
     stage = np.concatenate(
         [
             remap[trail.stage[leave_rows]],
-            np.array([code_of.get(name, -1) for name in waiting_names], dtype=np.int64),
+            np.array(
+                [code_of.get(name, -1) if name else -1 for name in waiting_names], dtype=np.int64
+            ),
         ]
     )
     placed = stage >= 0  # stays at no known stage are left out

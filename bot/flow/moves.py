@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import select, union
+from sqlalchemy import CompoundSelect, select, union
 from sqlalchemy.orm import Session
 
 from bot.audit.models import AuditEvent
@@ -78,9 +79,9 @@ def read(
     return TransitionColumns.from_rows(rows(session, since, now))
 
 
-def rows(session: Session, since: datetime, now: datetime) -> list:
+def rows(session: Session, since: datetime, now: datetime) -> list[Any]:
     """(brief_id, action, from_state, to_state, stage, epoch seconds, id) as a cursor yields them."""
-    relevant = union(
+    relevant: CompoundSelect = union(
         select(AuditEvent.brief_id).where(AuditEvent.at >= since, AuditEvent.at <= now),
         select(Brief.id).where(Brief.state == BriefState.IN_REVIEW),
     )
@@ -93,7 +94,7 @@ def rows(session: Session, since: datetime, now: datetime) -> list:
         epoch_seconds(AuditEvent.at),
         AuditEvent.id,  # the order rows were written in, for moves at the same moment
     ).where(AuditEvent.brief_id.in_(relevant), AuditEvent.action.in_(MOVES), AuditEvent.at <= now)
-    return session.execute(query).all()
+    return list(session.execute(query).all())
 
 
 def _read_packed(

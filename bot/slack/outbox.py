@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from bot.slack.models import OutboxMessage, OutboxStatus, SlackMessage
 from bot.storage.database import Database, signal_after_commit
@@ -200,8 +200,8 @@ class OutboxSender:
         *,
         batch: int = 20,
         idle_wait: float = 1.0,
-        clock=utcnow,
-    ) -> None:  # type: ignore[no-untyped-def]
+        clock: Clock = utcnow,
+    ) -> None:
         self.db = db
         self.client = client
         self.batch = batch
@@ -210,9 +210,14 @@ class OutboxSender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        db.on_commit(lambda signals: "outbox" in signals and self._wake.set())
+        db.on_commit(self._wake_on_commit)
 
     # -- the loop -------------------------------------------------------------------------
+
+    def _wake_on_commit(self, signals: set[str]) -> None:
+        if "outbox" in signals:
+            self._wake.set()
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
         self._thread.start()

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from bot.storage.database import Database, signal_after_commit
 from bot.tasks.models import Task, TaskStatus
@@ -50,8 +50,8 @@ class TaskWorker:
         handlers: dict[str, TaskHandler] | None = None,
         *,
         idle_wait: float = 1.0,
-        clock=utcnow,
-    ) -> None:  # type: ignore[no-untyped-def]
+        clock: Clock = utcnow,
+    ) -> None:
         self.db = db
         self.handlers: dict[str, TaskHandler] = dict(handlers or {})
         self.prepared: dict[str, tuple[Preparer, PreparedHandler]] = {}
@@ -60,7 +60,11 @@ class TaskWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        db.on_commit(lambda signals: "tasks" in signals and self._wake.set())
+        db.on_commit(self._wake_on_commit)
+
+    def _wake_on_commit(self, signals: set[str]) -> None:
+        if "tasks" in signals:
+            self._wake.set()
 
     def register(self, kind: str, handler: TaskHandler) -> None:
         self.handlers[kind] = handler
@@ -114,8 +118,8 @@ class TaskWorker:
             if task is None:
                 return False
             if task.kind not in self.prepared:
-                handler = self.handlers[task.kind]
-                self._execute(task, lambda: handler(session, task.payload), session)
+                handler, task_payload = self.handlers[task.kind], task.payload
+                self._execute(task, lambda: handler(session, task_payload), session)
                 return True
             task_id, kind, payload = task.id, task.kind, dict(task.payload)
             # A lease: other instances skip the task while this one prepares it, and take it
@@ -134,7 +138,8 @@ class TaskWorker:
         with self.db.transaction() as session:
             task = self._claim(session, task_id)
             if task is not None:  # else another instance applied it meanwhile
-                self._execute(task, lambda: apply(session, task.payload, prepared), session)
+                task_payload = task.payload
+                self._execute(task, lambda: apply(session, task_payload, prepared), session)
         return True
 
     def _execute(self, task: Task, run: Callable[[], None], session: Session) -> None:
