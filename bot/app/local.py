@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from bot.app import bolt
 from bot.app.config import Settings
 from bot.app.runtime import Clock, Runtime
 from bot.app.serving import HttpServer
@@ -53,7 +54,7 @@ def local_bot(
     )
     if migrate_first:
         migrate(bot_settings.database_url)
-    runtime = Runtime.build(bot_settings, clock=clock)
+    runtime = bolt.build(bot_settings, clock=clock)
     if background:
         runtime.start_background(schedule=schedule)
     server = HttpServer(runtime.app, host="127.0.0.1", port=0).start()

@@ -41,7 +41,7 @@ class Runtime:
     scheduler: BackgroundScheduler = field(
         default_factory=lambda: BackgroundScheduler(timezone="UTC")
     )
-    app: App | None = None
+    app: App | None = None  # set by bot.app.bolt.build
     _intake: IntakeModels | None = None
 
     @classmethod
@@ -67,11 +67,9 @@ class Runtime:
         )
         # Registered on import: reminders re-plan on every brief change; the compliance gate
         # lints every (re)submission.
-        from bot.app.serving import create_app
         from bot.compliance import service as compliance_gate  # noqa: F401
 
         runtime._register_tasks()
-        runtime.app = create_app(runtime)
         return runtime
 
     def _register_tasks(self) -> None:

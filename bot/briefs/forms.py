@@ -16,12 +16,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.slack.actions import ViewId
 from policies.schema import Policy
 
 ELEMENT_ID = "value"
-BRIEF_FORM = "brief_form"
-BRIEF_EDIT = "brief_edit"
-BRIEF_REASON = "brief_reason"
 REASON_BLOCK = "reason"
 
 
@@ -40,7 +38,7 @@ def brief_form(
         metadata["brief_id"] = brief_id
     view = View(
         type="modal",
-        callback_id=BRIEF_EDIT if brief_id is not None else BRIEF_FORM,
+        callback_id=ViewId.BRIEF_EDIT if brief_id is not None else ViewId.BRIEF_FORM,
         title="Edit brief" if brief_id is not None else "New brief",
         submit="Resubmit" if brief_id is not None else "Submit",
         close="Cancel",
@@ -129,7 +127,7 @@ def reason_form(*, brief_id: int, version: int, action: str, title: str) -> dict
     label = "What needs to change?" if action == "request_changes" else "Why reject this brief?"
     view = View(
         type="modal",
-        callback_id=BRIEF_REASON,
+        callback_id=ViewId.BRIEF_REASON,
         title="Request changes" if action == "request_changes" else "Reject brief",
         submit="Send",
         close="Cancel",

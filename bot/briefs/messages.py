@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from bot.briefs.models import Brief
 from bot.briefs.workflow import Action
 from bot.slack import blocks
+from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import escape
 from bot.slack.outbox import channel_of, enqueue, ts_of
 from policies import access
@@ -86,15 +87,15 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
 
 
 def decision_buttons(brief: Brief) -> list:
-    value = f"{brief.id}:{brief.version}"
+    value = BriefRef(brief.id, brief.version).format()
     if brief.state == "in_review":
         return [
-            blocks.button("Approve", "brief_approve", value, style="primary"),
-            blocks.button("Request changes", "brief_request_changes", value),
-            blocks.button("Reject", "brief_reject", value, style="danger"),
+            blocks.button("Approve", ActionId.BRIEF_APPROVE, value, style="primary"),
+            blocks.button("Request changes", ActionId.BRIEF_REQUEST_CHANGES, value),
+            blocks.button("Reject", ActionId.BRIEF_REJECT, value, style="danger"),
         ]
     if brief.state == "changes_requested":
-        return [blocks.button("Edit & resubmit", "brief_resubmit", value, style="primary")]
+        return [blocks.button("Edit & resubmit", ActionId.BRIEF_RESUBMIT, value, style="primary")]
     return []
 
 

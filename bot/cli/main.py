@@ -104,12 +104,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
-    from bot.app.runtime import Runtime
+    from bot.app import bolt
     from bot.app.serving import HttpServer, run_socket_mode
     from bot.storage.database import migrate
 
     migrate(settings.database_url)
-    runtime = Runtime.build(settings)
+    runtime = bolt.build(settings)
     runtime.start_background()
     try:
         if http:
