@@ -214,7 +214,7 @@ def reason_submitted(
         brief_id=int(meta.get("brief_id", 0)),
         expected_version=int(meta.get("version", 0)),
         actor=asker.actor,
-        action=Action(meta.get("action")),
+        action=Action(meta.get("action", "")),
         reason=reason,
         now=runtime.clock(),
         delivery_key=delivery_key,

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.audit import service as audit
 from bot.briefs import forms, messages, service
+from bot.briefs.models import Brief
 from bot.briefs.service import Actor, FormErrors, Outcome, click_already_handled
 from bot.briefs.workflow import Action
 from bot.slack import replies
@@ -269,6 +270,6 @@ def showing(db: Database, policy: Policy, brief_id: int) -> str | None:
     return "\n".join(lines)
 
 
-def _line(policy: Policy, brief: Any) -> str:
+def _line(policy: Policy, brief: Brief) -> str:
     stage = f", {messages.stage_label(policy, brief.stage)}" if brief.stage else ""
     return f"• #{brief.id} {escape(brief.title)}: {messages.state_words(brief)}{stage}"
