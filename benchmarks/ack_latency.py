@@ -31,6 +31,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app import bolt
 from bot.app.config import Settings
 from bot.app.runtime import Runtime
 from bot.app.serving import HttpServer
@@ -287,9 +288,9 @@ def main() -> None:
             slack_bot_token="xoxb-emulator",
             slack_signing_secret="mops-secret",
         )
-        runtime = Runtime.build(settings)
+        runtime, app = bolt.build(settings)
         runtime.start_background()
-        ours = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
+        ours = HttpServer(app, host="127.0.0.1", port=0).start()
         bare = HttpServer(bare_app(runtime.client), host="127.0.0.1", port=0).start()
         with runtime.db.transaction() as session:
             brief_id = service.create(

@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 
 from benchmarks.ack_latency import click_body, command_body, percentile, signed_headers  # noqa: E402
+from bot.app import bolt  # noqa: E402
 from bot.app.config import Settings  # noqa: E402
 from bot.app.runtime import Runtime  # noqa: E402
 from bot.app.serving import HttpServer  # noqa: E402
@@ -173,12 +174,12 @@ def main() -> None:
             cwd=REPO,
             capture_output=True,
         )
-        runtime = Runtime.build(settings)
+        runtime, app = bolt.build(settings)
         started = time.perf_counter()
         runtime.intake_model()
         print(f"intake model loaded in {time.perf_counter() - started:.1f} s")
         runtime.start_background()
-        server = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
+        server = HttpServer(app, host="127.0.0.1", port=0).start()
         with runtime.db.transaction() as session:
             brief_id = service.create(
                 session,

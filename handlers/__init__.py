@@ -1,0 +1,49 @@
+"""Bolt listeners, one module per domain surface, registered once by `register_all`.
+
+A listener translates a payload, calls one flow or service function, and turns the result into an
+ack, an ephemeral, a modal or a modal's errors. It asks Bolt only for the arguments it uses;
+`runtime`, `delivery_key` and `asker` come from the middleware in `handlers.context`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.slack.actions import ActionId, ViewId
+from handlers import briefs, compliance, digests, events, intake, mops, sla
+from handlers.context import RequestContext
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app.runtime import Runtime
+
+
+def register_all(app: App, runtime: Runtime) -> None:
+    app.use(RequestContext(runtime))
+
+    app.command("/mops")(mops.mops_command)
+    app.command("/brief")(briefs.brief_command)
+
+    app.action(ActionId.BRIEF_APPROVE)(briefs.approve)
+    app.action(ActionId.BRIEF_REQUEST_CHANGES)(briefs.ask_why)
+    app.action(ActionId.BRIEF_REJECT)(briefs.ask_why)
+    app.action(ActionId.BRIEF_RESUBMIT)(briefs.edit)
+    app.view(ViewId.BRIEF_FORM)(briefs.brief_submitted)
+    app.view(ViewId.BRIEF_EDIT)(briefs.edit_submitted)
+    app.view(ViewId.BRIEF_REASON)(briefs.reason_submitted)
+
+    app.action(ActionId.BRIEF_CONFIRM_ADVANCE)(compliance.confirmation)
+    app.action(ActionId.BRIEF_DECLINE_ADVANCE)(compliance.confirmation)
+
+    app.action(ActionId.REMINDER_SNOOZE_1H)(sla.snooze)
+    app.action(ActionId.REMINDER_SNOOZE_1BD)(sla.snooze)
+
+    app.event("message")(intake.message)
+    app.action(ActionId.INTAKE_PICK.pattern())(intake.pick)
+    app.action(ActionId.INTAKE_RELABEL)(intake.relabel)
+    app.view(ViewId.INTAKE_RELABEL)(intake.relabel_submitted)
+    app.action(ActionId.INTAKE_OPEN_BRIEF)(intake.open_brief)
+
+    app.event("app_home_opened")(digests.home_opened)
+    app.event("app_mention")(events.mention)

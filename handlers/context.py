@@ -1,87 +1,77 @@
-"""What every handler needs from a delivery: who is asking, and a unit of work that survives races."""
+"""What every listener may need from a delivery, put in Bolt's `context` by one middleware.
+
+A listener asks for them by name, as for Bolt's own arguments:
+`runtime` (the running bot), `delivery_key` (the idempotency key of this delivery, see
+`bot.slack.deliveries`) and `asker` (who is asking; their Slack user groups are looked up only
+when a listener asks for `asker.actor`, since that may call Slack).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
-from bot.briefs.service import Actor, Outcome, click_already_handled
-from bot.slack.deliveries import claim_delivery
-from bot.slack.outbox import enqueue
+from bot.briefs.service import Actor
+from bot.slack import replies
+from bot.slack.actions import OUTDATED_BUTTON
+from bot.slack.deliveries import action_key, event_key, view_key
+from bot.slack.replies import Reply
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
-T = TypeVar("T")
-RACE_LOST = Outcome(
-    False,
-    "Someone else acted on this brief at the same moment; nothing was done. "
-    "The message above shows where it stands now.",
-)
+
+class Asker:
+    """Who is asking: their user id at once, their `Actor` (with group ids) on first use."""
+
+    def __init__(self, runtime: Runtime, user_id: str) -> None:
+        self._runtime = runtime
+        self.user_id = user_id
+
+    @cached_property
+    def actor(self) -> Actor:
+        runtime = self._runtime
+        group_ids = [group.usergroup_id for group in runtime.policy.groups.values()]
+        return Actor(
+            user_id=self.user_id,
+            group_ids=runtime.directory.groups_of(self.user_id, group_ids),
+        )
 
 
-def actor_for(runtime: Runtime, user_id: str) -> Actor:
-    group_ids = [group.usergroup_id for group in runtime.policy.groups.values()]
-    return Actor(user_id=user_id, group_ids=runtime.directory.groups_of(user_id, group_ids))
+class RequestContext(Middleware):
+    """Puts `runtime`, `delivery_key` and `asker` into every delivery's context."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # Bolt's name for it
+    ) -> BoltResponse | None:
+        body = req.body if isinstance(req.body, dict) else {}
+        req.context["runtime"] = self.runtime
+        req.context["delivery_key"] = delivery_key(body)
+        req.context["asker"] = Asker(self.runtime, req.context.user_id or "")
+        return next()
 
 
-@dataclass(frozen=True)
-class Reply:
-    """Where a refusal goes: an ephemeral to the person, in the channel (and thread) they used."""
-
-    channel: str | None
-    user: str
-    thread_ts: str | None = None
-
-
-def in_transaction(
-    runtime: Runtime, work: Callable[[Session], T], reply: Reply | None = None
-) -> T | Outcome:
-    """Run one unit of work. A refusal is answered in the same transaction (one commit per
-    click); a concurrent change to the same brief turns into a polite refusal of its own."""
-    try:
-        with runtime.db.transaction() as session:
-            result = work(session)
-            if reply and isinstance(result, Outcome) and not result.ok and not result.duplicate:
-                _ephemeral(session, reply, result.message)
-            return result
-    except StaleDataError:
-        if reply:
-            tell(
-                runtime,
-                channel=reply.channel,
-                user=reply.user,
-                text=RACE_LOST.message,
-                thread_ts=reply.thread_ts,
-            )
-        return RACE_LOST
-
-
-def check_then_transact(
-    runtime: Runtime,
-    check: Callable[[Session], Outcome | None],
-    work: Callable[[Session], T],
-    reply: Reply,
-    delivery_key: str | None,
-) -> T | Outcome:
-    """`check` in a snapshot first; run `work` in a transaction only when it found no refusal.
-
-    A refused click (a stale button, someone who is not the approver) changes nothing but its
-    delivery key and an ephemeral, so it holds SQLite's single write lock for two inserts, not
-    for the whole decision. `work` must check again: the snapshot may be a moment old."""
-    with runtime.db.read() as session:
-        refusal = check(session)
-    if refusal is None:
-        return in_transaction(runtime, work, reply)
-    with runtime.db.transaction() as session:
-        if not claim_delivery(session, delivery_key, "action"):
-            return click_already_handled()
-        _ephemeral(session, reply, refusal.message)
-    return refusal
+def delivery_key(body: dict) -> str | None:
+    """The key that makes a redelivery a no-op, by kind of payload; slash commands have none."""
+    kind = body.get("type")
+    if kind == "event_callback":
+        return event_key(body)
+    if kind == "block_actions":
+        return action_key(body)
+    if kind == "view_submission":
+        return view_key(body)
+    return None
 
 
 def reply_to(body: dict) -> Reply:
@@ -96,18 +86,7 @@ def reply_to(body: dict) -> Reply:
     )
 
 
-def tell(
-    runtime: Runtime, *, channel: str | None, user: str, text: str, thread_ts: str | None = None
-) -> None:
-    """An ephemeral answer, through the outbox like every other message."""
-    with runtime.db.transaction() as session:
-        _ephemeral(session, Reply(channel, user, thread_ts), text)
-
-
-def _ephemeral(session: Session, reply: Reply, text: str) -> None:
-    if not reply.channel:
-        return
-    payload = {"channel": reply.channel, "user": reply.user, "text": text}
-    if reply.thread_ts:
-        payload["thread_ts"] = reply.thread_ts
-    enqueue(session, "chat.postEphemeral", payload)
+def refuse_button(runtime: Runtime, body: dict, delivery_key: str | None) -> None:
+    """A button whose value does not parse (an older message's, or a forged click): the clicker
+    is told that nothing was done, once per click."""
+    replies.tell(runtime.db, reply_to(body), OUTDATED_BUTTON, delivery_key=delivery_key)

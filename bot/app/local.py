@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from bot.app import bolt
 from bot.app.config import Settings
 from bot.app.runtime import Clock, Runtime
 from bot.app.serving import HttpServer
@@ -55,10 +56,10 @@ def local_bot(
     )
     if migrate_first:
         migrate(bot_settings.database_url)
-    runtime = Runtime.build(bot_settings, clock=clock)
+    runtime, app = bolt.build(bot_settings, clock=clock)
     if background:
         runtime.start_background(schedule=schedule)
-    server = HttpServer(runtime.app, host="127.0.0.1", port=0).start()
+    server = HttpServer(app, host="127.0.0.1", port=0).start()
     driver = SlackDriver(server.url, secret, emulator)
     try:
         yield LocalBot(emulator, runtime, server, driver, Slack(emulator, driver))

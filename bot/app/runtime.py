@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import delete
 
@@ -42,7 +41,6 @@ class Runtime:
     scheduler: BackgroundScheduler = field(
         default_factory=lambda: BackgroundScheduler(timezone="UTC")
     )
-    app: App | None = None
     _intake: IntakeModels | None = None
 
     @classmethod
@@ -66,11 +64,9 @@ class Runtime:
             worker=TaskWorker(db, clock=clock),
             clock=clock,
         )
-        from bot.app.serving import create_app
 
         wire()
         runtime._register_tasks()
-        runtime.app = create_app(runtime)
         return runtime
 
     def _register_tasks(self) -> None:

@@ -1,84 +1,15 @@
-"""The Bolt app factory and the two ways to run it: Socket Mode and HTTP.
-
-Listeners run before the response (`process_before_response=True`): a delivery's fast effects
-commit before Slack gets its ack, so a process killed right after acking has lost nothing.
-"""
+"""The two ways to serve the Bolt app (see `bot.app.bolt`): Socket Mode and HTTP."""
 
 from __future__ import annotations
 
 import sys
 import threading
-import time
-from typing import TYPE_CHECKING
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from bot.core.gc_pauses import freeze_long_lived
-from bot.core.logs import get_logger
-
-if TYPE_CHECKING:
-    from bot.app.runtime import Runtime
-
-log = get_logger("mopsbot.requests")
-
-
-class MopsApp(App):
-    """Bolt's App with one log line per handled delivery, in Socket Mode and over HTTP alike."""
-
-    def dispatch(self, req: BoltRequest) -> BoltResponse:
-        started = time.perf_counter()
-        response = super().dispatch(req)
-        body = req.body if isinstance(req.body, dict) else {}
-        log.info(
-            "request",
-            type=describe(body),
-            user=(body.get("user") or {}).get("id") or body.get("user_id"),
-            latency_ms=round((time.perf_counter() - started) * 1000, 1),
-            outcome="ok" if response.status < 400 else f"http_{response.status}",
-        )
-        return response
-
-
-def create_app(runtime: Runtime) -> App:
-    app = MopsApp(
-        signing_secret=s.get_secret_value() if (s := runtime.settings.slack_signing_secret) else "",
-        client=runtime.client,
-        process_before_response=True,
-        # The emulator and tests have no real workspace behind auth.test at start-up.
-        token_verification_enabled=False,
-        request_verification_enabled=runtime.settings.slack_signing_secret is not None,
-    )
-    from handlers import (
-        actions,
-        commands,
-        events,
-        intake_events,
-        lint_command,
-        team_commands,
-        views,
-    )
-
-    for module in (commands, actions, views, events, intake_events, team_commands, lint_command):
-        module.register(app, runtime)
-    return app
-
-
-def describe(body: dict) -> str:
-    """What kind of delivery this is, for the log line: command:/brief, action:approve, ..."""
-    if "command" in body:
-        return f"command:{body['command']}"
-    kind = body.get("type", "unknown")
-    if kind == "block_actions":
-        actions = body.get("actions") or [{}]
-        return f"action:{actions[0].get('action_id')}"
-    if kind in ("view_submission", "view_closed"):
-        return f"{kind}:{(body.get('view') or {}).get('callback_id')}"
-    if kind == "event_callback":
-        return f"event:{(body.get('event') or {}).get('type')}"
-    return kind
-
 
 # Python hands the GIL between threads every 5 ms by default. A thread that has parsed a request
 # then waits up to that long, once per hand-over, behind threads doing other work; under 50

@@ -16,12 +16,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.slack.actions import ViewId
 from policies.schema import Policy
 
 ELEMENT_ID = "value"
-BRIEF_FORM = "brief_form"
-BRIEF_EDIT = "brief_edit"
-BRIEF_REASON = "brief_reason"
 REASON_BLOCK = "reason"
 
 
@@ -35,12 +33,15 @@ def brief_form(
     """The /brief new modal (or, with brief_id, the edit-and-resubmit modal)."""
     template = policy.workflows.brief.template
     blocks = [_input_block(field, (initial or {}).get(field.id)) for field in template.fields]
-    metadata = {"channel_id": channel_id, "template_version": str(template.version)}
+    metadata: dict[str, str | int] = {
+        "channel_id": channel_id,
+        "template_version": str(template.version),
+    }
     if brief_id is not None:
         metadata["brief_id"] = brief_id
     view = View(
         type="modal",
-        callback_id=BRIEF_EDIT if brief_id is not None else BRIEF_FORM,
+        callback_id=ViewId.BRIEF_EDIT if brief_id is not None else ViewId.BRIEF_FORM,
         title="Edit brief" if brief_id is not None else "New brief",
         submit="Resubmit" if brief_id is not None else "Submit",
         close="Cancel",
@@ -100,7 +101,7 @@ def submitted_values(view: dict) -> dict[str, str | None]:
     """{block_id: value} from a view_submission's state, whatever the element type."""
     values: dict[str, str | None] = {}
     for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-        element = elements.get(ELEMENT_ID) or next(iter(elements.values()), {})
+        element: dict[str, Any] = elements.get(ELEMENT_ID) or next(iter(elements.values()), {})
         values[block_id] = _element_value(element)
     return values
 
@@ -129,7 +130,7 @@ def reason_form(*, brief_id: int, version: int, action: str, title: str) -> dict
     label = "What needs to change?" if action == "request_changes" else "Why reject this brief?"
     view = View(
         type="modal",
-        callback_id=BRIEF_REASON,
+        callback_id=ViewId.BRIEF_REASON,
         title="Request changes" if action == "request_changes" else "Reject brief",
         submit="Send",
         close="Cancel",

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from bot.briefs.models import Brief
 from bot.briefs.workflow import Action, BriefState
 from bot.slack import blocks
+from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import escape
 from bot.slack.outbox import channel_of, enqueue, ts_of
 from policies import access
@@ -67,7 +68,7 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
             continue
         lines.append(f"*{escape(field.label)}:* {escape(str(value))[:500]}")
     status = f"{STATE_EMOJI.get(brief.state, '')} *{state_words(brief).capitalize()}*"
-    if brief.state == BriefState.IN_REVIEW and brief.stage:
+    if brief.state == BriefState.IN_REVIEW and brief.stage and brief.stage_index is not None:
         position = f"stage {brief.stage_index + 1}/{len(brief.stages)}: *{stage_label(policy, brief.stage)}*"
         status += f" · {position} · waiting on {waiting_on(policy, brief)}"
     elif brief.state == BriefState.CHANGES_REQUESTED:
@@ -86,15 +87,15 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
 
 
 def decision_buttons(brief: Brief) -> list:
-    value = f"{brief.id}:{brief.version}"
+    value = BriefRef(brief.id, brief.version).format()
     if brief.state == BriefState.IN_REVIEW:
         return [
-            blocks.button("Approve", "brief_approve", value, style="primary"),
-            blocks.button("Request changes", "brief_request_changes", value),
-            blocks.button("Reject", "brief_reject", value, style="danger"),
+            blocks.button("Approve", ActionId.BRIEF_APPROVE, value, style="primary"),
+            blocks.button("Request changes", ActionId.BRIEF_REQUEST_CHANGES, value),
+            blocks.button("Reject", ActionId.BRIEF_REJECT, value, style="danger"),
         ]
     if brief.state == BriefState.CHANGES_REQUESTED:
-        return [blocks.button("Edit & resubmit", "brief_resubmit", value, style="primary")]
+        return [blocks.button("Edit & resubmit", ActionId.BRIEF_RESUBMIT, value, style="primary")]
     return []
 
 

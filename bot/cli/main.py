@@ -104,16 +104,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
-    from bot.app.runtime import Runtime
+    from bot.app import bolt
     from bot.app.serving import HttpServer, run_socket_mode
     from bot.storage.database import migrate
 
     migrate(settings.database_url)
-    runtime = Runtime.build(settings)
+    runtime, app = bolt.build(settings)
     runtime.start_background()
     try:
         if http:
-            server = HttpServer(runtime.app, host=http[0], port=http[1])
+            server = HttpServer(app, host=http[0], port=http[1])
             print(
                 f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr
             )
@@ -121,7 +121,7 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
         else:
             print("mopsbot connected in Socket Mode", file=sys.stderr)
             assert settings.slack_app_token is not None  # has_socket_mode_tokens
-            run_socket_mode(runtime.app, settings.slack_app_token.get_secret_value())
+            run_socket_mode(app, settings.slack_app_token.get_secret_value())
     except KeyboardInterrupt:
         pass
     finally:

@@ -23,37 +23,40 @@ from bot.briefs.workflow import Action, verb
 from bot.compliance import service as compliance_gate
 from bot.compliance.findings import BriefLint
 from bot.slack import blocks
+from bot.slack.actions import ActionId, MalformedValue, parse_id
 from bot.slack.deliveries import claim_delivery
 from bot.slack.outbox import enqueue
 from policies import access
 from policies.schema import Policy
 
-CONFIRM = "brief_confirm_advance"
-DECLINE = "brief_decline_advance"
+CONFIRM = ActionId.BRIEF_CONFIRM_ADVANCE
+DECLINE = ActionId.BRIEF_DECLINE_ADVANCE
 ASKED, DECLINED = "confirmation_requested", "confirmation_declined"
 DONE_WORDS = {Action.SCHEDULE: "scheduled", Action.GO_LIVE: "live"}
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """What a Confirm / Cancel button stands for; carried in the button's value."""
+    """What a Confirm / Cancel button stands for; carried in the button's value as
+    "brief_id:version:action:requested_by"."""
 
     brief_id: int
     version: int
     action: Action
     requested_by: str
 
-    def value(self) -> str:
+    def format(self) -> str:
         return f"{self.brief_id}:{self.version}:{self.action.value}:{self.requested_by}"
 
     @classmethod
-    def parse(cls, value: str) -> Prompt | None:
-        parts = (value or "").split(":")
-        if len(parts) != 4 or not (parts[0].isdigit() and parts[1].isdigit()):
-            return None
-        if parts[2] not in (Action.SCHEDULE.value, Action.GO_LIVE.value):
-            return None
-        return cls(int(parts[0]), int(parts[1]), Action(parts[2]), parts[3])
+    def parse(cls, value: object) -> Prompt:
+        """The prompt a button stands for; `MalformedValue` when it is not one."""
+        parts = value.split(":") if isinstance(value, str) else []
+        if len(parts) != 4 or parts[2] not in DONE_WORDS or not parts[3]:
+            raise MalformedValue("confirmation", value)
+        brief_id = parse_id(parts[0], "confirmation", whole=value)
+        version = parse_id(parts[1], "confirmation", whole=value)
+        return cls(brief_id, version, Action(parts[2]), parts[3])
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,8 @@ def request(
     )
     buttons = blocks.actions(
         [
-            blocks.button("Confirm", CONFIRM, prompt.value(), style="primary"),
-            blocks.button("Cancel", DECLINE, prompt.value()),
+            blocks.button("Confirm", CONFIRM, prompt.format(), style="primary"),
+            blocks.button("Cancel", DECLINE, prompt.format()),
         ],
         block_id=f"brief_{brief.id}_confirm",
     )

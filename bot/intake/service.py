@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.intake.models import IntakeRequest, IntakeStatus
 from bot.slack import blocks
+from bot.slack.actions import ActionId, IntakePick, IntakeRef
 from bot.slack.blocks import escape
 from bot.slack.deliveries import claim_delivery
 from bot.slack.outbox import enqueue
@@ -321,10 +322,17 @@ def _route(
         else f"(labelled by <@{by}>)"
     )
     text = f"{urgent}Routed to {owner} as *{label_name(routes, label)}* {sure}."
-    buttons = [blocks.button("Wrong label?", "intake_relabel", str(request.id))]
+    buttons = [
+        blocks.button("Wrong label?", ActionId.INTAKE_RELABEL, IntakeRef(request.id).format())
+    ]
     if route.offer_brief:
         buttons.append(
-            blocks.button("Open a brief", "intake_open_brief", str(request.id), style="primary")
+            blocks.button(
+                "Open a brief",
+                ActionId.INTAKE_OPEN_BRIEF,
+                IntakeRef(request.id).format(),
+                style="primary",
+            )
         )
     built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
     enqueue(
@@ -366,12 +374,16 @@ def _ask(
         )
     buttons = [
         blocks.button(
-            f"{label_name(routes, label)} ({p:.0%})", f"intake_pick_{n}", f"{request.id}:{label}"
+            f"{label_name(routes, label)} ({p:.0%})",
+            ActionId.INTAKE_PICK.numbered(n),
+            IntakePick(request.id, label).format(),
         )
         for n, (label, p) in enumerate(request.top3 or [])
         if label in routes.labels
     ]
-    buttons.append(blocks.button("Something else", "intake_relabel", str(request.id)))
+    buttons.append(
+        blocks.button("Something else", ActionId.INTAKE_RELABEL, IntakeRef(request.id).format())
+    )
     built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
     enqueue(
         session,

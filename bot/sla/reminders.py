@@ -21,6 +21,7 @@ from bot.core.logs import get_logger
 from bot.sla.calendar import as_time, calendar_for, stage_sla_hours
 from bot.sla.models import Reminder, ReminderKind, ReminderStatus
 from bot.slack import blocks
+from bot.slack.actions import ActionId, BriefRef
 from bot.slack.directory import Directory
 from bot.slack.outbox import enqueue
 from bot.storage.database import Database
@@ -208,14 +209,14 @@ def _dm(
         if late
         else f"Brief #{brief.id} *{blocks.escape(brief.title)}* waits on you for *{stage}*."
     )
-    snooze_value = f"{brief.id}:{brief.version}"
+    snooze_value = BriefRef(brief.id, brief.version).format()
     built = [
         blocks.section(text),
         blocks.actions(
             [
                 *messages.decision_buttons(brief),
-                blocks.button("Snooze 1 hour", "reminder_snooze_1h", snooze_value),
-                blocks.button("Snooze 1 business day", "reminder_snooze_1bd", snooze_value),
+                blocks.button("Snooze 1 hour", ActionId.REMINDER_SNOOZE_1H, snooze_value),
+                blocks.button("Snooze 1 business day", ActionId.REMINDER_SNOOZE_1BD, snooze_value),
             ]
         ),
     ]

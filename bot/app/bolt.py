@@ -1,0 +1,71 @@
+"""The Bolt app: built around a runtime, with every listener registered once by
+`handlers.register_all`, and one log line per handled delivery.
+
+Listeners run before the response (`process_before_response=True`): a delivery's fast effects
+commit before Slack gets its ack, so a process killed right after acking has lost nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.app.config import Settings
+from bot.app.runtime import Clock, Runtime
+from bot.core.clock import utcnow
+from bot.core.logs import get_logger
+from handlers import register_all
+
+log = get_logger("mopsbot.requests")
+
+
+class MopsApp(App):
+    """Bolt's App with one log line per handled delivery, in Socket Mode and over HTTP alike."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        response = super().dispatch(req)
+        body = req.body if isinstance(req.body, dict) else {}
+        log.info(
+            "request",
+            type=describe(body),
+            user=(body.get("user") or {}).get("id") or body.get("user_id"),
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            outcome="ok" if response.status < 400 else f"http_{response.status}",
+        )
+        return response
+
+
+def build(settings: Settings, *, clock: Clock = utcnow) -> tuple[Runtime, App]:
+    """The runtime, then the Bolt app whose listeners use it."""
+    runtime = Runtime.build(settings, clock=clock)
+    return runtime, create_app(runtime)
+
+
+def create_app(runtime: Runtime) -> App:
+    app = MopsApp(
+        signing_secret=s.get_secret_value() if (s := runtime.settings.slack_signing_secret) else "",
+        client=runtime.client,
+        process_before_response=True,
+        # The emulator and tests have no real workspace behind auth.test at start-up.
+        token_verification_enabled=False,
+        request_verification_enabled=runtime.settings.slack_signing_secret is not None,
+    )
+    register_all(app, runtime)
+    return app
+
+
+def describe(body: dict) -> str:
+    """What kind of delivery this is, for the log line: command:/brief, action:approve, ..."""
+    if "command" in body:
+        return f"command:{body['command']}"
+    kind = body.get("type", "unknown")
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return f"action:{actions[0].get('action_id')}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind}:{(body.get('view') or {}).get('callback_id')}"
+    if kind == "event_callback":
+        return f"event:{(body.get('event') or {}).get('type')}"
+    return kind

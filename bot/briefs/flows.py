@@ -1,0 +1,275 @@
+"""What a person does to a brief from Slack, each in its own unit of work.
+
+The session-level functions in `service` decide; these open the transaction around them, answer
+a refusal to the person in that same transaction (one commit per click), and turn a concurrent
+change to the same brief into a polite refusal of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.audit import service as audit
+from bot.briefs import forms, messages, service
+from bot.briefs.models import Brief
+from bot.briefs.service import Actor, FormErrors, Outcome, click_already_handled
+from bot.briefs.workflow import Action, BriefState
+from bot.slack import replies
+from bot.slack.blocks import escape
+from bot.slack.deliveries import claim_delivery
+from bot.slack.replies import Reply
+from bot.storage.database import Database
+from policies.schema import Policy
+
+T = TypeVar("T")
+RACE_LOST = Outcome(
+    False,
+    "Someone else acted on this brief at the same moment; nothing was done. "
+    "The message above shows where it stands now.",
+)
+
+
+# -- units of work --------------------------------------------------------------------------
+
+
+def run(db: Database, work: Callable[[Session], T], reply: Reply | None = None) -> T | Outcome:
+    """Run one unit of work. A refusal is answered in the same transaction (one commit per
+    click); a concurrent change to the same brief turns into a polite refusal of its own."""
+    try:
+        with db.transaction() as session:
+            result = work(session)
+            if reply and isinstance(result, Outcome) and not result.ok and not result.duplicate:
+                replies.ephemeral(session, reply, result.message)
+            return result
+    except StaleDataError:
+        if reply:
+            replies.tell(db, reply, RACE_LOST.message)
+        return RACE_LOST
+
+
+def check_then_run(
+    db: Database,
+    check: Callable[[Session], Outcome | None],
+    work: Callable[[Session], T],
+    reply: Reply,
+    delivery_key: str | None,
+) -> T | Outcome:
+    """`check` in a snapshot first; run `work` in a transaction only when it found no refusal.
+
+    A refused click (a stale button, someone who is not the approver) changes nothing but its
+    delivery key and an ephemeral, so it holds SQLite's single write lock for two inserts, not
+    for the whole decision. `work` must check again: the snapshot may be a moment old."""
+    with db.read() as session:
+        refusal = check(session)
+    if refusal is None:
+        return run(db, work, reply)
+    with db.transaction() as session:
+        if not claim_delivery(session, delivery_key, "action"):
+            return click_already_handled()
+        replies.ephemeral(session, reply, refusal.message)
+    return refusal
+
+
+# -- forms ----------------------------------------------------------------------------------
+
+
+def create(
+    db: Database,
+    policy: Policy,
+    *,
+    requester_id: str,
+    channel_id: str | None,
+    values: dict[str, Any],
+    now: datetime,
+    delivery_key: str | None,
+) -> Outcome | FormErrors:
+    """A submitted brief form: the brief in review, or inline errors, or a refusal told."""
+    return run(
+        db,
+        lambda session: service.create(
+            session,
+            policy,
+            requester_id=requester_id,
+            channel_id=channel_id or "",
+            values=values,
+            now=now,
+            delivery_key=delivery_key,
+        ),
+        Reply(channel_id, requester_id),
+    )
+
+
+def resubmit(
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    channel_id: str | None,
+    values: dict[str, Any],
+    now: datetime,
+    delivery_key: str | None,
+) -> Outcome | FormErrors:
+    return run(
+        db,
+        lambda session: service.resubmit(
+            session,
+            policy,
+            brief_id=brief_id,
+            actor=actor,
+            values=values,
+            now=now,
+            delivery_key=delivery_key,
+        ),
+        Reply(channel_id, actor.user_id),
+    )
+
+
+def edit_form(db: Database, policy: Policy, *, brief_id: int, reply: Reply) -> dict | None:
+    """The edit-and-resubmit modal for the brief's requester; anyone else is told why not."""
+    with db.read() as session:
+        brief = service.find(session, brief_id)
+        if brief is None:
+            refusal = f"There is no brief #{brief_id}."
+        elif brief.requester_id != reply.user:
+            refusal = f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}."
+        elif brief.state != BriefState.CHANGES_REQUESTED:
+            refusal = f"Brief #{brief.id} is not waiting for changes."
+        else:
+            return forms.brief_form(
+                policy, channel_id=brief.channel_id, initial=brief.fields, brief_id=brief.id
+            )
+    replies.tell(db, reply, refusal)
+    return None
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+
+def decide(
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    expected_version: int,
+    actor: Actor,
+    action: Action,
+    now: datetime,
+    delivery_key: str | None,
+    reply: Reply,
+) -> Outcome:
+    """A decision clicked in the brief's thread (Approve): checked in a snapshot, then taken."""
+    decision: dict[str, Any] = {
+        "brief_id": brief_id,
+        "actor": actor,
+        "action": action,
+        "reason": None,
+        "expected_version": expected_version,
+    }
+    return check_then_run(
+        db,
+        lambda session: service.decision_refusal(session, policy, **decision),
+        lambda session: service.decide(
+            session, policy, **decision, now=now, delivery_key=delivery_key
+        ),
+        reply=reply,
+        delivery_key=delivery_key,
+    )
+
+
+def reason_form(db: Database, *, brief_id: int, version: int, action: Action) -> dict:
+    """The modal that asks why (request changes, reject)."""
+    with db.read() as session:
+        brief = service.find(session, brief_id)
+        title = brief.title if brief else ""
+    return forms.reason_form(brief_id=brief_id, version=version, action=action.value, title=title)
+
+
+def decide_with_reason(
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    expected_version: int,
+    actor: Actor,
+    action: Action,
+    reason: str,
+    now: datetime,
+    delivery_key: str | None,
+) -> Outcome:
+    """A decision submitted from the reason modal; a refusal is told in the brief's channel."""
+
+    def work(session: Session) -> Outcome:
+        outcome = service.decide(
+            session,
+            policy,
+            brief_id=brief_id,
+            actor=actor,
+            action=action,
+            reason=reason,
+            expected_version=expected_version,
+            now=now,
+            delivery_key=delivery_key,
+        )
+        if not outcome.ok and not outcome.duplicate:
+            brief = service.find(session, outcome.brief_id or 0)
+            if brief is not None:
+                replies.ephemeral(session, Reply(brief.channel_id, actor.user_id), outcome.message)
+        return outcome
+
+    return run(db, work)
+
+
+# -- /brief ---------------------------------------------------------------------------------
+
+
+def cancel(db: Database, policy: Policy, *, brief_id: int, actor: Actor, now: datetime) -> Outcome:
+    return run(
+        db,
+        lambda session: service.cancel(
+            session, policy, brief_id=brief_id, actor=actor, now=now, delivery_key=None
+        ),
+    )
+
+
+def listing(db: Database, policy: Policy, actor: Actor) -> str:
+    """`/brief list`: the person's open briefs and the ones waiting on them."""
+    with db.read() as session:
+        mine, waiting = service.briefs_of(session, policy, actor)
+        lines = ["*Your open briefs*"] + ([_line(policy, brief) for brief in mine] or ["_none_"])
+        lines += ["*Waiting on you*"] + (
+            [_line(policy, brief) for brief in waiting] or ["_nothing_"]
+        )
+    return "\n".join(lines)
+
+
+def showing(db: Database, policy: Policy, brief_id: int) -> str | None:
+    """`/brief show ID`: the brief with its audit trail; None when there is no such brief."""
+    with db.read() as session:
+        brief = service.find(session, brief_id)
+        if brief is None:
+            return None
+        lines = [
+            f"*Brief #{brief.id}: {escape(brief.title)}*: {messages.state_words(brief)}",
+            f"Waiting on: {messages.waiting_on(policy, brief)} · round {brief.round}",
+            "*Audit trail*",
+        ]
+        for event in audit.trail(session, brief.id):
+            change = f"{event.from_state or '-'} → {event.to_state or '-'}"
+            stage = f" [{event.stage}]" if event.stage else ""
+            reason = f": {escape(event.reason)}" if event.reason else ""
+            lines.append(
+                f"• {event.at:%Y-%m-%d %H:%M} UTC <@{event.actor_id}> {event.action}{stage} "
+                f"{change}{reason} (policy {event.policy_version})"
+            )
+    return "\n".join(lines)
+
+
+def _line(policy: Policy, brief: Brief) -> str:
+    stage = f", {messages.stage_label(policy, brief.stage)}" if brief.stage else ""
+    return f"• #{brief.id} {escape(brief.title)}: {messages.state_words(brief)}{stage}"

@@ -1,0 +1,58 @@
+"""The modal in which a person names the label of an intake request, and reading it back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import InputBlock, Option, StaticSelectElement
+from slack_sdk.models.views import View
+
+from bot.briefs import forms
+from bot.intake import service
+from bot.slack.actions import ViewId
+from policies.intake_schema import OUT_OF_SCOPE
+
+LABEL_BLOCK = "label"
+
+
+@dataclass(frozen=True)
+class Relabel:
+    """What a submitted relabel modal says: which request, the label, where it was asked."""
+
+    request_id: int
+    label: str
+    channel: str | None
+
+
+def relabel_form(routes: Any, *, request_id: int, channel: str | None) -> dict:
+    options = [
+        Option(value=label, label=service.label_name(routes, label)[:75]) for label in routes.labels
+    ]
+    options.append(Option(value=OUT_OF_SCOPE, label="Not a marketing request"))
+    view = View(
+        type="modal",
+        callback_id=ViewId.INTAKE_RELABEL,
+        title="Label this request",
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps({"request_id": request_id, "channel": channel}),
+        blocks=[
+            InputBlock(
+                block_id=LABEL_BLOCK,
+                label="What kind of request is it?",
+                element=StaticSelectElement(action_id=forms.ELEMENT_ID, options=options),
+            )
+        ],
+    )
+    return view.to_dict()
+
+
+def relabel_submitted(view: dict) -> Relabel:
+    meta = forms.metadata(view)
+    return Relabel(
+        request_id=int(meta.get("request_id", 0)),
+        label=forms.submitted_values(view).get(LABEL_BLOCK) or "",
+        channel=meta.get("channel"),
+    )

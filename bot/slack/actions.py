@@ -1,0 +1,121 @@
+"""The names of every button and modal the bot draws, and one codec per button value format.
+
+The same names are used where blocks are built and where handlers listen, so a renamed button
+cannot lose its listener. A value that does not parse raises `MalformedValue`: the button is
+from an older message or the click was forged, and the clicker is told that nothing was done.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Ids in the database are PostgreSQL `integer`s; a larger number can't name a row.
+MAX_ID = 2**31 - 1
+_NUMBER = re.compile(r"[0-9]{1,10}")
+# What the clicker of a button with a malformed value is told.
+OUTDATED_BUTTON = "That button is out of date, so nothing was done."
+
+
+class ActionId(StrEnum):
+    """`action_id`s of buttons."""
+
+    BRIEF_APPROVE = "brief_approve"
+    BRIEF_REQUEST_CHANGES = "brief_request_changes"
+    BRIEF_REJECT = "brief_reject"
+    BRIEF_RESUBMIT = "brief_resubmit"
+    BRIEF_CONFIRM_ADVANCE = "brief_confirm_advance"
+    BRIEF_DECLINE_ADVANCE = "brief_decline_advance"
+    REMINDER_SNOOZE_1H = "reminder_snooze_1h"
+    REMINDER_SNOOZE_1BD = "reminder_snooze_1bd"
+    INTAKE_RELABEL = "intake_relabel"
+    INTAKE_OPEN_BRIEF = "intake_open_brief"
+    # Numbered (`intake_pick_0`, `intake_pick_1`, ...): ids must be unique within a block.
+    INTAKE_PICK = "intake_pick"
+
+    def numbered(self, n: int) -> str:
+        return f"{self.value}_{n}"
+
+    def pattern(self) -> re.Pattern[str]:
+        """Matches the id and its numbered twins."""
+        return re.compile(rf"^{re.escape(self.value)}(_\d+)?$")
+
+
+class ViewId(StrEnum):
+    """`callback_id`s of modals."""
+
+    BRIEF_FORM = "brief_form"
+    BRIEF_EDIT = "brief_edit"
+    BRIEF_REASON = "brief_reason"
+    INTAKE_RELABEL = "intake_relabel"
+
+
+class MalformedValue(ValueError):
+    """A button value not in its format: an older message's button, or a forged click."""
+
+    def __init__(self, codec: str, value: object) -> None:
+        super().__init__(f"not a {codec} button value: {value!r}")
+        self.codec = codec
+        self.value = value
+
+
+def parse_id(text: object, codec: str, *, whole: object = None) -> int:
+    """A row id (1 to MAX_ID) written in ASCII digits; anything else is malformed."""
+    if not isinstance(text, str) or not _NUMBER.fullmatch(text) or not 0 < int(text) <= MAX_ID:
+        raise MalformedValue(codec, whole if whole is not None else text)
+    return int(text)
+
+
+@dataclass(frozen=True)
+class BriefRef:
+    """ "brief_id:version": the decision, resubmit and snooze buttons of one version of a brief."""
+
+    brief_id: int
+    version: int
+
+    def format(self) -> str:
+        return f"{self.brief_id}:{self.version}"
+
+    @classmethod
+    def parse(cls, value: object) -> BriefRef:
+        if not isinstance(value, str) or value.count(":") != 1:
+            raise MalformedValue("brief", value)
+        brief_id, version = value.split(":")
+        return cls(
+            parse_id(brief_id, "brief", whole=value), parse_id(version, "brief", whole=value)
+        )
+
+
+@dataclass(frozen=True)
+class IntakePick:
+    """ "request_id:label": a label offered for an intake request."""
+
+    request_id: int
+    label: str
+
+    def format(self) -> str:
+        return f"{self.request_id}:{self.label}"
+
+    @classmethod
+    def parse(cls, value: object) -> IntakePick:
+        if not isinstance(value, str):
+            raise MalformedValue("intake pick", value)
+        request_id, sep, label = value.partition(":")
+        if not sep or not label.strip():
+            raise MalformedValue("intake pick", value)
+        return cls(parse_id(request_id, "intake pick", whole=value), label)
+
+
+@dataclass(frozen=True)
+class IntakeRef:
+    """ "request_id": the relabel and open-a-brief buttons of an intake request."""
+
+    request_id: int
+
+    def format(self) -> str:
+        return str(self.request_id)
+
+    @classmethod
+    def parse(cls, value: object) -> IntakeRef:
+        return cls(parse_id(value, "intake request"))

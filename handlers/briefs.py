@@ -1,0 +1,230 @@
+"""Briefs in Slack: `/brief`, the decision buttons in a brief's thread, and the brief's modals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.briefs import flows, forms
+from bot.briefs.service import FormErrors, Outcome
+from bot.briefs.workflow import Action
+from bot.compliance import flows as compliance_flows
+from bot.slack.actions import ActionId, BriefRef, MalformedValue
+from bot.slack.blocks import ephemeral, escape
+from handlers.context import Asker, refuse_button, reply_to
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
+
+BRIEF_USAGE = (
+    "Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · "
+    "`/brief schedule ID` · `/brief live ID` · `/brief help`"
+)
+BRIEF_HELP = "\n".join(
+    [
+        "*Briefs* go from form to approved work in one thread.",
+        "• `/brief new`: fill in the brief form; it is posted with Approve / Request changes / Reject",
+        "• `/brief list`: your briefs and the ones waiting on you",
+        "• `/brief show ID`: a brief with its audit trail",
+        "• `/brief cancel ID`: cancel a brief (requester or ops admin)",
+        "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
+        "(a brief with regulated claims asks for a *Confirm* click in its thread first)",
+    ]
+)
+# The buttons that ask why before deciding.
+ASKS_WHY = {
+    ActionId.BRIEF_REQUEST_CHANGES: Action.REQUEST_CHANGES,
+    ActionId.BRIEF_REJECT: Action.REJECT,
+}
+ADVANCES = {"schedule": Action.SCHEDULE, "live": Action.GO_LIVE}
+
+
+# -- /brief ---------------------------------------------------------------------------------
+
+
+def brief_command(
+    ack: Ack, command: dict, client: WebClient, runtime: Runtime, asker: Asker
+) -> None:
+    words = (command.get("text") or "").split()
+    name, args = (words[0].lower(), words[1:]) if words else ("help", [])
+    brief_id = _brief_id(args[0]) if len(args) == 1 else None
+    if name == "new" and not args:
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=forms.brief_form(
+                runtime.policy, channel_id=runtime.policy.channels.briefs or command["channel_id"]
+            ),
+        )
+        ack()
+    elif name == "list" and not args:
+        ack(ephemeral(flows.listing(runtime.db, runtime.policy, asker.actor)))
+    elif name == "show" and brief_id:
+        shown = flows.showing(runtime.db, runtime.policy, brief_id)
+        ack(ephemeral(shown or f"There is no brief #{brief_id}. {BRIEF_USAGE}"))
+    elif name == "cancel" and brief_id:
+        outcome = flows.cancel(
+            runtime.db, runtime.policy, brief_id=brief_id, actor=asker.actor, now=runtime.clock()
+        )
+        ack(ephemeral(outcome.message))
+    elif name in ADVANCES and brief_id:
+        outcome = compliance_flows.request_advance(
+            runtime.db,
+            runtime.policy,
+            brief_id=brief_id,
+            actor=asker.actor,
+            action=ADVANCES[name],
+            now=runtime.clock(),
+        )
+        ack(ephemeral(outcome.message))
+    elif name == "help" and not args:
+        ack(ephemeral(BRIEF_HELP))
+    else:
+        ack(ephemeral(f"I didn't understand `/brief {escape(' '.join(words))}`. {BRIEF_USAGE}"))
+
+
+def _brief_id(text: str) -> int | None:
+    text = text.lstrip("#")
+    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+# -- buttons in the brief's thread ----------------------------------------------------------
+
+
+def approve(
+    ack: Ack,
+    action: dict,
+    body: dict,
+    runtime: Runtime,
+    asker: Asker,
+    delivery_key: str | None,
+) -> None:
+    ack()
+    try:
+        button = BriefRef.parse(action.get("value"))
+    except MalformedValue:
+        refuse_button(runtime, body, delivery_key)
+        return
+    flows.decide(
+        runtime.db,
+        runtime.policy,
+        brief_id=button.brief_id,
+        expected_version=button.version,
+        actor=asker.actor,
+        action=Action.APPROVE,
+        now=runtime.clock(),
+        delivery_key=delivery_key,
+        reply=reply_to(body),
+    )
+
+
+def ask_why(
+    ack: Ack,
+    action: dict,
+    body: dict,
+    client: WebClient,
+    runtime: Runtime,
+    delivery_key: str | None,
+) -> None:
+    """Request changes and Reject open a modal that asks why; the decision comes with it."""
+    ack()
+    try:
+        button = BriefRef.parse(action.get("value"))
+    except MalformedValue:
+        refuse_button(runtime, body, delivery_key)
+        return
+    view = flows.reason_form(
+        runtime.db,
+        brief_id=button.brief_id,
+        version=button.version,
+        action=ASKS_WHY[ActionId(action["action_id"])],
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def edit(
+    ack: Ack,
+    action: dict,
+    body: dict,
+    client: WebClient,
+    runtime: Runtime,
+    delivery_key: str | None,
+) -> None:
+    """Edit & resubmit: the brief form again, filled in, for the requester."""
+    ack()
+    try:
+        button = BriefRef.parse(action.get("value"))
+    except MalformedValue:
+        refuse_button(runtime, body, delivery_key)
+        return
+    view = flows.edit_form(
+        runtime.db, runtime.policy, brief_id=button.brief_id, reply=reply_to(body)
+    )
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+# -- modals ---------------------------------------------------------------------------------
+
+
+def brief_submitted(
+    ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    result = flows.create(
+        runtime.db,
+        runtime.policy,
+        requester_id=asker.user_id,
+        channel_id=forms.metadata(view).get("channel_id") or runtime.policy.channels.briefs,
+        values=forms.submitted_values(view),
+        now=runtime.clock(),
+        delivery_key=delivery_key,
+    )
+    _answer_form(ack, result)
+
+
+def edit_submitted(
+    ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    meta = forms.metadata(view)
+    result = flows.resubmit(
+        runtime.db,
+        runtime.policy,
+        brief_id=int(meta.get("brief_id", 0)),
+        actor=asker.actor,
+        channel_id=meta.get("channel_id"),
+        values=forms.submitted_values(view),
+        now=runtime.clock(),
+        delivery_key=delivery_key,
+    )
+    _answer_form(ack, result)
+
+
+def reason_submitted(
+    ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    meta = forms.metadata(view)
+    reason = (forms.submitted_values(view).get(forms.REASON_BLOCK) or "").strip()
+    if not reason:
+        ack(response_action="errors", errors={forms.REASON_BLOCK: "Please give a reason."})
+        return
+    flows.decide_with_reason(
+        runtime.db,
+        runtime.policy,
+        brief_id=int(meta.get("brief_id", 0)),
+        expected_version=int(meta.get("version", 0)),
+        actor=asker.actor,
+        action=Action(meta.get("action", "")),
+        reason=reason,
+        now=runtime.clock(),
+        delivery_key=delivery_key,
+    )
+    ack()
+
+
+def _answer_form(ack: Ack, result: Outcome | FormErrors) -> None:
+    """Inline errors keep the modal open; otherwise it closes (a refusal was told already)."""
+    if isinstance(result, FormErrors):
+        ack(response_action="errors", errors=result.errors)
+    else:
+        ack()

@@ -1,0 +1,66 @@
+"""`/mops`: help, policy reload, and the subcommands of the domains, wired in one table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack
+
+from bot.slack.blocks import ephemeral, escape
+from handlers import compliance, digests, flow
+from handlers.context import Asker
+from handlers.usage import MOPS_USAGE
+from policies import access
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
+
+HELP_TEXT = "\n".join(
+    [
+        "*mopsbot* runs briefs, approvals, SLAs and intake for the marketing team.",
+        "• `/brief new`: open a brief form; the brief lives in a thread where approvers decide",
+        "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
+        "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
+        '• `/mops digest on|off|time HH:MM`: your daily "waiting on you" DM',
+        "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
+        "• `/mops policy reload`: reload policies/ (ops admins)",
+        "Requests posted in an intake channel are triaged automatically.",
+    ]
+)
+
+
+def policy_reload(rest: str, runtime: Runtime, asker: Asker) -> str:
+    """`/mops policy reload` (ops admins): a policy with errors is reported and not used."""
+    if rest.strip().lower() != "reload":
+        return f"Usage: `/mops policy reload`. {MOPS_USAGE}"
+    actor = asker.actor
+    if not access.is_ops_admin(runtime.policy, actor.user_id, set(actor.group_ids)):
+        return "Only ops admins can reload the policy."
+    errors = runtime.policies.reload()
+    if errors:
+        shown = "\n".join(f"• `{escape(error)}`" for error in errors[:20])
+        return f"The policy file has errors; I kept version `{runtime.policy.version}`.\n{shown}"
+    runtime.directory.forget()
+    return f"Policy reloaded: version `{runtime.policy.version}`."
+
+
+# (the words after the subcommand, the runtime, who is asking) -> the answer, to them only
+Subcommand = Callable[[str, "Runtime", Asker], str]
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "stats": flow.stats,
+    "digest": digests.digest_settings,
+    "lint": compliance.lint_text,
+    "policy": policy_reload,
+}
+
+
+def mops_command(ack: Ack, command: dict, runtime: Runtime, asker: Asker) -> None:
+    name, _, rest = (command.get("text") or "").strip().partition(" ")
+    name = name.lower()
+    if name in ("", "help"):
+        ack(ephemeral(HELP_TEXT))
+    elif name in SUBCOMMANDS:
+        ack(ephemeral(SUBCOMMANDS[name](rest.strip(), runtime, asker)))
+    else:
+        ack(ephemeral(f"I don't know `/mops {escape(name)}`. {MOPS_USAGE}"))
