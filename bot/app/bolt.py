@@ -12,8 +12,8 @@ import time
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.app.config import Settings
-from bot.app.runtime import Clock, Runtime
-from bot.core.clock import utcnow
+from bot.app.runtime import Runtime
+from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from handlers import register_all
 

@@ -16,9 +16,9 @@ from pydantic import SecretStr
 
 from bot.app import bolt
 from bot.app.config import Settings
-from bot.app.runtime import Clock, Runtime
+from bot.app.runtime import Runtime
 from bot.app.serving import HttpServer
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, utcnow
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.conversation import Slack
 from bot.storage.database import migrate

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from bot.app.config import Settings
 from bot.app.wiring import wire
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
+from bot.intake.classifier import IntakeModel
 from bot.intake.live_model import IntakeModels
 from bot.slack.directory import Directory
 from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
 from bot.slack.outbox import OutboxSender
 from bot.storage.database import Database
 from bot.tasks.service import TaskWorker
+from policies.intake_schema import IntakeTaxonomy
 from policies.loader import PolicyStore
+from policies.schema import Policy
 
-Clock = Callable[[], datetime]
 RETENTION = timedelta(days=14)
 TICK_SECONDS = 30
 log = get_logger(__name__)
@@ -75,7 +77,7 @@ class Runtime:
         def judge(payload: dict) -> intake.Verdict:  # outside the write lock: the model is slow
             return intake.judge(self.policy, self.intake_model(), payload["text"])
 
-        def apply(session, payload: dict, verdict: intake.Verdict) -> None:  # type: ignore[no-untyped-def]
+        def apply(session: Session, payload: dict, verdict: intake.Verdict) -> None:
             intake.apply_verdict(
                 session,
                 self.policy,
@@ -93,14 +95,14 @@ class Runtime:
             self._intake = IntakeModels(taxonomy, self.settings.intake_model_dir)
         return self._intake
 
-    def intake_routes(self):  # type: ignore[no-untyped-def]
+    def intake_routes(self) -> IntakeTaxonomy:
         return self.intake_models().routes()
 
-    def intake_model(self):  # type: ignore[no-untyped-def]
+    def intake_model(self) -> IntakeModel:
         return self.intake_models().model()
 
     @property
-    def policy(self):  # type: ignore[no-untyped-def]
+    def policy(self) -> Policy:
         return self.policies.current
 
     def start_background(self, schedule: bool = True) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from bot.core.gc_pauses import freeze_long_lived
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Python hands the GIL between threads every 5 ms by default. A thread that has parsed a request
 # then waits up to that long, once per hand-over, behind threads doing other work; under 50
@@ -71,8 +76,8 @@ class HttpServer:
             self._thread.join(timeout=5)
 
 
-def _with_health(handler: SlackRequestHandler):  # type: ignore[no-untyped-def]
-    def wsgi(environ, start_response):  # type: ignore[no-untyped-def]
+def _with_health(handler: SlackRequestHandler) -> WSGIApplication:
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]

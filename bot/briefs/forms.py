@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
+    InputInteractiveElement,
     NumberInputElement,
     Option,
     PlainTextInputElement,
@@ -18,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.slack.actions import ViewId
 from policies.schema import Policy
+from policies.template import TemplateField
 
 ELEMENT_ID = "value"
 REASON_BLOCK = "reason"
@@ -62,11 +64,11 @@ def _input_block(field: Any, initial: Any) -> InputBlock:
     )
 
 
-def _element(field: Any, initial: Any):  # type: ignore[no-untyped-def]
+def _element(field: TemplateField, initial: Any) -> InputInteractiveElement:
     placeholder = getattr(field, "placeholder", None)
     text = None if initial in (None, "") else str(initial)
     if field.type == "select":
-        options = [Option(value=choice, label=choice) for choice in field.choices]
+        options = [Option(value=choice, label=choice) for choice in field.choices or []]
         chosen = next((option for option in options if option.value == text), None)
         return StaticSelectElement(
             action_id=ELEMENT_ID,

@@ -7,6 +7,8 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.app.config import Settings
+
 
 def _day(text: str) -> date:
     try:
@@ -26,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.set_defaults(handler=cmd_export)
 
 
-def cmd_export(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.audit import service as audit
     from bot.storage.database import Database
 

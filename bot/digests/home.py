@@ -8,6 +8,7 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.briefs import messages, service
+from bot.briefs.models import Brief
 from bot.briefs.service import Actor
 from bot.flow import service as flow
 from bot.slack import blocks
@@ -37,7 +38,7 @@ def home_view(session: Session, policy: Policy, actor: Actor, now: datetime) -> 
     return View(type="home", blocks=built[:100]).to_dict()
 
 
-def _line(policy: Policy, brief) -> str:  # type: ignore[no-untyped-def]
+def _line(policy: Policy, brief: Brief) -> str:
     stage = f" · {messages.stage_label(policy, brief.stage)}" if brief.stage else ""
     return f"• #{brief.id} {blocks.escape(brief.title)}: {messages.state_words(brief)}{stage}"
 

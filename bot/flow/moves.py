@@ -112,6 +112,7 @@ def _read_packed(
     # The session's own connection, so the read sees this transaction's snapshot; a binary
     # cursor hands the bytea over as bytes, untouched.
     raw = session.connection().connection.dbapi_connection
+    # psycopg's cursor(binary=) is beyond the DB-API protocol SQLAlchemy types this as.
     with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
         cursor.execute(_PACKED, params)
         (packed,) = cursor.fetchone()

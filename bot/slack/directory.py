@@ -9,11 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.logs import get_logger
+
+T = TypeVar("T")
 
 log = get_logger(__name__)
 
@@ -64,7 +67,7 @@ class Directory:
             self._members.clear()
             self._timezones.clear()
 
-    def _cached(self, table: dict, key: str):  # type: ignore[no-untyped-def]
+    def _cached(self, table: dict[str, tuple[float, T]], key: str) -> T | None:
         with self._lock:
             entry = table.get(key)
         if entry and time.monotonic() - entry[0] < self.ttl:

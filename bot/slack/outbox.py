@@ -20,6 +20,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -359,7 +360,7 @@ class OutboxSender:
             return self._retry_later(attempts, f"{type(exc).__name__}: {exc}")
         return Delivery(Outcome.DELIVERED, channel=response.get("channel"), ts=response.get("ts"))
 
-    def _call(self, method: str, payload: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def _call(self, method: str, payload: dict[str, Any]) -> SlackResponse:
         if method == FILE_UPLOAD:
             return self.client.files_upload_v2(
                 channel=payload["channel"],

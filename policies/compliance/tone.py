@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import product
+from typing import Any
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
@@ -61,7 +62,7 @@ def _syllables(word: str) -> int:
 
 
 @cache
-def _hyphenator():  # type: ignore[no-untyped-def]
+def _hyphenator() -> Any:  # pyphen ships no types
     import pyphen
 
     return pyphen.Pyphen(lang="en_US")

@@ -15,11 +15,15 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import importlib.resources
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 from transformers.utils import logging as transformers_logging
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 transformers_logging.disable_progress_bar()  # "Loading weights" bars on every load are noise
 
@@ -74,7 +78,7 @@ class Encoder:
 
     @torch.inference_mode()
     def embed(
-        self, texts: Sequence[str], batch_size: int = 64, progress: object = None
+        self, texts: Sequence[str], batch_size: int = 64, progress: tqdm | None = None
     ) -> np.ndarray:
         """Embed many texts; sorted by length so padding stays small. `progress` is a tqdm bar or None."""
         if not texts:
@@ -85,7 +89,7 @@ class Encoder:
             vectors = self.forward(self.tokenize([texts[i] for i in chunk]))
             out[chunk] = vectors.numpy()
             if progress is not None:
-                progress.update(len(chunk))  # type: ignore[attr-defined]
+                progress.update(len(chunk))
         return out
 
     def save(self, directory: Path) -> None:
