@@ -20,7 +20,7 @@ from bot.intake.models import IntakeRequest
 from bot.storage.database import Database
 from bot.tasks.models import Task
 from policies.loader import load_policy
-from tests.e2e.waiting import eventually
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 TAXONOMY = Path(__file__).resolve().parents[2] / "policies" / "intake.yaml"
