@@ -1,11 +1,12 @@
-# Quickstart: `make run` (install, migrate, start) and `make test` (install, run every test).
+# Quickstart: `make run` (install, migrate, start) and `make test` (install, run every test;
+# `make test-fast` skips the slow model tests).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,10 @@ lint: install
 
 test: install lint
 	$(BIN)/python -m pytest
+
+# The same checks, without the `slow` tests (they train or load the real model).
+test-fast: install lint
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: install
 	$(BIN)/python benchmarks/ack_latency.py
