@@ -7,16 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from bot.app.config import Settings
-from bot.app.local import LocalBot, local_bot
+from bot.app.local import LocalBot
 from bot.emulator.conversation import Slack
 from bot.storage.database import Database
+from tests.support.bots import running_bot
 from tests.support.clock import Clock
 
 
 @pytest.fixture
 def local(db: Database) -> Iterator[LocalBot]:
-    settings = Settings(database_url=db.url)
-    with local_bot(settings, migrate_first=False) as running:
+    with running_bot(Settings(database_url=db.url)) as running:
         yield running
 
 
@@ -37,7 +37,5 @@ def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
     """The bot on `clock`, without a scheduler: the test ticks by hand, at the times it chooses.
     (Pausing a started scheduler raced its first tick, which could run after the test had moved
     the clock; a paused one could still run its first tick late.)"""
-    with local_bot(
-        Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False
-    ) as running:
+    with running_bot(Settings(database_url=db.url), clock=clock, schedule=False) as running:
         yield running
