@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per backend, the clock.
+"""Shared fixtures: a migrated database per backend; the bot's log lines into pytest's log file.
 
 Every test that asks for `db` runs on SQLite, and again on PostgreSQL when
 MOPSBOT_TEST_POSTGRES_URL is set. A server that cannot be reached is an error, not a skip.
@@ -6,9 +6,10 @@ MOPSBOT_TEST_POSTGRES_URL is set. A server that cannot be reached is an error, n
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,9 +18,24 @@ from sqlalchemy.engine import make_url
 from bot.app.wiring import wire
 from bot.storage.base import Base
 from bot.storage.database import Database, migrate
+from tests.support.logs import logging_restored, route_structlog_to_logging
 
 POSTGRES_URL = os.environ.get("MOPSBOT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    route_structlog_to_logging()
+
+
+def pytest_runtest_logstart(nodeid: str) -> None:
+    logging.getLogger("tests").info("---- %s", nodeid)  # where each test starts, in the log file
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with logging_restored():  # a test running the CLI's main() reconfigures logging
+        return (yield)
 
 
 @pytest.fixture(scope="session", autouse=True)

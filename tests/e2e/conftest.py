@@ -7,18 +7,35 @@ from collections.abc import Iterator
 import pytest
 
 from bot.app.config import Settings
-from bot.app.local import LocalBot, local_bot
+from bot.app.local import LocalBot
 from bot.emulator.conversation import Slack
 from bot.storage.database import Database
+from tests.support.bots import running_bot
+from tests.support.clock import Clock
 
 
 @pytest.fixture
 def local(db: Database) -> Iterator[LocalBot]:
-    settings = Settings(database_url=db.url)
-    with local_bot(settings, migrate_first=False) as running:
+    with running_bot(Settings(database_url=db.url)) as running:
         yield running
 
 
 @pytest.fixture
 def slack(local: LocalBot) -> Slack:
     return local.slack
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Now, standing still until the test moves it. A module that needs a particular day
+    (a Monday morning in New York) overrides this fixture."""
+    return Clock()
+
+
+@pytest.fixture
+def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
+    """The bot on `clock`, without a scheduler: the test ticks by hand, at the times it chooses.
+    (Pausing a started scheduler raced its first tick, which could run after the test had moved
+    the clock; a paused one could still run its first tick late.)"""
+    with running_bot(Settings(database_url=db.url), clock=clock, schedule=False) as running:
+        yield running

@@ -16,7 +16,7 @@ from bot.briefs.models import Approval
 from bot.compliance.service import rules_for
 from bot.emulator import Message
 from policies.compliance import DEFAULT_RULES_PATH
-from tests.e2e.test_briefs import (
+from tests.support.briefs import (
     approve,
     audit_actions,
     brief_row,
@@ -28,7 +28,7 @@ from tests.e2e.test_briefs import (
     wait_stage,
     wait_state,
 )
-from tests.e2e.waiting import eventually
+from tests.support.waiting import eventually
 
 CLAIM = "Guaranteed 12% returns, risk-free! <!channel>"
 CLEAN = "Our new pricing page explains the plans."

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from bot.app.config import Settings
-from bot.app.local import LocalBot, local_bot
+from bot.app.local import LocalBot
 from bot.digests import service as digest
 from bot.digests.models import DigestRun
 from bot.slack.models import OutboxMessage
 from bot.slack.outbox import FILE_UPLOAD
 from bot.storage.database import Database
-from tests.e2e.test_briefs import approve, new_brief, wait_stage, wait_state
-from tests.e2e.test_reminders import Clock
-from tests.e2e.waiting import eventually
+from tests.support.briefs import approve, new_brief, wait_stage, wait_state
+from tests.support.clock import Clock
+from tests.support.waiting import eventually
 
 NY = ZoneInfo("America/New_York")
 
@@ -27,15 +25,6 @@ NY = ZoneInfo("America/New_York")
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 11, 9, 8, 0, tzinfo=NY))
-
-
-@pytest.fixture
-def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
-    # No scheduler: the test ticks by hand (a paused one could still run its first tick late).
-    with local_bot(
-        Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False
-    ) as running:
-        yield running
 
 
 def digests(local: LocalBot) -> list[OutboxMessage]:
@@ -121,9 +110,10 @@ def uploads(local: LocalBot) -> list[OutboxMessage]:
 
 
 def delivered(local: LocalBot) -> None:
-    local.emulator.wait_for(
-        lambda: all(row.status == "delivered" for row in uploads(local)),
-        description="every upload delivered",
+    # Polled: the emulator's wait_for re-checks on Slack-side changes only, and a row is marked
+    # delivered just after its last call, so it could sleep out its whole timeout (5 s) instead.
+    eventually(
+        lambda: all(row.status == "delivered" for row in uploads(local)), "every upload delivered"
     )
 
 

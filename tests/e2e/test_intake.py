@@ -20,7 +20,8 @@ from bot.intake.models import IntakeRequest
 from bot.storage.database import Database
 from bot.tasks.models import Task
 from policies.loader import load_policy
-from tests.e2e.waiting import eventually
+from tests.support.bots import running_bot
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 TAXONOMY = Path(__file__).resolve().parents[2] / "policies" / "intake.yaml"
@@ -37,7 +38,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def bot(db: Database, model_dir: Path) -> Iterator[LocalBot]:
     settings = Settings(database_url=db.url, intake_model_dir=model_dir)
-    with local_bot(settings, migrate_first=False) as running:
+    with running_bot(settings) as running:
         yield running
 
 

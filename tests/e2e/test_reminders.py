@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from bot.app.config import Settings
-from bot.app.local import LocalBot, local_bot
+from bot.app.local import LocalBot
 from bot.sla import reminders
 from bot.sla.models import Reminder
 from bot.slack.models import OutboxMessage
 from bot.storage.database import Database
-from tests.e2e.test_briefs import approve, new_brief
-from tests.e2e.waiting import eventually
+from tests.support.briefs import approve, new_brief
+from tests.support.clock import Clock
+from tests.support.waiting import eventually
 
 NY = ZoneInfo("America/New_York")
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 11, 9, 9, 0, tzinfo=NY))  # a Monday morning in New York
-
-
-@pytest.fixture
-def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
-    # No scheduler: the test ticks by hand, at the times it chooses. (Pausing a started one
-    # raced its first tick, which could run after the test had moved the clock.)
-    with local_bot(
-        Settings(database_url=db.url), clock=clock, migrate_first=False, schedule=False
-    ) as running:
-        yield running
 
 
 def rows(local: LocalBot) -> list[Reminder]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app.local import LocalBot
-from tests.e2e.test_briefs import approve, new_brief, wait_state
+from tests.support.briefs import approve, new_brief, wait_state
 
 
 def test_stats_after_an_approval(local: LocalBot) -> None:

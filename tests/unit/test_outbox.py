@@ -1,4 +1,6 @@
-"""The outbox against the emulator: retries, Retry-After, thread order, exactly-once marking, restarts."""
+"""The outbox against the emulator: retries, Retry-After, thread order, exactly-once marking, restarts.
+
+Waits for a retry are on the sender's clock: a test moves the clock past them, it does not sleep."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from bot.emulator import SlackEmulator
 from bot.slack.models import OutboxMessage, SlackMessage
 from bot.slack.outbox import OutboxSender, channel_of, enqueue, enqueue_file, ts_of
 from bot.storage.database import Database
+from tests.support.clock import Clock
 
 
 @pytest.fixture
@@ -34,13 +37,6 @@ def post(db: Database, text: str, **keys: str) -> int:
         row = enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": text}, **keys)
         session.flush()
         return row.id
-
-
-def wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def rows(db: Database) -> list[OutboxMessage]:
@@ -64,16 +60,16 @@ def test_ratelimited_waits_for_retry_after_then_delivers_once(
 ) -> None:
     emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=1, times=1)
     post(db, "after the limit")
-    sender = sender_for(db, emulator, idle_wait=0.05)
-    sender.start()
-    try:
-        message = emulator.wait_for_message("after the limit", "C01MKTG", timeout=5)
-    finally:
-        sender.stop()
+    clock = Clock()
+    sender = sender_for(db, emulator, clock=clock)
+    assert sender.drain() == 1  # Slack says: retry after a second
+    clock.advance(seconds=0.99)
+    assert sender.drain() == 0  # honoured Retry-After, on the sender's clock
+    clock.advance(seconds=0.01)
+    assert sender.drain() == 1
     attempts = [call for call in emulator.calls_to("chat.postMessage")]
     assert [call.error for call in attempts] == ["ratelimited", None]
-    assert attempts[1].at - attempts[0].at >= 0.95  # honoured Retry-After
-    assert len(emulator.messages("C01MKTG")) == 1
+    (message,) = emulator.messages("C01MKTG")
     assert message.text == "after the limit"
     (row,) = rows(db)
     assert (row.status, row.attempts, row.last_error) == ("delivered", 2, None)
@@ -82,12 +78,17 @@ def test_ratelimited_waits_for_retry_after_then_delivers_once(
 def test_server_error_is_retried_with_backoff(db: Database, emulator: SlackEmulator) -> None:
     emulator.fail_next("chat.postMessage", error=None, status=503, times=2)
     post(db, "eventually")
-    sender = sender_for(db, emulator, idle_wait=0.05)
-    sender.start()
-    try:
-        emulator.wait_for_message("eventually", "C01MKTG", timeout=10)
-    finally:
-        sender.stop()
+    clock = Clock()
+    sender = sender_for(db, emulator, clock=clock)
+    backoffs = []
+    for _ in range(2):
+        assert sender.drain() == 1  # a 503: tried, and due again after a backoff
+        (row,) = rows(db)
+        backoffs.append((row.not_before - clock()).total_seconds())
+        assert sender.drain() == 0  # not before the backoff is over
+        clock.now = row.not_before
+    assert sender.drain() == 1
+    assert 0.25 <= backoffs[0] <= 0.5 <= backoffs[1] <= 1.0  # doubling, with jitter
     assert len(emulator.messages("C01MKTG")) == 1
     assert rows(db)[0].attempts == 3
 
@@ -133,12 +134,13 @@ def test_thread_replies_follow_their_parent_in_order(db: Database, emulator: Sla
             ordering_key="brief:1",
         )
     emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=0.2, times=1)
-    sender = sender_for(db, emulator, idle_wait=0.05)
-    sender.start()
-    try:
-        wait_until(lambda: all(r.status == "delivered" for r in rows(db)))
-    finally:
-        sender.stop()
+    clock = Clock()
+    sender = sender_for(db, emulator, clock=clock)
+    sender.drain()  # the parent is rate limited, and its thread waits behind it
+    assert [r.status for r in rows(db)] == ["pending"] * 5
+    clock.advance(seconds=0.2)
+    sender.drain()
+    assert all(r.status == "delivered" for r in rows(db))
     (parent,) = emulator.messages("C01MKTG")
     assert parent.text == "parent, edited"
     thread = emulator.thread("C01MKTG", parent.ts)

@@ -1,13 +1,21 @@
-"""Durable slow work: a task committed before the ack runs after it, once, and survives a crash."""
+"""Durable slow work: a task committed before the ack runs after it, once, and survives a crash.
+
+Backoffs and leases are on the worker's clock: a test moves the clock past them, it does not sleep.
+(Each clock starts after its task is enqueued: `enqueue_task` stamps `not_before` with the real
+time, not the worker's clock.)"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import select
 
 from bot.slack.outbox import enqueue
 from bot.storage.database import Database
 from bot.tasks.models import Task
-from bot.tasks.service import TaskWorker, enqueue_task
+from bot.tasks.service import PREPARE_LEASE, TaskWorker, enqueue_task
+from tests.support.clock import Clock
 
 
 def test_task_runs_once_and_its_effects_commit_with_it(db: Database) -> None:
@@ -96,3 +104,53 @@ def test_a_failed_preparation_leaves_the_task_for_a_retry(db: Database) -> None:
         task = session.scalars(select(Task)).one()
         assert (task.status, task.attempts) == ("pending", 1)
         assert "model still loading" in (task.last_error or "")
+
+
+def test_a_failed_task_runs_again_once_the_clock_passes_its_backoff(db: Database) -> None:
+    errors = [RuntimeError("model not loaded yet")]
+
+    def flaky(session, payload):  # type: ignore[no-untyped-def]
+        if errors:
+            raise errors.pop()
+
+    with db.transaction() as session:
+        enqueue_task(session, "demo", {})
+    clock = Clock()
+    worker = TaskWorker(db, {"demo": flaky}, clock=clock)
+    assert worker.run_pending() == 1  # failed once: again in 2 s
+    clock.advance(seconds=1.9)
+    assert worker.run_pending() == 0
+    clock.advance(seconds=0.1)
+    assert worker.run_pending() == 1
+    with db.transaction() as session:
+        task = session.scalars(select(Task)).one()
+        assert (task.status, task.attempts) == ("done", 2)
+
+
+class ProcessDied(BaseException):
+    """The process preparing a task dies (not an error the worker can record)."""
+
+
+def test_a_task_whose_preparer_died_is_taken_over_when_its_lease_runs_out(db: Database) -> None:
+    def die(payload):  # type: ignore[no-untyped-def]
+        raise ProcessDied
+
+    applied = []
+    with db.transaction() as session:
+        enqueue_task(session, "slow", {"n": 4})
+    clock = Clock()
+    dying, other = TaskWorker(db, clock=clock), TaskWorker(db, clock=clock)
+    dying.register_prepared("slow", die, lambda session, payload, prepared: None)
+    other.register_prepared(
+        "slow", lambda payload: payload["n"] * 10, lambda s, p, prepared: applied.append(prepared)
+    )
+    with pytest.raises(ProcessDied):
+        dying.run_pending()
+    assert other.run_pending() == 0  # leased to the instance that died
+    clock.now += PREPARE_LEASE - timedelta(seconds=1)
+    assert other.run_pending() == 0
+    clock.advance(seconds=1)
+    assert other.run_pending() == 1
+    assert applied == [40]
+    with db.transaction() as session:
+        assert session.scalars(select(Task.status)).all() == ["done"]
