@@ -59,7 +59,7 @@ def local_bot(
     runtime, app = bolt.build(bot_settings, clock=clock)
     if background:
         runtime.start_background(schedule=schedule)
-    server = HttpServer(app, host="127.0.0.1", port=0).start()
+    server = HttpServer(app, host="127.0.0.1", port=0, stop_within=0.05).start()
     driver = SlackDriver(server.url, secret, emulator)
     try:
         yield LocalBot(emulator, runtime, server, driver, Slack(emulator, driver))

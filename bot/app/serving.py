@@ -32,8 +32,16 @@ class HttpServer:
     """Serves Slack's requests at /slack/events with waitress (a production WSGI server)."""
 
     def __init__(
-        self, app: App, host: str = "127.0.0.1", port: int = 3000, threads: int = 16
+        self,
+        app: App,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        threads: int = 16,
+        stop_within: float = 1.0,
     ) -> None:
+        """`stop_within`: how often waitress's loop looks up from select() when idle, and so
+        how long stop() can take. Requests wake it at once whatever the value; the local bot
+        (tests, shell) uses a short one, which took ~1 s off each end-to-end test's teardown."""
         handler = SlackRequestHandler(app, path="/slack/events")
         self._server = create_server(
             _with_health(handler),
@@ -42,6 +50,7 @@ class HttpServer:
             threads=threads,
             ident="mopsbot",
             channel_timeout=30,
+            asyncore_loop_timeout=stop_within,
         )
         self._thread: threading.Thread | None = None
         self._stopping = False

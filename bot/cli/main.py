@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app.config import Settings, SettingsError, load_settings, require
+from bot.cli import audit, intake, lint
 
 DESCRIPTION = """\
 mopsbot runs a marketing team's operations in Slack: briefs and approvals in threads,
@@ -54,21 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(handler=cmd_policy_check)
 
-    for module_name in ("bot.cli.intake", "bot.cli.lint", "bot.cli.audit"):
-        _register_optional(module_name, sub)
+    for group in (intake, lint, audit):  # their own command groups
+        group.register(sub)
     return parser
-
-
-def _register_optional(module_name: str, sub: argparse._SubParsersAction) -> None:
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return
-    module.register(sub)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,8 +14,8 @@ from bot.briefs.models import Approval
 from bot.emulator import Message
 from bot.slack.actions import OUTDATED_BUTTON, ActionId
 from bot.slack.models import HandledDelivery
-from tests.e2e.waiting import eventually
 from tests.support.briefs import audit_actions, brief_row, new_brief, outbox_drained, shows_button
+from tests.support.waiting import eventually
 
 
 def forged(message: Message, button: str, value: str) -> Message:
