@@ -18,7 +18,7 @@ from bot.intake.classifier import IntakeModel
 from bot.intake.live_model import IntakeModels
 from bot.slack.directory import Directory
 from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
-from bot.slack.outbox import OutboxSender
+from bot.slack.sender import OutboxSender
 from bot.storage.database import Database
 from bot.tasks.service import TaskWorker
 from policies.intake_schema import IntakeTaxonomy

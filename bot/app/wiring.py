@@ -7,11 +7,11 @@ itself (both import briefs), so it runs the reactions it is given here.
 
 from __future__ import annotations
 
-from bot.briefs import service as briefs
+from bot.briefs import reactions
 from bot.compliance import service as compliance
 from bot.sla import reminders
 
-BRIEF_REACTIONS = briefs.Reactions(
+BRIEF_REACTIONS = reactions.Reactions(
     plan_stages=(compliance.plan_gate,),
     after_submit=(compliance.record_gate,),
     on_change=(reminders.replan,),
@@ -20,4 +20,4 @@ BRIEF_REACTIONS = briefs.Reactions(
 
 def wire() -> None:
     """Connect the domains. Idempotent: every runtime (and the test suite) may call it."""
-    briefs.connect(BRIEF_REACTIONS)
+    reactions.connect(BRIEF_REACTIONS)

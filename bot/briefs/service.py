@@ -6,7 +6,6 @@ row and the outbox rows for Slack in the caller's transaction. Nothing here talk
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,14 +14,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.audit import service as audit
-from bot.briefs import messages
+from bot.briefs import messages, reactions
 from bot.briefs.models import Approval, Brief
 from bot.briefs.workflow import (
     Action,
     BriefState,
     IllegalTransition,
     Position,
-    add_stage,
     apply,
 )
 from bot.slack.deliveries import claim_delivery
@@ -59,39 +57,6 @@ class FormErrors:
     """Inline modal errors by field id; nothing was stored."""
 
     errors: dict[str, str]
-
-
-# Other domains react to brief changes in the same transaction (reminders, compliance gate).
-BriefListener = Callable[[Session, Policy, Brief, datetime], None]
-StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
-
-
-@dataclass(frozen=True)
-class Reactions:
-    """What other domains do when a brief changes, inside the brief's transaction.
-
-    Installed once at start-up by `bot.app.wiring` (this domain imports neither of them: both
-    import briefs). Until then there are none: a brief alone plans no gate and no reminder."""
-
-    # Before a (re)submission enters review: stages to add to this round (compliance gates).
-    plan_stages: tuple[StagePlanner, ...] = ()
-    # After a (re)submission is announced, so that their thread replies follow the parent.
-    after_submit: tuple[BriefListener, ...] = ()
-    # After every move (reminders re-plan).
-    on_change: tuple[BriefListener, ...] = ()
-
-
-_reactions = Reactions()
-
-
-def connect(reactions: Reactions) -> None:
-    """Install `reactions` in place of any before: connecting twice is connecting once."""
-    global _reactions
-    _reactions = reactions
-
-
-def connected() -> Reactions:
-    return _reactions
 
 
 def _accept_form(
@@ -155,9 +120,9 @@ def create(
         template_version=brief.template_version,
         at=now,
     )
-    _plan_stages(session, policy, brief, now)
+    reactions.plan_stages(session, policy, brief, now)
     _move(session, policy, brief, Action.SUBMIT, actor_id=requester_id, reason=None, now=now)
-    _after_submit(session, policy, brief, now)
+    reactions.after_submit(session, policy, brief, now)
     return Outcome(True, f"Brief #{brief.id} is in review.", brief.id)
 
 
@@ -284,9 +249,9 @@ def resubmit(
     brief.title = str(cleaned.get("title") or brief.title)
     brief.template_version = str(template.version)
     brief.stages = [stage.name for stage in policy.workflows.brief.stages]
-    _plan_stages(session, policy, brief, now)
+    reactions.plan_stages(session, policy, brief, now)
     _move(session, policy, brief, Action.RESUBMIT, actor_id=actor.user_id, reason=None, now=now)
-    _after_submit(session, policy, brief, now)
+    reactions.after_submit(session, policy, brief, now)
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is back in review (round {brief.round}).", brief.id)
 
@@ -425,19 +390,6 @@ def _roles(policy: Policy, brief: Brief, actor: Actor) -> set[str]:
     )
 
 
-def _plan_stages(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
-    stages = list(brief.stages)
-    for planner in _reactions.plan_stages:
-        for extra in planner(session, policy, brief, now):
-            stages = add_stage(stages, extra, stage_index=brief.stage_index)
-    brief.stages = stages
-
-
-def _after_submit(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
-    for listener in _reactions.after_submit:
-        listener(session, policy, brief, now)
-
-
 def _move(
     session: Session,
     policy: Policy,
@@ -477,5 +429,4 @@ def _move(
     messages.announce(
         session, policy, brief, action, actor_id=actor_id, reason=reason, stage_before=stage_before
     )
-    for listener in _reactions.on_change:
-        listener(session, policy, brief, now)
+    reactions.on_change(session, policy, brief, now)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from bot.briefs import forms
 from bot.briefs.service import Actor
@@ -12,6 +11,7 @@ from bot.intake.models import IntakeRequest
 from bot.slack import replies
 from bot.slack.replies import Reply
 from bot.storage.database import Database
+from policies.intake_schema import IntakeTaxonomy
 from policies.schema import Policy
 
 
@@ -41,7 +41,7 @@ def receive(
 def label(
     db: Database,
     policy: Policy,
-    routes: Any,
+    routes: IntakeTaxonomy,
     *,
     request_id: int,
     actor: Actor,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from slack_sdk.models.blocks import InputBlock, Option, StaticSelectElement
 from slack_sdk.models.views import View
 
 from bot.briefs import forms
-from bot.intake import service
+from bot.intake import messages
 from bot.slack.actions import ViewId
-from policies.intake_schema import OUT_OF_SCOPE
+from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 
 LABEL_BLOCK = "label"
 
@@ -26,9 +25,9 @@ class Relabel:
     channel: str | None
 
 
-def relabel_form(routes: Any, *, request_id: int, channel: str | None) -> dict:
+def relabel_form(routes: IntakeTaxonomy, *, request_id: int, channel: str | None) -> dict:
     options = [
-        Option(value=label, label=service.label_name(routes, label)[:75]) for label in routes.labels
+        Option(value=label, label=messages.label_name(label)[:75]) for label in routes.labels
     ]
     options.append(Option(value=OUT_OF_SCOPE, label="Not a marketing request"))
     view = View(

@@ -17,15 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit import service as audit
+from bot.intake import messages
 from bot.intake.models import IntakeRequest, IntakeStatus
-from bot.slack import blocks
-from bot.slack.actions import ActionId, IntakePick, IntakeRef
 from bot.slack.blocks import escape
 from bot.slack.deliveries import claim_delivery
-from bot.slack.outbox import enqueue
 from bot.tasks.service import enqueue_task
 from policies import access
-from policies.intake_schema import OUT_OF_SCOPE
+from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 from policies.schema import Policy
 
 CLASSIFY_TASK = "intake.classify"
@@ -122,7 +120,12 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
 
 
 def apply_verdict(
-    session: Session, policy: Policy, routes: Any, request_id: int, verdict: Verdict, now: datetime
+    session: Session,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    request_id: int,
+    verdict: Verdict,
+    now: datetime,
 ) -> None:
     """Store the decision and route the request, or ask a person when unsure or regulated."""
     request = session.get(IntakeRequest, request_id)
@@ -140,7 +143,7 @@ def apply_verdict(
     request.classified_at = now
     if result.needs_confirmation or result.label is None or verdict.regulated:
         request.status = IntakeStatus.AWAITING_CONFIRMATION
-        _ask(session, policy, routes, request, verdict.regulated)
+        messages.post_question(session, policy, routes, request, verdict.regulated)
         if verdict.regulated:
             # The bot would have routed this on its own; the trail shows it waited, and why.
             _audit(
@@ -160,7 +163,7 @@ def apply_verdict(
 def confirm(
     session: Session,
     policy: Policy,
-    routes: Any,
+    routes: IntakeTaxonomy,
     *,
     request_id: int,
     user_id: str,
@@ -185,11 +188,11 @@ def confirm(
     if label != OUT_OF_SCOPE and label not in routes.labels:
         return Answer(False, f"I don't know the label `{escape(label)}`.")
     if request.confirmed_by is not None and request.label == label:
-        return Answer(False, f"Already labelled *{label_name(routes, label)}*.")
+        return Answer(False, f"Already labelled *{messages.label_name(label)}*.")
     request.confirmed_by = user_id
     request.corrected = label != request.predicted_label
     _route(session, policy, routes, request, label=label, by=user_id, now=now)
-    return Answer(True, f"Thanks: labelled *{label_name(routes, label)}*.")
+    return Answer(True, f"Thanks: labelled *{messages.label_name(label)}*.")
 
 
 def labelled_examples(session: Session) -> list[tuple[str, str]]:
@@ -233,19 +236,6 @@ def digest_lines(session: Session, policy: Policy, now: datetime) -> list[str]:
     return lines
 
 
-def label_name(routes: Any, label: str | None) -> str:
-    if label is None or label == OUT_OF_SCOPE:
-        return "Not a marketing request"
-    return label.replace("_", " ").capitalize()
-
-
-# -- messages -----------------------------------------------------------------------------------
-
-
-def _thread(request: IntakeRequest) -> dict[str, str]:
-    return {"channel": request.channel_id, "thread_ts": request.ts}
-
-
 def _audit(
     session: Session,
     policy: Policy,
@@ -275,7 +265,7 @@ def _audit(
 def _route(
     session: Session,
     policy: Policy,
-    routes: Any,
+    routes: IntakeTaxonomy,
     request: IntakeRequest,
     *,
     label: str,
@@ -298,103 +288,7 @@ def _route(
         confirmed_by=by,
         corrected=bool(by and label != request.predicted_label),
     )
-    urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
-    if label == OUT_OF_SCOPE:
-        text = (
-            f"{urgent}<@{by}> marked this as not a marketing request; nobody was paged."
-            if by
-            else f"{urgent}This doesn't look like a marketing request."
-        )
-        enqueue(
-            session,
-            "chat.postMessage",
-            {**_thread(request), "text": text},
-            ordering_key=_key(request),
-        )
-        return
-    route = routes.route_for(label)
-    owner = (
-        access.describe_approvers([route.owner_group], policy) if route.owner_group else "the team"
-    )
-    sure = (
-        f"({request.confidence:.0%} sure)"
-        if by is None and request.confidence is not None
-        else f"(labelled by <@{by}>)"
-    )
-    text = f"{urgent}Routed to {owner} as *{label_name(routes, label)}* {sure}."
-    buttons = [
-        blocks.button("Wrong label?", ActionId.INTAKE_RELABEL, IntakeRef(request.id).format())
-    ]
-    if route.offer_brief:
-        buttons.append(
-            blocks.button(
-                "Open a brief",
-                ActionId.INTAKE_OPEN_BRIEF,
-                IntakeRef(request.id).format(),
-                style="primary",
-            )
-        )
-    built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
-    enqueue(
-        session,
-        "chat.postMessage",
-        {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
-        ordering_key=_key(request),
-    )
-
-
-def _ask(
-    session: Session,
-    policy: Policy,
-    routes: Any,
-    request: IntakeRequest,
-    regulated: tuple[str, ...] = (),
-) -> None:
-    triage = (
-        access.describe_approvers([policy.intake.triage_group], policy)
-        if policy.intake.triage_group
-        else ""
-    )
-    why = {
-        "out_of_scope": "it may not be a marketing request",
-        "close_call": "two labels are close",
-        "low_confidence": "I'm not confident",
-    }.get(request.reason or "", "I'm not sure")
-    urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
-    if regulated:
-        claims = ", ".join(name.replace("_", " ") for name in regulated)
-        text = (
-            f"{urgent}This mentions regulated content ({claims}), so a person confirms before I "
-            f"route it. <@{request.user_id}> or {triage}: which is it?"
-        )
-    else:
-        text = (
-            f"{urgent}I'm not sure how to route this ({why}). <@{request.user_id}> or {triage}: "
-            f"which is it?"
-        )
-    buttons = [
-        blocks.button(
-            f"{label_name(routes, label)} ({p:.0%})",
-            ActionId.INTAKE_PICK.numbered(n),
-            IntakePick(request.id, label).format(),
-        )
-        for n, (label, p) in enumerate(request.top3 or [])
-        if label in routes.labels
-    ]
-    buttons.append(
-        blocks.button("Something else", ActionId.INTAKE_RELABEL, IntakeRef(request.id).format())
-    )
-    built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
-    enqueue(
-        session,
-        "chat.postMessage",
-        {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
-        ordering_key=_key(request),
-    )
-
-
-def _key(request: IntakeRequest) -> str:
-    return f"intake:{request.channel_id}:{request.ts}"
+    messages.post_route(session, policy, routes, request, label=label, by=by)
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.app.local import LocalBot
 from bot.emulator.conversation import Slack
 from bot.slack.models import HandledDelivery, OutboxMessage
-from bot.slack.outbox import OutboxSender
+from bot.slack.sender import OutboxSender
 from tests.support.clock import Clock
 from tests.support.waiting import eventually
 

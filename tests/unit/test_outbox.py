@@ -16,7 +16,8 @@ from sqlalchemy import select
 from bot.core.clock import utcnow
 from bot.emulator import SlackEmulator
 from bot.slack.models import OutboxMessage, SlackMessage
-from bot.slack.outbox import OutboxSender, channel_of, enqueue, enqueue_file, ts_of
+from bot.slack.outbox import channel_of, enqueue, enqueue_file, ts_of
+from bot.slack.sender import OutboxSender
 from bot.storage.database import Database
 from tests.support.clock import Clock
 

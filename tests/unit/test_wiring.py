@@ -8,7 +8,7 @@ import sys
 from bot.app.config import Settings
 from bot.app.runtime import Runtime
 from bot.app.wiring import BRIEF_REACTIONS, wire
-from bot.briefs import service as briefs
+from bot.briefs import reactions as briefs
 from bot.compliance import service as compliance
 from bot.sla import reminders
 from bot.storage.database import Database
@@ -37,10 +37,10 @@ def test_importing_the_domains_wires_nothing() -> None:
     code = (
         "import bot.compliance.service, bot.sla.reminders, bot.intake.service, "
         "bot.digests.service, bot.app.runtime\n"
-        "from bot.briefs import service\n"
-        "assert service.connected() == service.Reactions(), service.connected()\n"
+        "from bot.briefs import reactions\n"
+        "assert reactions.connected() == reactions.Reactions(), reactions.connected()\n"
         "from bot.app.wiring import wire, BRIEF_REACTIONS\n"
         "wire()\n"
-        "assert service.connected() == BRIEF_REACTIONS\n"
+        "assert reactions.connected() == BRIEF_REACTIONS\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

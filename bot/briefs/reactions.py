@@ -1,0 +1,62 @@
+"""What other domains do when a brief changes, inside the brief's own transaction.
+
+Installed once at start-up by `bot.app.wiring` (this domain imports neither of them: both
+import briefs). Until then there are none: a brief alone plans no gate and no reminder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.briefs.models import Brief
+from bot.briefs.workflow import add_stage
+from policies.schema import Policy
+
+BriefListener = Callable[[Session, Policy, Brief, datetime], None]
+StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
+
+
+@dataclass(frozen=True)
+class Reactions:
+    # Before a (re)submission enters review: stages to add to this round (compliance gates).
+    plan_stages: tuple[StagePlanner, ...] = ()
+    # After a (re)submission is announced, so that their thread replies follow the parent.
+    after_submit: tuple[BriefListener, ...] = ()
+    # After every move (reminders re-plan).
+    on_change: tuple[BriefListener, ...] = ()
+
+
+_installed = Reactions()
+
+
+def connect(reactions: Reactions) -> None:
+    """Install `reactions` in place of any before: connecting twice is connecting once."""
+    global _installed
+    _installed = reactions
+
+
+def connected() -> Reactions:
+    return _installed
+
+
+def plan_stages(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+    """Add the stages other domains ask for (a compliance gate) to the brief's review."""
+    stages = list(brief.stages)
+    for planner in _installed.plan_stages:
+        for extra in planner(session, policy, brief, now):
+            stages = add_stage(stages, extra, stage_index=brief.stage_index)
+    brief.stages = stages
+
+
+def after_submit(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+    for listener in _installed.after_submit:
+        listener(session, policy, brief, now)
+
+
+def on_change(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+    for listener in _installed.on_change:
+        listener(session, policy, brief, now)
