@@ -87,7 +87,7 @@ def receive(
     except IntegrityError:
         return None  # the same message arrived under another event id
     # The text rides in the task so that classifying needs no database read (see `judge`).
-    enqueue_task(session, CLASSIFY_TASK, {"request_id": request.id, "text": request.text})
+    enqueue_task(session, CLASSIFY_TASK, {"request_id": request.id, "text": request.text}, now=now)
     return request
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -34,10 +34,9 @@ MAX_ATTEMPTS = 5
 PREPARE_LEASE = timedelta(seconds=60)  # far longer than classifying one message takes
 
 
-def enqueue_task(session: Session, kind: str, payload: dict[str, Any]) -> Task:
-    task = Task(
-        kind=kind, payload=payload, status=TaskStatus.PENDING, attempts=0, not_before=utcnow()
-    )
+def enqueue_task(session: Session, kind: str, payload: dict[str, Any], *, now: datetime) -> Task:
+    """A task due at `now`, run by a worker once this transaction commits."""
+    task = Task(kind=kind, payload=payload, status=TaskStatus.PENDING, attempts=0, not_before=now)
     session.add(task)
     signal_after_commit(session, "tasks")
     return task

@@ -1,8 +1,6 @@
 """Durable slow work: a task committed before the ack runs after it, once, and survives a crash.
 
-Backoffs and leases are on the worker's clock: a test moves the clock past them, it does not sleep.
-(Each clock starts after its task is enqueued: `enqueue_task` stamps `not_before` with the real
-time, not the worker's clock.)"""
+Backoffs and leases are on the worker's clock: a test moves the clock past them, it does not sleep."""
 
 from __future__ import annotations
 
@@ -11,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.core.clock import utcnow
 from bot.slack.outbox import enqueue
 from bot.storage.database import Database
 from bot.tasks.models import Task
@@ -26,7 +25,7 @@ def test_task_runs_once_and_its_effects_commit_with_it(db: Database) -> None:
         enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": f"done {payload['n']}"})
 
     with db.transaction() as session:
-        enqueue_task(session, "demo", {"n": 1})
+        enqueue_task(session, "demo", {"n": 1}, now=utcnow())
     worker = TaskWorker(db, {"demo": handler})
     assert worker.run_pending() == 1
     assert worker.run_pending() == 0
@@ -45,7 +44,7 @@ def test_failing_task_rolls_back_its_effects_and_is_retried_later(db: Database) 
         raise RuntimeError("model not loaded yet")
 
     with db.transaction() as session:
-        enqueue_task(session, "demo", {})
+        enqueue_task(session, "demo", {}, now=utcnow())
     worker = TaskWorker(db, {"demo": flaky})
     assert worker.run_pending() == 1
     assert worker.run_pending() == 0  # backing off
@@ -60,7 +59,7 @@ def test_failing_task_rolls_back_its_effects_and_is_retried_later(db: Database) 
 
 def test_a_task_left_by_a_dead_process_is_picked_up_by_the_next(db: Database) -> None:
     with db.transaction() as session:
-        enqueue_task(session, "demo", {"n": 7})
+        enqueue_task(session, "demo", {"n": 7}, now=utcnow())
     # The process that committed it died before its worker ran. The next one starts:
     ran = []
     TaskWorker(Database(db.url), {"demo": lambda s, p: ran.append(p["n"])}).run_pending()
@@ -83,7 +82,7 @@ def test_a_prepared_task_is_applied_once_and_leased_while_it_is_prepared(db: Dat
     for worker in (other, mine := TaskWorker(db)):
         worker.register_prepared("slow", prepare, apply)
     with db.transaction() as session:
-        enqueue_task(session, "slow", {"n": 4})
+        enqueue_task(session, "slow", {"n": 4}, now=utcnow())
     assert mine.run_pending() == 1
     assert (other_ran, applied) == ([0], [40])
     assert mine.run_pending() == 0 and other.run_pending() == 0
@@ -98,7 +97,7 @@ def test_a_failed_preparation_leaves_the_task_for_a_retry(db: Database) -> None:
     worker = TaskWorker(db)
     worker.register_prepared("slow", prepare, lambda session, payload, prepared: None)
     with db.transaction() as session:
-        enqueue_task(session, "slow", {})
+        enqueue_task(session, "slow", {}, now=utcnow())
     assert worker.run_pending() == 1
     with db.transaction() as session:
         task = session.scalars(select(Task)).one()
@@ -113,9 +112,9 @@ def test_a_failed_task_runs_again_once_the_clock_passes_its_backoff(db: Database
         if errors:
             raise errors.pop()
 
-    with db.transaction() as session:
-        enqueue_task(session, "demo", {})
     clock = Clock()
+    with db.transaction() as session:
+        enqueue_task(session, "demo", {}, now=clock())
     worker = TaskWorker(db, {"demo": flaky}, clock=clock)
     assert worker.run_pending() == 1  # failed once: again in 2 s
     clock.advance(seconds=1.9)
@@ -136,9 +135,9 @@ def test_a_task_whose_preparer_died_is_taken_over_when_its_lease_runs_out(db: Da
         raise ProcessDied
 
     applied = []
-    with db.transaction() as session:
-        enqueue_task(session, "slow", {"n": 4})
     clock = Clock()
+    with db.transaction() as session:
+        enqueue_task(session, "slow", {"n": 4}, now=clock())
     dying, other = TaskWorker(db, clock=clock), TaskWorker(db, clock=clock)
     dying.register_prepared("slow", die, lambda session, payload, prepared: None)
     other.register_prepared(
