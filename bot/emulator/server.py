@@ -216,15 +216,17 @@ class SlackEmulator(WorkspaceQueries):
             error = "not_authed" if not token else "invalid_auth"
             return self._answer(method, values, {"ok": False, "error": error})
         call = ApiCall(self.workspace, Args(values), self.base_url, self.trigger_ttl)
-        try:
-            result = {"ok": True, **handler(call)}
-        except SlackError as exc:
-            result = {"ok": False, "error": exc.error, **exc.extra}
-        except Exception as exc:  # an emulator bug: loud in the log and in the call log
-            log.exception("emulator method %s failed", method)
-            result = {"ok": False, "error": f"emulator_error: {type(exc).__name__}: {exc}"}
-            return self._answer(method, values, result, status=500)
-        return self._answer(method, values, result)
+        # A method's effect and its call-log entry appear together: whoever sees one sees both.
+        with self.workspace.lock:
+            try:
+                result = {"ok": True, **handler(call)}
+            except SlackError as exc:
+                result = {"ok": False, "error": exc.error, **exc.extra}
+            except Exception as exc:  # an emulator bug: loud in the log and in the call log
+                log.exception("emulator method %s failed", method)
+                result = {"ok": False, "error": f"emulator_error: {type(exc).__name__}: {exc}"}
+                return self._answer(method, values, result, status=500)
+            return self._answer(method, values, result)
 
     def _take_fault(self, method: str) -> _Fault | None:
         with self.workspace.lock:
