@@ -11,9 +11,9 @@ from bot.briefs import flows, forms
 from bot.briefs.service import FormErrors, Outcome
 from bot.briefs.workflow import Action
 from bot.compliance import flows as compliance_flows
-from bot.slack.actions import ActionId, BriefRef, MalformedValue
+from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import ephemeral, escape
-from handlers.context import Asker, refuse_button, reply_to
+from handlers.context import Asker, clicked, reply_to
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -101,10 +101,8 @@ def approve(
     delivery_key: str | None,
 ) -> None:
     ack()
-    try:
-        button = BriefRef.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
+    if button is None:
         return
     flows.decide(
         runtime.db,
@@ -129,10 +127,8 @@ def ask_why(
 ) -> None:
     """Request changes and Reject open a modal that asks why; the decision comes with it."""
     ack()
-    try:
-        button = BriefRef.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
+    if button is None:
         return
     view = flows.reason_form(
         runtime.db,
@@ -153,10 +149,8 @@ def edit(
 ) -> None:
     """Edit & resubmit: the brief form again, filled in, for the requester."""
     ack()
-    try:
-        button = BriefRef.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
+    if button is None:
         return
     view = flows.edit_form(
         runtime.db, runtime.policy, brief_id=button.brief_id, reply=reply_to(body)

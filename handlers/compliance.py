@@ -9,9 +9,9 @@ from slack_bolt import Ack
 from bot.compliance import flows
 from bot.compliance.confirmations import Prompt, Shown
 from bot.compliance.service import rules_for
-from bot.slack.actions import ActionId, MalformedValue
+from bot.slack.actions import ActionId
 from bot.slack.blocks import escape
-from handlers.context import Asker, refuse_button, reply_to
+from handlers.context import Asker, clicked, reply_to
 from policies.compliance import ComplianceRulesError, UnknownChannelError, lint
 
 if TYPE_CHECKING:
@@ -60,10 +60,8 @@ def confirmation(
 ) -> None:
     """Confirm or Cancel under a request to mark flagged content scheduled or live."""
     ack()
-    try:
-        prompt = Prompt.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    prompt = clicked(Prompt.parse, action, body, runtime, delivery_key)
+    if prompt is None:
         return
     decide = DECISIONS[ActionId(action["action_id"])]
     decide(

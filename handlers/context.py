@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.briefs.service import Actor
 from bot.slack import replies
-from bot.slack.actions import OUTDATED_BUTTON
+from bot.slack.actions import OUTDATED_BUTTON, MalformedValue
 from bot.slack.deliveries import action_key, event_key, view_key
 from bot.slack.replies import Reply
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
+
+
+T = TypeVar("T")
 
 
 class Asker:
@@ -86,7 +89,18 @@ def reply_to(body: dict) -> Reply:
     )
 
 
-def refuse_button(runtime: Runtime, body: dict, delivery_key: str | None) -> None:
-    """A button whose value does not parse (an older message's, or a forged click): the clicker
-    is told that nothing was done, once per click."""
-    replies.tell(runtime.db, reply_to(body), OUTDATED_BUTTON, delivery_key=delivery_key)
+def clicked(
+    parse: Callable[[str | None], T],
+    action: dict,
+    body: dict,
+    runtime: Runtime,
+    delivery_key: str | None,
+) -> T | None:
+    """The clicked button's value, decoded by its codec's `parse`; None when it does not parse
+    (an older message's button, or a forged click), after telling the clicker, once per click,
+    that nothing was done."""
+    try:
+        return parse(action.get("value"))
+    except MalformedValue:
+        replies.tell(runtime.db, reply_to(body), OUTDATED_BUTTON, delivery_key=delivery_key)
+        return None

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from bot.intake import flows, forms
 from bot.intake.service import is_new_request
-from bot.slack.actions import IntakePick, IntakeRef, MalformedValue
+from bot.slack.actions import IntakePick, IntakeRef
 from bot.slack.replies import Reply
-from handlers.context import Asker, refuse_button
+from handlers.context import Asker, clicked
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -36,10 +36,8 @@ def pick(
 ) -> None:
     """One of the labels the bot offered."""
     ack()
-    try:
-        button = IntakePick.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    button = clicked(IntakePick.parse, action, body, runtime, delivery_key)
+    if button is None:
         return
     _label(runtime, asker, button.request_id, button.label, delivery_key, _channel(body))
 
@@ -54,10 +52,8 @@ def relabel(
 ) -> None:
     """Wrong label? / Something else: a modal with every label."""
     ack()
-    try:
-        button = IntakeRef.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
+    if button is None:
         return
     view = forms.relabel_form(
         runtime.intake_routes(), request_id=button.request_id, channel=_channel(body)
@@ -83,10 +79,8 @@ def open_brief(
 ) -> None:
     """Open a brief: the brief form, filled in from the request."""
     ack()
-    try:
-        button = IntakeRef.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
+    if button is None:
         return
     view = flows.brief_form(
         runtime.db, runtime.policy, request_id=button.request_id, channel_id=_channel(body)

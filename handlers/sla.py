@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack
 
 from bot.sla import flows
-from bot.slack.actions import ActionId, BriefRef, MalformedValue
-from handlers.context import refuse_button, reply_to
+from bot.slack.actions import ActionId, BriefRef
+from handlers.context import clicked, reply_to
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -18,10 +18,8 @@ SNOOZES = {ActionId.REMINDER_SNOOZE_1H: "1h", ActionId.REMINDER_SNOOZE_1BD: "1bd
 
 def snooze(ack: Ack, action: dict, body: dict, runtime: Runtime, delivery_key: str | None) -> None:
     ack()
-    try:
-        button = BriefRef.parse(action.get("value"))
-    except MalformedValue:
-        refuse_button(runtime, body, delivery_key)
+    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
+    if button is None:
         return
     flows.snooze(
         runtime.db,
