@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
 LINT_USAGE = "Usage: `/mops lint [--channel NAME] &lt;text&gt;`, e.g. `/mops lint --channel sms Win a free trip!`"
-DECISIONS = {
-    ActionId.BRIEF_CONFIRM_ADVANCE: flows.confirm,
-    ActionId.BRIEF_DECLINE_ADVANCE: flows.decline,
-}
 
 
 def lint_text(rest: str, runtime: Runtime, asker: Asker) -> str:
@@ -63,10 +59,10 @@ def confirmation(
     prompt = clicked(Prompt.parse, action, body, runtime, delivery_key)
     if prompt is None:
         return
-    decide = DECISIONS[ActionId(action["action_id"])]
-    decide(
+    flows.answer(
         runtime.db,
         runtime.policy,
+        confirmed=action["action_id"] == ActionId.BRIEF_CONFIRM_ADVANCE,
         prompt=prompt,
         actor=asker.actor,
         now=runtime.clock(),

@@ -28,10 +28,11 @@ def request_advance(
     )
 
 
-def confirm(
+def answer(
     db: Database,
     policy: Policy,
     *,
+    confirmed: bool,
     prompt: Prompt,
     actor: Actor,
     now: datetime,
@@ -39,35 +40,11 @@ def confirm(
     shown: Shown | None,
     reply: Reply,
 ) -> Outcome:
+    """A click on Confirm (`confirmed`) or Cancel under a request on flagged content."""
+    decide = confirmations.confirm if confirmed else confirmations.decline
     return brief_flows.run(
         db,
-        lambda session: confirmations.confirm(
-            session,
-            policy,
-            prompt=prompt,
-            actor=actor,
-            now=now,
-            delivery_key=delivery_key,
-            shown=shown,
-        ),
-        reply,
-    )
-
-
-def decline(
-    db: Database,
-    policy: Policy,
-    *,
-    prompt: Prompt,
-    actor: Actor,
-    now: datetime,
-    delivery_key: str | None,
-    shown: Shown | None,
-    reply: Reply,
-) -> Outcome:
-    return brief_flows.run(
-        db,
-        lambda session: confirmations.decline(
+        lambda session: decide(
             session,
             policy,
             prompt=prompt,
