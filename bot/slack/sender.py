@@ -116,13 +116,9 @@ class OutboxSender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        db.on_commit(self._wake_on_commit)
+        db.on_commit("outbox", self._wake.set)
 
     # -- the loop -------------------------------------------------------------------------
-
-    def _wake_on_commit(self, signals: set[str]) -> None:
-        if "outbox" in signals:
-            self._wake.set()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)

@@ -69,7 +69,7 @@ class Database:
             else self.engine.execution_options(postgresql_readonly=True)
         )
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
-        self._commit_listeners: list[Callable[[set[str]], None]] = []
+        self._commit_listeners: list[tuple[str, Callable[[], None]]] = []
         self._lock = threading.Lock()
         self._writer: AbstractContextManager = (
             FairLock() if url.startswith("sqlite") else nullcontext()
@@ -98,16 +98,17 @@ class Database:
     def session(self) -> Session:
         return self._sessions()
 
-    def on_commit(self, listener: Callable[[set[str]], None]) -> None:
-        """Call `listener(signals)` after a commit that raised signals (e.g. {"outbox"})."""
+    def on_commit(self, signal: str, listener: Callable[[], None]) -> None:
+        """Call `listener()` after each commit that raised `signal` (see signal_after_commit)."""
         with self._lock:
-            self._commit_listeners.append(listener)
+            self._commit_listeners.append((signal, listener))
 
     def _after_commit(self, session: Session) -> None:
         signals: set[str] = session.info.pop("signals", set())
         if signals:
-            for listener in list(self._commit_listeners):
-                listener(signals)
+            for signal, listener in list(self._commit_listeners):
+                if signal in signals:
+                    listener()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -59,11 +59,7 @@ class TaskWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        db.on_commit(self._wake_on_commit)
-
-    def _wake_on_commit(self, signals: set[str]) -> None:
-        if "tasks" in signals:
-            self._wake.set()
+        db.on_commit("tasks", self._wake.set)
 
     def register(self, kind: str, handler: TaskHandler) -> None:
         self.handlers[kind] = handler
