@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.app.tables import Base
 from bot.app.wiring import wire
-from bot.storage.base import Base
 from bot.storage.database import Database, migrate
 from tests.support.logs import logging_restored, route_structlog_to_logging
 

@@ -1,28 +1,29 @@
-"""ORM tables, one module per domain. Importing this package registers every table on Base."""
+"""Every table of every domain, registered on Base.metadata by importing them here.
+
+For what needs the whole schema: Alembic's environment (autogenerate) and the tests that empty
+every table between tests. Nothing else imports this module.
+"""
 
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Approval, Brief
-from bot.core.clock import utcnow
 from bot.digests.models import DigestRun, UserSetting
 from bot.intake.models import IntakeRequest
 from bot.sla.models import Reminder
 from bot.slack.models import HandledDelivery, OutboxMessage, SlackMessage
-from bot.storage.base import Base, UtcDateTime
+from bot.storage.base import Base
 from bot.tasks.models import Task
 
 __all__ = [
     "Approval",
     "AuditEvent",
+    "Base",
     "Brief",
     "DigestRun",
-    "Reminder",
-    "UserSetting",
-    "Base",
     "HandledDelivery",
     "IntakeRequest",
     "OutboxMessage",
+    "Reminder",
     "SlackMessage",
     "Task",
-    "UtcDateTime",
-    "utcnow",
+    "UserSetting",
 ]

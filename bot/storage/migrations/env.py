@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from bot.storage.base import Base
+# Every table, for autogenerate: a migration script, not part of the layered package graph.
+from bot.app.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
