@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.slack.actions import ActionId, ViewId
-from handlers import briefs, compliance, digests, events, intake, mops, sla
+from handlers import briefs, compliance, digests, errors, events, intake, mops, sla
 from handlers.context import RequestContext
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def register_all(app: App, runtime: Runtime) -> None:
     app.use(RequestContext(runtime))
+    app.error(errors.listener_error)
 
     app.command("/mops")(mops.mops_command)
     app.command("/brief")(briefs.brief_command)

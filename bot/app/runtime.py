@@ -16,7 +16,8 @@ from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from bot.intake.classifier import IntakeModel
 from bot.intake.live_model import IntakeModels
-from bot.slack.directory import Directory
+from bot.slack.clients import direct_client, outbox_client
+from bot.slack.directory import Directory, DirectoryUnavailable
 from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
 from bot.slack.sender import OutboxSender
 from bot.storage.database import Database
@@ -27,6 +28,7 @@ from policies.schema import Policy
 
 RETENTION = timedelta(days=14)
 TICK_SECONDS = 30
+DIRECTORY_REFRESH_SECONDS = 60
 log = get_logger(__name__)
 
 
@@ -48,21 +50,15 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
         db = Database(settings.database_url)
-        # No automatic retries in the client: the outbox decides when to try again, so a
-        # message is never posted twice by a retry the outbox does not know about.
-        client = WebClient(
-            token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
-            base_url=settings.slack_api_url,
-            retry_handlers=[],
-            timeout=15,
-        )
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        client = direct_client(token, settings.slack_api_url)
         runtime = cls(
             settings=settings,
             db=db,
             policies=PolicyStore(settings.policy_file),
             client=client,
-            directory=Directory(client),
-            sender=OutboxSender(db, client, clock=clock),
+            directory=Directory(client, clock=clock),
+            sender=OutboxSender(db, outbox_client(token, settings.slack_api_url), clock=clock),
             worker=TaskWorker(db, clock=clock),
             clock=clock,
         )
@@ -114,6 +110,15 @@ class Runtime:
             return
         every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention", **every)
+        # Who is in which user group, read once a minute so a click finds it known (no call).
+        self.scheduler.add_job(
+            self.directory.refresh,
+            "interval",
+            seconds=DIRECTORY_REFRESH_SECONDS,
+            id="directory",
+            next_run_time=datetime.now(UTC),
+            **every,
+        )
         self.scheduler.add_job(
             self.tick,
             "interval",
@@ -133,6 +138,10 @@ class Runtime:
         try:
             reminders.tick(self.db, self.policy, self.directory, now)
             digest.tick(self.db, self.policy, self.directory, now)
+        except DirectoryUnavailable:
+            # Personal digests wait for the user groups; nothing was recorded, the next tick
+            # sends them (channel digests went out already, each in its own transaction).
+            log.warning("tick.directory_unavailable")
         except Exception:
             log.exception("tick.failed")
 

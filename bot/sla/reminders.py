@@ -22,7 +22,7 @@ from bot.sla.calendar import as_time, calendar_for, stage_sla_hours
 from bot.sla.models import Reminder, ReminderKind, ReminderStatus
 from bot.slack import blocks
 from bot.slack.actions import ActionId, BriefRef
-from bot.slack.directory import Directory
+from bot.slack.directory import Directory, DirectoryUnavailable
 from bot.slack.outbox import enqueue
 from bot.storage.database import Database
 from policies import access
@@ -125,12 +125,11 @@ def snooze(
 def tick(
     db: Database, policy: Policy, directory: Directory, now: datetime, limit: int = 200
 ) -> int:
-    """Send every due reminder once. Returns how many rows were handled."""
+    """Send every due reminder once. Returns how many rows were handled (sent or cancelled);
+    a reminder whose recipients cannot be looked up now stays pending for the next tick."""
     with db.transaction() as session:
         due = claim_due(session, now, limit=limit, skip_locked=db.is_postgres)
-        for reminder in due:
-            _send(session, policy, directory, reminder, now)
-        return len(due)
+        return sum(_send(session, policy, directory, reminder, now) for reminder in due)
 
 
 def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool) -> list[Reminder]:
@@ -149,7 +148,9 @@ def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool)
 
 def _send(
     session: Session, policy: Policy, directory: Directory, reminder: Reminder, now: datetime
-) -> None:
+) -> bool:
+    """Send one due reminder (or cancel it when its stage has moved on); False when it stays
+    pending for a later tick."""
     brief = session.get(Brief, reminder.brief_id)
     if brief is None or (brief.state, brief.stage, brief.round) != (
         BriefState.IN_REVIEW,
@@ -157,11 +158,17 @@ def _send(
         reminder.round,
     ):
         reminder.status = ReminderStatus.CANCELLED
-        return
+        return True
+    try:
+        recipients = stage_approvers(policy, directory, brief.stage)
+    except DirectoryUnavailable:
+        # Who is in the group is unknown just now, not "nobody": the row stays pending and the
+        # next tick tries again, rather than being marked sent with no one told.
+        log.warning("reminder.recipients_unknown", brief=brief.id, kind=reminder.kind)
+        return False
     reminder.status = ReminderStatus.SENT
     reminder.sent_at = now
     refs = access.stage_approver_refs(policy, brief.stage)
-    recipients = stage_approvers(policy, directory, brief.stage)
     calendar = calendar_for(policy)
     late = reminder.kind != ReminderKind.REMINDER
     for user_id in sorted(recipients):
@@ -180,6 +187,7 @@ def _send(
     if late:
         _plan_next_repeat(session, policy, reminder, now)
     log.info("reminder.sent", brief=brief.id, kind=reminder.kind, recipients=len(recipients))
+    return True
 
 
 def stage_approvers(policy: Policy, directory: Directory, stage: str | None) -> set[str]:
