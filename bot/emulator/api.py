@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.emulator.records import Message
+from bot.emulator.scopes import WRITE_PUBLIC, needed_scope
 from bot.emulator.seed import Channel
 from bot.emulator.validation import block_errors, with_ids
 from bot.emulator.workspace import Workspace
@@ -82,6 +83,26 @@ class ApiCall:
         if found is None:
             raise SlackError("channel_not_found")
         return found
+
+    def require_scope(self, method: str) -> None:
+        """`missing_scope` (with `needed` and `provided`, as Slack answers) unless granted."""
+        channel = self.workspace.channel(self.args.text("channel") or self.args.text("channel_id"))
+        needed = needed_scope(method, channel)
+        if needed is not None and needed not in self.workspace.scopes:
+            raise SlackError(
+                "missing_scope", needed=needed, provided=",".join(sorted(self.workspace.scopes))
+            )
+
+    def postable_channel(self, name: str = "channel", *, public_scope: bool = True) -> Channel:
+        """A channel the bot may post in: a member, or (with chat:write.public, where Slack
+        allows it) any public channel; else `not_in_channel`."""
+        channel = self.channel(name)
+        ws = self.workspace
+        if ws.is_member(channel, ws.seed.bot.id):
+            return channel
+        if public_scope and not channel.is_private and WRITE_PUBLIC in ws.scopes:
+            return channel
+        raise SlackError("not_in_channel")
 
     def user_id(self, name: str = "user") -> str:
         """Slack takes user ids only here (channel arguments also take names)."""

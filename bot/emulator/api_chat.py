@@ -25,7 +25,7 @@ def _bot_message(
 
 
 def post_message(call: ApiCall) -> dict[str, Any]:
-    channel = call.channel()
+    channel = call.postable_channel()
     text, blocks = call.content()
     message = _bot_message(
         call,
@@ -42,7 +42,7 @@ def post_message(call: ApiCall) -> dict[str, Any]:
 
 
 def update(call: ApiCall) -> dict[str, Any]:
-    channel = call.channel()
+    channel = call.postable_channel()
     original = call.own_message(channel.id, call.args.text("ts"), "update")
     text, blocks = call.content(required=False)
     if text is None and blocks is None and call.args.json("attachments") is None:
@@ -66,9 +66,9 @@ def update(call: ApiCall) -> dict[str, Any]:
 
 
 def post_ephemeral(call: ApiCall) -> dict[str, Any]:
-    channel = call.channel()
+    channel = call.postable_channel()
     user = call.user_id()
-    if channel.is_im and channel.user != user:
+    if not call.workspace.is_member(channel, user):
         raise SlackError("user_not_in_channel")
     text, blocks = call.content()
     message = _bot_message(
@@ -79,7 +79,7 @@ def post_ephemeral(call: ApiCall) -> dict[str, Any]:
 
 
 def delete(call: ApiCall) -> dict[str, Any]:
-    channel = call.channel()
+    channel = call.postable_channel()
     ts = call.args.text("ts")
     call.own_message(channel.id, ts, "delete")
     call.workspace.delete_message(channel.id, ts or "")

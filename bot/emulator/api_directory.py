@@ -45,12 +45,6 @@ def user_object(ws: Workspace, user: User) -> dict[str, Any]:
     }
 
 
-def channel_members(ws: Workspace, channel: Channel) -> list[str]:
-    if channel.is_im:
-        return [channel.user or "", ws.seed.bot.id]
-    return [u.id for u in ws.users.values()]  # everyone, the bot included, is in every channel
-
-
 def channel_object(ws: Workspace, channel: Channel) -> dict[str, Any]:
     if channel.is_im:
         return {
@@ -70,16 +64,16 @@ def channel_object(ws: Workspace, channel: Channel) -> dict[str, Any]:
         "is_group": False,
         "is_im": False,
         "is_mpim": False,
-        "is_private": False,
+        "is_private": channel.is_private,
         "is_archived": False,
         "is_general": False,
         "created": CREATED,
         "creator": ws.seed.users[0].id,
-        "is_member": True,
+        "is_member": ws.is_member(channel, ws.seed.bot.id),
         "is_shared": False,
         "topic": {"value": "", "creator": "", "last_set": 0},
         "purpose": {"value": channel.purpose, "creator": "", "last_set": 0},
-        "num_members": len(channel_members(ws, channel)),
+        "num_members": len(ws.members_of(channel)),
     }
 
 
@@ -111,7 +105,10 @@ def users_list(call: ApiCall) -> dict[str, Any]:
 
 
 def conversations_info(call: ApiCall) -> dict[str, Any]:
-    return {"channel": channel_object(call.workspace, call.channel())}
+    channel = call.channel()
+    if channel.is_private and not call.workspace.is_member(channel, call.workspace.seed.bot.id):
+        raise SlackError("channel_not_found")  # a private channel the bot is not in is hidden
+    return {"channel": channel_object(call.workspace, channel)}
 
 
 def conversations_open(call: ApiCall) -> dict[str, Any]:
@@ -136,14 +133,17 @@ def conversations_open(call: ApiCall) -> dict[str, Any]:
 
 
 def conversations_members(call: ApiCall) -> dict[str, Any]:
+    channel = call.channel()
+    if channel.is_private and not call.workspace.is_member(channel, call.workspace.seed.bot.id):
+        raise SlackError("channel_not_found")  # a private channel the bot is not in is hidden
     return {
-        "members": channel_members(call.workspace, call.channel()),
+        "members": call.workspace.members_of(channel),
         "response_metadata": {"next_cursor": ""},
     }
 
 
 def conversations_replies(call: ApiCall) -> dict[str, Any]:
-    ws, channel = call.workspace, call.channel()
+    ws, channel = call.workspace, call.postable_channel(public_scope=False)
     parent = ws.message(channel.id, call.args.text("ts") or "")
     if parent is None or parent.ephemeral_to:
         raise SlackError("thread_not_found")
@@ -162,7 +162,7 @@ def conversations_replies(call: ApiCall) -> dict[str, Any]:
 
 
 def conversations_history(call: ApiCall) -> dict[str, Any]:
-    ws, channel = call.workspace, call.channel()
+    ws, channel = call.workspace, call.postable_channel(public_scope=False)
     limit = int(call.args.text("limit") or 100)
     newest_first = list(reversed(ws.messages(channel.id)))[:limit]
     return {

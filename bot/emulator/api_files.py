@@ -51,7 +51,12 @@ def complete_upload(call: ApiCall) -> dict[str, Any]:
     items = call.args.json("files")
     if not isinstance(items, list) or not items:
         raise SlackError("invalid_arguments")
-    channel = call.channel("channel_id") if call.args.text("channel_id") else None
+    # Sharing a file needs membership: chat:write.public does not cover files.
+    channel = (
+        call.postable_channel("channel_id", public_scope=False)
+        if call.args.text("channel_id")
+        else None
+    )
     thread_ts = call.thread_root(channel.id) if channel else None
     done: list[UploadedFile] = []
     with ws.mutate():

@@ -15,6 +15,7 @@ import time
 import urllib.parse
 from typing import Any
 
+from bot.emulator import composer
 from bot.emulator.payloads import find_element, picked, view_state
 from bot.emulator.records import Message
 from bot.emulator.server import SlackEmulator
@@ -312,14 +313,21 @@ class SlackDriver:
     def message(
         self, channel: str, user: str, text: str, thread_ts: str | None = None, **options: Any
     ) -> DeliveryResult:
-        """A person posts in a channel (or a thread): recorded, then the `message` event."""
-        posted = self.emulator.record_user_message(channel, user, text, thread_ts)
+        """A person types `text` in a channel (or a thread): recorded as Slack encodes it
+        (`@sam` -> `<@U05SAM>`, `R&D` -> `R&amp;D`), then the `message` event, which Slack
+        sends only for channels the bot is in (status 0 when it was not sent)."""
+        ws = self.emulator.workspace
+        posted = self.emulator.record_user_message(
+            channel, user, composer.encode(text, ws), thread_ts
+        )
         where = self.emulator.channel(posted.channel)
+        if not ws.is_member(where, self.emulator.seed.bot.id):
+            return DeliveryResult(0, message=posted)
         event = {
             "type": "message",
             "channel": posted.channel,
             "user": posted.user,
-            "text": text,
+            "text": posted.text,
             "ts": posted.ts,
             "event_ts": posted.ts,
             "channel_type": "im" if where.is_im else "channel",

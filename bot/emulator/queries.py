@@ -85,8 +85,10 @@ class WorkspaceQueries:
     def record_user_message(
         self, channel: str, user: str, text: str, thread_ts: str | None = None
     ) -> Message:
-        """A person posts (the driver's `message()` also tells the bot about it)."""
+        """A person posts `text` as Slack stores it (the driver's `message()` encodes what they
+        typed and tells the bot about it). Posting in a channel joins it, as in Slack."""
         where, who = self.channel(channel), self.user(user)
+        self.workspace.join(where, who.id)
         if thread_ts is not None:
             parent = self.workspace.message(where.id, thread_ts)
             if parent is None:
@@ -124,6 +126,17 @@ class WorkspaceQueries:
                 ephemeral_to=self.user(user).id,
             )
         )
+
+    def invite(self, channel: str, user: str = "mopsbot") -> None:
+        """`/invite @user` in `channel` (by default the bot, as the README tells an admin)."""
+        self.workspace.join(self.channel(channel), self.user(user).id)
+
+    def remove(self, channel: str, user: str = "mopsbot") -> None:
+        """`/remove @user` from `channel`: the bot can no longer post there."""
+        self.workspace.leave(self.channel(channel), self.user(user).id)
+
+    def is_member(self, channel: str, user: str = "mopsbot") -> bool:
+        return self.workspace.is_member(self.channel(channel), self.user(user).id)
 
     # -- waiting and watching -----------------------------------------------------------------
     def wait_for(

@@ -1,6 +1,7 @@
-"""The emulated workspace's fixed population: one team, the bot, five people, four groups, three channels.
+"""The emulated workspace's fixed population: one team, the bot, five people, user groups, channels.
 
-Frozen values so that tests, the shell and the README can rely on the same ids.
+Frozen values so that tests, the shell and the README can rely on the same ids. Who is in which
+channel is part of it: the bot is only where an admin following the README invited it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Channel:
     purpose: str = ""
     is_im: bool = False
     user: str | None = None  # the person at the other end of a DM
+    is_private: bool = False
+    members: tuple[str, ...] = ()  # who is in it at the start, the bot only if invited
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class Seed:
         return next((c for c in self.direct_messages if c.user == user_id), None)
 
 
+_PEOPLE = ("U01RITA", "U02BRAM", "U03LENA", "U04OMAR", "U05SAM")
+_EVERYONE = ("U00BOT", *_PEOPLE)
+
 DEFAULT_SEED = Seed(
     team=Team(id="T01MOPS", name="MOPS", domain="mops"),
     bot=User(
@@ -81,9 +87,22 @@ DEFAULT_SEED = Seed(
         User(id="U05SAM", name="sam", real_name="Sam Social", tz="Asia/Kolkata"),
     ),
     channels=(
-        Channel(id="C01MKTG", name="marketing", purpose="Briefs and approvals"),
-        Channel(id="C02INTAKE", name="intake", purpose="Requests for the marketing team"),
-        Channel(id="C03ESC", name="mops-escalations", purpose="Overdue and stuck work"),
+        # README "Installing the Slack app": the admin invites the bot to the brief, intake,
+        # escalation and digest channels; #random is a channel nobody invited it to.
+        Channel(id="C01MKTG", name="marketing", purpose="Briefs and approvals", members=_EVERYONE),
+        Channel(
+            id="C02INTAKE",
+            name="intake",
+            purpose="Requests for the marketing team",
+            members=_EVERYONE,
+        ),
+        Channel(
+            id="C03ESC",
+            name="mops-escalations",
+            purpose="Overdue and stuck work",
+            members=("U00BOT", "U04OMAR", "U02BRAM", "U03LENA"),
+        ),
+        Channel(id="C04RANDOM", name="random", purpose="Anything else", members=_PEOPLE),
     ),
     usergroups=(
         UserGroup(id="S01BRAND", handle="brand-team", name="Brand team", users=("U02BRAM",)),

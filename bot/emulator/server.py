@@ -57,8 +57,10 @@ class SlackEmulator(WorkspaceQueries):
         host: str = "127.0.0.1",
         port: int = 0,
         trigger_ttl: float = 3.0,
+        scopes: frozenset[str] | None = None,
     ) -> None:
-        super().__init__(Workspace(seed))
+        """`scopes`: the bot token's scopes; by default what manifest.yaml requests."""
+        super().__init__(Workspace(seed, scopes))
         self.seed = seed
         self.bot_token = BOT_TOKEN
         self.trigger_ttl = trigger_ttl  # Slack's trigger ids live three seconds
@@ -219,6 +221,7 @@ class SlackEmulator(WorkspaceQueries):
         # A method's effect and its call-log entry appear together: whoever sees one sees both.
         with self.workspace.lock:
             try:
+                call.require_scope(method)
                 result = {"ok": True, **handler(call)}
             except SlackError as exc:
                 result = {"ok": False, "error": exc.error, **exc.extra}
@@ -265,7 +268,10 @@ class SlackEmulator(WorkspaceQueries):
         self, method: str, values: dict[str, Any], result: dict[str, Any], status: int = 200
     ) -> Response:
         self._log(method, values, bool(result.get("ok")), result.get("error"))
-        return Response(json.dumps(result), status=status, mimetype="application/json")
+        response = Response(json.dumps(result), status=status, mimetype="application/json")
+        # As Slack does on every answer: the token's scopes (how a bot learns what it may do).
+        response.headers["X-OAuth-Scopes"] = ",".join(sorted(self.workspace.scopes))
+        return response
 
     def _log(self, method: str, values: dict[str, Any], ok: bool, error: str | None) -> None:
         self.workspace.record_call(Call(method, values, ok, error, time.time()))

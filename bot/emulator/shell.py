@@ -27,6 +27,7 @@ mopsbot shell: you are @{user} in #{channel}. Type `help` for commands.
 
 HELP = """\
 /command args   run a slash command, as Slack would send it to the bot
+/invite @name   add someone (the bot: @mopsbot) to this channel; /remove @name takes them out
 <text>          post a message in the current channel, or in the open thread
 click N [C]     press button [N]; for a menu, C is the choice number (asked if left out)
 thread N        open the thread of message (N); `back` returns to the channel
@@ -185,7 +186,9 @@ class Shell:
         word, _, rest = line.partition(" ")
         rest = rest.strip()
         try:
-            if line.startswith("/"):
+            if word in ("/invite", "/remove") and rest:
+                self.membership(word, rest)
+            elif line.startswith("/"):
                 self.act(lambda: self.driver.command(line, self.user.id, self.channel.id))
             elif word == "click" and rest:
                 self.click(rest)
@@ -225,6 +228,16 @@ class Shell:
                 )
         except (KeyError, LookupError, ValueError) as problem:
             self.say(f"! {problem.args[0] if problem.args else problem}")
+
+    def membership(self, command: str, rest: str) -> None:
+        """Slack's own `/invite @name` and `/remove @name`: they never reach the bot."""
+        who = self.emulator.user(rest.split()[0])
+        if command == "/invite":
+            self.emulator.invite(self.channel.id, who.id)
+            self.say(f"(@{who.name} was added to #{self.channel.name})")
+        else:
+            self.emulator.remove(self.channel.id, who.id)
+            self.say(f"(@{who.name} was removed from #{self.channel.name})")
 
     def act(self, send: Any) -> None:
         self.view_touched = False

@@ -1,7 +1,9 @@
 """Block Kit checks the way Slack applies them: a bad block rejects the whole call.
 
-slack_sdk's models carry Slack's documented limits; on top of them we check what the models let
-through but Slack refuses (unknown types, empty texts, repeated block ids).
+slack_sdk's models carry most of Slack's documented limits; on top of them we check what the
+models let through but Slack refuses (unknown types, empty texts, repeated block ids, and the
+limits in `_limit_errors`: an option's text 75 and value 150 characters, a section field 2000,
+any text object 3000, a text input's initial value 3000).
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from slack_sdk.models.views import View
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
+MAX_TEXT_OBJECT = 3000  # Block Kit reference, "Text object": text
+MAX_FIELD_TEXT = 2000  # "Section block": each of fields
+MAX_OPTION_TEXT = 75  # "Option object": text and description
+MAX_OPTION_VALUE = 150  # "Option object": value
+MAX_INITIAL_VALUE = 3000  # "Plain-text input element": initial_value (its max_length, at most)
 
 
 def block_errors(blocks: Any, limit: int = MAX_MESSAGE_BLOCKS, path: str = "/blocks") -> list[str]:
@@ -42,6 +49,7 @@ def block_errors(blocks: Any, limit: int = MAX_MESSAGE_BLOCKS, path: str = "/blo
         except (SlackObjectFormationError, AttributeError, TypeError, ValueError) as exc:
             errors.append(f"{exc} [json-pointer:{where}]")
         errors += _empty_texts(raw, where)
+        errors += _limit_errors(raw, where)
         block_id = raw.get("block_id")
         if block_id is not None:
             if block_id in seen_ids:
@@ -75,6 +83,52 @@ def _empty_texts(node: Any, where: str) -> list[str]:
         for index, value in enumerate(node):
             found += _empty_texts(value, f"{where}/{index}")
     return found
+
+
+def _limit_errors(node: Any, where: str) -> list[str]:
+    """Documented limits the slack_sdk models do not check."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        text = node.get("text")
+        is_text = node.get("type") in ("plain_text", "mrkdwn") and isinstance(text, str)
+        if is_text and len(str(text)) > MAX_TEXT_OBJECT:
+            found.append(_too_long(MAX_TEXT_OBJECT, f"{where}/text"))
+        for index, field in enumerate(node.get("fields") or []):
+            if isinstance(field, dict) and len(str(field.get("text") or "")) > MAX_FIELD_TEXT:
+                found.append(_too_long(MAX_FIELD_TEXT, f"{where}/fields/{index}/text"))
+        for key in ("options", "initial_options"):
+            for index, option in enumerate(node.get(key) or []):
+                found += _option_errors(option, f"{where}/{key}/{index}")
+        if isinstance(node.get("initial_option"), dict):
+            found += _option_errors(node["initial_option"], f"{where}/initial_option")
+        initial = node.get("initial_value")
+        is_input = node.get("type") == "plain_text_input" and isinstance(initial, str)
+        if is_input and len(str(initial)) > MAX_INITIAL_VALUE:
+            found.append(_too_long(MAX_INITIAL_VALUE, f"{where}/initial_value"))
+        for key, value in node.items():
+            if key not in ("options", "initial_options", "initial_option"):
+                found += _limit_errors(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _limit_errors(value, f"{where}/{index}")
+    return found
+
+
+def _option_errors(option: Any, where: str) -> list[str]:
+    if not isinstance(option, dict):
+        return []
+    found = []
+    for key in ("text", "description"):
+        text = (option.get(key) or {}).get("text") if isinstance(option.get(key), dict) else None
+        if isinstance(text, str) and len(text) > MAX_OPTION_TEXT:
+            found.append(_too_long(MAX_OPTION_TEXT, f"{where}/{key}/text"))
+    if len(str(option.get("value") or "")) > MAX_OPTION_VALUE:
+        found.append(_too_long(MAX_OPTION_VALUE, f"{where}/value"))
+    return found
+
+
+def _too_long(limit: int, where: str) -> str:
+    return f"must be less than {limit + 1} characters [json-pointer:{where}]"
 
 
 def with_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,14 +16,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from bot.emulator.records import Call, Change, Message, UploadedFile
+from bot.emulator.scopes import manifest_scopes
 from bot.emulator.seed import Channel, Seed, User
 
 log = logging.getLogger("mopsbot.emulator")
 
 
 class Workspace:
-    def __init__(self, seed: Seed) -> None:
+    def __init__(self, seed: Seed, scopes: frozenset[str] | None = None) -> None:
         self.seed = seed
+        # The bot token's scopes: what manifest.yaml asks for, unless a test grants fewer.
+        self.scopes: frozenset[str] = manifest_scopes() if scopes is None else scopes
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.users: dict[str, User] = {u.id: u for u in (seed.bot, *seed.users)}
@@ -31,6 +34,7 @@ class Workspace:
             c.id: c for c in (*seed.channels, *seed.direct_messages)
         }
         self.usergroups = {g.id: g for g in seed.usergroups}
+        self._members: dict[str, set[str]] = {c.id: set(c.members) for c in seed.channels}
         self._messages: dict[str, dict[str, Message]] = {c: {} for c in self.channels}
         self._ephemerals: list[Message] = []
         self.view_stacks: dict[str, list[dict[str, Any]]] = {}
@@ -71,6 +75,29 @@ class Workspace:
             return None
         ref = ref.removeprefix("@")
         return self.users.get(ref) or next((u for u in self.users.values() if u.name == ref), None)
+
+    # -- membership ------------------------------------------------------------------------
+    def is_member(self, channel: Channel, user_id: str) -> bool:
+        """A DM holds its person and the bot; a channel holds whoever joined or was invited."""
+        if channel.is_im:
+            return user_id in (channel.user, self.seed.bot.id)
+        with self.lock:
+            return user_id in self._members.get(channel.id, set())
+
+    def members_of(self, channel: Channel) -> list[str]:
+        if channel.is_im:
+            return [channel.user or "", self.seed.bot.id]
+        with self.lock:
+            return sorted(self._members.get(channel.id, set()))
+
+    def join(self, channel: Channel, user_id: str) -> None:
+        """Someone joins, or is invited (`/invite @mopsbot` for the bot)."""
+        with self.lock:
+            self._members.setdefault(channel.id, set()).add(user_id)
+
+    def leave(self, channel: Channel, user_id: str) -> None:
+        with self.lock:
+            self._members.get(channel.id, set()).discard(user_id)
 
     # -- change plumbing ------------------------------------------------------------------
     @contextmanager

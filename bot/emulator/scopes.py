@@ -1,0 +1,68 @@
+"""OAuth scopes as Slack checks them: the bot token holds the scopes `manifest.yaml` asks for, and
+a method whose scope is not granted answers `missing_scope` with `needed` and `provided`.
+
+`METHOD_SCOPES` is Slack's documented table (each method's reference page, "Required scopes")
+for the methods the emulator answers. Conversation methods need the scope of the conversation's
+kind (a public channel's `channels:*`, a private one's `groups:*`, a DM's `im:*`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.emulator.seed import Channel
+
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yaml"
+
+# method -> the one scope it needs; "{kind}" is channels, groups or im by the conversation.
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.getPermalink": None,
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "conversations.info": "{kind}:read",
+    "conversations.members": "{kind}:read",
+    "conversations.history": "{kind}:history",
+    "conversations.replies": "{kind}:history",
+    "conversations.open": "im:write",
+    "usergroups.list": "usergroups:read",
+    "usergroups.users.list": "usergroups:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "views.open": None,
+    "views.push": None,
+    "views.update": None,
+    "views.publish": None,
+}
+# Lets chat.postMessage into a public channel the bot is not a member of.
+WRITE_PUBLIC = "chat:write.public"
+
+
+@cache
+def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
+    """The bot scopes the app's manifest requests (what installing it grants)."""
+    manifest: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def needed_scope(method: str, channel: Channel | None) -> str | None:
+    """The scope `method` needs on `channel` (None: no scope needed)."""
+    scope = METHOD_SCOPES.get(method)
+    if scope is None or "{kind}" not in scope:
+        return scope
+    kind = (
+        "im"
+        if channel and channel.is_im
+        else "groups"
+        if channel and channel.is_private
+        else "channels"
+    )
+    return scope.format(kind=kind)
