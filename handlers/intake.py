@@ -83,7 +83,11 @@ def open_brief(
     if button is None:
         return
     view = flows.brief_form(
-        runtime.db, runtime.policy, request_id=button.request_id, channel_id=_channel(body)
+        runtime.db,
+        runtime.policy,
+        request_id=button.request_id,
+        channel_id=_channel(body),
+        names=runtime.names(),
     )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 

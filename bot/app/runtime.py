@@ -19,7 +19,9 @@ from bot.intake.live_model import IntakeModels
 from bot.slack.clients import direct_client, outbox_client
 from bot.slack.directory import Directory, DirectoryUnavailable
 from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
+from bot.slack.people import UserNames
 from bot.slack.sender import OutboxSender
+from bot.slack.text import Names
 from bot.storage.database import Database
 from bot.tasks.service import TaskWorker
 from policies.intake_schema import IntakeTaxonomy
@@ -41,6 +43,7 @@ class Runtime:
     sender: OutboxSender
     worker: TaskWorker
     directory: Directory
+    user_names: UserNames
     clock: Clock = utcnow
     scheduler: BackgroundScheduler = field(
         default_factory=lambda: BackgroundScheduler(timezone="UTC")
@@ -58,6 +61,7 @@ class Runtime:
             policies=PolicyStore(settings.policy_file),
             client=client,
             directory=Directory(client, clock=clock),
+            user_names=UserNames(client),
             sender=OutboxSender(db, outbox_client(token, settings.slack_api_url), clock=clock),
             worker=TaskWorker(db, clock=clock),
             clock=clock,
@@ -101,6 +105,11 @@ class Runtime:
     def policy(self) -> Policy:
         return self.policies.current
 
+    def names(self) -> Names:
+        """How text from Slack shows people and groups: names from Slack, handles from policy."""
+        groups = {group.usergroup_id: handle for handle, group in self.policy.groups.items()}
+        return Names(user=self.user_names, groups=groups)
+
     def start_background(self, schedule: bool = True) -> None:
         """The sender, the task worker and (unless `schedule` is off: tests that tick by hand
         with a controlled clock) the scheduler's ticks."""
@@ -137,7 +146,7 @@ class Runtime:
         now = self.clock()
         try:
             reminders.tick(self.db, self.policy, self.directory, now)
-            digest.tick(self.db, self.policy, self.directory, now)
+            digest.tick(self.db, self.policy, self.directory, now, self.names())
         except DirectoryUnavailable:
             # Personal digests wait for the user groups; nothing was recorded, the next tick
             # sends them (channel digests went out already, each in its own transaction).

@@ -10,6 +10,7 @@ from bot.slack import blocks
 from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import escape
 from bot.slack.outbox import channel_of, enqueue, ts_of
+from bot.slack.text import clip
 from policies import access
 from policies.schema import Policy
 
@@ -66,7 +67,8 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
         value = brief.fields.get(field.id)
         if value in (None, "") or field.id == "title":
             continue
-        lines.append(f"*{escape(field.label)}:* {escape(str(value))[:500]}")
+        shown = escape(clip(str(value), 500, one_line=False))  # cut, then escape
+        lines.append(f"*{escape(field.label)}:* {shown}")
     status = f"{STATE_EMOJI.get(brief.state, '')} *{state_words(brief).capitalize()}*"
     if brief.state == BriefState.IN_REVIEW and brief.stage and brief.stage_index is not None:
         position = f"stage {brief.stage_index + 1}/{len(brief.stages)}: *{stage_label(policy, brief.stage)}*"

@@ -10,6 +10,7 @@ from bot.briefs.models import Brief
 from bot.compliance.findings import BriefLint, FieldFinding
 from bot.slack import blocks
 from bot.slack.blocks import escape
+from bot.slack.text import clip
 from policies import access
 from policies.schema import Policy
 
@@ -31,7 +32,7 @@ def summary(
     if review.rules_error:
         return (
             f":warning: *Compliance check*: I couldn't read the compliance rules "
-            f"(`{escape(review.rules_error)[:300]}`), so this brief needs {stages} approval "
+            f"(`{escape(clip(review.rules_error, 300))}`), so this brief needs {stages} approval "
             f"as a precaution. An ops admin should fix the rules file."
         )
     if not review.findings:

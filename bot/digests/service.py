@@ -29,6 +29,7 @@ from bot.sla.reminders import stage_approvers
 from bot.slack import blocks
 from bot.slack.directory import Directory
 from bot.slack.outbox import enqueue
+from bot.slack.text import NO_NAMES, Names
 from bot.storage.database import Database
 from policies import access
 from policies.schema import Policy
@@ -38,9 +39,12 @@ log = get_logger(__name__)
 LISTED = 10  # briefs named per stage; the rest are counted
 
 
-def channel_digest_text(session: Session, policy: Policy, now: datetime) -> str | None:
+def channel_digest_text(
+    session: Session, policy: Policy, now: datetime, names: Names = NO_NAMES
+) -> str | None:
     found = waiting.groups(session, policy, now, limit=LISTED)
-    unanswered = intake.digest_lines(session, policy, now)  # intake questions nobody answered
+    # intake questions nobody answered, quoting the people's messages with names, not ids
+    unanswered = intake.digest_lines(session, policy, now, names)
     if not found and not unanswered:
         return None
     lines = [f"*Daily brief digest* ({sum(g.count for g in found):,} open)"]
@@ -110,9 +114,16 @@ def user_digest_text(
 # -- the tick -----------------------------------------------------------------------------
 
 
-def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> int:
+def tick(
+    db: Database,
+    policy: Policy,
+    directory: Directory,
+    now: datetime,
+    names: Names = NO_NAMES,
+) -> int:
     """Send every digest whose local time has come today and that was not sent yet; on the
-    policy's chart day, the weekly cycle-time chart goes to each digest channel too."""
+    policy's chart day, the weekly cycle-time chart goes to each digest channel too. `names`
+    shows the people mentioned in quoted intake requests."""
     sent = 0
     chart_day = weekday(policy.digests.weekly_chart_day)
     for config in policy.digests.channels:
@@ -124,7 +135,7 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
                 "channel",
                 config.channel,
                 day,
-                partial(_channel_message, policy, config.channel, now),
+                partial(_channel_message, policy, config.channel, now, names),
             )
             if local.weekday() == chart_day:
                 sent += _send_once(
@@ -160,9 +171,9 @@ def tick(db: Database, policy: Policy, directory: Directory, now: datetime) -> i
 
 
 def _channel_message(
-    policy: Policy, channel: str, now: datetime, session: Session
+    policy: Policy, channel: str, now: datetime, names: Names, session: Session
 ) -> Enqueue | None:
-    return _message(channel, channel_digest_text(session, policy, now))
+    return _message(channel, channel_digest_text(session, policy, now, names))
 
 
 def _weekly_chart(policy: Policy, channel: str, now: datetime, session: Session) -> Enqueue | None:

@@ -10,6 +10,7 @@ from bot.intake import service
 from bot.intake.models import IntakeRequest
 from bot.slack import replies
 from bot.slack.replies import Reply
+from bot.slack.text import NO_NAMES, Names, readable
 from bot.storage.database import Database
 from policies.intake_schema import IntakeTaxonomy
 from policies.schema import Policy
@@ -68,11 +69,19 @@ def label(
     return answer
 
 
-def brief_form(db: Database, policy: Policy, *, request_id: int, channel_id: str | None) -> dict:
-    """The brief form, filled in from the request's text."""
+def brief_form(
+    db: Database,
+    policy: Policy,
+    *,
+    request_id: int,
+    channel_id: str | None,
+    names: Names = NO_NAMES,
+) -> dict:
+    """The brief form, filled in from the request's text as the requester sees it (a form's
+    inputs are plain text: no entities, names instead of ids)."""
     with db.read() as session:
         request = session.get(IntakeRequest, request_id)
-        text = request.text if request else ""
+        text = readable(request.text, names) if request else ""
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     initial = {"title": first_line[:80], "objective": text[:2000]}
     return forms.brief_form(

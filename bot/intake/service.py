@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.intake import messages
 from bot.intake.models import IntakeRequest, IntakeStatus
-from bot.slack.blocks import escape
+from bot.slack.blocks import escape, fit
 from bot.slack.deliveries import claim_delivery
+from bot.slack.text import NO_NAMES, Names, clip, readable
 from bot.tasks.service import enqueue_task
 from policies import access
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
@@ -74,7 +75,7 @@ def receive(
         channel_id=channel_id,
         ts=ts,
         user_id=user_id,
-        text=text[:4000],
+        text=fit(text, 4000),  # as Slack sent it (ids, entities); a cut splits no token
         status=IntakeStatus.RECEIVED,
         urgent=False,
         corrected=False,
@@ -86,8 +87,11 @@ def receive(
             session.flush()
     except IntegrityError:
         return None  # the same message arrived under another event id
-    # The text rides in the task so that classifying needs no database read (see `judge`).
-    enqueue_task(session, CLASSIFY_TASK, {"request_id": request.id, "text": request.text}, now=now)
+    # The text rides in the task so that classifying needs no database read (see `judge`); the
+    # model and the compliance rules read it as a person would, not Slack's encoding.
+    enqueue_task(
+        session, CLASSIFY_TASK, {"request_id": request.id, "text": readable(request.text)}, now=now
+    )
     return request
 
 
@@ -216,8 +220,11 @@ def unanswered(session: Session, limit: int = UNANSWERED_SHOWN) -> list[IntakeRe
     )
 
 
-def digest_lines(session: Session, policy: Policy, now: datetime) -> list[str]:
-    """The channel digest's section: intake questions nobody has answered yet, urgent first."""
+def digest_lines(
+    session: Session, policy: Policy, now: datetime, names: Names = NO_NAMES
+) -> list[str]:
+    """The channel digest's section: intake questions nobody has answered yet, urgent first.
+    Each quotes its request as people read it: decoded, cut, then escaped."""
     waiting = unanswered(session)
     if not waiting:
         return []
@@ -227,8 +234,7 @@ def digest_lines(session: Session, policy: Policy, now: datetime) -> list[str]:
     for request in waiting:
         hours = max(0.0, (now - request.received_at).total_seconds() / 3600)
         urgent = ":rotating_light: " if request.urgent else ""
-        snippet = " ".join(request.text.split())
-        snippet = snippet if len(snippet) <= 80 else snippet[:79] + "…"
+        snippet = clip(readable(request.text, names), 80)
         lines.append(
             f"• {urgent}<#{request.channel_id}> from <@{request.user_id}>, {hours:.0f} h ago: "
             f"“{escape(snippet)}”"

@@ -1,12 +1,14 @@
 """Block Kit builders shared by every surface, and the one escaping helper.
 
 Everything a user typed goes through `escape()` before it reaches mrkdwn, so it can't ping
-<!channel>, mention a group or forge a link.
+<!channel>, mention a group or forge a link. Cut text before escaping it (`bot.slack.text.clip`);
+the limits below are a last guard, and `fit` never leaves half an entity or token behind.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 
 from slack_sdk.models.blocks import (
@@ -26,20 +28,38 @@ def escape(text: str | None) -> str:
     return html.escape(text or "", quote=False)
 
 
+# An entity or a token the cut would split: `&am`, `&lt`, `<@U02BR`, `<https://x|wor`.
+_OPEN_TAIL = re.compile(r"&[a-z]{0,4}$|<[^<>]*$")
+
+
+def fit(text: str, limit: int) -> str:
+    """Escaped mrkdwn cut to `limit` characters, never inside an entity or a <...> token."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    head = _OPEN_TAIL.sub("", head)
+    return head + "…"
+
+
+def _plain_fit(text: str, limit: int) -> str:
+    """Plain text (headers, buttons) holds no entities: a plain cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
 def section(text: str, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]), block_id=block_id)
+    return SectionBlock(text=MarkdownTextObject(text=fit(text, 3000)), block_id=block_id)
 
 
 def context(*parts: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=part[:3000]) for part in parts[:10]])
+    return ContextBlock(elements=[MarkdownTextObject(text=fit(part, 3000)) for part in parts[:10]])
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=text[:150])
+    return HeaderBlock(text=_plain_fit(text, 150))
 
 
 def divider() -> DividerBlock:
@@ -47,7 +67,9 @@ def divider() -> DividerBlock:
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=text[:75], action_id=action_id, value=value[:2000], style=style)
+    return ButtonElement(
+        text=_plain_fit(text, 75), action_id=action_id, value=value[:2000], style=style
+    )
 
 
 def actions(buttons: Sequence[ButtonElement], block_id: str | None = None) -> ActionsBlock:
