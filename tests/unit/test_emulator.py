@@ -202,7 +202,7 @@ def test_messages_threads_updates_and_dms(emulator: SlackEmulator, client: WebCl
     updated = emulator.message("C01MKTG", parent["ts"])
     assert updated is not None and updated.edited and updated.blocks[0]["block_id"] == "decide"
     assert [m.text for m in emulator.messages("marketing")] == ["brief (approved)"]
-    assert dm["channel"] == client.conversations_open(users="U02BRAM")["channel"]["id"]
+    assert dm["channel"] == "D02BRAM"  # a user id posts in the bot's DM with them
     assert emulator.ephemerals("rita")[0].ts == ephemeral["message_ts"]
     replies = client.conversations_replies(channel="C01MKTG", ts=parent["ts"])["messages"]
     assert replies[0]["reply_count"] == 2 and replies[2]["text"] == "second"
