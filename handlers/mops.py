@@ -22,7 +22,7 @@ HELP_TEXT = "\n".join(
         "• `/brief new`: open a brief form; the brief lives in a thread where approvers decide",
         "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
         "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
-        '• `/mops digest on|off|time HH:MM`: your daily "waiting on you" DM',
+        '• `/mops digest [on|off|time 10:30]`: your daily "waiting on you" DM, if you want one',
         "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
         "• `/mops policy reload`: reload policies/ (ops admins)",
         "Requests posted in an intake channel are triaged automatically.",

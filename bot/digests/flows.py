@@ -5,18 +5,51 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.briefs.service import Actor
-from bot.digests import home, service
+from bot.digests import home, service, settings
+from bot.digests.models import UserSetting
+from bot.digests.settings import BadTime, Choice
 from bot.slack.deliveries import claim_delivery
 from bot.storage.database import Database
 from policies.schema import Policy
 
 
-def set_preference(
-    db: Database, user_id: str, *, enabled: bool | None = None, at: str | None = None
-) -> None:
-    """`/mops digest on|off|time HH:MM`."""
+def digest_setting(db: Database, policy: Policy, user_id: str, timezone: str | None) -> str:
+    """`/mops digest`: how the person's digest stands."""
+    with db.read() as session:
+        setting = service.preference(session, user_id)
+        return settings.describe(_choice(policy, setting, timezone))
+
+
+def turn_digest(
+    db: Database, policy: Policy, user_id: str, timezone: str | None, *, on: bool
+) -> str:
+    """`/mops digest on|off`."""
     with db.transaction() as session:
-        service.set_preference(session, user_id, enabled=enabled, at=at)
+        setting = service.set_preference(session, user_id, enabled=on)
+        return settings.describe(_choice(policy, setting, timezone))
+
+
+def time_digest(
+    db: Database, policy: Policy, user_id: str, timezone: str | None, typed: str
+) -> str:
+    """`/mops digest time 10:30`: a time the policy allows is stored and on/off stays as it was;
+    anything else is answered with the reason and changes nothing."""
+    try:
+        at = settings.read_time(typed)
+        settings.check_time(policy, at)
+    except BadTime as bad:
+        return f"{bad} Nothing was changed."
+    with db.transaction() as session:
+        setting = service.set_preference(session, user_id, at=f"{at:%H:%M}")
+        return settings.describe(_choice(policy, setting, timezone), changed_time=True)
+
+
+def _choice(policy: Policy, setting: UserSetting | None, timezone: str | None) -> Choice:
+    return Choice(
+        enabled=bool(setting and setting.digest_enabled),
+        at=settings.chosen_time(policy, setting.digest_time if setting else None),
+        timezone=settings.zone(timezone, policy).key,  # Slack's, else the team's
+    )
 
 
 def publish_home(

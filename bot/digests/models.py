@@ -27,10 +27,10 @@ class DigestRun(Base):
 
 
 class UserSetting(Base):
-    """A person's own choices: the daily "waiting on you" DM and when it comes."""
+    """A person's own choices: the daily "waiting on you" DM (opt-in) and when it comes."""
 
     __tablename__ = "user_settings"
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     digest_time: Mapped[str | None] = mapped_column(String(5))  # HH:MM local; None: policy default

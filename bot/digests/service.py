@@ -2,7 +2,8 @@
 
 A digest run is a row with a unique (kind, target, local day) key, inserted in the same
 transaction as the digest's outbox row: two instances, a restart, or a tick every 30 s still send
-one digest. An empty digest is recorded but not sent.
+one digest. An empty digest is recorded but not sent. Personal digests go only to people who
+turned theirs on, at their own time within the working day (`bot.digests.settings`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from bot.briefs import messages
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
 from bot.core.logs import get_logger
-from bot.digests import waiting, weekly_chart
+from bot.digests import settings, waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
 from bot.digests.weekly_chart import Enqueue
 from bot.intake import service as intake
 from bot.sla.calendar import as_time, weekday
-from bot.sla.reminders import stage_approvers
 from bot.slack import blocks
 from bot.slack.directory import Directory
 from bot.slack.outbox import enqueue
@@ -145,18 +145,9 @@ def tick(
                     day,
                     partial(_weekly_chart, policy, config.channel, now),
                 )
-    for user_id in _digest_people(db, policy, directory):
-        setting = _setting(db, user_id)
-        if setting is not None and not setting.digest_enabled:
-            continue
-        tz = directory.timezone(user_id) or policy.business_hours.timezone
-        local = now.astimezone(ZoneInfo(tz))
-        at = (
-            setting.digest_time
-            if setting and setting.digest_time
-            else policy.digests.user_default_time
-        )
-        if local.time() >= as_time(at):
+    for user_id, stored_time in _subscribers(db):
+        local = now.astimezone(settings.zone(directory.timezone(user_id), policy))
+        if settings.is_due(policy, settings.chosen_time(policy, stored_time), local):
             groups = set(
                 directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()])
             )
@@ -222,38 +213,30 @@ def _send_once(
         return 0  # another instance sent it first
 
 
-def _digest_people(db: Database, policy: Policy, directory: Directory) -> set[str]:
-    """Everyone something waits on, plus everyone who set a digest time."""
-    people: set[str] = set()
-    with db.transaction() as session:
-        people |= set(
-            session.scalars(
-                select(Brief.requester_id)
-                .distinct()
-                .where(Brief.state == BriefState.CHANGES_REQUESTED)
-            )
+def _subscribers(db: Database) -> list[tuple[str, str | None]]:
+    """(user id, chosen time) of everyone who turned their digest on: nobody else gets one."""
+    with db.read() as session:
+        rows = session.execute(
+            select(UserSetting.user_id, UserSetting.digest_time).where(UserSetting.digest_enabled)
         )
-        for stage in waiting.stages_in_review(session):
-            people |= stage_approvers(policy, directory, stage)
-        people |= set(
-            session.scalars(select(UserSetting.user_id).where(UserSetting.digest_enabled))
-        )
-    return people
-
-
-def _setting(db: Database, user_id: str) -> UserSetting | None:
-    with db.transaction() as session:
-        return session.get(UserSetting, user_id)
+        return [(user_id, at) for user_id, at in rows]
 
 
 def set_preference(
     session: Session, user_id: str, *, enabled: bool | None = None, at: str | None = None
 ) -> UserSetting:
-    setting = session.get(UserSetting, user_id) or UserSetting(user_id=user_id, digest_enabled=True)
+    """Turn the digest on or off, or choose its time (HH:MM, checked by the caller); choosing a
+    time leaves on or off as it was. Nobody has it until they turn it on."""
+    setting = session.get(UserSetting, user_id) or UserSetting(
+        user_id=user_id, digest_enabled=False
+    )
     if enabled is not None:
         setting.digest_enabled = enabled
     if at is not None:
         setting.digest_time = at
-        setting.digest_enabled = True
     session.add(setting)
     return setting
+
+
+def preference(session: Session, user_id: str) -> UserSetting | None:
+    return session.get(UserSetting, user_id)
