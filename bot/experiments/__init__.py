@@ -1,0 +1,1 @@
+"""Experiments: pre-registered A/B tests, their results, readouts and decisions."""
