@@ -112,7 +112,13 @@ def view_state(
         key = _key_for(block, values)
         if key is not None:
             used.add(key)
-            entry = _entry(ws, element, values[key])
+            try:
+                entry = _entry(ws, element, values[key])
+            except InvalidDate as invalid:  # typed, not picked: the picker says so inline
+                entry = _entry(ws, element, None)
+                errors[block_id] = str(invalid)
+                state[block_id] = {action_id: entry}
+                continue
         else:
             entry = previous.get(block_id, {}).get(action_id) or _entry(ws, element, None, True)
         state[block_id] = {action_id: entry}
@@ -153,9 +159,7 @@ def _entry(
     elif kind == "datepicker":
         raw = raw.isoformat() if isinstance(raw, dt.date) else raw
         entry["selected_date"] = (
-            element.get("initial_date")
-            if initial
-            else (None if empty else dt.date.fromisoformat(str(raw)).isoformat())
+            element.get("initial_date") if initial else (None if empty else _date(str(raw)))
         )
     elif kind == "timepicker":
         entry["selected_time"] = element.get("initial_time") if initial else (raw or None)
@@ -172,6 +176,20 @@ def _entry(
     else:
         entry["value"] = None if empty else raw
     return entry
+
+
+class InvalidDate(ValueError):
+    """A date typed into a date picker that is no date: Slack's picker refuses it inline and
+    keeps the rest of the form, and so does the emulator."""
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InvalidDate(
+            f"{text.strip()} is not a date. Please enter one as YYYY-MM-DD, like 2027-03-01."
+        ) from None
 
 
 def _resolve(ws: Workspace, kind: str, name: str) -> str:

@@ -89,12 +89,17 @@ def ask(shell: Shell, field: InputField) -> Any:
         shell.say(f"    {index}) {label}")
     if field.initial:
         shell.say(f"    (Enter keeps: {field.initial})")
-    line = shell.read("  > ")
-    if line is None or line.strip() == "cancel":
-        return None
-    line = line.strip()
-    if field.type in ONE_OPTION and line.isdigit() and 1 <= int(line) <= len(field.options):
-        return field.options[int(line) - 1][1]
+    while True:
+        line = shell.read("  > ")
+        if line is None or line.strip() == "cancel":
+            return None
+        line = line.strip()
+        if field.type not in ONE_OPTION or not line or _option(field, line) is not None:
+            break
+        # Slack's menu offers only its options: ask again rather than lose the whole form.
+        shell.say(f"! choose a number from 1 to {len(field.options)}")
+    if field.type in ONE_OPTION and line:
+        return _option(field, line)
     if field.type in MANY_OPTIONS and line:
         picks = [p.strip() for p in line.split(",") if p.strip()]
         return [
@@ -102,3 +107,10 @@ def ask(shell: Shell, field: InputField) -> Any:
             for p in picks
         ]
     return line
+
+
+def _option(field: InputField, line: str) -> str | None:
+    """The value of the option chosen by number or by its label, None when there is none."""
+    if line.isdigit() and 1 <= int(line) <= len(field.options):
+        return field.options[int(line) - 1][1]
+    return next((value for label, value in field.options if line in (label, value)), None)
