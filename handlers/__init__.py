@@ -45,6 +45,9 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.INTAKE_RELABEL)(intake.relabel)
     app.view(ViewId.INTAKE_RELABEL)(intake.relabel_submitted)
     app.action(ActionId.INTAKE_OPEN_BRIEF)(intake.open_brief)
+    app.view(ViewId.INTAKE_BRIEF)(intake.brief_submitted)
+    app.action(ActionId.INTAKE_CLAIM)(intake.claim)
+    app.action(ActionId.INTAKE_DONE)(intake.done)
 
     app.event("app_home_opened")(digests.home_opened)
     app.event("app_mention")(events.mention)

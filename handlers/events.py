@@ -1,23 +1,41 @@
-"""Mentions of the bot: a pointer to what it does, to the person only."""
+"""Mentions of the bot: what it does, to the person only, wherever they mention it.
+
+In an intake channel a mention that makes a request ("@mopsbot we need a banner for the
+launch") is a request like any other message there, answered in its thread; only a mention that
+asks for help gets the help.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from slack_bolt import BoltContext
+
+from bot.intake.service import is_help_mention
 from bot.slack import replies
 from bot.slack.replies import Reply
+from handlers.mops import HELP_TEXT
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
-MENTION_ANSWER = "Hi! Try `/brief new` to start a brief or `/mops help` to see what I do."
+
+def mention_answer(runtime: Runtime) -> str:
+    channels = " ".join(f"<#{channel}>" for channel in runtime.policy.intake.channels)
+    where = f" Post a request in {channels} and I'll pass it to the right team." if channels else ""
+    return f"Hi! Here is what I do.{where}\n{HELP_TEXT}"
 
 
-def mention(event: dict, runtime: Runtime, delivery_key: str | None) -> None:
+def mention(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
+    channel = event.get("channel")
+    text = event.get("text") or ""
+    if channel in runtime.policy.intake.channels and not is_help_mention(text, context.bot_user_id):
+        return  # a request that mentions the bot: the intake flow answers it in its thread
+    thread_ts = event.get("thread_ts")
     replies.tell(
         runtime.db,
-        Reply(event["channel"], event.get("user", "")),
-        MENTION_ANSWER,
+        Reply(channel, event.get("user", ""), thread_ts),
+        mention_answer(runtime),
         delivery_key=delivery_key,
         kind="event",
     )

@@ -1,24 +1,28 @@
-"""Intake: messages in intake channels, and the buttons and modal that confirm or correct a label."""
+"""Intake: messages in intake channels, the buttons and modal that confirm or correct a label,
+Claim / Done, and the brief opened from a request."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from bot.briefs import forms as brief_forms
+from bot.briefs.service import FormErrors
 from bot.intake import flows, forms
 from bot.intake.service import is_new_request
 from bot.slack.actions import IntakePick, IntakeRef
 from bot.slack.replies import Reply
-from handlers.context import Asker, clicked
+from handlers.context import Asker, clicked, reply_to
+from handlers.usage import MOPS_USAGE
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
 
-def message(event: dict, runtime: Runtime, delivery_key: str | None) -> None:
-    if not is_new_request(event, set(runtime.policy.intake.channels)):
+def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
+    if not is_new_request(event, set(runtime.policy.intake.channels), context.bot_user_id):
         return
     flows.receive(
         runtime.db,
@@ -28,6 +32,7 @@ def message(event: dict, runtime: Runtime, delivery_key: str | None) -> None:
         text=event["text"],
         delivery_key=delivery_key,
         now=runtime.clock(),
+        model_ready=runtime.intake_models().ready(),
     )
 
 
@@ -39,7 +44,17 @@ def pick(
     button = clicked(IntakePick.parse, action, body, runtime, delivery_key)
     if button is None:
         return
-    _label(runtime, asker, button.request_id, button.label, delivery_key, _channel(body))
+    flows.label(
+        runtime.db,
+        runtime.policy,
+        runtime.intake_routes(),
+        request_id=button.request_id,
+        actor=asker.actor,
+        label=button.label,
+        delivery_key=delivery_key,
+        now=runtime.clock(),
+        reply=reply_to(body),
+    )
 
 
 def relabel(
@@ -48,17 +63,26 @@ def relabel(
     body: dict,
     client: WebClient,
     runtime: Runtime,
+    asker: Asker,
     delivery_key: str | None,
 ) -> None:
-    """Wrong label? / Something else: a modal with every label."""
+    """Wrong label? / Something else / It's a request: a modal with every label, for those who
+    may label (anyone else is told so before they fill anything in)."""
     ack()
     button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
     if button is None:
         return
-    view = forms.relabel_form(
-        runtime.intake_routes(), request_id=button.request_id, channel=_channel(body)
+    view = flows.label_form(
+        runtime.db,
+        runtime.policy,
+        runtime.intake_routes(),
+        request_id=button.request_id,
+        actor=asker.actor,
+        reply=reply_to(body),
+        delivery_key=delivery_key,
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def relabel_submitted(
@@ -66,7 +90,55 @@ def relabel_submitted(
 ) -> None:
     ack()
     submitted = forms.relabel_submitted(view)
-    _label(runtime, asker, submitted.request_id, submitted.label, delivery_key, submitted.channel)
+    flows.label(
+        runtime.db,
+        runtime.policy,
+        runtime.intake_routes(),
+        request_id=submitted.request_id,
+        actor=asker.actor,
+        label=submitted.label,
+        delivery_key=delivery_key,
+        now=runtime.clock(),
+        reply=Reply(submitted.channel, asker.user_id),
+    )
+
+
+def claim(
+    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    ack()
+    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
+    if button is None:
+        return
+    flows.claim(
+        runtime.db,
+        runtime.policy,
+        runtime.intake_routes(),
+        request_id=button.request_id,
+        actor=asker.actor,
+        delivery_key=delivery_key,
+        now=runtime.clock(),
+        reply=reply_to(body),
+    )
+
+
+def done(
+    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    ack()
+    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
+    if button is None:
+        return
+    flows.finish(
+        runtime.db,
+        runtime.policy,
+        runtime.intake_routes(),
+        request_id=button.request_id,
+        actor=asker.actor,
+        delivery_key=delivery_key,
+        now=runtime.clock(),
+        reply=reply_to(body),
+    )
 
 
 def open_brief(
@@ -86,32 +158,39 @@ def open_brief(
         runtime.db,
         runtime.policy,
         request_id=button.request_id,
-        channel_id=_channel(body),
+        reply=reply_to(body),
+        delivery_key=delivery_key,
         names=runtime.names(),
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _label(
-    runtime: Runtime,
-    asker: Asker,
-    request_id: int,
-    label: str,
-    delivery_key: str | None,
-    channel: str | None,
+def brief_submitted(
+    ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
-    flows.label(
+    """The brief form opened from a request: the brief, linked to the request."""
+    result = flows.open_brief(
         runtime.db,
         runtime.policy,
         runtime.intake_routes(),
-        request_id=request_id,
-        actor=asker.actor,
-        label=label,
-        delivery_key=delivery_key,
+        request_id=flows.brief_request(view),
+        requester_id=asker.user_id,
+        channel_id=brief_forms.metadata(view).get("channel_id") or runtime.policy.channels.briefs,
+        values=brief_forms.submitted_values(view),
         now=runtime.clock(),
-        reply=Reply(channel, asker.user_id),
+        delivery_key=delivery_key,
     )
+    if isinstance(result, FormErrors):
+        ack(response_action="errors", errors=result.errors)
+    else:
+        ack()
 
 
-def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")
+def queue(rest: str, runtime: Runtime, asker: Asker) -> str:
+    """`/mops intake`: the open intake queue (@triage and ops admins)."""
+    if rest:
+        return f"Usage: `/mops intake` lists the open intake requests. {MOPS_USAGE}"
+    return flows.queue(
+        runtime.db, runtime.policy, runtime.intake_routes(), asker.actor, runtime.names()
+    )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack
 
 from bot.slack.blocks import ephemeral, escape
-from handlers import compliance, digests, flow
+from handlers import compliance, digests, flow, intake
 from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 from policies import access
@@ -24,8 +24,10 @@ HELP_TEXT = "\n".join(
         "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
         '• `/mops digest [on|off|time 10:30]`: your daily "waiting on you" DM, if you want one',
         "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
+        "• `/mops intake`: the open intake requests (@triage and ops admins)",
         "• `/mops policy reload`: reload policies/ (ops admins)",
-        "Requests posted in an intake channel are triaged automatically.",
+        "Requests posted in an intake channel are triaged automatically: each gets a number, "
+        "the team it goes to claims it and marks it done, and you follow along in its thread.",
     ]
 )
 
@@ -52,6 +54,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "digest": digests.digest_settings,
     "lint": compliance.lint_text,
     "policy": policy_reload,
+    "intake": intake.queue,
 }
 
 

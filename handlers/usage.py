@@ -2,5 +2,5 @@
 
 MOPS_USAGE = (
     "Usage: `/mops help` · `/mops stats [30d]` · `/mops digest [on|off|time 10:30]` · "
-    "`/mops lint &lt;text&gt;` · `/mops policy reload`"
+    "`/mops lint &lt;text&gt;` · `/mops intake` · `/mops policy reload`"
 )

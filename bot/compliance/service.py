@@ -22,6 +22,7 @@ from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
 from bot.compliance import messages
 from bot.compliance.findings import BriefLint, FieldFinding
+from policies import access
 from policies.compliance import (
     ComplianceRules,
     ComplianceRulesError,
@@ -163,3 +164,15 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
         },
     )
     messages.post(session, policy, brief, review, gates=gates, kept=kept)
+
+
+def reviewers_for(policy: Policy, findings: LintResult | None) -> list[str]:
+    """Who must review text with these findings before it is published: the approvers of each
+    finding's stage (legal for a financial promise), as the brief gate would add them. None
+    (rules that could not be read) means every gate stage's approvers."""
+    stages = (
+        sorted(findings.approver_stages) if findings is not None else policy.compliance.gate_stages
+    )
+    return list(
+        dict.fromkeys(ref for stage in stages for ref in access.stage_approver_refs(policy, stage))
+    )

@@ -338,7 +338,22 @@ class SlackDriver:
             event.update(thread_ts=posted.thread_ts, parent_user_id=parent.user if parent else "")
         result = self.event(event, **options)
         result.message = posted
+        if self.mentions_bot(posted.text) and not where.is_im:
+            # Slack sends an app_mention as well, a delivery of its own (its own event id).
+            mention: dict[str, Any] = {
+                key: event[key]
+                for key in ("user", "text", "ts", "channel", "event_ts", "thread_ts", "team")
+                if key in event
+            }
+            mentioned = self.event({"type": "app_mention", **mention}, **options)
+            mentioned.message = posted
+            result.mention = mentioned
         return result
+
+    def mentions_bot(self, text: str) -> bool:
+        """Whether Slack-encoded text mentions the bot: `<@U00BOT>` or `<@U00BOT|mopsbot>`."""
+        bot = self.emulator.seed.bot.id
+        return f"<@{bot}>" in text or f"<@{bot}|" in text
 
     def app_home_opened(self, user: str, **options: Any) -> DeliveryResult:
         who = self.emulator.user(user)

@@ -33,6 +33,7 @@ class DeliveryResult:
     block_errors: list[str] = field(default_factory=list)  # an answer Slack would refuse
     ephemeral: Message | None = None  # what the person was shown from a command's ack
     message: Message | None = None  # the person's own message, for driver.message()
+    mention: DeliveryResult | None = None  # the app_mention Slack sent too, when it named the bot
 
     @property
     def ok(self) -> bool:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.briefs import forms
-from bot.briefs.service import Actor
-from bot.intake import service
-from bot.intake.models import IntakeRequest
+from bot.briefs import service as briefs
+from bot.briefs.flows import run
+from bot.briefs.service import Actor, FormErrors, Outcome
+from bot.intake import messages, service, tickets
+from bot.intake.forms import relabel_form
+from bot.intake.service import Answer
 from bot.slack import replies
+from bot.slack.actions import ViewId
 from bot.slack.replies import Reply
-from bot.slack.text import NO_NAMES, Names, readable
+from bot.slack.text import NO_NAMES, Names, clip, first_line, readable
 from bot.storage.database import Database
 from policies.intake_schema import IntakeTaxonomy
 from policies.schema import Policy
+
+TITLE_LENGTH = 80  # a brief's title from a request's first line, cut between words
+OBJECTIVE_LENGTH = 2000
 
 
 def receive(
@@ -25,10 +37,13 @@ def receive(
     text: str,
     delivery_key: str | None,
     now: datetime,
+    model_ready: bool = True,
 ) -> None:
-    """A new message in an intake channel: stored, and queued to be classified."""
+    """A new message in an intake channel: stored, and queued to be classified. When the model
+    is not loaded yet (the first request after a start), the requester hears at once that the
+    answer will take a minute, rather than nothing for twenty seconds."""
     with db.transaction() as session:
-        service.receive(
+        request = service.receive(
             session,
             channel_id=channel_id,
             ts=ts,
@@ -37,6 +52,17 @@ def receive(
             delivery_key=delivery_key,
             now=now,
         )
+        if request is not None and not model_ready:
+            messages.post_received(session, request)
+
+
+def _answered(db: Database, reply: Reply, work: Callable[[Session], Answer]) -> Answer:
+    """One click's unit of work; the person is told the outcome in the same transaction."""
+    with db.transaction() as session:
+        answer = work(session)
+        if not answer.duplicate:
+            replies.ephemeral(session, reply, answer.message)
+    return answer
 
 
 def label(
@@ -50,23 +76,104 @@ def label(
     delivery_key: str | None,
     now: datetime,
     reply: Reply,
-) -> service.Answer:
-    """A person names the label (a pick, or the relabel modal); they are told what became of it."""
-    with db.transaction() as session:
-        answer = service.confirm(
+) -> Answer:
+    """A person names the label (a pick, or the label modal); they are told what became of it."""
+    return _answered(
+        db,
+        reply,
+        lambda session: service.confirm(
             session,
             policy,
             routes,
             request_id=request_id,
-            user_id=actor.user_id,
-            user_groups=set(actor.group_ids),
+            actor=actor,
             label=label,
             delivery_key=delivery_key,
             now=now,
-        )
-        if not answer.duplicate:
-            replies.ephemeral(session, reply, answer.message)
-    return answer
+        ),
+    )
+
+
+def label_form(
+    db: Database,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    *,
+    request_id: int,
+    actor: Actor,
+    reply: Reply,
+    delivery_key: str | None,
+) -> dict | None:
+    """The label modal, for those who may label; anyone else is told why not, before typing."""
+    with db.read() as session:
+        refusal = service.label_refusal(policy, routes, service.find(session, request_id), actor)
+    if refusal is not None:
+        replies.tell(db, reply, refusal, delivery_key=delivery_key)
+        return None
+    return relabel_form(routes, request_id=request_id, channel=reply.channel)
+
+
+def claim(
+    db: Database,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    *,
+    request_id: int,
+    actor: Actor,
+    delivery_key: str | None,
+    now: datetime,
+    reply: Reply,
+) -> Answer:
+    return _answered(
+        db,
+        reply,
+        lambda session: tickets.claim(
+            session,
+            policy,
+            routes,
+            request_id=request_id,
+            actor=actor,
+            delivery_key=delivery_key,
+            now=now,
+        ),
+    )
+
+
+def finish(
+    db: Database,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    *,
+    request_id: int,
+    actor: Actor,
+    delivery_key: str | None,
+    now: datetime,
+    reply: Reply,
+) -> Answer:
+    return _answered(
+        db,
+        reply,
+        lambda session: tickets.finish(
+            session,
+            policy,
+            routes,
+            request_id=request_id,
+            actor=actor,
+            delivery_key=delivery_key,
+            now=now,
+        ),
+    )
+
+
+def queue(
+    db: Database, policy: Policy, routes: IntakeTaxonomy, actor: Actor, names: Names = NO_NAMES
+) -> str:
+    """`/mops intake`: the open queue."""
+    with db.read() as session:
+        return tickets.queue_text(session, policy, routes, actor, names)
+
+
+# -- a brief from a request ---------------------------------------------------------------------
 
 
 def brief_form(
@@ -74,16 +181,73 @@ def brief_form(
     policy: Policy,
     *,
     request_id: int,
-    channel_id: str | None,
+    reply: Reply,
+    delivery_key: str | None,
     names: Names = NO_NAMES,
-) -> dict:
+) -> dict | None:
     """The brief form, filled in from the request's text as the requester sees it (a form's
-    inputs are plain text: no entities, names instead of ids)."""
+    inputs are plain text: no entities, names instead of ids), and remembering which request it
+    came from so the brief is linked to it; None (and the person told why) when there is no
+    request or a brief was already opened from it."""
     with db.read() as session:
-        request = session.get(IntakeRequest, request_id)
+        request = service.find(session, request_id)
+        refusal = tickets.brief_refusal(request)
         text = readable(request.text, names) if request else ""
-    first_line = text.strip().splitlines()[0] if text.strip() else ""
-    initial = {"title": first_line[:80], "objective": text[:2000]}
-    return forms.brief_form(
-        policy, channel_id=policy.channels.briefs or channel_id or "", initial=initial
+    if refusal is not None:
+        replies.tell(db, reply, refusal, delivery_key=delivery_key)
+        return None
+    initial = {
+        "title": clip(first_line(text), TITLE_LENGTH),  # between words, not mid-word
+        "objective": clip(text, OBJECTIVE_LENGTH, one_line=False),
+    }
+    view = forms.brief_form(
+        policy, channel_id=policy.channels.briefs or reply.channel or "", initial=initial
     )
+    metadata = {**forms.metadata(view), "intake_request": request_id}
+    return {**view, "callback_id": ViewId.INTAKE_BRIEF, "private_metadata": json.dumps(metadata)}
+
+
+def brief_request(view: dict) -> int:
+    """Which intake request a submitted brief form came from (0: none)."""
+    value = forms.metadata(view).get("intake_request")
+    return value if isinstance(value, int) else 0
+
+
+def open_brief(
+    db: Database,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    *,
+    request_id: int,
+    requester_id: str,
+    channel_id: str | None,
+    values: dict[str, Any],
+    now: datetime,
+    delivery_key: str | None,
+) -> Outcome | FormErrors:
+    """The brief form opened from a request, submitted: the brief, and in the same transaction
+    its link to the request and the line in the request's thread."""
+
+    def work(session: Session) -> Outcome | FormErrors:
+        outcome = briefs.create(
+            session,
+            policy,
+            requester_id=requester_id,
+            channel_id=channel_id or "",
+            values=values,
+            now=now,
+            delivery_key=delivery_key,
+        )
+        if isinstance(outcome, Outcome) and outcome.ok and outcome.brief_id is not None:
+            tickets.link_brief(
+                session,
+                policy,
+                routes,
+                request_id=request_id,
+                brief_id=outcome.brief_id,
+                by=requester_id,
+                now=now,
+            )
+        return outcome
+
+    return run(db, work, Reply(channel_id, requester_id))

@@ -49,6 +49,12 @@ class IntakeModels:
                 self._taxonomy = (stamp, load_intake(self.taxonomy_path))
             return self._taxonomy[1]
 
+    def ready(self) -> bool:
+        """True when a model is loaded: the next request is answered in a moment, not after a
+        load (or a first training) that takes seconds. Read without the lock, which a load
+        holds: the listener that asks must not wait for it."""
+        return self._model is not None
+
     def model(self) -> IntakeModel:
         with self._lock:
             now = time.monotonic()

@@ -1,16 +1,30 @@
-"""What the thread of an intake request shows: where it was routed, or the question to a person."""
+"""What the thread of an intake request shows: the question to a person, where it was routed, and
+how the work goes (claimed, done, a brief opened).
+
+The bot's message with the request's buttons is kept current: a claim or a finish updates it in
+place, and a new label or an answered question turns the old one into a plain note (no live
+buttons) before the new one is posted. Every message of a request shares one ordering key, so
+the thread reads in the order things happened and an update never overtakes its post.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from bot.intake.models import IntakeRequest
+from bot.intake.models import IntakeRequest, TicketStatus
 from bot.slack import blocks
 from bot.slack.actions import ActionId, IntakePick, IntakeRef
-from bot.slack.outbox import enqueue
+from bot.slack.outbox import enqueue, ts_of
 from policies import access
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 from policies.schema import Policy
+
+# A label this unlikely is not offered as a button: "Design asset (0%)" helps nobody.
+OFFER_AT_LEAST = 0.05
+CLAIM_NOTE = "Claim it when you start; the requester sees progress in this thread."
 
 
 def label_name(label: str | None) -> str:
@@ -19,59 +33,63 @@ def label_name(label: str | None) -> str:
     return label.replace("_", " ").capitalize()
 
 
-def post_route(
-    session: Session,
-    policy: Policy,
-    routes: IntakeTaxonomy,
-    request: IntakeRequest,
-    *,
-    label: str,
-    by: str | None,
-) -> None:
-    """The thread reply for a routed request: where it went, and a way to correct it."""
-    urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
-    if label == OUT_OF_SCOPE:
-        text = (
-            f"{urgent}<@{by}> marked this as not a marketing request; nobody was paged."
-            if by
-            else f"{urgent}This doesn't look like a marketing request."
-        )
-        enqueue(
-            session,
-            "chat.postMessage",
-            {**_thread(request), "text": text},
-            ordering_key=_key(request),
-        )
-        return
+def local_time(moment: datetime) -> str:
+    """A time each reader sees in their own time zone (Slack's date token), UTC as the fallback."""
+    return (
+        f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|"
+        f"{moment:%Y-%m-%d %H:%M} UTC>"
+    )
+
+
+def status_words(request: IntakeRequest) -> str:
+    """Where a request stands, in the words the requester and the team see."""
+    if request.label == OUT_OF_SCOPE:
+        return "Not a marketing request"
+    if request.label is None:
+        return "Waiting for a label"
+    if request.ticket_status == TicketStatus.DONE:
+        return f"Done by <@{request.done_by}>" if request.done_by else "Done"
+    if request.ticket_status == TicketStatus.CLAIMED:
+        return f"Claimed by <@{request.claimed_by}>"
+    return "New: nobody has claimed it yet"
+
+
+def owner_of(policy: Policy, routes: IntakeTaxonomy, label: str | None, mention: bool) -> str:
+    if label is None or label == OUT_OF_SCOPE or label not in routes.labels:
+        return "nobody"
     route = routes.route_for(label)
-    owner = (
-        access.describe_approvers([route.owner_group], policy) if route.owner_group else "the team"
+    return access.describe_approvers([route.owner_group], policy, mention=mention)
+
+
+# -- the messages -------------------------------------------------------------------------------
+
+
+def post_received(session: Session, request: IntakeRequest) -> None:
+    """Said at once when the answer will take a while (the model is still loading)."""
+    text = (
+        f"Thanks <@{request.user_id}>, I've got your request (#{request.id}). I'm still getting "
+        "my sorting model ready after a restart, so my answer will follow here in a minute or so."
     )
-    sure = (
-        f"({request.confidence:.0%} sure)"
-        if by is None and request.confidence is not None
-        else f"(labelled by <@{by}>)"
-    )
-    text = f"{urgent}Routed to {owner} as *{label_name(label)}* {sure}."
-    buttons = [
-        blocks.button("Wrong label?", ActionId.INTAKE_RELABEL, IntakeRef(request.id).format())
-    ]
-    if route.offer_brief:
-        buttons.append(
-            blocks.button(
-                "Open a brief",
-                ActionId.INTAKE_OPEN_BRIEF,
-                IntakeRef(request.id).format(),
-                style="primary",
-            )
-        )
-    built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
     enqueue(
-        session,
-        "chat.postMessage",
-        {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
-        ordering_key=_key(request),
+        session, "chat.postMessage", {**_thread(request), "text": text}, ordering_key=_key(request)
     )
+
+
+def post_route(
+    session: Session, policy: Policy, routes: IntakeTaxonomy, request: IntakeRequest
+) -> None:
+    """The routing message: it pings the owner (nobody for "not a marketing request") and from
+    now on carries the request's buttons."""
+    text, built = route_view(policy, routes, request)
+    _post_current(session, request, text, built)
+
+
+def update_route(
+    session: Session, policy: Policy, routes: IntakeTaxonomy, request: IntakeRequest
+) -> None:
+    """Redraw the routing message in place (a claim, a finish, a brief): no new ping."""
+    text, built = route_view(policy, routes, request, mention=False)
+    _update_current(session, request, text, built)
 
 
 def post_question(
@@ -81,12 +99,13 @@ def post_question(
     request: IntakeRequest,
     regulated: tuple[str, ...] = (),
 ) -> None:
-    """The thread question when the bot is unsure or the text is regulated: the top labels."""
+    """The thread question when the bot is unsure or the text is regulated: the likely labels."""
     triage = (
         access.describe_approvers([policy.intake.triage_group], policy)
         if policy.intake.triage_group
         else ""
     )
+    asked = f"<@{request.user_id}> or {triage}" if triage else f"<@{request.user_id}>"
     why = {
         "out_of_scope": "it may not be a marketing request",
         "close_call": "two labels are close",
@@ -94,16 +113,12 @@ def post_question(
     }.get(request.reason or "", "I'm not sure")
     urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
     if regulated:
-        claims = ", ".join(name.replace("_", " ") for name in regulated)
         text = (
-            f"{urgent}This mentions regulated content ({claims}), so a person confirms before I "
-            f"route it. <@{request.user_id}> or {triage}: which is it?"
+            f"{urgent}This mentions regulated content ({claims_words(regulated)}), so a person "
+            f"confirms before I route it. {asked}: which is it?"
         )
     else:
-        text = (
-            f"{urgent}I'm not sure how to route this ({why}). <@{request.user_id}> or {triage}: "
-            f"which is it?"
-        )
+        text = f"{urgent}I'm not sure how to route this ({why}). {asked}: which is it?"
     buttons = [
         blocks.button(
             f"{label_name(label)} ({p:.0%})",
@@ -111,16 +126,121 @@ def post_question(
             IntakePick(request.id, label).format(),
         )
         for n, (label, p) in enumerate(request.top3 or [])
-        if label in routes.labels
+        if label in routes.labels and p >= OFFER_AT_LEAST
     ]
     buttons.append(
         blocks.button("Something else", ActionId.INTAKE_RELABEL, IntakeRef(request.id).format())
     )
-    built = [blocks.section(text), blocks.actions(buttons, block_id=f"intake_{request.id}")]
+    built = [
+        blocks.section(text),
+        blocks.context(f"Request #{request.id}"),
+        blocks.actions(buttons, block_id=f"intake_{request.id}"),
+    ]
+    _post_current(session, request, text, built)
+
+
+def retire_current(session: Session, request: IntakeRequest, note: str) -> None:
+    """The request's current message becomes `note`, without buttons: they no longer apply."""
+    _update_current(session, request, note, [blocks.section(note)])
+
+
+def post_progress(session: Session, request: IntakeRequest, text: str) -> None:
+    """A line in the request's thread (claimed, done, a brief opened): the requester follows it."""
+    enqueue(
+        session,
+        "chat.postMessage",
+        {**_thread(request), "text": text},
+        ordering_key=_key(request),
+    )
+
+
+def claims_words(categories: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(name.replace("_", " ") for name in categories)
+
+
+def route_view(
+    policy: Policy, routes: IntakeTaxonomy, request: IntakeRequest, mention: bool = True
+) -> tuple[str, list[Block]]:
+    """The routing message as it stands: text, status line and the buttons that still apply."""
+    urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
+    by = request.confirmed_by
+    ref = IntakeRef(request.id).format()
+    if request.label == OUT_OF_SCOPE or request.label is None:
+        if by:
+            text = f"{urgent}<@{by}> marked this as not a marketing request; nobody was paged."
+            return text, [blocks.section(text)]
+        text = (
+            f"{urgent}This doesn't look like a request for the marketing team, so I haven't "
+            "passed it on to anyone. If it is one, press *It's a request* and pick what it's about."
+        )
+        button = blocks.button("It's a request", ActionId.INTAKE_RELABEL, ref)
+        return text, [
+            blocks.section(text),
+            blocks.actions([button], block_id=f"intake_{request.id}"),
+        ]
+    owner = owner_of(policy, routes, request.label, mention)
+    sure = (
+        f"(labelled by <@{by}>)"
+        if by
+        else f"({request.confidence:.0%} sure)"
+        if request.confidence is not None
+        else ""
+    )
+    text = f"{urgent}Routed to {owner} as *{label_name(request.label)}* {sure}.".replace(" .", ".")
+    if request.reviewers:
+        reviewers = access.describe_approvers(request.reviewers, policy, mention=mention)
+        text += (
+            f" It mentions {claims_words(request.regulated or [])}, so {reviewers} must review "
+            "it before anything is published."
+        )
+    status = [f"Request #{request.id} · {status_words(request)}"]
+    if request.brief_id:
+        status.append(f"Brief #{request.brief_id}")
+    built: list[Block] = [blocks.section(text), blocks.context(" · ".join(status))]
+    buttons = []
+    if request.ticket_status == TicketStatus.NEW:
+        buttons.append(blocks.button("Claim", ActionId.INTAKE_CLAIM, ref, style="primary"))
+    elif request.ticket_status == TicketStatus.CLAIMED:
+        buttons.append(blocks.button("Done", ActionId.INTAKE_DONE, ref, style="primary"))
+    if request.ticket_status != TicketStatus.DONE:
+        buttons.append(blocks.button("Wrong label?", ActionId.INTAKE_RELABEL, ref))
+        route = routes.route_for(request.label) if request.label in routes.labels else None
+        if route is not None and route.offer_brief and request.brief_id is None:
+            buttons.append(blocks.button("Open a brief", ActionId.INTAKE_OPEN_BRIEF, ref))
+    if buttons:
+        built.append(blocks.actions(buttons, block_id=f"intake_{request.id}"))
+    return text, built
+
+
+# -- posting and updating the current message ---------------------------------------------------
+
+
+def _post_current(session: Session, request: IntakeRequest, text: str, built: list[Block]) -> None:
+    request.messages_posted = (request.messages_posted or 0) + 1
+    request.message_key = f"intake:{request.id}:{request.messages_posted}"
     enqueue(
         session,
         "chat.postMessage",
         {**_thread(request), "text": text, "blocks": blocks.to_dicts(built)},
+        ordering_key=_key(request),
+        message_key=request.message_key,
+    )
+
+
+def _update_current(
+    session: Session, request: IntakeRequest, text: str, built: list[Block]
+) -> None:
+    if request.message_key is None:
+        return
+    enqueue(
+        session,
+        "chat.update",
+        {
+            "channel": request.channel_id,
+            "ts": ts_of(request.message_key),
+            "text": text,
+            "blocks": blocks.to_dicts(built),
+        },
         ordering_key=_key(request),
     )
 

@@ -8,6 +8,7 @@ scope), it asks in the thread, and the answer is stored as a labelled example fo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit import service as audit
-from bot.intake import messages
-from bot.intake.models import IntakeRequest, IntakeStatus
+from bot.briefs.service import Actor
+from bot.intake import messages, roles
+from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
 from bot.slack.blocks import escape, fit
 from bot.slack.deliveries import claim_delivery
 from bot.slack.text import NO_NAMES, Names, clip, readable
 from bot.tasks.service import enqueue_task
-from policies import access
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 from policies.schema import Policy
 
@@ -46,16 +47,33 @@ class Answer:
     duplicate: bool = False
 
 
-def is_new_request(event: dict, intake_channels: set[str]) -> bool:
-    """Only a person's top-level message in an intake channel; not edits, bots or thread replies."""
+# What a mention of the bot says when it asks for help rather than makes a request.
+HELP_QUESTIONS = {"what can you do", "what do you do", "how does this work", "how do i use this"}
+MENTION = re.compile(r"<@(?P<user>[A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def is_help_mention(text: str, bot_user_id: str | None) -> bool:
+    """`@mopsbot help`, `@mopsbot hi`, `@mopsbot what can you do?`: the bot is addressed and
+    the rest is too short to be a request (a request needs more than three words)."""
+    if not bot_user_id or not any(m["user"] == bot_user_id for m in MENTION.finditer(text)):
+        return False
+    rest = " ".join(re.findall(r"[a-z0-9']+", MENTION.sub(" ", text).lower()))
+    return len(rest.split()) <= 3 or rest in HELP_QUESTIONS
+
+
+def is_new_request(event: dict, intake_channels: set[str], bot_user_id: str | None = None) -> bool:
+    """Only a person's top-level message in an intake channel; not edits, bots, thread replies,
+    or a mention of the bot that asks for help (the mention's answer is help)."""
+    text = event.get("text") or ""
     return (
         event.get("type") == "message"
         and event.get("channel") in intake_channels
         and not event.get("subtype")
         and not event.get("bot_id")
         and (not event.get("thread_ts") or event.get("thread_ts") == event.get("ts"))
-        and bool((event.get("text") or "").strip())
+        and bool(text.strip())
         and bool(event.get("user"))
+        and not is_help_mention(text, bot_user_id)
     )
 
 
@@ -103,12 +121,13 @@ class Verdict:
     model_version: str
     regulated: tuple[str, ...] = ()  # compliance categories found: a person confirms the route
     rules_version: str | None = None  # the compliance rules that found them
+    reviewers: tuple[str, ...] = ()  # who must review it before publishing (legal), per the rules
 
 
 def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     """The slow, read-only part of the classify task: run outside any transaction; the
     worker then stores it with `apply_verdict`."""
-    from bot.compliance.service import needs_human
+    from bot.compliance.service import needs_human, reviewers_for
     from policies.compliance import ComplianceRulesError
 
     result = model.classify(
@@ -118,9 +137,11 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
         findings = needs_human(policy, text)
         regulated = tuple(sorted(findings.categories)) if findings else ()
         rules_version = findings.rules_version if findings else None
+        reviewers = tuple(reviewers_for(policy, findings)) if findings else ()
     except ComplianceRulesError:  # rules we can't read can't clear anything: ask a person
         regulated, rules_version = ("unreadable_compliance_rules",), None
-    return Verdict(result, model.version, regulated, rules_version)
+        reviewers = tuple(reviewers_for(policy, None))
+    return Verdict(result, model.version, regulated, rules_version, reviewers)
 
 
 def apply_verdict(
@@ -131,7 +152,10 @@ def apply_verdict(
     verdict: Verdict,
     now: datetime,
 ) -> None:
-    """Store the decision and route the request, or ask a person when unsure or regulated."""
+    """Store the decision and route the request, or ask a person when unsure or regulated.
+
+    Chatter the model is sure about ("lunch anyone?") pages nobody: the thread says so, and the
+    requester can still call it a request."""
     request = session.get(IntakeRequest, request_id)
     if request is None or request.status != IntakeStatus.RECEIVED:
         return  # already classified (a retried task), or gone
@@ -145,23 +169,51 @@ def apply_verdict(
     )
     request.urgent = bool(result.urgent)
     request.classified_at = now
-    if result.needs_confirmation or result.label is None or verdict.regulated:
+    request.regulated = list(verdict.regulated) or None
+    request.reviewers = list(verdict.reviewers) or None
+    chatter = (
+        result.label is None
+        and result.reason == "out_of_scope"
+        and result.confidence >= policy.intake.confidence_threshold
+    )
+    if verdict.regulated:
+        # The bot would have routed this on its own; the trail shows it waited, and why.
+        record_event(
+            session,
+            policy,
+            request,
+            "intake_held",
+            actor_id=BOT_ACTOR,
+            now=now,
+            categories=list(verdict.regulated),
+            rules_version=verdict.rules_version,
+            reviewers=list(verdict.reviewers),
+        )
+    if chatter and not verdict.regulated:
+        _route(session, policy, routes, request, label=OUT_OF_SCOPE, by=None, now=now)
+    elif result.needs_confirmation or result.label is None or verdict.regulated:
         request.status = IntakeStatus.AWAITING_CONFIRMATION
         messages.post_question(session, policy, routes, request, verdict.regulated)
-        if verdict.regulated:
-            # The bot would have routed this on its own; the trail shows it waited, and why.
-            _audit(
-                session,
-                policy,
-                request,
-                "intake_held",
-                actor_id=BOT_ACTOR,
-                now=now,
-                categories=list(verdict.regulated),
-                rules_version=verdict.rules_version,
-            )
     else:
         _route(session, policy, routes, request, label=result.label, by=None, now=now)
+
+
+def label_refusal(
+    policy: Policy, routes: IntakeTaxonomy, request: IntakeRequest | None, actor: Actor
+) -> str | None:
+    """Why `actor` may not name this request's label, or None when they may: asked before the
+    label modal opens, and again when it is submitted."""
+    if request is None:
+        return "That request is gone."
+    if not roles.may_label(policy, routes, request, actor.user_id, set(actor.group_ids)):
+        return f"Only {roles.who_may_label(policy, routes, request)} can label this request."
+    if request.ticket_status == TicketStatus.DONE and request.label != OUT_OF_SCOPE:
+        return f"Request #{request.id} is done, so its label stays *{messages.label_name(request.label)}*."
+    return None
+
+
+def find(session: Session, request_id: int) -> IntakeRequest | None:
+    return session.get(IntakeRequest, request_id)
 
 
 def confirm(
@@ -170,33 +222,41 @@ def confirm(
     routes: IntakeTaxonomy,
     *,
     request_id: int,
-    user_id: str,
-    user_groups: set[str],
+    actor: Actor,
     label: str,
     delivery_key: str | None,
     now: datetime,
 ) -> Answer:
-    """A person names the label: the requester, or anyone in the triage group."""
+    """A person names the label (a pick, or the label modal). The same label again changes
+    nothing and pages nobody; a new one retires the old message's buttons and routes anew."""
     if not claim_delivery(session, delivery_key, "action"):
         return Answer(False, "Already handled.", duplicate=True)
     request = session.get(IntakeRequest, request_id)
-    if request is None:
-        return Answer(False, "That request is gone.")
-    triage = [policy.intake.triage_group] if policy.intake.triage_group else []
-    if user_id != request.user_id and not access.may_decide(triage, user_id, user_groups, policy):
-        return Answer(
-            False,
-            f"Only <@{request.user_id}> or "
-            f"{access.describe_approvers(triage, policy)} can label this request.",
-        )
+    refusal = label_refusal(policy, routes, request, actor)
+    if refusal is not None or request is None:
+        return Answer(False, refusal or "That request is gone.")
     if label != OUT_OF_SCOPE and label not in routes.labels:
         return Answer(False, f"I don't know the label `{escape(label)}`.")
-    if request.confirmed_by is not None and request.label == label:
-        return Answer(False, f"Already labelled *{messages.label_name(label)}*.")
-    request.confirmed_by = user_id
+    name = messages.label_name(label)
+    if request.status == IntakeStatus.ROUTED and request.label == label:
+        if request.confirmed_by is None:  # the model's label, now confirmed: a training example
+            request.confirmed_by = actor.user_id
+        return Answer(
+            False, f"It's already labelled *{name}*; nothing changed and nobody was paged again."
+        )
+    who = f"<@{actor.user_id}>"
+    if request.status == IntakeStatus.ROUTED:
+        messages.retire_current(
+            session,
+            request,
+            f"Was *{messages.label_name(request.label)}*; {who} relabelled it *{name}* (below).",
+        )
+    else:
+        messages.retire_current(session, request, f"{who} labelled this *{name}*.")
+    request.confirmed_by = actor.user_id
     request.corrected = label != request.predicted_label
-    _route(session, policy, routes, request, label=label, by=user_id, now=now)
-    return Answer(True, f"Thanks: labelled *{messages.label_name(label)}*.")
+    _route(session, policy, routes, request, label=label, by=actor.user_id, now=now)
+    return Answer(True, f"Thanks: labelled *{name}*.")
 
 
 def labelled_examples(session: Session) -> list[tuple[str, str]]:
@@ -242,7 +302,7 @@ def digest_lines(
     return lines
 
 
-def _audit(
+def record_event(
     session: Session,
     policy: Policy,
     request: IntakeRequest,
@@ -278,10 +338,19 @@ def _route(
     by: str | None,
     now: datetime,
 ) -> None:
+    """Route under `label`: a new owner starts from new (nobody has claimed it); "not a marketing
+    request" closes it."""
     request.label = label
     request.status = IntakeStatus.ROUTED
     request.decided_at = now
-    _audit(
+    request.claimed_by = request.claimed_at = None
+    if label == OUT_OF_SCOPE:
+        request.ticket_status = TicketStatus.DONE
+        request.done_by, request.done_at = by, now
+    else:
+        request.ticket_status = TicketStatus.NEW
+        request.done_by = request.done_at = None
+    record_event(
         session,
         policy,
         request,
@@ -293,8 +362,9 @@ def _route(
         confidence=request.confidence,
         confirmed_by=by,
         corrected=bool(by and label != request.predicted_label),
+        reviewers=request.reviewers,
     )
-    messages.post_route(session, policy, routes, request, label=label, by=by)
+    messages.post_route(session, policy, routes, request)
 
 
 __all__ = [
@@ -303,6 +373,8 @@ __all__ = [
     "Verdict",
     "apply_verdict",
     "confirm",
+    "find",
     "judge",
+    "label_refusal",
     "receive",
 ]

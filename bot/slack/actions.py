@@ -31,6 +31,8 @@ class ActionId(StrEnum):
     REMINDER_SNOOZE_1BD = "reminder_snooze_1bd"
     INTAKE_RELABEL = "intake_relabel"
     INTAKE_OPEN_BRIEF = "intake_open_brief"
+    INTAKE_CLAIM = "intake_claim"
+    INTAKE_DONE = "intake_done"
     # Numbered (`intake_pick_0`, `intake_pick_1`, ...): ids must be unique within a block.
     INTAKE_PICK = "intake_pick"
 
@@ -49,6 +51,7 @@ class ViewId(StrEnum):
     BRIEF_EDIT = "brief_edit"
     BRIEF_REASON = "brief_reason"
     INTAKE_RELABEL = "intake_relabel"
+    INTAKE_BRIEF = "intake_brief"  # the brief form opened from an intake request
 
 
 class MalformedValue(ValueError):
@@ -109,7 +112,7 @@ class IntakePick:
 
 @dataclass(frozen=True)
 class IntakeRef:
-    """ "request_id": the relabel and open-a-brief buttons of an intake request."""
+    """ "request_id": the relabel, open-a-brief, claim and done buttons of an intake request."""
 
     request_id: int
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.emulator.conversation import Slack
 from bot.storage.database import Database
 from tests.support.bots import running_bot
 from tests.support.clock import Clock
+from tests.support.intake import TAXONOMY
 
 
 @pytest.fixture
@@ -38,4 +40,22 @@ def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
     (Pausing a started scheduler raced its first tick, which could run after the test had moved
     the clock; a paused one could still run its first tick late.)"""
     with running_bot(Settings(database_url=db.url), clock=clock, schedule=False) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default intake model, trained once per session from the shipped taxonomy."""
+    from bot.intake.classifier import train_from_policy
+
+    directory = tmp_path_factory.mktemp("intake") / "model"
+    train_from_policy(TAXONOMY, directory, progress=False)
+    return directory
+
+
+@pytest.fixture
+def bot(db: Database, model_dir: Path) -> Iterator[LocalBot]:
+    """The real bot with the intake model (the slow tests)."""
+    settings = Settings(database_url=db.url, intake_model_dir=model_dir)
+    with running_bot(settings) as running:
         yield running

@@ -3,7 +3,6 @@ answer in the thread, and people confirming or correcting it through buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,46 +12,16 @@ from bot.app.config import Settings
 from bot.app.local import LocalBot, local_bot
 from bot.audit import service as audit
 from bot.digests import service as digest
-from bot.emulator.conversation import Slack
 from bot.intake import service as intake
+from bot.intake import tickets
 from bot.intake.classifier import retrain_and_maybe_promote, train_from_policy
-from bot.intake.models import IntakeRequest
 from bot.storage.database import Database
 from bot.tasks.models import Task
 from policies.loader import load_policy
-from tests.support.bots import running_bot
+from tests.support.intake import TAXONOMY, bot_reply, buttons, current, requests, updated
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
-TAXONOMY = Path(__file__).resolve().parents[2] / "policies" / "intake.yaml"
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default model, trained once from the shipped taxonomy (about 5 s)."""
-    directory = tmp_path_factory.mktemp("intake") / "model"
-    train_from_policy(TAXONOMY, directory, progress=False)
-    return directory
-
-
-@pytest.fixture
-def bot(db: Database, model_dir: Path) -> Iterator[LocalBot]:
-    settings = Settings(database_url=db.url, intake_model_dir=model_dir)
-    with running_bot(settings) as running:
-        yield running
-
-
-def requests(local: LocalBot) -> list[IntakeRequest]:
-    with local.runtime.db.transaction() as session:
-        return list(session.scalars(select(IntakeRequest).order_by(IntakeRequest.id)))
-
-
-def bot_reply(slack: Slack, parent, contains: str):  # type: ignore[no-untyped-def]
-    return eventually(
-        lambda: next((m for m in slack.thread(parent).replies if contains in m.text), None),
-        f"a reply containing {contains!r}",
-        timeout=30,
-    )
 
 
 def test_a_clear_request_is_routed_in_its_thread(bot: LocalBot) -> None:
@@ -85,19 +54,61 @@ def test_a_campaign_request_offers_a_prefilled_brief(bot: LocalBot) -> None:
     assert "EMEA expansion" in str(view["blocks"])
 
 
-def test_out_of_scope_asks_and_the_answer_routes_and_is_stored(bot: LocalBot) -> None:
+def test_chatter_pages_nobody_and_the_requester_can_still_call_it_a_request(
+    bot: LocalBot,
+) -> None:
+    """Bug 16: "lunch anyone?" pinged @triage with three 0% buttons."""
     slack = bot.slack
-    asked = slack.say(
-        "anyone want to grab lunch at the taco place?", as_user="rita", channel="intake"
-    )
-    question = bot_reply(slack, asked, "which is it?")
-    assert "Something else" in str(question.blocks)
+    asked = slack.say("lunch anyone?", as_user="rita", channel="intake")
+    reply = bot_reply(slack, asked, "doesn't look like a request")
+    said = [m.text + str(m.blocks) for m in slack.messages("intake", include_threads=True)]
+    assert not any("subteam" in text for text in said)  # nobody paged
+    assert not any("0%" in text for text in said)
+    assert buttons(reply) == ["It's a request"]
     [stored] = requests(bot)
-    assert (stored.status, stored.reason, stored.label) == (
-        "awaiting_confirmation",
-        "out_of_scope",
+    assert (stored.status, stored.label, stored.confirmed_by) == (
+        "routed",
+        intake.OUT_OF_SCOPE,
         None,
     )
+    with bot.runtime.db.read() as session:
+        assert tickets.open_requests(session) == []
+        assert intake.unanswered(session) == []
+
+    # Lena may not label Rita's request: told before any form opens.
+    slack.click("It's a request", as_user="lena", message=reply)
+    refusal = eventually(lambda: slack.last_ephemeral("lena"), "an ephemeral refusal")
+    assert "can label this request" in refusal.text and slack.view_of("lena") is None
+
+    # Rita says it is one after all: routed, and the old message's button is gone.
+    slack.click("It's a request", as_user="rita", message=reply)
+    slack.wait_for_view("rita")
+    slack.submit({"label": "Event support"}, as_user="rita")
+    routed = bot_reply(slack, asked, "Routed to <!subteam^S08EVENTS")
+    assert "Claim" in buttons(routed)
+    assert buttons(current(slack, reply)) == []
+    [stored] = requests(bot)
+    assert (stored.label, stored.ticket_status, stored.confirmed_by) == (
+        "event_support",
+        "new",
+        "U01RITA",
+    )
+
+
+def test_an_unsure_question_is_answered_once_and_its_buttons_retire(bot: LocalBot) -> None:
+    """Bug 16: the old question's buttons stayed live after the answer."""
+    slack = bot.slack
+    asked = slack.say(
+        "can you take a look at the deck and the video for the launch",
+        as_user="rita",
+        channel="intake",
+    )
+    question = bot_reply(slack, asked, "which is it?")
+    assert "<!subteam^S04TRIAGE" in question.text
+    offered = buttons(question)
+    assert offered[-1] == "Something else" and all("(0%)" not in b for b in offered)
+    [stored] = requests(bot)
+    assert (stored.status, stored.reason) == ("awaiting_confirmation", "low_confidence")
 
     # Lena is neither the requester nor in @triage: refused, nothing changes.
     first_pick = question.blocks[-1]["elements"][0]
@@ -106,11 +117,13 @@ def test_out_of_scope_asks_and_the_answer_routes_and_is_stored(bot: LocalBot) ->
     assert "can label this request" in refusal.text
     assert requests(bot)[0].status == "awaiting_confirmation"
 
-    # Sam is in @triage: says it is not a marketing request.
+    # Sam is in @triage: says it is not a marketing request. The question loses its buttons.
     slack.click("Something else", as_user="sam", message=question)
     slack.wait_for_view("sam")
     slack.submit({"label": "Not a marketing request"}, as_user="sam")
     bot_reply(slack, asked, "marked this as not a marketing request")
+    retired = updated(slack, question, lambda m: buttons(m) == [], "the question without buttons")
+    assert "<@U05SAM> labelled this *Not a marketing request*" in retired.text
     [stored] = requests(bot)
     assert (stored.status, stored.label, stored.confirmed_by) == (
         "routed",
@@ -244,11 +257,15 @@ def test_a_message_stored_before_a_crash_is_classified_after_the_restart(
 
 def test_unanswered_questions_appear_in_the_channel_digest(bot: LocalBot) -> None:
     slack = bot.slack
-    asked = slack.say("my laptop wont turn on, who do I ask", as_user="rita", channel="intake")
+    asked = slack.say(
+        "can you take a look at the deck and the video for the launch",
+        as_user="rita",
+        channel="intake",
+    )
     bot_reply(slack, asked, "which is it?")
     with bot.runtime.db.transaction() as session:
         text = digest.channel_digest_text(session, bot.runtime.policy, bot.runtime.clock())
-    assert text is not None and "Intake requests waiting for a label" in text and "laptop" in text
+    assert text is not None and "Intake requests waiting for a label" in text and "deck" in text
 
 
 def test_retrain_uses_corrections_and_promotes_only_if_not_worse(
@@ -268,6 +285,6 @@ def test_retrain_uses_corrections_and_promotes_only_if_not_worse(
 
 
 def test_policy_names_the_intake_channels_and_taxonomy() -> None:
-    policy = load_policy(Path(__file__).resolve().parents[2] / "policies" / "default.yaml")
+    policy = load_policy(TAXONOMY.parent / "default.yaml")
     assert policy.intake.channels == ["C02INTAKE"]
     assert policy.beside(policy.intake.taxonomy_file) == TAXONOMY

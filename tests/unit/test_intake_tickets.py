@@ -1,0 +1,51 @@
+"""The intake queue as the database holds it: what is open, in which order, and a requester's own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.intake import tickets
+from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
+from bot.storage.database import Database
+from policies.intake_schema import OUT_OF_SCOPE
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def _request(n: int, **values: object) -> IntakeRequest:
+    defaults: dict[str, object] = {
+        "channel_id": "C02INTAKE",
+        "ts": f"1700000000.{n:06d}",
+        "user_id": "U01RITA",
+        "text": f"request {n}",
+        "status": IntakeStatus.ROUTED,
+        "label": "web_update",
+        "ticket_status": TicketStatus.NEW,
+        "urgent": False,
+        "corrected": False,
+        "received_at": T0 + timedelta(minutes=n),
+    }
+    return IntakeRequest(**{**defaults, **values})
+
+
+def test_the_open_queue_is_what_still_needs_someone_most_pressing_first(db: Database) -> None:
+    with db.transaction() as session:
+        session.add_all(
+            [
+                _request(1, ticket_status=TicketStatus.CLAIMED, claimed_by="U04OMAR"),
+                _request(2),
+                _request(3, status=IntakeStatus.AWAITING_CONFIRMATION, label=None),
+                _request(4, ticket_status=TicketStatus.DONE, done_by="U04OMAR"),
+                _request(5, label=OUT_OF_SCOPE, ticket_status=TicketStatus.DONE),
+                _request(6, status=IntakeStatus.RECEIVED, label=None),  # being classified
+                _request(7, urgent=True, ticket_status=TicketStatus.CLAIMED, claimed_by="U05SAM"),
+                _request(8, user_id="U02BRAM"),
+            ]
+        )
+    with db.read() as session:
+        shown = [r.text for r in tickets.open_requests(session)]
+        assert shown == ["request 7", "request 3", "request 2", "request 8", "request 1"]
+        assert tickets.count_open(session) == 5
+        assert [r.text for r in tickets.open_requests(session, limit=2)] == shown[:2]
+        mine = [r.text for r in tickets.requests_of(session, "U01RITA")]
+        assert mine == [f"request {n}" for n in (7, 6, 5, 4, 3, 2, 1)]
