@@ -21,7 +21,7 @@ from handlers.context import RequestContext, delivery_key
 HANDLERS = Path(handlers.__file__).parent
 COMMANDS = ["/mops", "/brief"]
 EVENTS = ["message", "app_mention", "app_home_opened"]
-LISTENERS = 20  # 2 commands, 11 buttons, 4 modals, 3 events (25 before, 5 of them duplicates)
+LISTENERS = 23  # 2 commands, 13 buttons, 5 modals, 3 events (25 before, 5 of them duplicates)
 
 
 @pytest.fixture(scope="module")
@@ -179,13 +179,14 @@ def test_handlers_import_no_runtime_at_run_time() -> None:
 
 
 def test_mops_subcommands_are_an_explicit_table() -> None:
-    from handlers import compliance, digests, flow, mops
+    from handlers import compliance, digests, flow, intake, mops
 
     expected = {
         "stats": flow.stats,
         "digest": digests.digest_settings,
         "lint": compliance.lint_text,
         "policy": mops.policy_reload,
+        "intake": intake.queue,
     }
     assert expected == mops.SUBCOMMANDS
     for subcommand in mops.SUBCOMMANDS.values():
