@@ -222,6 +222,13 @@ class Compliance(Strict):
         return value
 
 
+class Forecast(Strict):
+    # The share of briefs a stage may let run past its SLA; `/mops forecast` names the fewest
+    # reviewers that keep each stage under it.
+    max_breach: float = Field(0.1, gt=0, lt=1)
+    history_days: int = Field(90, ge=7, le=730)  # the window the forecast learns from
+
+
 class Policy(Strict):
     name: str = Field(min_length=1)
     description: str = ""
@@ -234,6 +241,7 @@ class Policy(Strict):
     digests: Digests = Digests()
     intake: Intake = Intake()
     compliance: Compliance = Compliance()
+    forecast: Forecast = Forecast()
 
     _version: str = PrivateAttr("unversioned")
     _source: Path | None = PrivateAttr(None)

@@ -1,4 +1,4 @@
-"""The weekly digest's picture: cycle-time distributions per stage, as a PNG.
+"""The flow pictures as PNGs: the weekly cycle-time chart and the capacity forecast.
 
 Drawn on a bare matplotlib Figure with the Agg canvas: no pyplot global state and no display, so
 it is safe in a scheduler thread on a headless server.
@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from bot.flow.forecast import StageOutlook
 from bot.flow.metrics import Distribution, FlowMetrics
 
 LOG_SCALE_SPREAD = 30  # max / smallest positive value beyond which a linear axis hides the bulk
@@ -115,3 +116,83 @@ def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def capacity_chart_png(
+    now: list[StageOutlook],
+    what_if: list[StageOutlook] | None,
+    labels: Mapping[str, str],
+    *,
+    max_breach: float,
+) -> bytes:
+    """Two panels per stage: the expected queue (briefs in the stage: waiting plus being decided)
+    and the chance a brief runs past its SLA, today's history beside the what-if. A stage whose
+    queue would grow without end is drawn at the top of the axis and marked "grows"."""
+    names = [labels.get(outlook.name, outlook.name) for outlook in now]
+    series = [("history", now, "#9dbcd9")]
+    if what_if is not None:
+        series.append(("what-if", what_if, "#c0392b"))
+    figure = Figure(figsize=(9, 3.6), dpi=110, layout="constrained")
+    FigureCanvasAgg(figure)
+    queue_axes, breach_axes = figure.subplots(1, 2)
+    width = 0.8 / len(series)
+    positions = np.arange(len(names))
+    queue_top = 1.0
+    for _, outlooks, _ in series:
+        for outlook in outlooks:
+            if outlook.forecast is not None and outlook.forecast.mean_hours is not None:
+                queue_top = max(queue_top, _expected_in_stage(outlook))
+    queue_top *= 1.25
+    for index, (label, outlooks, colour) in enumerate(series):
+        offsets = positions - 0.4 + width * (index + 0.5)
+        queues, breaches = [], []
+        for outlook in outlooks:
+            result = outlook.forecast
+            if result is None:
+                queues.append(0.0)
+                breaches.append(0.0)
+            elif not result.stable:
+                queues.append(queue_top)
+                breaches.append(1.0)
+            else:
+                queues.append(_expected_in_stage(outlook))
+                breaches.append(result.breach_probability or 0.0)
+        grows = [o.forecast is not None and not o.forecast.stable for o in outlooks]
+        hatches = ["//" if grown else "" for grown in grows]  # no steady height: hatched
+        queue_axes.bar(offsets, queues, width, color=colour, label=label, hatch=hatches)
+        breach_axes.bar(offsets, breaches, width, color=colour, label=label, hatch=hatches)
+        for offset, grown in zip(offsets, grows, strict=True):
+            if grown:
+                queue_axes.annotate(
+                    "grows", (offset, queue_top), ha="center", va="bottom", fontsize=8
+                )
+    for position, outlook in zip(positions, now, strict=True):
+        if outlook.forecast is None:
+            queue_axes.annotate("no data", (position, 0), ha="center", va="bottom", fontsize=8)
+    queue_axes.set_title("Briefs in the stage (average)", loc="left", fontsize=11)
+    queue_axes.set_ylim(0, queue_top * 1.12)
+    breach_axes.set_title("Chance a brief runs past its SLA", loc="left", fontsize=11)
+    breach_axes.set_ylim(0, 1.05)
+    breach_axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0%}"))
+    breach_axes.axhline(max_breach, color="#555555", linestyle="--", linewidth=1)
+    breach_axes.annotate(
+        f"target {max_breach:.0%}",
+        (1.0, max_breach),
+        xycoords=("axes fraction", "data"),
+        ha="right",
+        va="bottom",
+        fontsize=8,
+    )
+    for axes in (queue_axes, breach_axes):
+        axes.set_xticks(positions, names)
+        axes.grid(axis="y", alpha=0.3)
+    if len(series) > 1:
+        breach_axes.legend(fontsize=8, frameon=False)
+    return _png(figure)
+
+
+def _expected_in_stage(outlook: StageOutlook) -> float:
+    """Little's law: briefs in the stage = arrivals per hour x hours in the stage."""
+    result = outlook.forecast
+    assert result is not None and result.mean_hours is not None
+    return result.load.arrivals_per_hour * result.mean_hours

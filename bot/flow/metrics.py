@@ -257,6 +257,57 @@ def flow_metrics(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class StageStays:
+    """Every stay in a review stage, on the business clock, and the moments reviews ended for good
+    (final approval, reject, cancel from review): what the capacity forecast is estimated from."""
+
+    names: list[str]  # stage names; `stage` indexes into them
+    stage: np.ndarray
+    entered: np.ndarray  # POSIX seconds
+    ended: np.ndarray  # False while still waiting
+    entered_hours: np.ndarray  # business hours since the calendar's origin (see _business_clock)
+    left_hours: np.ndarray  # the same clock; inf while waiting
+    review_ends: np.ndarray  # POSIX seconds
+    since_hours: float  # the window's start and `now` on the same clock
+    now_hours: float
+
+
+def stage_stays(
+    events: TransitionColumns,
+    since: datetime,
+    now: datetime,
+    calendar: BusinessCalendar,
+    *,
+    stage_order: Sequence[str] = (),
+    brief_stages: Mapping[int, Sequence[str]] | None = None,
+) -> StageStays:
+    """The stays of `events` up to `now`, read exactly as flow_metrics reads them."""
+    keep = np.flatnonzero(events.at <= now.timestamp())
+    sequence = keep if events.sequence is None else events.sequence[keep]
+    trail = _Trail(events, keep[np.lexsort((sequence, events.at[keep], events.brief_id[keep]))])
+    names, stays = _stays(trail, stage_order, brief_stages, {})
+    both = _business_clock(
+        calendar, np.concatenate([trail.at, [since.timestamp(), now.timestamp()]])
+    )
+    clock = both[:-2] / HOUR
+    left = clock[stays.leave_rows]
+    left[~stays.ended] = np.inf
+    ends_review = trail.is_final_approval | (trail.action == REJECT)
+    ends_review |= (trail.action == CANCEL) & trail.is_leave
+    return StageStays(
+        names,
+        stays.stage,
+        stays.entered,
+        stays.ended,
+        clock[stays.entry_rows],
+        left,
+        trail.at[ends_review],
+        float(both[-2] / HOUR),
+        float(both[-1] / HOUR),
+    )
+
+
 class _Trail:
     """The kept rows sorted by brief then time, with the masks every figure is built from."""
 

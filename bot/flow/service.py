@@ -29,12 +29,12 @@ def compute(session: Session, policy: Policy, *, since: datetime, now: datetime)
         since,
         {stage.name: stage.wip_limit for stage in policy.workflows.brief.stages},
         stage_order=order,
-        brief_stages=_other_stage_lists(session, order),
+        brief_stages=brief_stage_lists(session, order),
         week_tz=policy.business_hours.timezone,
     )
 
 
-def _other_stage_lists(session: Session, order: list[str]) -> dict[int, list[str]]:
+def brief_stage_lists(session: Session, order: list[str]) -> dict[int, list[str]]:
     """Stage lists of waiting briefs that differ from the policy's (a compliance gate added one).
     Compared as stored JSON text: a false difference only costs a row, never a wrong answer."""
     query = select(Brief.id, Brief.stages).where(
