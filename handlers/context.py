@@ -31,9 +31,10 @@ T = TypeVar("T")
 class Asker:
     """Who is asking: their user id at once, their `Actor` (with group ids) on first use."""
 
-    def __init__(self, runtime: Runtime, user_id: str) -> None:
+    def __init__(self, runtime: Runtime, user_id: str, channel_id: str | None = None) -> None:
         self._runtime = runtime
         self.user_id = user_id
+        self.channel_id = channel_id  # where they asked, when Slack says (commands, actions)
 
     @cached_property
     def actor(self) -> Actor:
@@ -61,7 +62,9 @@ class RequestContext(Middleware):
         body = req.body if isinstance(req.body, dict) else {}
         req.context["runtime"] = self.runtime
         req.context["delivery_key"] = delivery_key(body)
-        req.context["asker"] = Asker(self.runtime, req.context.user_id or "")
+        req.context["asker"] = Asker(
+            self.runtime, req.context.user_id or "", req.context.channel_id
+        )
         return next()
 
 

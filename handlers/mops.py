@@ -22,6 +22,7 @@ HELP_TEXT = "\n".join(
         "• `/brief new`: open a brief form; the brief lives in a thread where approvers decide",
         "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
         "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
+        "• `/mops forecast [spike=2] [legal=3] [chart]`: capacity per stage, what-ifs, done dates",
         '• `/mops digest [on|off|time 10:30]`: your daily "waiting on you" DM, if you want one',
         "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
         "• `/mops intake`: the open intake requests (@triage and ops admins)",
@@ -51,6 +52,7 @@ def policy_reload(rest: str, runtime: Runtime, asker: Asker) -> str:
 Subcommand = Callable[[str, "Runtime", Asker], str]
 SUBCOMMANDS: dict[str, Subcommand] = {
     "stats": flow.stats,
+    "forecast": flow.forecast,
     "digest": digests.digest_settings,
     "lint": compliance.lint_text,
     "policy": policy_reload,

@@ -1,6 +1,7 @@
 """How to use /mops, in one line: its subcommands repeat it when they can't read their words."""
 
 MOPS_USAGE = (
-    "Usage: `/mops help` · `/mops stats [30d]` · `/mops digest [on|off|time 10:30]` · "
-    "`/mops lint &lt;text&gt;` · `/mops intake` · `/mops policy reload`"
+    "Usage: `/mops help` · `/mops stats [30d]` · `/mops forecast` · "
+    "`/mops digest [on|off|time 10:30]` · `/mops lint &lt;text&gt;` · `/mops intake` · "
+    "`/mops policy reload`"
 )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app.config import Settings, SettingsError, load_settings, require
-from bot.cli import audit, experiment, intake, lint
+from bot.cli import audit, experiment, forecast, intake, lint
 
 DESCRIPTION = """\
 mopsbot runs a marketing team's operations in Slack: briefs and approvals in threads,
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(handler=cmd_policy_check)
 
-    for group in (intake, lint, audit, experiment):  # their own command groups
+    for group in (intake, lint, audit, experiment, forecast):  # their own command groups
         group.register(sub)
     return parser
 
