@@ -183,6 +183,7 @@ def test_mops_subcommands_are_an_explicit_table() -> None:
 
     expected = {
         "stats": flow.stats,
+        "forecast": flow.forecast,
         "digest": digests.digest_settings,
         "lint": compliance.lint_text,
         "policy": mops.policy_reload,
