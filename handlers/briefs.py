@@ -13,6 +13,7 @@ from bot.briefs.workflow import Action
 from bot.compliance import flows as compliance_flows
 from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import ephemeral, escape
+from handlers import people
 from handlers.context import Asker, clicked, reply_to
 
 if TYPE_CHECKING:
@@ -20,8 +21,19 @@ if TYPE_CHECKING:
 
 BRIEF_USAGE = (
     "Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · "
-    "`/brief schedule ID` · `/brief live ID` · `/brief help`"
+    "`/brief schedule ID` · `/brief live ID` · `/brief assign ID @person` · "
+    "`/brief override ID approve|changes|reject REASON` · `/brief help`"
 )
+OVERRIDE_USAGE = (
+    "Usage: `/brief override ID approve|changes|reject REASON` (ops admins; the reason is "
+    "required and kept in the audit trail)"
+)
+ASSIGN_USAGE = "Usage: `/brief assign ID @person` (ops admins): the current stage waits on them"
+OVERRIDES = {
+    "approve": Action.APPROVE,
+    "changes": Action.REQUEST_CHANGES,
+    "reject": Action.REJECT,
+}
 BRIEF_HELP = "\n".join(
     [
         "*Briefs* go from form to approved work in one thread.",
@@ -31,6 +43,9 @@ BRIEF_HELP = "\n".join(
         "• `/brief cancel ID`: cancel a brief (requester or ops admin)",
         "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
         "(a brief with regulated claims asks for a *Confirm* click in its thread first)",
+        "• `/brief assign ID @person`: hand the waiting stage to one person (ops admins)",
+        "• `/brief override ID approve|changes|reject REASON`: decide the waiting stage in place "
+        "of its approvers, with a reason (ops admins)",
     ]
 )
 # The buttons that ask why before deciding.
@@ -78,10 +93,54 @@ def brief_command(
             now=runtime.clock(),
         )
         ack(ephemeral(outcome.message))
+    elif name == "override" and args:
+        ack(ephemeral(_override(command.get("text") or "", runtime, asker)))
+    elif name == "assign" and args:
+        ack(ephemeral(_assign(args, client, runtime, asker)))
     elif name == "help" and not args:
         ack(ephemeral(BRIEF_HELP))
     else:
         ack(ephemeral(f"I didn't understand `/brief {escape(' '.join(words))}`. {BRIEF_USAGE}"))
+
+
+def _override(text: str, runtime: Runtime, asker: Asker) -> str:
+    """`override ID DECISION REASON...`: the reason keeps its own spacing."""
+    parts = text.strip().split(maxsplit=3)
+    brief_id = _brief_id(parts[1]) if len(parts) > 1 else None
+    decision = OVERRIDES.get(parts[2].lower()) if len(parts) > 2 else None
+    if brief_id is None or decision is None:
+        return OVERRIDE_USAGE
+    reason = parts[3].strip() if len(parts) > 3 else ""
+    if not reason:
+        return f"Please give a reason after `{parts[2]}`; it is kept in the audit trail."
+    outcome = flows.override(
+        runtime.db,
+        runtime.policy,
+        brief_id=brief_id,
+        actor=asker.actor,
+        action=decision,
+        reason=reason,
+        now=runtime.clock(),
+    )
+    return outcome.message
+
+
+def _assign(args: list[str], client: WebClient, runtime: Runtime, asker: Asker) -> str:
+    brief_id = _brief_id(args[0]) if len(args) == 2 else None
+    if brief_id is None:
+        return ASSIGN_USAGE
+    assignee = people.user_id_of(client, args[1])
+    if assignee is None:
+        return f"I can't tell who {escape(args[1])} is; name one person, like `@sam`."
+    outcome = flows.assign(
+        runtime.db,
+        runtime.policy,
+        brief_id=brief_id,
+        actor=asker.actor,
+        assignee_id=assignee,
+        now=runtime.clock(),
+    )
+    return outcome.message
 
 
 def _brief_id(text: str) -> int | None:
@@ -123,20 +182,27 @@ def ask_why(
     body: dict,
     client: WebClient,
     runtime: Runtime,
+    asker: Asker,
     delivery_key: str | None,
 ) -> None:
-    """Request changes and Reject open a modal that asks why; the decision comes with it."""
+    """Request changes and Reject open a modal that asks why, for someone who may decide; the
+    decision comes with it. Anyone else is told why not instead of being handed a form."""
     ack()
     button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
     if button is None:
         return
     view = flows.reason_form(
         runtime.db,
+        runtime.policy,
         brief_id=button.brief_id,
         version=button.version,
+        actor=asker.actor,
         action=ASKS_WHY[ActionId(action["action_id"])],
+        delivery_key=delivery_key,
+        reply=reply_to(body),
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def edit(

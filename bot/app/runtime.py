@@ -89,6 +89,16 @@ class Runtime:
 
         self.worker.register_prepared(intake.CLASSIFY_TASK, judge, apply)
 
+        from bot.briefs import staffing
+
+        self.worker.register_prepared(
+            staffing.CHECK_TASK,
+            lambda payload: staffing.read_members(self.directory.members, payload),
+            lambda session, payload, members: staffing.check(
+                session, self.policy, payload, members, self.clock()
+            ),
+        )
+
     def intake_models(self) -> IntakeModels:
         taxonomy = self.policy.beside(self.policy.intake.taxonomy_file)
         if self._intake is None or self._intake.taxonomy_path != taxonomy:

@@ -5,7 +5,7 @@ every table between tests. Nothing else imports this module.
 """
 
 from bot.audit.models import AuditEvent
-from bot.briefs.models import Approval, Brief
+from bot.briefs.models import Approval, Away, Brief
 from bot.digests.models import DigestRun, UserSetting
 from bot.intake.models import IntakeRequest
 from bot.sla.models import Reminder
@@ -16,6 +16,7 @@ from bot.tasks.models import Task
 __all__ = [
     "Approval",
     "AuditEvent",
+    "Away",
     "Base",
     "Brief",
     "DigestRun",

@@ -182,11 +182,34 @@ def decide(
     )
 
 
-def reason_form(db: Database, *, brief_id: int, version: int, action: Action) -> dict:
-    """The modal that asks why (request changes, reject)."""
+def reason_form(
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    version: int,
+    actor: Actor,
+    action: Action,
+    delivery_key: str | None,
+    reply: Reply,
+) -> dict | None:
+    """The modal that asks why (request changes, reject), for someone who may decide now; anyone
+    else is told why not at once, before they write a reason for nothing."""
     with db.read() as session:
+        refusal = service.decision_refusal(
+            session,
+            policy,
+            brief_id=brief_id,
+            actor=actor,
+            action=action,
+            reason=None,
+            expected_version=version,
+        )
         brief = service.find(session, brief_id)
         title = brief.title if brief else ""
+    if refusal is not None:
+        replies.tell(db, reply, refusal.message, delivery_key=delivery_key)
+        return None
     return forms.reason_form(brief_id=brief_id, version=version, action=action.value, title=title)
 
 
@@ -233,6 +256,37 @@ def cancel(db: Database, policy: Policy, *, brief_id: int, actor: Actor, now: da
         db,
         lambda session: service.cancel(
             session, policy, brief_id=brief_id, actor=actor, now=now, delivery_key=None
+        ),
+    )
+
+
+def override(
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    action: Action,
+    reason: str,
+    now: datetime,
+) -> Outcome:
+    """`/brief override ID approve|changes|reject REASON` (ops admins)."""
+    return run(
+        db,
+        lambda session: service.override(
+            session, policy, brief_id=brief_id, actor=actor, action=action, reason=reason, now=now
+        ),
+    )
+
+
+def assign(
+    db: Database, policy: Policy, *, brief_id: int, actor: Actor, assignee_id: str, now: datetime
+) -> Outcome:
+    """`/brief assign ID @person` (ops admins)."""
+    return run(
+        db,
+        lambda session: service.assign(
+            session, policy, brief_id=brief_id, actor=actor, assignee_id=assignee_id, now=now
         ),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.briefs import approvers
 from bot.briefs.models import Brief
 from bot.briefs.workflow import Action, BriefState
 from bot.slack import blocks
@@ -11,7 +12,6 @@ from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import escape
 from bot.slack.outbox import channel_of, enqueue, ts_of
 from bot.slack.text import clip
-from policies import access
 from policies.schema import Policy
 
 STATE_WORDS: dict[str, str] = {
@@ -52,9 +52,7 @@ def stage_label(policy: Policy, stage: str | None) -> str:
 
 def waiting_on(policy: Policy, brief: Brief, mention: bool = True) -> str:
     if brief.state == BriefState.IN_REVIEW and brief.stage:
-        return access.describe_approvers(
-            access.stage_approver_refs(policy, brief.stage), policy, mention=mention
-        )
+        return approvers.describe(policy, brief, mention=mention)
     if brief.state == BriefState.CHANGES_REQUESTED:
         return blocks.user(brief.requester_id)
     return "nobody"
@@ -114,6 +112,7 @@ def announce(
     actor_id: str,
     reason: str | None,
     stage_before: str | None,
+    actor_words: str | None = None,
 ) -> None:
     """The thread reply for a change, and the parent message brought up to date."""
     key = brief.thread_key
@@ -131,18 +130,27 @@ def announce(
             message_key=key,
         )
     else:
-        enqueue(
-            session,
-            "chat.update",
-            {
-                "channel": channel_of(key),
-                "ts": ts_of(key),
-                "text": fallback_text(brief),
-                "blocks": parent_blocks(policy, brief),
-            },
-            ordering_key=key,
-        )
-    reply(session, brief, _thread_text(policy, brief, action, actor_id, reason, stage_before))
+        refresh_parent(session, policy, brief)
+    text = _thread_text(
+        policy, brief, action, actor_words or blocks.user(actor_id), reason, stage_before
+    )
+    reply(session, brief, text)
+
+
+def refresh_parent(session: Session, policy: Policy, brief: Brief) -> None:
+    """The brief's parent message brought up to date (status, who it waits on, buttons)."""
+    key = brief.thread_key
+    enqueue(
+        session,
+        "chat.update",
+        {
+            "channel": channel_of(key),
+            "ts": ts_of(key),
+            "text": fallback_text(brief),
+            "blocks": parent_blocks(policy, brief),
+        },
+        ordering_key=key,
+    )
 
 
 def reply(
@@ -163,12 +171,12 @@ def _thread_text(
     policy: Policy,
     brief: Brief,
     action: Action,
-    actor_id: str,
+    actor: str,
     reason: str | None,
     stage_before: str | None,
 ) -> str:
-    actor = blocks.user(actor_id)
     quoted = f"\n>{escape(reason)}" if reason else ""
+    then = "\n" if reason else " "  # after a quoted reason, the next words start a new line
     stage = stage_label(policy, stage_before)
     next_up = (
         f"Waiting on {waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
@@ -181,11 +189,11 @@ def _thread_text(
         return f"{actor} resubmitted this brief (round {brief.round}). {next_up}"
     if action == Action.APPROVE and brief.state == BriefState.APPROVED:
         return (
-            f"{actor} approved *{stage}*. Every stage has approved: "
+            f"{actor} approved *{stage}*.{quoted}{then}Every stage has approved: "
             f"{blocks.user(brief.requester_id)}, brief #{brief.id} is approved :white_check_mark:"
         )
     if action == Action.APPROVE:
-        return f"{actor} approved *{stage}*. {next_up}"
+        return f"{actor} approved *{stage}*.{quoted}{then}{next_up}"
     if action == Action.REQUEST_CHANGES:
         return (
             f"{actor} requested changes at *{stage}*:{quoted}\n"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import utcnow
@@ -31,6 +31,8 @@ class Brief(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # When the brief entered its current state/stage: the start of that stage's SLA clock.
     stage_entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Stages an ops admin handed to one person ({stage name: user id}), for the brief's life.
+    assignees: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     # Optimistic lock: two clicks on the same version make exactly one transition.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -65,3 +67,15 @@ class Approval(Base):
     decision: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Away(Base):
+    """Someone out of office until a date (inclusive, in the team's time zone), perhaps with a
+    delegate who decides their stages and gets their reminders meanwhile."""
+
+    __tablename__ = "away"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[date] = mapped_column(Date)
+    delegate_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

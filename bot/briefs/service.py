@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.audit import service as audit
-from bot.briefs import messages, reactions
+from bot.briefs import approvers, messages, reactions, staffing
 from bot.briefs.models import Approval, Brief
 from bot.briefs.workflow import (
     Action,
@@ -23,6 +23,7 @@ from bot.briefs.workflow import (
     Position,
     apply,
 )
+from bot.slack import blocks
 from bot.slack.deliveries import claim_delivery
 from policies import access
 from policies.schema import Policy, clean_submission, validate_submission
@@ -139,7 +140,8 @@ def decision_refusal(
     """Why `actor` may not take `action` on the brief as it stands, or None when they may.
 
     Reads only, so a click can be checked in a snapshot without SQLite's write lock; `decide`
-    asks again inside its own transaction."""
+    asks again inside its own transaction. With `reason=None` for a decision that needs one, only
+    whether they may decide is checked (before the form that asks why is opened)."""
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
@@ -153,7 +155,7 @@ def decision_refusal(
     illegal = _illegal(brief, action)
     if illegal is not None:
         return illegal
-    refs = _stage_refs(policy, brief.stage)
+    refs = approvers.refs(policy, brief)
     if actor.user_id == brief.requester_id:
         return Outcome(
             False,
@@ -167,7 +169,7 @@ def decision_refusal(
             f"*{messages.stage_label(policy, brief.stage)}* stage.",
             brief.id,
         )
-    if action in NEEDS_REASON and not (reason or "").strip():
+    if action in NEEDS_REASON and reason is not None and not reason.strip():
         return Outcome(False, "A reason is required.", brief.id)
     return None
 
@@ -187,6 +189,8 @@ def decide(
     """Approve, request changes or reject the brief's current stage."""
     if action not in DECISIONS:
         raise ValueError(f"{action} is not a decision")
+    if action in NEEDS_REASON and not (reason or "").strip():
+        return Outcome(False, "A reason is required.", brief_id)
     if not claim_delivery(session, delivery_key, "action"):
         return click_already_handled(brief_id)
     refusal = decision_refusal(
@@ -354,7 +358,7 @@ def briefs_of(
         brief
         for brief in in_review
         if access.may_decide(
-            _stage_refs(policy, brief.stage), actor.user_id, set(actor.group_ids), policy
+            approvers.refs(policy, brief), actor.user_id, set(actor.group_ids), policy
         )
     ][:limit]
     return mine, waiting
@@ -365,10 +369,6 @@ def briefs_of(
 
 def _position(brief: Brief) -> Position:
     return Position(state=BriefState(brief.state), stage_index=brief.stage_index, round=brief.round)
-
-
-def _stage_refs(policy: Policy, stage: str | None) -> list[str]:
-    return access.stage_approver_refs(policy, stage) if stage else []
 
 
 def _illegal(brief: Brief, action: Action) -> Outcome | None:
@@ -400,7 +400,11 @@ def _move(
     reason: str | None,
     now: datetime,
     detail: dict[str, Any] | None = None,
+    actor_words: str | None = None,
 ) -> None:
+    """Move the brief by `action`: state, audit row, Slack messages, other domains' reactions.
+    `actor_words` names the actor in the thread when more than their name is true ("@omar
+    (ops admin override)")."""
     before = _position(brief)
     stage_before = brief.stage
     after = apply(before, action, len(brief.stages))
@@ -427,6 +431,139 @@ def _move(
         detail=detail,
     )
     messages.announce(
-        session, policy, brief, action, actor_id=actor_id, reason=reason, stage_before=stage_before
+        session,
+        policy,
+        brief,
+        action,
+        actor_id=actor_id,
+        reason=reason,
+        stage_before=stage_before,
+        actor_words=actor_words,
     )
     reactions.on_change(session, policy, brief, now)
+    if brief.state == BriefState.IN_REVIEW and (before.stage_index, before.round) != (
+        after.stage_index,
+        after.round,
+    ):
+        staffing.plan_check(session, policy, brief, now)
+
+
+# -- ops admins: the ways out of a stuck stage ------------------------------------------------
+
+
+def override(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    action: Action,
+    reason: str,
+    now: datetime,
+) -> Outcome:
+    """An ops admin decides the current stage in place of its approvers, with a reason that is
+    audited and quoted in the thread. Not on their own brief: that would be self-approval."""
+    if action not in DECISIONS:
+        raise ValueError(f"{action} is not a decision")
+    brief = session.get(Brief, brief_id)
+    if brief is None:
+        return Outcome(False, f"There is no brief #{brief_id}.")
+    if not access.is_ops_admin(policy, actor.user_id, set(actor.group_ids)):
+        return Outcome(False, "Only ops admins can override a stage's approvers.", brief.id)
+    if actor.user_id == brief.requester_id:
+        return Outcome(
+            False,
+            f"You filed brief #{brief.id}, so you can't decide it, even as an ops admin. Hand "
+            f"the stage to someone else with `/brief assign {brief.id} @person`.",
+            brief.id,
+        )
+    illegal = _illegal(brief, action)
+    if illegal is not None:
+        return illegal
+    if not reason.strip():
+        return Outcome(False, "An override needs a reason; it is kept in the audit trail.")
+    session.add(
+        Approval(
+            brief_id=brief.id,
+            stage=brief.stage or "",
+            round=brief.round,
+            approver_id=actor.user_id,
+            decision=action.value,
+            reason=reason,
+            decided_at=now,
+        )
+    )
+    _move(
+        session,
+        policy,
+        brief,
+        action,
+        actor_id=actor.user_id,
+        reason=reason,
+        now=now,
+        detail={"override": True},
+        actor_words=f"{blocks.user(actor.user_id)} (ops admin override)",
+    )
+    session.flush()
+    return Outcome(True, messages.decision_ack(action, brief), brief.id)
+
+
+def assign(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    assignee_id: str,
+    now: datetime,
+) -> Outcome:
+    """An ops admin hands the brief's current stage to one person (for the rest of its life)."""
+    brief = session.get(Brief, brief_id)
+    if brief is None:
+        return Outcome(False, f"There is no brief #{brief_id}.")
+    if not access.is_ops_admin(policy, actor.user_id, set(actor.group_ids)):
+        return Outcome(False, "Only ops admins can hand a stage to someone else.", brief.id)
+    if brief.state != BriefState.IN_REVIEW or brief.stage is None:
+        return Outcome(
+            False,
+            f"Brief #{brief.id} is {messages.state_words(brief)}; no stage is waiting.",
+            brief.id,
+        )
+    if assignee_id == brief.requester_id:
+        return Outcome(
+            False,
+            f"<@{assignee_id}> is the requester of brief #{brief.id} and can't decide it; "
+            "choose someone else.",
+            brief.id,
+        )
+    stage = brief.stage
+    before = approvers.describe(policy, brief, mention=False)
+    brief.assignees = {**(brief.assignees or {}), stage: assignee_id}
+    brief.updated_at = now
+    brief.version += 1  # the buttons drawn before no longer describe who decides
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=actor.user_id,
+        action="assign",
+        from_state=brief.state,
+        to_state=brief.state,
+        stage=stage,
+        round=brief.round,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail={"assignee": assignee_id},
+    )
+    label = messages.stage_label(policy, stage)
+    messages.refresh_parent(session, policy, brief)
+    messages.reply(
+        session,
+        brief,
+        f"{blocks.user(actor.user_id)} assigned *{label}* to "
+        f"{blocks.user(assignee_id)} (it waited on {before}). "
+        f"{blocks.user(assignee_id)}, it is yours to decide now.",
+    )
+    staffing.plan_check(session, policy, brief, now)
+    session.flush()
+    return Outcome(True, f"*{label}* of brief #{brief.id} now waits on <@{assignee_id}>.", brief.id)

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.briefs import messages
+from bot.briefs import approvers, messages
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
 from bot.core.logs import get_logger
@@ -160,7 +160,8 @@ def _send(
         reminder.status = ReminderStatus.CANCELLED
         return True
     try:
-        recipients = stage_approvers(policy, directory, brief.stage)
+        refs = approvers.refs(policy, brief)
+        recipients = approvers.people(policy, refs, _members(policy, directory, refs))
     except DirectoryUnavailable:
         # Who is in the group is unknown just now, not "nobody": the row stays pending and the
         # next tick tries again, rather than being marked sent with no one told.
@@ -168,7 +169,6 @@ def _send(
         return False
     reminder.status = ReminderStatus.SENT
     reminder.sent_at = now
-    refs = access.stage_approver_refs(policy, brief.stage)
     calendar = calendar_for(policy)
     late = reminder.kind != ReminderKind.REMINDER
     for user_id in sorted(recipients):
@@ -188,6 +188,10 @@ def _send(
         _plan_next_repeat(session, policy, reminder, now)
     log.info("reminder.sent", brief=brief.id, kind=reminder.kind, recipients=len(recipients))
     return True
+
+
+def _members(policy: Policy, directory: Directory, refs: list[str]) -> dict[str, frozenset[str]]:
+    return {gid: directory.members(gid) for gid in approvers.group_ids(policy, refs)}
 
 
 def stage_approvers(policy: Policy, directory: Directory, stage: str | None) -> set[str]:
@@ -252,7 +256,7 @@ def _escalate(session: Session, policy: Policy, brief: Brief) -> None:
             "channel": channel,
             "unfurl_links": False,
             "text": f"{mention}:rotating_light: Brief #{brief.id} *{blocks.escape(brief.title)}* breached its "
-            f"*{stage}* SLA; waiting on {access.describe_approvers(access.stage_approver_refs(policy, brief.stage), policy, mention=False)}.",
+            f"*{stage}* SLA; waiting on {approvers.describe(policy, brief, mention=False)}.",
         },
     )
 

@@ -1,0 +1,101 @@
+"""A stage nobody may decide: found when the stage starts, told to the requester and ops admins.
+
+The requester may not decide their own brief, so a stage whose only eligible approver is its
+requester (the sole member of @brand-team files a brief) would wait forever. Whenever a stage
+starts, a task checks who could decide it: group members are read from Slack by the task's
+prepare step, outside any transaction, and the answer is posted in the brief's thread with the
+ways out (`/brief assign`, `/brief override`). Absent people count only through their delegate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.briefs import approvers, away, messages
+from bot.briefs.models import Brief
+from bot.briefs.workflow import BriefState
+from bot.slack import blocks
+from bot.tasks.service import enqueue_task
+from policies import access
+from policies.schema import Policy
+
+CHECK_TASK = "briefs.check_staffing"
+
+# A user group id -> its members' user ids; may raise while Slack can't say (the task retries).
+Members = Callable[[str], frozenset[str]]
+
+
+def plan_check(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
+    """Ask, after this transaction commits, whether anyone may decide the brief's current stage."""
+    if brief.state != BriefState.IN_REVIEW or brief.stage is None:
+        return
+    refs = approvers.refs(policy, brief)
+    payload = {
+        "brief_id": brief.id,
+        "stage": brief.stage,
+        "round": brief.round,
+        "group_ids": approvers.group_ids(policy, refs),
+    }
+    enqueue_task(session, CHECK_TASK, payload, now=now)
+
+
+def read_members(members: Members, payload: dict[str, Any]) -> dict[str, list[str]]:
+    """The prepare step: the stage's groups' members, read from Slack outside a transaction."""
+    return {gid: sorted(members(gid)) for gid in payload["group_ids"]}
+
+
+def check(
+    session: Session,
+    policy: Policy,
+    payload: dict[str, Any],
+    members: dict[str, list[str]],
+    now: datetime,
+) -> None:
+    """Post the notice when the stage (still current) has no one but its requester to decide."""
+    brief = session.get(Brief, payload["brief_id"])
+    if brief is None or (brief.state, brief.stage, brief.round) != (
+        BriefState.IN_REVIEW,
+        payload["stage"],
+        payload["round"],
+    ):
+        return  # it moved on meanwhile
+    refs = approvers.refs(policy, brief)
+    named = approvers.people(policy, refs, {g: frozenset(u) for g, u in members.items()})
+    if deciders(session, policy, named, brief.requester_id, now):
+        return
+    messages.reply(session, brief, stuck_notice(policy, brief, named))
+
+
+def deciders(
+    session: Session, policy: Policy, named: set[str], requester_id: str, now: datetime
+) -> set[str]:
+    """Who can act on a stage whose approvers are `named`: each of them, or their delegate while
+    they are away (nobody for an absent person without one), never the requester."""
+    acting = {away.stand_in(session, policy, person, now) for person in named}
+    return {person for person in acting if person and person != requester_id}
+
+
+def stuck_notice(policy: Policy, brief: Brief, named: set[str]) -> str:
+    stage = messages.stage_label(policy, brief.stage)
+    who = approvers.describe(policy, brief, mention=False)
+    requester = blocks.user(brief.requester_id)
+    if named <= {brief.requester_id} and named:
+        why = (
+            f"{requester}, you are the only one who can decide *{stage}* ({who}), and nobody "
+            "may approve their own brief, so it can't move on its own."
+        )
+    else:
+        why = (
+            f"Nobody can decide *{stage}* for this brief: {who} has no one in it who is here "
+            f"and isn't the requester ({requester}), so it can't move on its own."
+        )
+    admins = access.describe_approvers(policy.roles.ops_admins, policy)
+    return (
+        f":warning: {why}\n{admins}: hand the stage to someone with "
+        f"`/brief assign {brief.id} @person`, or decide it yourself with "
+        f"`/brief override {brief.id} approve REASON` (or `reject REASON`)."
+    )
