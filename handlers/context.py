@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
+from bot.briefs import flows as briefs
 from bot.briefs.service import Actor
 from bot.slack import replies
 from bot.slack.actions import OUTDATED_BUTTON, MalformedValue
@@ -40,9 +41,16 @@ class Asker:
     def actor(self) -> Actor:
         runtime = self._runtime
         group_ids = [group.usergroup_id for group in runtime.policy.groups.values()]
+        principals = briefs.standing_in_for(
+            runtime.db, runtime.policy, self.user_id, runtime.clock()
+        )
         return Actor(
             user_id=self.user_id,
             group_ids=runtime.directory.groups_of(self.user_id, group_ids),
+            stands_in_for=tuple(
+                Actor(person, runtime.directory.groups_of(person, group_ids))
+                for person in principals
+            ),
         )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack
 
 from bot.slack.blocks import ephemeral, escape
-from handlers import compliance, digests, flow, intake
+from handlers import away, compliance, digests, flow, intake
 from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 from policies import access
@@ -24,6 +24,8 @@ HELP_TEXT = "\n".join(
         "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
         "• `/mops forecast [spike=2] [legal=3] [chart]`: capacity per stage, what-ifs, done dates",
         '• `/mops digest [on|off|time 10:30]`: your daily "waiting on you" DM, if you want one',
+        "• `/mops away until YYYY-MM-DD [@delegate]` · `/mops away off` · `/mops away`: out of "
+        "office; your delegate decides your stages and gets your reminders",
         "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
         "• `/mops intake`: the open intake requests (@triage and ops admins)",
         "• `/mops policy reload`: reload policies/ (ops admins)",
@@ -57,6 +59,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "lint": compliance.lint_text,
     "policy": policy_reload,
     "intake": intake.queue,
+    "away": away.away_settings,
 }
 
 

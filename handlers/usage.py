@@ -3,5 +3,6 @@
 MOPS_USAGE = (
     "Usage: `/mops help` · `/mops stats [30d]` · `/mops forecast` · "
     "`/mops digest [on|off|time 10:30]` · `/mops lint &lt;text&gt;` · `/mops intake` · "
+    "`/mops away until YYYY-MM-DD [@delegate]|off` · "
     "`/mops policy reload`"
 )

@@ -8,20 +8,21 @@ change to the same brief into a polite refusal of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.audit import service as audit
-from bot.briefs import forms, messages, service
+from bot.briefs import away, forms, messages, service
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, FormErrors, Outcome, click_already_handled
 from bot.briefs.workflow import Action, BriefState
 from bot.slack import replies
 from bot.slack.blocks import escape
 from bot.slack.deliveries import claim_delivery
+from bot.slack.outbox import enqueue
 from bot.slack.replies import Reply
 from bot.storage.database import Database
 from policies.schema import Policy
@@ -246,6 +247,58 @@ def decide_with_reason(
         return outcome
 
     return run(db, work)
+
+
+# -- out of office (/mops away) --------------------------------------------------------------
+
+
+def standing_in_for(db: Database, policy: Policy, user_id: str, now: datetime) -> list[str]:
+    """The people away today who named `user_id` their delegate."""
+    with db.read() as session:
+        return away.principals(session, policy, user_id, now)
+
+
+def absence(db: Database, policy: Policy, user_id: str, now: datetime) -> away.Absence | None:
+    with db.read() as session:
+        return away.absence(session, policy, user_id, now)
+
+
+def go_away(
+    db: Database,
+    policy: Policy,
+    *,
+    user_id: str,
+    until: date,
+    delegate_id: str | None,
+    now: datetime,
+) -> away.Absence:
+    with db.transaction() as session:
+        absent = away.set_away(session, user_id, until=until, delegate_id=delegate_id, now=now)
+        audit.record(
+            session,
+            actor_id=user_id,
+            action="away",
+            policy_version=policy.version,
+            at=now,
+            detail={"until": until.isoformat(), "delegate": delegate_id},
+        )
+        if delegate_id is not None:
+            text = (
+                f"<@{user_id}> is away until {until:%a %d %b %Y} and named you their delegate: "
+                "you can decide the brief stages waiting on them, and their reminders come to you."
+            )
+            enqueue(session, "chat.postMessage", {"channel": delegate_id, "text": text})
+        return absent
+
+
+def come_back(db: Database, policy: Policy, *, user_id: str, now: datetime) -> bool:
+    with db.transaction() as session:
+        was_away = away.clear(session, user_id)
+        if was_away:
+            audit.record(
+                session, actor_id=user_id, action="back", policy_version=policy.version, at=now
+            )
+        return was_away
 
 
 # -- /brief ---------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ class Approval(Base):
     stage: Mapped[str] = mapped_column(String(64))
     round: Mapped[int] = mapped_column(Integer)
     approver_id: Mapped[str] = mapped_column(String(32))
+    # A delegate's decision: the person away they stood in for ("Sam for Alex").
+    on_behalf_of: Mapped[str | None] = mapped_column(String(32), default=None)
     decision: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -34,10 +34,12 @@ NEEDS_REASON = {Action.REQUEST_CHANGES, Action.REJECT}
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking, with the Slack user groups (ids) they belong to."""
+    """Who is asking, with the Slack user groups (ids) they belong to, and the people away today
+    who named them their delegate (each with their own groups)."""
 
     user_id: str
     group_ids: frozenset[str] = frozenset()
+    stands_in_for: tuple[Actor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def decision_refusal(
             f"You can't decide on your own brief. {access.describe_approvers(refs, policy)} can.",
             brief.id,
         )
-    if not access.may_decide(refs, actor.user_id, set(actor.group_ids), policy):
+    if deciding_as(policy, brief, actor) is None:
         return Outcome(
             False,
             f"Only {access.describe_approvers(refs, policy)} can decide the "
@@ -207,18 +209,33 @@ def decide(
     brief = session.get(Brief, brief_id)  # from the session's identity map: no second query
     assert brief is not None
     stage = brief.stage
+    principal = deciding_as(policy, brief, actor)
+    for_whom = principal if principal != actor.user_id else None
     session.add(
         Approval(
             brief_id=brief.id,
             stage=stage or "",
             round=brief.round,
             approver_id=actor.user_id,
+            on_behalf_of=for_whom,
             decision=action.value,
             reason=reason,
             decided_at=now,
         )
     )
-    _move(session, policy, brief, action, actor_id=actor.user_id, reason=reason, now=now)
+    _move(
+        session,
+        policy,
+        brief,
+        action,
+        actor_id=actor.user_id,
+        reason=reason,
+        now=now,
+        detail={"on_behalf_of": for_whom} if for_whom else None,
+        actor_words=f"{blocks.user(actor.user_id)} for {blocks.user(for_whom)}"
+        if for_whom
+        else None,
+    )
     session.flush()  # raises StaleDataError if a concurrent click got there first
     return Outcome(True, messages.decision_ack(action, brief), brief.id)
 
@@ -354,14 +371,21 @@ def briefs_of(
         .where(Brief.state == BriefState.IN_REVIEW, or_(Brief.requester_id != actor.user_id))
         .order_by(Brief.stage_entered_at)
     )
-    waiting = [
-        brief
-        for brief in in_review
-        if access.may_decide(
-            approvers.refs(policy, brief), actor.user_id, set(actor.group_ids), policy
-        )
-    ][:limit]
+    waiting = [brief for brief in in_review if deciding_as(policy, brief, actor)][:limit]
     return mine, waiting
+
+
+def deciding_as(policy: Policy, brief: Brief, actor: Actor) -> str | None:
+    """Whom `actor` would decide the brief's current stage as: themselves when they are one of
+    its approvers, else someone away they stand in for who is; None when neither. Never the
+    requester (nobody decides their own brief, nor does their delegate for them)."""
+    refs = approvers.refs(policy, brief)
+    for person in (actor, *actor.stands_in_for):
+        if person.user_id != brief.requester_id and access.may_decide(
+            refs, person.user_id, set(person.group_ids), policy
+        ):
+            return person.user_id
+    return None
 
 
 # -- internals ------------------------------------------------------------------------------

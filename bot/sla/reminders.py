@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.briefs import approvers, messages
+from bot.briefs import approvers, away, messages
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
 from bot.core.logs import get_logger
@@ -161,7 +161,7 @@ def _send(
         return True
     try:
         refs = approvers.refs(policy, brief)
-        recipients = approvers.people(policy, refs, _members(policy, directory, refs))
+        recipients = recipients_of(session, policy, brief, directory, now)
     except DirectoryUnavailable:
         # Who is in the group is unknown just now, not "nobody": the row stays pending and the
         # next tick tries again, rather than being marked sent with no one told.
@@ -171,10 +171,18 @@ def _send(
     reminder.sent_at = now
     calendar = calendar_for(policy)
     late = reminder.kind != ReminderKind.REMINDER
-    for user_id in sorted(recipients):
+    for user_id, standing_in_for in sorted(recipients.items()):
         tz = directory.timezone(user_id) or calendar.timezone
         send_at = next_send_time(now, tz, quiet_hours_for(policy), fallback_tz=calendar.timezone)
-        _dm(session, policy, brief, user_id, late=late, not_before=send_at)
+        _dm(
+            session,
+            policy,
+            brief,
+            user_id,
+            late=late,
+            not_before=send_at,
+            standing_in_for=standing_in_for,
+        )
     who = access.describe_approvers(refs, policy, mention=False)
     note = (
         f":alarm_clock: Past its SLA: waiting on {who} for *{messages.stage_label(policy, brief.stage)}*."
@@ -190,8 +198,25 @@ def _send(
     return True
 
 
-def _members(policy: Policy, directory: Directory, refs: list[str]) -> dict[str, frozenset[str]]:
-    return {gid: directory.members(gid) for gid in approvers.group_ids(policy, refs)}
+def recipients_of(
+    session: Session, policy: Policy, brief: Brief, directory: Directory, now: datetime
+) -> dict[str, list[str]]:
+    """Who a reminder about the brief's stage goes to: its approvers (groups expanded), each
+    replaced by their delegate while away (an absent person without one gets none), never the
+    requester. Each recipient with the people they stand in for."""
+    refs = approvers.refs(policy, brief)
+    members = {gid: directory.members(gid) for gid in approvers.group_ids(policy, refs)}
+    found: dict[str, list[str]] = {}
+    for person in sorted(approvers.people(policy, refs, members)):
+        if person == brief.requester_id:
+            continue
+        acting = away.stand_in(session, policy, person, now)
+        if acting is None or acting == brief.requester_id:
+            continue
+        found.setdefault(acting, [])
+        if acting != person:
+            found[acting].append(person)
+    return found
 
 
 def stage_approvers(policy: Policy, directory: Directory, stage: str | None) -> set[str]:
@@ -214,6 +239,7 @@ def _dm(
     *,
     late: bool,
     not_before: datetime,
+    standing_in_for: list[str] | None = None,
 ) -> None:
     stage = messages.stage_label(policy, brief.stage)
     text = (
@@ -221,6 +247,9 @@ def _dm(
         if late
         else f"Brief #{brief.id} *{blocks.escape(brief.title)}* waits on you for *{stage}*."
     )
+    if standing_in_for:
+        names = ", ".join(blocks.user(person) for person in standing_in_for)
+        text += f" You're standing in for {names}, who is away."
     snooze_value = BriefRef(brief.id, brief.version).format()
     built = [
         blocks.section(text),

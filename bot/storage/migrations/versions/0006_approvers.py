@@ -19,6 +19,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("briefs") as batch:
         batch.add_column(sa.Column("assignees", sa.JSON(), nullable=True))
+    with op.batch_alter_table("approvals") as batch:
+        batch.add_column(sa.Column("on_behalf_of", sa.String(32), nullable=True))
     op.create_table(
         "away",
         sa.Column("user_id", sa.String(32), nullable=False),
@@ -33,5 +35,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_away_delegate_id", table_name="away")
     op.drop_table("away")
+    with op.batch_alter_table("approvals") as batch:
+        batch.drop_column("on_behalf_of")
     with op.batch_alter_table("briefs") as batch:
         batch.drop_column("assignees")
