@@ -72,7 +72,9 @@ def test_ops_admin_override_needs_a_reason_and_shows_in_the_thread(local: LocalB
     assert brief_row(local).stage == "brand"
     slack.command("/brief override 1 approve Checked it myself, Bram is brand", as_user="omar")
     wait_stage(local, "legal")
-    note = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "override" in m.text)
+    note = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "(ops admin override) approved" in m.text
+    )
     assert "<@U04OMAR>" in note.text and "Checked it myself" in note.text
     assert ("approve", "in_review", 1) in audit_actions(local)
     approve(local, parent, "lena")
