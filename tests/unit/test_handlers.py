@@ -179,7 +179,7 @@ def test_handlers_import_no_runtime_at_run_time() -> None:
 
 
 def test_mops_subcommands_are_an_explicit_table() -> None:
-    from handlers import compliance, digests, flow, intake, mops
+    from handlers import away, compliance, digests, flow, intake, mops
 
     expected = {
         "stats": flow.stats,
@@ -188,6 +188,7 @@ def test_mops_subcommands_are_an_explicit_table() -> None:
         "lint": compliance.lint_text,
         "policy": mops.policy_reload,
         "intake": intake.queue,
+        "away": away.away_settings,
     }
     assert expected == mops.SUBCOMMANDS
     for subcommand in mops.SUBCOMMANDS.values():
