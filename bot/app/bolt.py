@@ -37,9 +37,9 @@ class MopsApp(App):
         return response
 
 
-def build(settings: Settings, *, clock: Clock = utcnow) -> tuple[Runtime, App]:
+def build(settings: Settings, *, clock: Clock = utcnow, paced: bool = True) -> tuple[Runtime, App]:
     """The runtime, then the Bolt app whose listeners use it."""
-    runtime = Runtime.build(settings, clock=clock)
+    runtime = Runtime.build(settings, clock=clock, paced=paced)
     return runtime, create_app(runtime)
 
 

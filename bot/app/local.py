@@ -21,7 +21,11 @@ from bot.app.serving import HttpServer
 from bot.core.clock import Clock, utcnow
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.conversation import Slack
+from bot.emulator.limits import NetworkDelay, RateLimits
+from bot.emulator.seed import DEFAULT_SEED, Seed
 from bot.storage.database import migrate
+
+SHELL_NETWORK = NetworkDelay(0.05, 0.15)
 
 
 @dataclass
@@ -41,9 +45,13 @@ def local_bot(
     background: bool = True,
     migrate_first: bool = True,
     schedule: bool = True,
+    limits: RateLimits | None = None,
+    network: NetworkDelay | None = None,
+    seed: Seed = DEFAULT_SEED,
 ) -> Iterator[LocalBot]:
-    """The emulator, the bot wired to it and served over HTTP, and a driver to talk to it."""
-    emulator = SlackEmulator()
+    """The emulator, the bot wired to it and served over HTTP, and a driver to talk to it.
+    `limits` and `network` make the emulator keep Slack's pace (off in most tests)."""
+    emulator = SlackEmulator(seed, limits=limits, network=network)
     emulator.start()
     secret = secrets.token_hex(16)
     bot_settings = settings.model_copy(
@@ -56,7 +64,9 @@ def local_bot(
     )
     if migrate_first:
         migrate(bot_settings.database_url)
-    runtime, app = bolt.build(bot_settings, clock=clock)
+    # Against an emulator that keeps Slack's pace the bot keeps it too; against one that does
+    # not (most tests), pacing would only make the tests wait.
+    runtime, app = bolt.build(bot_settings, clock=clock, paced=limits is not None)
     if background:
         runtime.start_background(schedule=schedule)
     server = HttpServer(app, host="127.0.0.1", port=0, stop_within=0.05).start()
@@ -72,7 +82,8 @@ def local_bot(
 def run_local_shell(settings: Settings) -> int:
     from bot.emulator.shell import run_shell
 
-    with local_bot(settings) as local:
+    # Slack's rate limits and a short round trip, as a person would meet them.
+    with local_bot(settings, limits=RateLimits(), network=SHELL_NETWORK) as local:
         secret = local.runtime.settings.slack_signing_secret
         assert secret is not None  # local_bot always makes one
         return (

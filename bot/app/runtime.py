@@ -18,6 +18,7 @@ from bot.intake.classifier import IntakeModel
 from bot.intake.live_model import IntakeModels
 from bot.slack.clients import direct_client, outbox_client
 from bot.slack.directory import Directory, DirectoryUnavailable
+from bot.slack.lanes import Lanes
 from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
 from bot.slack.people import UserNames
 from bot.slack.sender import OutboxSender
@@ -51,7 +52,9 @@ class Runtime:
     _intake: IntakeModels | None = None
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Runtime:
+    def build(cls, settings: Settings, *, clock: Clock = utcnow, paced: bool = True) -> Runtime:
+        """`paced`: the sender keeps to Slack's rate limits (off only against an emulator that
+        does not enforce them, where pacing would slow tests down for nothing)."""
         db = Database(settings.database_url)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         client = direct_client(token, settings.slack_api_url)
@@ -62,7 +65,12 @@ class Runtime:
             client=client,
             directory=Directory(client, clock=clock),
             user_names=UserNames(client),
-            sender=OutboxSender(db, outbox_client(token, settings.slack_api_url), clock=clock),
+            sender=OutboxSender(
+                db,
+                outbox_client(token, settings.slack_api_url),
+                clock=clock,
+                lanes=Lanes(clock, paced=paced),
+            ),
             worker=TaskWorker(db, clock=clock),
             clock=clock,
         )

@@ -28,6 +28,7 @@ from bot.intake import service as intake
 from bot.sla.calendar import as_time, weekday
 from bot.slack import blocks
 from bot.slack.directory import Directory
+from bot.slack.models import Priority
 from bot.slack.outbox import enqueue
 from bot.slack.text import NO_NAMES, Names
 from bot.storage.database import Database
@@ -185,6 +186,7 @@ def _message(target: str, text: str | None) -> Enqueue | None:
         "chat.postMessage",
         {"channel": target, "text": text, "unfurl_links": False},
         ordering_key=f"digest:{target}",
+        priority=Priority.BULK,  # a digest wave goes after what people just clicked
     )
 
 

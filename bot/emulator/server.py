@@ -2,7 +2,9 @@
 
 Point `slack_sdk.WebClient(base_url=emulator.api_url, token=emulator.bot_token)` at it. It answers
 in Slack's shapes and with Slack's errors, validates blocks as Slack does, and can be told to
-fail the next calls of a method (rate limits, 5xx, any Slack error) to test the bot's retries.
+fail the next calls of a method (rate limits, 5xx, any Slack error) to test the bot's retries,
+or slow them down. With `limits` it enforces Slack's rate-limit tiers and the per-channel posting
+limit, and with `network` every Web API call takes a round trip's time (bot.emulator.limits).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from bot.emulator import api_chat, api_directory, api_files, api_views, response_url
 from bot.emulator.api import ApiCall, Args, Method, SlackError
+from bot.emulator.limits import NetworkDelay, RateLimits, Slowdowns, wait_for_network
 from bot.emulator.queries import WorkspaceQueries
 from bot.emulator.records import Call
 from bot.emulator.seed import DEFAULT_SEED, Seed
@@ -58,8 +61,12 @@ class SlackEmulator(WorkspaceQueries):
         port: int = 0,
         trigger_ttl: float = 3.0,
         scopes: frozenset[str] | None = None,
+        limits: RateLimits | None = None,
+        network: NetworkDelay | None = None,
     ) -> None:
-        """`scopes`: the bot token's scopes; by default what manifest.yaml requests."""
+        """`scopes`: the bot token's scopes; by default what manifest.yaml requests.
+        `limits`, `network`: Slack's rate limits and round trip (bot.emulator.limits); off
+        unless given."""
         super().__init__(Workspace(seed, scopes))
         self.seed = seed
         self.bot_token = BOT_TOKEN
@@ -68,6 +75,9 @@ class SlackEmulator(WorkspaceQueries):
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._faults: dict[str, list[_Fault]] = {}
+        self.limits = limits
+        self.network = network
+        self._slowdowns = Slowdowns()
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> SlackEmulator:
@@ -119,6 +129,10 @@ class SlackEmulator(WorkspaceQueries):
         any other error -> HTTP 200 with {"ok": false, "error": error}."""
         with self.workspace.lock:
             self._faults.setdefault(method, []).append(_Fault(error, status, retry_after, times))
+
+    def slow_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `method` take `seconds` longer (on top of the network)."""
+        self._slowdowns.add(method, seconds, times)
 
     def issue_trigger_id(self, user: str) -> str:
         found = self.workspace.user(user)
@@ -196,6 +210,7 @@ class SlackEmulator(WorkspaceQueries):
         return response(environ, start_response)
 
     def _web_api(self, method: str, request: Request) -> Response:
+        wait_for_network(self.network, self._slowdowns.take(method))
         values: dict[str, Any] = request.args.to_dict()
         if request.mimetype == "application/json":
             body = request.get_json(silent=True)
@@ -217,6 +232,10 @@ class SlackEmulator(WorkspaceQueries):
         if token != self.bot_token:
             error = "not_authed" if not token else "invalid_auth"
             return self._answer(method, values, {"ok": False, "error": error})
+        if self.limits is not None:
+            retry_after = self.limits.admit(method, self._channel_id(values))
+            if retry_after is not None:
+                return self._ratelimited(method, values, retry_after)
         call = ApiCall(self.workspace, Args(values), self.base_url, self.trigger_ttl)
         # A method's effect and its call-log entry appear together: whoever sees one sees both.
         with self.workspace.lock:
@@ -253,16 +272,22 @@ class SlackEmulator(WorkspaceQueries):
             )
         error = fault.error or "ratelimited"
         if error == "ratelimited":
-            response = self._answer(method, values, {"ok": False, "error": error}, status=429)
-            response.headers["Retry-After"] = str(
-                int(fault.retry_after)
-                if float(fault.retry_after).is_integer()
-                else fault.retry_after
-            )
-            return response
+            return self._ratelimited(method, values, fault.retry_after)
         return self._answer(
             method, values, {"ok": False, "error": error}, status=fault.status or 200
         )
+
+    def _ratelimited(self, method: str, values: dict[str, Any], retry_after: float) -> Response:
+        response = self._answer(method, values, {"ok": False, "error": "ratelimited"}, status=429)
+        seconds = float(retry_after)
+        response.headers["Retry-After"] = str(int(seconds) if seconds.is_integer() else seconds)
+        return response
+
+    def _channel_id(self, values: dict[str, Any]) -> str | None:
+        """The channel a call posts to, as an id (a user id means that person's DM)."""
+        ref = values.get("channel")
+        found = self.workspace.channel(str(ref)) if ref else None
+        return found.id if found else (str(ref) if ref else None)
 
     def _answer(
         self, method: str, values: dict[str, Any], result: dict[str, Any], status: int = 200

@@ -23,6 +23,7 @@ from bot.sla.models import Reminder, ReminderKind, ReminderStatus
 from bot.slack import blocks
 from bot.slack.actions import ActionId, BriefRef
 from bot.slack.directory import Directory, DirectoryUnavailable
+from bot.slack.models import Priority
 from bot.slack.outbox import enqueue
 from bot.storage.database import Database
 from policies import access
@@ -266,6 +267,7 @@ def _dm(
         "chat.postMessage",
         {"channel": user_id, "text": text, "blocks": blocks.to_dicts(built)},
         ordering_key=f"dm:{user_id}",
+        priority=Priority.BULK,  # a wave of reminders goes after what people just clicked
     )
     row.not_before = not_before
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import utcnow
@@ -17,6 +17,14 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # Slack refused it, or it ran out of attempts
+
+
+class Priority(IntEnum):
+    """Which rows go first when many are due: what a person just did before the bulk."""
+
+    INTERACTIVE = 0  # an ephemeral answer, the update of the message just clicked, a home tab
+    NORMAL = 1  # a brief posted, a thread reply
+    BULK = 2  # fan-out: reminders, digests
 
 
 class OutboxMessage(Base):
@@ -33,6 +41,10 @@ class OutboxMessage(Base):
     # When set, the posted message's channel and ts are kept in slack_messages under this key.
     message_key: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    # Lower goes first (Priority); within a priority, oldest first.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)
+    # The rate limit it counts against (bot.slack.lanes): "chat.postMessage:C123" or the method.
+    lane: Mapped[str | None] = mapped_column(String(160))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Not before this moment (Retry-After, backoff, a recipient's quiet hours); NULL: at once.
     not_before: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -42,6 +54,7 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         Index("ix_outbox_pending", "status", "not_before"),
+        Index("ix_outbox_status_priority", "status", "priority", "id"),
         Index("ix_outbox_ordering", "ordering_key", "status", "id"),
     )
 

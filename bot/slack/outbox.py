@@ -11,14 +11,21 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.slack.models import OutboxMessage, OutboxStatus, SlackMessage
+from bot.slack.lanes import lane_of
+from bot.slack.models import OutboxMessage, OutboxStatus, Priority, SlackMessage
 from bot.storage.database import signal_after_commit
 
 # Not one Web API method but the three calls of `WebClient.files_upload_v2`; the sender makes
 # them together, and a failure in any of them is retried like any other call.
 FILE_UPLOAD = "files.upload_v2"
+
+
+# What answers a person at once, unless the caller says otherwise: an ephemeral, the update of
+# the message they clicked, their home tab or modal.
+INTERACTIVE_METHODS = {"chat.postEphemeral", "chat.update", "views.publish", "views.update"}
 
 
 def enqueue(
@@ -28,14 +35,20 @@ def enqueue(
     *,
     ordering_key: str | None = None,
     message_key: str | None = None,
+    priority: Priority | None = None,
 ) -> OutboxMessage:
-    """Write one Slack call to make once this transaction commits."""
+    """Write one Slack call to make once this transaction commits. `priority`: BULK for
+    fan-out (reminders, digests); by default interactive methods go first, the rest after."""
+    if priority is None:
+        priority = Priority.INTERACTIVE if method in INTERACTIVE_METHODS else Priority.NORMAL
     row = OutboxMessage(
         method=method,
         payload=payload,
         ordering_key=ordering_key,
         message_key=message_key,
         status=OutboxStatus.PENDING,
+        priority=priority,
+        lane=lane_of(method, _channel(session, payload.get("channel"))),
         attempts=0,
         not_before=None,
     )
@@ -53,6 +66,7 @@ def enqueue_file(
     title: str,
     initial_comment: str,
     ordering_key: str | None = None,
+    priority: Priority | None = None,
 ) -> OutboxMessage:
     """Share a file into a channel once this transaction commits. The bytes travel in the row
     (base64 in the JSON payload), so a retry after a restart still has them."""
@@ -67,7 +81,27 @@ def enqueue_file(
             "content_base64": base64.b64encode(content).decode("ascii"),
         },
         ordering_key=ordering_key,
+        priority=priority,
     )
+
+
+def _channel(session: Session, value: Any) -> Any:
+    """The channel a payload names, a reference followed where it can be already: to a posted
+    message, or to the row that will post it (in this transaction or pending)."""
+    ref = _reference(value)
+    if ref is None:
+        return value
+    posted = session.get(SlackMessage, ref[1])
+    if posted is not None:
+        return posted.channel
+    pending = [
+        row for row in session.new if isinstance(row, OutboxMessage) and row.message_key == ref[1]
+    ] or session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.message_key == ref[1], OutboxMessage.status == OutboxStatus.PENDING
+        )
+    ).all()
+    return pending[0].payload.get("channel") if pending else f"ref:{ref[1]}"
 
 
 def channel_of(key: str) -> dict[str, str]:

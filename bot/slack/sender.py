@@ -2,7 +2,9 @@
 
 It claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so several instances can run), calls
 the Web API, and marks each row delivered once; a row waits while an earlier row of its
-ordering key is pending, and while a message it refers to is not posted yet.
+ordering key is pending, and while a message it refers to is not posted yet. Interactive rows
+go before bulk ones, calls go several at once, and each keeps to its lane's pace
+(bot.slack.lanes): a 429 pauses that lane only, until Retry-After.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import base64
 import functools
 import random
 import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -24,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
+from bot.slack.lanes import Lanes, lane_of
 from bot.slack.models import OutboxMessage, OutboxStatus, SlackMessage
 from bot.slack.outbox import FILE_UPLOAD, NotYetPosted, referenced_keys, resolve_refs
 from bot.storage.database import Database
@@ -40,6 +45,7 @@ TRANSIENT_ERRORS = {
     "team_added_to_org",
 }
 MAX_ATTEMPTS = 10
+CONCURRENCY = 8  # calls in flight at once, each in its own lane
 
 
 class Outcome(StrEnum):
@@ -62,8 +68,9 @@ class Delivery:
 
 @functools.cache
 def _claim_statement(*, limit: int, lock: bool) -> Select[tuple[OutboxMessage]]:
-    """Pending rows that are due at `:now` and have no earlier pending row in their ordering
-    key, oldest first; with `lock`, locked (FOR UPDATE SKIP LOCKED) for one PostgreSQL instance.
+    """Pending rows that are due at `:now`, not in a closed lane (`:closed`, see bot.slack.lanes)
+    and have no earlier pending row in their ordering key; interactive rows first, then oldest
+    first; with `lock`, locked (FOR UPDATE SKIP LOCKED) for one PostgreSQL instance.
 
     Built once: building it (an alias of the table, its column proxies) took more CPU than
     running it, once per message on PostgreSQL."""
@@ -76,10 +83,14 @@ def _claim_statement(*, limit: int, lock: bool) -> Select[tuple[OutboxMessage]]:
         )
     )
     due = or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= bindparam("now"))
+    open_lane = or_(
+        OutboxMessage.lane.is_(None),
+        OutboxMessage.lane.not_in(bindparam("closed", expanding=True)),
+    )
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, ~blocked, due)
-        .order_by(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, ~blocked, due, open_lane)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
     return query.with_for_update(skip_locked=True, of=OutboxMessage) if lock else query
@@ -93,6 +104,7 @@ class _Job:
     row_id: int
     method: str
     attempts: int
+    lane: str
     prepared: dict[str, Any] | Delivery
 
 
@@ -107,12 +119,18 @@ class OutboxSender:
         batch: int = 20,
         idle_wait: float = 1.0,
         clock: Clock = utcnow,
+        concurrency: int = CONCURRENCY,
+        lanes: Lanes | None = None,
     ) -> None:
         self.db = db
         self.client = client
         self.batch = batch
         self.idle_wait = idle_wait
         self.clock = clock
+        self.lanes = lanes if lanes is not None else Lanes(clock)
+        # Calls in different lanes go at once: with a 150 ms round trip, one at a time is 6.7
+        # a second, and a person's answer would wait behind a whole batch of digests.
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="outbox-call")
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -129,6 +147,7 @@ class OutboxSender:
         self._wake.set()
         if self._thread:
             self._thread.join(timeout=10)
+        self._pool.shutdown(wait=True)
 
     def wake(self) -> None:
         self._wake.set()
@@ -143,6 +162,8 @@ class OutboxSender:
             if sent == 0:
                 due_in = self._safe_next_due_in()
                 wait = self.idle_wait if due_in is None else min(self.idle_wait, due_in + 0.01)
+                opens_in = self.lanes.opens_in()  # a spent budget refills (real seconds)
+                wait = wait if opens_in is None else min(wait, opens_in + 0.01)
                 self._wake.wait(wait)
                 self._wake.clear()
 
@@ -154,7 +175,8 @@ class OutboxSender:
 
     # -- one pass -------------------------------------------------------------------------
     def drain(self) -> int:
-        """Send every row that is due now; returns how many were attempted."""
+        """Send every row that is due now and whose lane is open; returns how many were
+        attempted."""
         attempted = 0
         while not self._stop.is_set():
             sent = self._deliver_locked_batch() if self.db.is_postgres else self._deliver_batch()
@@ -166,19 +188,16 @@ class OutboxSender:
     def _deliver_locked_batch(self) -> int:
         """PostgreSQL: the claimed rows stay locked (FOR UPDATE SKIP LOCKED) while their calls are
         made, so no other instance delivers them, and other rows and writers are not held up.
-        Each outcome is recorded in the same transaction, so a reply later in the batch finds
-        the message its parent just posted. A crash rolls the claim back."""
+        Every outcome is recorded in the same transaction; a crash rolls the claim back."""
         with self.db.transaction() as session:
             rows = session.scalars(
-                _claim_statement(limit=self.batch, lock=True), {"now": self.clock()}
+                _claim_statement(limit=self.batch, lock=True), self._claim_params()
             ).all()
-            handled = 0
+            outcomes = self._send_all(self._jobs(session, rows))
             for row in rows:
-                if self._stop.is_set():
-                    break  # the rest are released untouched when this commits
-                self._record(session, row, self._prepare_and_send(session, row))
-                handled += 1
-            return handled
+                if row.id in outcomes:
+                    self._record(session, row, outcomes[row.id])
+            return len(outcomes)
 
     def _deliver_batch(self) -> int:
         """SQLite is one process with one sender. It reads the due rows from a snapshot, makes the
@@ -186,33 +205,67 @@ class OutboxSender:
         load the sender takes SQLite's single write lock once per batch, not twice per message,
         and the handlers acking Slack wait on it that much less. (A crash in the middle sends
         the batch's delivered rows again after the restart, as it would one row.)"""
-        jobs = self._claim_batch()
-        outcomes: dict[int, Delivery] = {}
-        for job in jobs:
-            if self._stop.is_set():
-                break
-            outcomes[job.row_id] = self._send_prepared(job.method, job.attempts, job.prepared)
+        with self.db.read() as session:
+            rows = session.scalars(
+                _claim_statement(limit=self.batch, lock=False), self._claim_params()
+            ).all()
+            jobs = self._jobs(session, rows)
+        outcomes = self._send_all(jobs)
         if outcomes:
             with self.db.transaction() as session:
-                rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outcomes)))
-                for row in rows:
+                done = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outcomes)))
+                for row in done:
                     self._record(session, row, outcomes[row.id])
         return len(outcomes)
 
-    def _claim_batch(self) -> list[_Job]:
-        with self.db.read() as session:
-            rows = session.scalars(
-                _claim_statement(limit=self.batch, lock=False), {"now": self.clock()}
-            ).all()
-            jobs: list[_Job] = []
-            keys_in_batch: set[str] = set()
-            for row in rows:
-                if referenced_keys(row.payload) & keys_in_batch:
-                    break  # it needs a message this batch posts first: it goes in the next one
-                jobs.append(_Job(row.id, row.method, row.attempts, self._prepare(session, row)))
-                if row.message_key:
-                    keys_in_batch.add(row.message_key)
+    def _claim_params(self) -> dict[str, Any]:
+        return {"now": self.clock(), "closed": self.lanes.closed()}
+
+    def _jobs(self, session: Session, rows: Sequence[OutboxMessage]) -> list[_Job]:
+        """The claimed rows to send now: prepared, each spending its lane's budget. A row whose
+        lane has no budget left, or that needs a message this batch posts, waits for a later
+        batch (untouched: it is not an attempt)."""
+        jobs: list[_Job] = []
+        keys_in_batch: set[str] = set()
+        for row in rows:
+            if self._stop.is_set():
+                break
+            if referenced_keys(row.payload) & keys_in_batch:
+                continue
+            prepared = self._prepare(session, row)
+            lane = (
+                lane_of(row.method, prepared.get("channel"))
+                if isinstance(prepared, dict)
+                else row.lane or row.method
+            )
+            if isinstance(prepared, dict) and not self.lanes.take(lane):
+                continue
+            jobs.append(_Job(row.id, row.method, row.attempts, lane, prepared))
+            if row.message_key:
+                keys_in_batch.add(row.message_key)
         return jobs
+
+    def _send_all(self, jobs: list[_Job]) -> dict[int, Delivery]:
+        """Every lane's jobs at once, in the pool; within a lane one after another, in claim
+        order (so a channel reads in the order things happened), stopping at a 429, which
+        closes the lane until Retry-After. A job not tried stays pending, untouched."""
+        by_lane: dict[str, list[_Job]] = {}
+        for job in jobs:
+            by_lane.setdefault(job.lane, []).append(job)
+        outcomes: dict[int, Delivery] = {}
+        for done in self._pool.map(self._send_lane, by_lane.values()):
+            outcomes.update(done)
+        return outcomes
+
+    def _send_lane(self, jobs: list[_Job]) -> dict[int, Delivery]:
+        outcomes: dict[int, Delivery] = {}
+        for job in jobs:
+            outcome = self._send_prepared(job.method, job.attempts, job.prepared)
+            outcomes[job.row_id] = outcome
+            if outcome.error == "ratelimited":
+                self.lanes.pause(job.lane, outcome.delay)
+                break
+        return outcomes
 
     def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (None when nothing is pending)."""
@@ -226,9 +279,6 @@ class OutboxSender:
                 )
             )
         return None if due is None else max(0.0, (due - self.clock()).total_seconds())
-
-    def _prepare_and_send(self, session: Session, row: OutboxMessage) -> Delivery:
-        return self._send_prepared(row.method, row.attempts, self._prepare(session, row))
 
     def _send_prepared(
         self, method: str, attempts: int, prepared: dict[str, Any] | Delivery
@@ -278,7 +328,7 @@ class OutboxSender:
         if error == "ratelimited" or status == 429:
             headers = {k.lower(): v for k, v in exc.response.headers.items()}
             retry_after = float(headers.get("retry-after", 1))
-            log.info("outbox.ratelimited", method=method, retry_after=retry_after)
+            log.info("outbox.ratelimited", method=method, retry_after=retry_after)  # lane paused
             return Delivery(Outcome.RETRY, "ratelimited", delay=retry_after)
         if status >= 500 or error in TRANSIENT_ERRORS:
             return self._retry_later(attempts, error or f"http {status}")
@@ -306,7 +356,9 @@ class OutboxSender:
                     )
                 )
             log.info("outbox.delivered", row=row.id, method=row.method, attempts=row.attempts)
-        elif result.outcome == Outcome.FAILED or row.attempts >= MAX_ATTEMPTS:
+        elif result.outcome == Outcome.FAILED or (
+            row.attempts >= MAX_ATTEMPTS and result.error != "ratelimited"  # 429s: never lost
+        ):
             row.status = OutboxStatus.FAILED
             log.warning("outbox.failed", row=row.id, method=row.method, error=result.error)
         else:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.core.clock import utcnow
 from bot.emulator import SlackEmulator
+from bot.slack.lanes import Lanes
 from bot.slack.models import OutboxMessage, SlackMessage
 from bot.slack.outbox import channel_of, enqueue, enqueue_file, ts_of
 from bot.slack.sender import OutboxSender
@@ -136,7 +137,8 @@ def test_thread_replies_follow_their_parent_in_order(db: Database, emulator: Sla
         )
     emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=0.2, times=1)
     clock = Clock()
-    sender = sender_for(db, emulator, clock=clock)
+    # Room for the five calls at once: this is about their order, not the channel's pace.
+    sender = sender_for(db, emulator, clock=clock, lanes=Lanes(clock, post_burst=5))
     sender.drain()  # the parent is rate limited, and its thread waits behind it
     assert [r.status for r in rows(db)] == ["pending"] * 5
     clock.advance(seconds=0.2)
