@@ -30,7 +30,10 @@ def emulator() -> Iterator[SlackEmulator]:
 
 
 def sender_for(db: Database, emulator: SlackEmulator, **kwargs) -> OutboxSender:  # type: ignore[no-untyped-def]
+    """A sender that does not pace itself: this emulator keeps no rate limits, and these tests
+    are about retries and order (tests/unit/test_outbox_lanes.py is about the pace)."""
     client = WebClient(token=emulator.bot_token, base_url=emulator.api_url, retry_handlers=[])
+    kwargs.setdefault("lanes", Lanes(kwargs.get("clock", utcnow), paced=False))
     return OutboxSender(db, client, **kwargs)
 
 
@@ -137,8 +140,7 @@ def test_thread_replies_follow_their_parent_in_order(db: Database, emulator: Sla
         )
     emulator.fail_next("chat.postMessage", error="ratelimited", retry_after=0.2, times=1)
     clock = Clock()
-    # Room for the five calls at once: this is about their order, not the channel's pace.
-    sender = sender_for(db, emulator, clock=clock, lanes=Lanes(clock, post_burst=5))
+    sender = sender_for(db, emulator, clock=clock)
     sender.drain()  # the parent is rate limited, and its thread waits behind it
     assert [r.status for r in rows(db)] == ["pending"] * 5
     clock.advance(seconds=0.2)
