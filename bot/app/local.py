@@ -84,6 +84,7 @@ def run_local_shell(settings: Settings) -> int:
 
     # Slack's rate limits and a short round trip, as a person would meet them.
     with local_bot(settings, limits=RateLimits(), network=SHELL_NETWORK) as local:
+        local.runtime.intake_models().warm_up()
         secret = local.runtime.settings.slack_signing_secret
         assert secret is not None  # local_bot always makes one
         return (

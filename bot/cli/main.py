@@ -100,6 +100,7 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     migrate(settings.database_url)
     runtime, app = bolt.build(settings)
     runtime.start_background()
+    runtime.intake_models().warm_up()
     try:
         if http:
             server = HttpServer(app, host=http[0], port=http[1])

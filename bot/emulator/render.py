@@ -102,6 +102,8 @@ def mrkdwn(text: str, names: Names = _DEFAULT_NAMES) -> str:
         if target.startswith("!subteam^"):
             group = target.removeprefix("!subteam^")
             return "@" + names.groups.get(group, label.lstrip("@") or group)
+        if target.startswith("!date^"):
+            return label  # Slack shows the reader's local time; the fallback is the UTC one
         if target.startswith("!"):
             return "@" + (label or target[1:].split("^")[0])
         return f"{label} ({target})" if label else target

@@ -49,6 +49,24 @@ class IntakeModels:
                 self._taxonomy = (stamp, load_intake(self.taxonomy_path))
             return self._taxonomy[1]
 
+    def warm_up(self) -> threading.Thread | None:
+        """Load the model in the background now, so the first request after a start is answered
+        in a moment. Only a model already trained (`make run` trains it): a start never spends
+        half a minute of CPU on training for a bot that may get no request."""
+        from bot.intake.classifier.store import is_model_dir
+
+        if not is_model_dir(self.model_dir):
+            return None
+        thread = threading.Thread(target=self._warm, name="intake-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self) -> None:
+        try:
+            self.model()
+        except Exception:  # the first request tries again, and says what went wrong
+            log.exception("intake.warm_up_failed")
+
     def ready(self) -> bool:
         """True when a model is loaded: the next request is answered in a moment, not after a
         load (or a first training) that takes seconds. Read without the lock, which a load

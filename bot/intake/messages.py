@@ -67,8 +67,8 @@ def owner_of(policy: Policy, routes: IntakeTaxonomy, label: str | None, mention:
 def post_received(session: Session, request: IntakeRequest) -> None:
     """Said at once when the answer will take a while (the model is still loading)."""
     text = (
-        f"Thanks <@{request.user_id}>, I've got your request (#{request.id}). I'm still getting "
-        "my sorting model ready after a restart, so my answer will follow here in a minute or so."
+        f"Thanks <@{request.user_id}>, I've got your request (#{request.id}). I'm still loading "
+        "the model that sorts requests, so my answer will follow here in a minute or so."
     )
     enqueue(
         session, "chat.postMessage", {**_thread(request), "text": text}, ordering_key=_key(request)

@@ -288,3 +288,18 @@ def test_policy_names_the_intake_channels_and_taxonomy() -> None:
     policy = load_policy(TAXONOMY.parent / "default.yaml")
     assert policy.intake.channels == ["C02INTAKE"]
     assert policy.beside(policy.intake.taxonomy_file) == TAXONOMY
+
+
+def test_a_trained_model_is_loaded_at_start_and_a_missing_one_is_not_trained(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    from bot.intake.live_model import IntakeModels
+
+    warm = IntakeModels(TAXONOMY, model_dir)
+    thread = warm.warm_up()
+    assert thread is not None
+    thread.join(timeout=60)
+    assert warm.ready()
+    missing = IntakeModels(TAXONOMY, tmp_path / "none")
+    assert missing.warm_up() is None and not missing.ready()
+    assert not (tmp_path / "none").exists()
