@@ -156,7 +156,7 @@ def apply_verdict(
 
     Chatter the model is sure about ("lunch anyone?") pages nobody: the thread says so, and the
     requester can still call it a request."""
-    request = session.get(IntakeRequest, request_id)
+    request = lock(session, request_id)
     if request is None or request.status != IntakeStatus.RECEIVED:
         return  # already classified (a retried task), or gone
     result = verdict.result
@@ -216,6 +216,12 @@ def find(session: Session, request_id: int) -> IntakeRequest | None:
     return session.get(IntakeRequest, request_id)
 
 
+def lock(session: Session, request_id: int) -> IntakeRequest | None:
+    """The request, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite has one writer
+    anyway): two people clicking at once act one after the other, on what the first left."""
+    return session.get(IntakeRequest, request_id, with_for_update=True, populate_existing=True)
+
+
 def confirm(
     session: Session,
     policy: Policy,
@@ -231,7 +237,7 @@ def confirm(
     nothing and pages nobody; a new one retires the old message's buttons and routes anew."""
     if not claim_delivery(session, delivery_key, "action"):
         return Answer(False, "Already handled.", duplicate=True)
-    request = session.get(IntakeRequest, request_id)
+    request = lock(session, request_id)
     refusal = label_refusal(policy, routes, request, actor)
     if refusal is not None or request is None:
         return Answer(False, refusal or "That request is gone.")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.briefs.service import Actor
 from bot.intake import messages, roles
 from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
-from bot.intake.service import Answer, record_event
+from bot.intake.service import Answer, lock, record_event
 from bot.slack.blocks import escape
 from bot.slack.deliveries import claim_delivery
 from bot.slack.text import NO_NAMES, Names, clip, readable
@@ -126,7 +126,7 @@ def claim(
     """Someone of the owning team (or @triage, an ops admin) takes the work."""
     if not claim_delivery(session, delivery_key, "action"):
         return Answer(False, "Already handled.", duplicate=True)
-    request = session.get(IntakeRequest, request_id)
+    request = lock(session, request_id)
     refusal = _work_refusal(policy, routes, request, actor)
     if refusal is not None or request is None:
         return Answer(False, refusal or "That request is gone.")
@@ -158,7 +158,7 @@ def finish(
     requester closing their own request."""
     if not claim_delivery(session, delivery_key, "action"):
         return Answer(False, "Already handled.", duplicate=True)
-    request = session.get(IntakeRequest, request_id)
+    request = lock(session, request_id)
     mine = request is not None and actor.user_id in (request.user_id, request.claimed_by)
     refusal = None if mine else _work_refusal(policy, routes, request, actor)
     if refusal is not None or request is None:
@@ -187,7 +187,7 @@ def link_brief(
     now: datetime,
 ) -> None:
     """A brief was opened from the request: remembered, and said in the request's thread."""
-    request = session.get(IntakeRequest, request_id)
+    request = lock(session, request_id)
     if request is None:
         return
     request.brief_id = brief_id

@@ -49,3 +49,52 @@ def test_the_open_queue_is_what_still_needs_someone_most_pressing_first(db: Data
         assert [r.text for r in tickets.open_requests(session, limit=2)] == shown[:2]
         mine = [r.text for r in tickets.requests_of(session, "U01RITA")]
         assert mine == [f"request {n}" for n in (7, 6, 5, 4, 3, 2, 1)]
+
+
+def test_two_people_claiming_at_once_make_one_claim(db: Database) -> None:
+    """Each claim locks the request: the second sees the first's claim and is refused."""
+    import threading
+    from pathlib import Path
+
+    from bot.briefs.service import Actor
+    from bot.slack.models import OutboxMessage
+    from policies.intake_schema import load_intake
+    from policies.loader import load_policy
+
+    root = Path(__file__).resolve().parents[2] / "policies"
+    policy, routes = load_policy(root / "default.yaml"), load_intake(root / "intake.yaml")
+    with db.transaction() as session:
+        session.add(_request(1))
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def claim(user: str) -> None:
+        barrier.wait()
+        with db.transaction() as session:
+            answers.append(
+                tickets.claim(
+                    session,
+                    policy,
+                    routes,
+                    request_id=1,
+                    actor=Actor(user, ["S04TRIAGE"]),
+                    delivery_key=f"claim-{user}",
+                    now=T0,
+                )
+            )
+
+    threads = [threading.Thread(target=claim, args=(u,)) for u in ("U04OMAR", "U05SAM")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(a.ok for a in answers) == [False, True]
+    assert "has already claimed" in next(a.message for a in answers if not a.ok)
+    with db.read() as session:
+        posted = [
+            row.payload.get("text", "")
+            for row in session.query(OutboxMessage).filter(
+                OutboxMessage.method == "chat.postMessage"
+            )
+        ]
+    assert len([text for text in posted if "claimed this" in text]) == 1
