@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack
 
 from bot.slack.blocks import ephemeral, escape
-from handlers import away, compliance, digests, flow, intake
+from handlers import away, compliance, digests, flow, insights, intake
 from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 from policies import access
@@ -23,6 +23,7 @@ HELP_TEXT = "\n".join(
         "• `/brief list` · `/brief show ID` · `/brief cancel ID` · `/brief help`",
         "• `/mops stats [30d]`: cycle times, throughput, rework, WIP and the bottleneck",
         "• `/mops forecast [spike=2] [legal=3] [chart]`: capacity per stage, what-ifs, done dates",
+        "• `/mops goals`: the team's goals and how it is doing · `/mops scorecard`: what to automate next",
         '• `/mops digest [on|off|time 10:30]`: your daily "waiting on you" DM, if you want one',
         "• `/mops away until YYYY-MM-DD [@delegate]` · `/mops away off` · `/mops away`: out of "
         "office; your delegate decides your stages and gets your reminders",
@@ -55,6 +56,8 @@ Subcommand = Callable[[str, "Runtime", Asker], str]
 SUBCOMMANDS: dict[str, Subcommand] = {
     "stats": flow.stats,
     "forecast": flow.forecast,
+    "scorecard": insights.scorecard,
+    "goals": insights.goals,
     "digest": digests.digest_settings,
     "lint": compliance.lint_text,
     "policy": policy_reload,

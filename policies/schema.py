@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from policies.durations import BusinessDuration
+from policies.insights import Goal, Scorecard
 from policies.refs import (
     ApproverRef,
     ChannelId,
@@ -242,6 +243,8 @@ class Policy(Strict):
     intake: Intake = Intake()
     compliance: Compliance = Compliance()
     forecast: Forecast = Forecast()
+    scorecard: Scorecard = Scorecard()
+    goals: list[Goal] = []
 
     _version: str = PrivateAttr("unversioned")
     _source: Path | None = PrivateAttr(None)

@@ -11,6 +11,7 @@ from bot.briefs import messages, service
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor
 from bot.flow import service as flow
+from bot.insights import service as insights
 from bot.slack import blocks
 from bot.slack.outbox import enqueue
 from policies.schema import Policy
@@ -34,6 +35,9 @@ def home_view(session: Session, policy: Policy, actor: Actor, now: datetime) -> 
     ]
     figures = flow.figure_lines(session, policy, since=now - timedelta(days=30), now=now)
     built.append(blocks.section("*The team, last 30 days*\n" + "\n".join(figures)))
+    goals = insights.goal_summary(session, policy, now=now)
+    if goals:
+        built.append(blocks.section("*Team goals*\n" + "\n".join(goals)))
     built.append(blocks.context(f"Policy `{policy.version}` · updated {now:%Y-%m-%d %H:%M} UTC"))
     return View(type="home", blocks=built[:100]).to_dict()
 

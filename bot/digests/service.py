@@ -24,6 +24,7 @@ from bot.core.logs import get_logger
 from bot.digests import settings, waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
 from bot.digests.weekly_chart import Enqueue
+from bot.insights import service as insights
 from bot.intake import service as intake
 from bot.sla.calendar import as_time, weekday
 from bot.slack import blocks
@@ -146,6 +147,13 @@ def tick(
                     day,
                     partial(_weekly_chart, policy, config.channel, now),
                 )
+                sent += _send_once(
+                    db,
+                    "weekly_goals",
+                    config.channel,
+                    day,
+                    partial(_weekly_goals, policy, config.channel, now),
+                )
     for user_id, stored_time in _subscribers(db):
         local = now.astimezone(settings.zone(directory.timezone(user_id), policy))
         if settings.is_due(policy, settings.chosen_time(policy, stored_time), local):
@@ -170,6 +178,13 @@ def _channel_message(
 
 def _weekly_chart(policy: Policy, channel: str, now: datetime, session: Session) -> Enqueue | None:
     return weekly_chart.build(session, policy, channel, now)
+
+
+def _weekly_goals(policy: Policy, channel: str, now: datetime, session: Session) -> Enqueue | None:
+    lines = insights.goal_summary(session, policy, now=now, only_with_data=True)
+    if not lines:
+        return None
+    return _message(channel, "\n".join(["*This week against the team's goals*", *lines]))
 
 
 def _user_message(

@@ -264,6 +264,7 @@ class StageStays:
 
     names: list[str]  # stage names; `stage` indexes into them
     stage: np.ndarray
+    brief_id: np.ndarray
     entered: np.ndarray  # POSIX seconds
     ended: np.ndarray  # False while still waiting
     entered_hours: np.ndarray  # business hours since the calendar's origin (see _business_clock)
@@ -298,6 +299,7 @@ def stage_stays(
     return StageStays(
         names,
         stays.stage,
+        trail.brief[stays.entry_rows],
         stays.entered,
         stays.ended,
         clock[stays.entry_rows],

@@ -179,11 +179,13 @@ def test_handlers_import_no_runtime_at_run_time() -> None:
 
 
 def test_mops_subcommands_are_an_explicit_table() -> None:
-    from handlers import away, compliance, digests, flow, intake, mops
+    from handlers import away, compliance, digests, flow, insights, intake, mops
 
     expected = {
         "stats": flow.stats,
         "forecast": flow.forecast,
+        "scorecard": insights.scorecard,
+        "goals": insights.goals,
         "digest": digests.digest_settings,
         "lint": compliance.lint_text,
         "policy": mops.policy_reload,
