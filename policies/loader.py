@@ -95,30 +95,45 @@ def parse_yaml(raw: bytes | str, name: str = "<policy>") -> Any:
         raise PolicyError([f"{name}: YAML syntax error{where}: {problem}"]) from None
 
 
-def format_errors(exc: ValidationError) -> list[str]:
-    """pydantic's report as `workflows.brief.stages[1].approvers[0]: message` lines."""
+def format_errors(exc: ValidationError, data: Any = None) -> list[str]:
+    """pydantic's report as `workflows.brief.stages[1].approvers[0]: message` lines; with the
+    file's `data`, an item that has an `id` is named too: `fields[3] (channel_mix).choices`."""
     lines: list[str] = []
     for error in exc.errors():
-        where = _path(error["loc"])
+        where = _path(error["loc"], data)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling)"
         elif error["type"] == "missing":
             message = "required setting is missing"
+        elif error["type"] == "too_long" and "max_length" in (error.get("ctx") or {}):
+            ctx = error.get("ctx") or {}
+            message = f"at most {ctx['max_length']} items, not {ctx.get('actual_length', 'more')}"
         lines.append(f"{where}: {message}" if where else message)
     return list(dict.fromkeys(lines))  # a union type can report the same line twice
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
+def _path(loc: tuple[int | str, ...], data: Any = None) -> str:
     parts = ""
+    node = data
     for item in loc:
+        node = _child(node, item)
         if isinstance(item, int):
-            parts += f"[{item}]"
+            named = node.get("id") if isinstance(node, dict) else None
+            parts += f"[{item}] ({named})" if isinstance(named, str) else f"[{item}]"
         elif item == "[key]" or str(item).startswith(("function-", "constrained-")):
             continue  # pydantic's markers for dict keys and validator wrappers, not settings
         else:
             parts += f".{item}" if parts else str(item)
     return parts
+
+
+def _child(node: Any, key: int | str) -> Any:
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    if isinstance(node, dict) and not isinstance(key, int):
+        return node.get(key)
+    return None
 
 
 def load_policy(path: Path | str) -> Policy:
@@ -130,7 +145,7 @@ def load_policy(path: Path | str) -> Policy:
     try:
         return parse_policy(data, version=content_version(raw), source=path.resolve())
     except ValidationError as exc:
-        raise PolicyError(format_errors(exc)) from None
+        raise PolicyError(format_errors(exc, data)) from None
 
 
 def problems_in(load: Callable[[Path | str], object], path: Path | str) -> list[str]:

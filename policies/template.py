@@ -18,6 +18,15 @@ from policies.refs import USER_ID, SnakeName
 
 FieldType = Literal["text", "textarea", "select", "date", "url", "number", "user"]
 TEXT_TYPES = ("text", "textarea")
+# Slack's Block Kit limits for the form the template becomes (a modal of input blocks), so that
+# a policy that loads always builds a form: a modal holds 100 blocks, a select 100 options of up
+# to 75 characters; an input's label and hint 2000, a placeholder 150, a text input 3000.
+MAX_FIELDS = 100
+MAX_CHOICES = 100
+MAX_OPTION_TEXT = 75
+MAX_HINT = 2000
+MAX_PLACEHOLDER = 150
+MAX_TEXT_INPUT = 3000
 
 # "1500", "1,500.50", "$1,500", "-20" (rejected later as negative); not "1,50" (ambiguous).
 _NUMBER = re.compile(
@@ -31,14 +40,14 @@ class TemplateField(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: SnakeName
-    label: str = Field(min_length=1, max_length=100)
+    label: str = Field(min_length=1, max_length=100)  # Slack takes 2000; a label is a few words
     type: FieldType = "text"
     required: bool = False
-    min_length: int | None = Field(None, ge=0)
-    max_length: int | None = Field(None, ge=1, le=3000)  # Slack's limit for a text input
-    choices: list[str] | None = None
-    help: str | None = Field(None, max_length=150)
-    placeholder: str | None = Field(None, max_length=150)  # Slack's limit for a placeholder
+    min_length: int | None = Field(None, ge=0, le=MAX_TEXT_INPUT)
+    max_length: int | None = Field(None, ge=1, le=MAX_TEXT_INPUT)  # Slack's text input limit
+    choices: list[str] | None = Field(None, max_length=MAX_CHOICES)  # a select's options
+    help: str | None = Field(None, max_length=MAX_HINT)  # the input's hint
+    placeholder: str | None = Field(None, max_length=MAX_PLACEHOLDER)
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateField:
@@ -48,8 +57,10 @@ class TemplateField(BaseModel):
             raise ValueError(f"'choices' only goes with type select, not {self.type}")
         if self.choices and len({c.casefold() for c in self.choices}) != len(self.choices):
             raise ValueError("choices must be unique")
-        if self.choices and any(not c.strip() or len(c) > 75 for c in self.choices):
-            raise ValueError("each choice needs 1 to 75 characters (Slack's limit for an option)")
+        if self.choices and any(not c.strip() or len(c) > MAX_OPTION_TEXT for c in self.choices):
+            raise ValueError(
+                f"each choice needs 1 to {MAX_OPTION_TEXT} characters (Slack's limit for an option)"
+            )
         if self.min_length and self.max_length and self.min_length > self.max_length:
             raise ValueError("min_length is larger than max_length")
         return self
@@ -59,7 +70,7 @@ class Template(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int | str  # declared by whoever edits the fields; stored with every brief
-    fields: list[TemplateField] = Field(min_length=1)
+    fields: list[TemplateField] = Field(min_length=1, max_length=MAX_FIELDS)  # a modal's blocks
 
     @model_validator(mode="after")
     def _unique(self) -> Template:

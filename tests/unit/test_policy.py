@@ -100,19 +100,19 @@ CASES: list[tuple[Callable[[dict], object], str]] = [
     ),
     (
         lambda d: fields(d)[3].pop("choices"),
-        "workflows.brief.template.fields[3]: a select field needs a non-empty 'choices' list",
+        "workflows.brief.template.fields[3] (channel_mix): a select field needs a non-empty 'choices' list",
     ),
     (
         lambda d: fields(d)[0].update(choices=["a"]),
-        "workflows.brief.template.fields[0]: 'choices' only goes with type select",
+        "workflows.brief.template.fields[0] (title): 'choices' only goes with type select",
     ),
     (
         lambda d: fields(d)[2].update(id="Target Audience"),
-        "workflows.brief.template.fields[2].id: 'Target Audience' must be snake_case",
+        "workflows.brief.template.fields[2] (Target Audience).id: 'Target Audience' must be snake_case",
     ),
     (
         lambda d: fields(d)[2].update(type="checkbox"),
-        "workflows.brief.template.fields[2].type: Input should be 'text'",
+        "workflows.brief.template.fields[2] (audience).type: Input should be 'text'",
     ),
     (
         lambda d: d["business_hours"].update(timezone="Mars/Olympus"),
