@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack
 
+from bot.slack import health as bot_health
 from bot.slack.blocks import ephemeral, escape
 from handlers import away, compliance, digests, flow, insights, intake
 from handlers.context import Asker
@@ -30,6 +31,7 @@ HELP_TEXT = "\n".join(
         "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
         "• `/mops intake`: the open intake requests (@triage and ops admins)",
         "• `/mops policy reload`: reload policies/ (ops admins)",
+        "• `/mops health`: channels I can't post in, and what else needs an admin (ops admins)",
         "Requests posted in an intake channel are triaged automatically: each gets a number, "
         "the team it goes to claims it and marks it done, and you follow along in its thread.",
     ]
@@ -51,6 +53,17 @@ def policy_reload(rest: str, runtime: Runtime, asker: Asker) -> str:
     return f"Policy reloaded: version `{runtime.policy.version}`."
 
 
+def health(rest: str, runtime: Runtime, asker: Asker) -> str:
+    """`/mops health` (ops admins): what needs an admin, problems first."""
+    actor = asker.actor
+    if not access.is_ops_admin(runtime.policy, actor.user_id, set(actor.group_ids)):
+        return "Only ops admins can see the bot's health."
+    now = runtime.clock()
+    return bot_health.render(
+        [bot_health.channel_section(runtime.client, runtime.policy, runtime.db, now)]
+    )
+
+
 # (the words after the subcommand, the runtime, who is asking) -> the answer, to them only
 Subcommand = Callable[[str, "Runtime", Asker], str]
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -63,6 +76,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "policy": policy_reload,
     "intake": intake.queue,
     "away": away.away_settings,
+    "health": health,
 }
 
 

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from bot.app import channel_health
 from bot.app.config import Settings
 from bot.app.wiring import wire
 from bot.core.clock import Clock, utcnow
@@ -77,6 +78,7 @@ class Runtime:
 
         wire()
         runtime._register_tasks()
+        channel_health.watch(runtime)
         return runtime
 
     def _register_tasks(self) -> None:
@@ -133,6 +135,7 @@ class Runtime:
         with a controlled clock) the scheduler's ticks."""
         self.sender.start()
         self.worker.start()
+        channel_health.check_in_background(self)
         if not schedule:
             return
         every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}

@@ -244,6 +244,11 @@ class Shell:
         result = send()
         if result is not None and result.status not in (0, 200):
             self.say(f"(the bot answered HTTP {result.status})")
+        elif result is not None and result.status == 0 and result.message is not None:
+            self.say(
+                f"(mopsbot is not in #{self.channel.name}, so Slack doesn't tell it about "
+                "messages here; `/invite @mopsbot` adds it)"
+            )
         self.settle()
         if self.view_touched:
             fill_modal(self)

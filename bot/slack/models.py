@@ -80,3 +80,19 @@ class HandledDelivery(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     handled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class UnreachableChannel(Base):
+    """A channel that refused the bot's post (not a member, gone, archived), once per UTC day:
+    the ops admins are told of a channel once a day, not once per lost message."""
+
+    __tablename__ = "unreachable_channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
+    error: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(64))
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ux_unreachable_channels_day", "channel", "day", unique=True),)

@@ -13,7 +13,7 @@ import base64
 import functools
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,6 +46,8 @@ TRANSIENT_ERRORS = {
 }
 MAX_ATTEMPTS = 10
 CONCURRENCY = 8  # calls in flight at once, each in its own lane
+# Called with a row that failed for good, in the transaction that marks it failed.
+FailureHook = Callable[[Session, OutboxMessage, str | None], None]
 
 
 class Outcome(StrEnum):
@@ -121,9 +123,11 @@ class OutboxSender:
         clock: Clock = utcnow,
         concurrency: int = CONCURRENCY,
         lanes: Lanes | None = None,
+        on_failure: FailureHook | None = None,
     ) -> None:
         self.db = db
         self.client = client
+        self.on_failure = on_failure
         self.batch = batch
         self.idle_wait = idle_wait
         self.clock = clock
@@ -361,6 +365,8 @@ class OutboxSender:
         ):
             row.status = OutboxStatus.FAILED
             log.warning("outbox.failed", row=row.id, method=row.method, error=result.error)
+            if self.on_failure is not None:  # in this transaction: noticed exactly when recorded
+                self.on_failure(session, row, result.error)
         else:
             row.not_before = now + timedelta(seconds=result.delay)
             log.info(

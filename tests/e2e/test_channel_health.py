@@ -1,0 +1,94 @@
+"""Channels the bot cannot post in: a refused escalation is told to the ops admins (once a day per
+channel), the start-up check logs such channels, and `/mops health` lists them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import channel_health
+from bot.app.local import LocalBot
+from bot.emulator.render import mrkdwn
+from bot.sla import reminders
+from bot.slack.models import OutboxMessage
+from tests.support.briefs import new_brief, outbox_drained
+from tests.support.clock import Clock
+from tests.support.waiting import eventually
+
+NY = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 9, 9, 0, tzinfo=NY))  # a Monday morning in New York
+
+
+def dms_to(local: LocalBot, user_id: str) -> list:
+    dm = "D" + user_id[1:]
+    return [m for m in local.emulator.workspace.all_messages() if m.channel == dm]
+
+
+def failed_errors(local: LocalBot) -> list[str | None]:
+    with local.runtime.db.read() as session:
+        return [
+            row.last_error
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status == "failed")
+            )
+        ]
+
+
+def test_a_refused_escalation_is_told_to_the_ops_admins_once_a_day(
+    timed: LocalBot, clock: Clock
+) -> None:
+    timed.emulator.remove("mops-escalations")  # someone removed the bot from the channel
+    new_brief(timed)
+    new_brief(timed, title="Second brief")
+    clock.now = datetime(2026, 11, 13, 12, 0, tzinfo=NY)  # Friday: both escalations are due
+    runtime = timed.runtime
+    reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
+    runtime.sender.wake()
+    told = eventually(lambda: dms_to(timed, "U04OMAR"), "a DM to Omar (@mops-admins)")
+    eventually(lambda: outbox_drained(timed), "the outbox drained")
+    assert failed_errors(timed) == ["not_in_channel", "not_in_channel"]  # both were lost
+    assert len(told) == 1  # one DM for the channel, not one per lost message
+    text = mrkdwn(told[0].text)
+    assert "#mops-escalations (where I post escalations)" in text
+    assert "I'm not a member of it. Invite me there with `/invite @mopsbot`" in text
+    # Another day, a channel still refusing is told again.
+    clock.now = datetime(2026, 11, 16, 9, 0, tzinfo=NY)
+    new_brief(timed, title="Third brief")
+    clock.now = datetime(2026, 11, 17, 18, 0, tzinfo=NY)  # its escalation is due
+    reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
+    runtime.sender.wake()
+    eventually(lambda: len(dms_to(timed, "U04OMAR")) == 2, "a second day's DM to Omar")
+
+
+def test_the_start_up_check_logs_channels_the_bot_cannot_post_in(
+    local: LocalBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    local.emulator.remove("mops-escalations")
+    with caplog.at_level(logging.INFO):
+        channel_health.check_in_background(local.runtime).join(timeout=10)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("channels.cannot_post" in w and "C03ESC" in w for w in warnings), warnings
+    assert not any("C01MKTG" in w or "C02INTAKE" in w for w in warnings)
+
+
+def test_mops_health_lists_the_channels_the_bot_cannot_post_in(local: LocalBot) -> None:
+    slack = local.slack
+    healthy = slack.command("/mops health", as_user="omar").ephemeral
+    assert healthy is not None and "all good" in healthy.text
+    local.emulator.remove("mops-escalations")
+    report = slack.command("/mops health", as_user="omar").ephemeral
+    assert report is not None
+    shown = mrkdwn(report.text)
+    assert "1 thing needs you" in shown and "Channels I can't post in" in shown
+    assert "#mops-escalations (escalations): I'm not a member: `/invite @mopsbot` there" in shown
+    assert "#marketing" not in shown and "#intake" not in shown
+    refused = slack.command("/mops health", as_user="rita").ephemeral
+    assert refused is not None and refused.text == "Only ops admins can see the bot's health."
