@@ -191,6 +191,7 @@ def test_mops_subcommands_are_an_explicit_table() -> None:
         "policy": mops.policy_reload,
         "intake": intake.queue,
         "away": away.away_settings,
+        "health": mops.health,
     }
     assert expected == mops.SUBCOMMANDS
     for subcommand in mops.SUBCOMMANDS.values():
