@@ -154,8 +154,13 @@ def refresh_parent(session: Session, policy: Policy, brief: Brief) -> None:
 
 
 def reply(
-    session: Session, brief: Brief, text: str, extra_blocks: list[dict] | None = None
+    session: Session,
+    brief: Brief,
+    text: str,
+    extra_blocks: list[dict] | None = None,
+    message_key: str | None = None,
 ) -> None:
+    """A reply in the brief's thread; `message_key` keeps where it was posted, to update it."""
     payload = {
         "channel": channel_of(brief.thread_key),
         "thread_ts": ts_of(brief.thread_key),
@@ -164,7 +169,13 @@ def reply(
     }
     if extra_blocks:
         payload["blocks"] = [blocks.section(text).to_dict(), *extra_blocks]
-    enqueue(session, "chat.postMessage", payload, ordering_key=brief.thread_key)
+    enqueue(
+        session,
+        "chat.postMessage",
+        payload,
+        ordering_key=brief.thread_key,
+        message_key=message_key,
+    )
 
 
 def _thread_text(

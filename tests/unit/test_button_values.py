@@ -21,6 +21,7 @@ NOT_STRINGS = [None, 12, {"value": "1:2"}]
         (IntakeRef, IntakeRef(41)),
         (Prompt, Prompt(5, 2, Action.SCHEDULE, "U01RITA")),
         (Prompt, Prompt(5, 9, Action.GO_LIVE, "U04OMAR")),
+        (Prompt, Prompt(5, 9, Action.SCHEDULE, "U04OMAR", 31)),
     ],
 )
 def test_round_trip(codec, value) -> None:  # type: ignore[no-untyped-def]
@@ -88,6 +89,7 @@ def test_malformed_intake_requests(value) -> None:  # type: ignore[no-untyped-de
         "x:2:schedule:U01RITA",
         "5:x:go_live:U01RITA",
         "5:2:schedule:U01RITA:extra",
+        "5:2:schedule:U01RITA:7:extra",
         *NOT_STRINGS,
     ],
 )
