@@ -158,13 +158,24 @@ def decision_refusal(
     if illegal is not None:
         return illegal
     refs = approvers.refs(policy, brief)
+    may_decide = deciding_as(policy, brief, actor) is not None
+    earlier = _own_approval(session, brief, actor) if action == Action.APPROVE else None
+    if earlier is not None and (earlier.stage == brief.stage or not may_decide):
+        return Outcome(
+            False,
+            f"You already approved *{messages.stage_label(policy, earlier.stage)}* at "
+            f"{blocks.local_time(earlier.decided_at)}. It now waits on "
+            f"{messages.waiting_on(policy, brief, mention=False)} for "
+            f"*{messages.stage_label(policy, brief.stage)}*.",
+            brief.id,
+        )
     if actor.user_id == brief.requester_id:
         return Outcome(
             False,
             f"You can't decide on your own brief. {access.describe_approvers(refs, policy)} can.",
             brief.id,
         )
-    if deciding_as(policy, brief, actor) is None:
+    if not may_decide:
         return Outcome(
             False,
             f"Only {access.describe_approvers(refs, policy)} can decide the "
@@ -393,6 +404,21 @@ def deciding_as(policy: Policy, brief: Brief, actor: Actor) -> str | None:
 
 def _position(brief: Brief) -> Position:
     return Position(state=BriefState(brief.state), stage_index=brief.stage_index, round=brief.round)
+
+
+def _own_approval(session: Session, brief: Brief, actor: Actor) -> Approval | None:
+    """The actor's latest approval of a stage of this brief in its current round."""
+    return session.scalars(
+        select(Approval)
+        .where(
+            Approval.brief_id == brief.id,
+            Approval.round == brief.round,
+            Approval.approver_id == actor.user_id,
+            Approval.decision == Action.APPROVE.value,
+        )
+        .order_by(Approval.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _illegal(brief: Brief, action: Action) -> Outcome | None:

@@ -252,7 +252,9 @@ def _current(session: Session, prompt: Prompt) -> Brief | Outcome:
         why = "a newer request in the thread replaced it"
     else:
         return brief
-    return Outcome(False, f"This confirmation no longer applies: {why}. Nothing was done.", brief.id)
+    return Outcome(
+        False, f"This confirmation no longer applies: {why}. Nothing was done.", brief.id
+    )
 
 
 def _newest_request(session: Session, brief_id: int, action: Action) -> AuditEvent | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -48,6 +49,12 @@ def _plain_fit(text: str, limit: int) -> str:
 
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def local_time(at: datetime, style: str = "{date_short_pretty} at {time}") -> str:
+    """A moment as Slack's date token: each reader sees it in their own time zone (clients
+    that can't render it show the UTC fallback)."""
+    return f"<!date^{int(at.timestamp())}^{style}|{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC>"
 
 
 def section(text: str, block_id: str | None = None) -> SectionBlock:

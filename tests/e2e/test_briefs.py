@@ -285,3 +285,16 @@ def test_schedule_then_live_after_approval(local: LocalBot) -> None:
     slack.command("/brief live 1", as_user="omar")  # an ops admin
     assert wait_state(local, "live").state == "live"
     assert [a for a, _, _ in audit_actions(local)][-2:] == ["schedule", "go_live"]
+
+
+def test_a_second_approve_by_the_same_person_says_when_they_approved(local: LocalBot) -> None:
+    slack = local.slack
+    parent = new_brief(local)
+    approve(local, parent, "bram")
+    wait_stage(local, "legal")
+    approve(local, parent, "bram")  # the refreshed buttons, now for the legal stage
+    refusal = slack.wait_for_message(lambda m: m.ephemeral_to == "U02BRAM", ephemeral=True)
+    assert "You already approved *Brand*" in refusal.text
+    assert "<!date^" in refusal.text  # in the reader's own time zone
+    assert "Only" not in refusal.text
+    assert brief_row(local).stage == "legal"
