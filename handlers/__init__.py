@@ -30,6 +30,7 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.BRIEF_REQUEST_CHANGES)(briefs.ask_why)
     app.action(ActionId.BRIEF_REJECT)(briefs.ask_why)
     app.action(ActionId.BRIEF_RESUBMIT)(briefs.edit)
+    app.action(ActionId.BRIEF_REOPEN)(briefs.reopen)
     app.view(ViewId.BRIEF_FORM)(briefs.brief_submitted)
     app.view(ViewId.BRIEF_EDIT)(briefs.edit_submitted)
     app.view(ViewId.BRIEF_REASON)(briefs.reason_submitted)

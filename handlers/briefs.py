@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
 BRIEF_USAGE = (
-    "Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID` · "
+    "Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID [REASON]` · "
+    "`/brief reopen ID` · "
     "`/brief schedule ID` · `/brief live ID` · `/brief assign ID @person` · "
     "`/brief override ID approve|changes|reject REASON` · `/brief help`"
 )
@@ -40,7 +41,10 @@ BRIEF_HELP = "\n".join(
         "• `/brief new`: fill in the brief form; it is posted with Approve / Request changes / Reject",
         "• `/brief list`: your briefs and the ones waiting on you",
         "• `/brief show ID`: a brief with its audit trail",
-        "• `/brief cancel ID`: cancel a brief (requester or ops admin)",
+        "• `/brief cancel ID [REASON]`: cancel a brief (requester or ops admin); without a reason "
+        "a form asks for one, and the requester is told",
+        "• `/brief reopen ID`: a rejected or cancelled brief back to a draft of the next round, "
+        "to edit and resubmit (also the *Reopen* button on the brief)",
         "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
         "(a brief with regulated claims asks for a *Confirm* click in its thread first)",
         "• `/brief assign ID @person`: hand the waiting stage to one person (ops admins)",
@@ -78,8 +82,14 @@ def brief_command(
     elif name == "show" and brief_id:
         shown = flows.showing(runtime.db, runtime.policy, brief_id)
         ack(ephemeral(shown or f"There is no brief #{brief_id}. {BRIEF_USAGE}"))
-    elif name == "cancel" and brief_id:
-        outcome = flows.cancel(
+    elif name == "cancel" and args and _brief_id(args[0]):
+        answer = _cancel(command, client, runtime, asker)
+        if answer:
+            ack(ephemeral(answer))
+        else:
+            ack()
+    elif name == "reopen" and brief_id:
+        outcome = flows.reopen(
             runtime.db, runtime.policy, brief_id=brief_id, actor=asker.actor, now=runtime.clock()
         )
         ack(ephemeral(outcome.message))
@@ -101,6 +111,28 @@ def brief_command(
         ack(ephemeral(BRIEF_HELP))
     else:
         ack(ephemeral(f"I didn't understand `/brief {escape(' '.join(words))}`. {BRIEF_USAGE}"))
+
+
+def _cancel(command: dict, client: WebClient, runtime: Runtime, asker: Asker) -> str | None:
+    """`cancel ID REASON...` cancels at once; `cancel ID` asks for the reason in a modal."""
+    parts = (command.get("text") or "").strip().split(maxsplit=2)
+    brief_id = _brief_id(parts[1])
+    assert brief_id is not None
+    if len(parts) > 2:
+        outcome = flows.cancel(
+            runtime.db,
+            runtime.policy,
+            brief_id=brief_id,
+            actor=asker.actor,
+            reason=parts[2].strip(),
+            now=runtime.clock(),
+        )
+        return outcome.message
+    form = flows.cancel_form(runtime.db, runtime.policy, brief_id=brief_id, actor=asker.actor)
+    if isinstance(form, Outcome):
+        return form.message
+    client.views_open(trigger_id=command["trigger_id"], view=form)
+    return None
 
 
 def _override(text: str, runtime: Runtime, asker: Asker) -> str:
@@ -205,6 +237,30 @@ def ask_why(
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+def reopen(
+    ack: Ack,
+    action: dict,
+    body: dict,
+    runtime: Runtime,
+    asker: Asker,
+    delivery_key: str | None,
+) -> None:
+    """Reopen on a rejected or cancelled brief (the roles in policy `roles.reopen`)."""
+    ack()
+    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
+    if button is None:
+        return
+    flows.reopen(
+        runtime.db,
+        runtime.policy,
+        brief_id=button.brief_id,
+        actor=asker.actor,
+        now=runtime.clock(),
+        delivery_key=delivery_key,
+        reply=reply_to(body),
+    )
+
+
 def edit(
     ack: Ack,
     action: dict,
@@ -267,6 +323,20 @@ def reason_submitted(
     reason = (forms.submitted_values(view).get(forms.REASON_BLOCK) or "").strip()
     if not reason:
         ack(response_action="errors", errors={forms.REASON_BLOCK: "Please give a reason."})
+        return
+    if meta.get("action") == Action.CANCEL:
+        brief_id = int(meta.get("brief_id", 0))
+        flows.cancel(
+            runtime.db,
+            runtime.policy,
+            brief_id=brief_id,
+            actor=asker.actor,
+            reason=reason,
+            now=runtime.clock(),
+            delivery_key=delivery_key,
+            reply=flows.reply_in_brief_channel(runtime.db, brief_id, asker.user_id),
+        )
+        ack()
         return
     flows.decide_with_reason(
         runtime.db,

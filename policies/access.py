@@ -85,6 +85,10 @@ def may_cancel(policy: Policy, roles: set[str]) -> bool:
     return bool(roles & set(policy.roles.cancel))
 
 
+def may_reopen(policy: Policy, roles: set[str]) -> bool:
+    return bool(roles & set(policy.roles.reopen))
+
+
 def describe_roles(roles: Iterable[str], policy: Policy) -> str:
     """Who holds these roles, in words: "the requester or *@mops-admins*"."""
     words = {

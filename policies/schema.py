@@ -61,22 +61,12 @@ class Group(Strict):
     description: str = ""
 
 
-# Settings that once existed and never had an effect: files that still name them load as before.
-RETIRED_ROLES = ("reopen",)  # no command ever reopened a brief
-
-
 class Roles(Strict):
     ops_admins: list[ApproverRef] = Field(min_length=1)
     cancel: list[str] = ["requester", "ops_admin"]
+    reopen: list[str] = ["requester", "ops_admin"]  # a rejected or cancelled brief
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_retired(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if key not in RETIRED_ROLES}
-        return data
-
-    @field_validator("cancel")
+    @field_validator("cancel", "reopen")
     @classmethod
     def _roles(cls, value: list[str]) -> list[str]:
         unknown = [role for role in value if role not in ROLES]

@@ -139,8 +139,10 @@ def edit_form(db: Database, policy: Policy, *, brief_id: int, reply: Reply) -> d
             refusal = f"There is no brief #{brief_id}."
         elif brief.requester_id != reply.user:
             refusal = f"Only <@{brief.requester_id}> can edit and resubmit brief #{brief.id}."
-        elif brief.state != BriefState.CHANGES_REQUESTED:
-            refusal = f"Brief #{brief.id} is not waiting for changes."
+        elif brief.state not in (BriefState.CHANGES_REQUESTED, BriefState.DRAFT):
+            refusal = (
+                f"Brief #{brief.id} is {messages.state_words(brief)}, not waiting for changes."
+            )
         else:
             return forms.brief_form(
                 policy, channel_id=brief.channel_id, initial=brief.fields, brief_id=brief.id
@@ -304,12 +306,70 @@ def come_back(db: Database, policy: Policy, *, user_id: str, now: datetime) -> b
 # -- /brief ---------------------------------------------------------------------------------
 
 
-def cancel(db: Database, policy: Policy, *, brief_id: int, actor: Actor, now: datetime) -> Outcome:
+def cancel_form(db: Database, policy: Policy, *, brief_id: int, actor: Actor) -> dict | Outcome:
+    """The modal that asks why a brief is cancelled, for someone who may cancel it now; for
+    anyone else, why not (before they write a reason for nothing)."""
+    with db.read() as session:
+        refusal = service.cancel_refusal(session, policy, brief_id=brief_id, actor=actor)
+        brief = service.find(session, brief_id)
+        if refusal is not None or brief is None:
+            return refusal or Outcome(False, f"There is no brief #{brief_id}.")
+        return forms.reason_form(
+            brief_id=brief.id, version=brief.version, action=Action.CANCEL.value, title=brief.title
+        )
+
+
+def cancel(
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+    delivery_key: str | None = None,
+    reply: Reply | None = None,
+) -> Outcome:
+    """Cancel with a reason (from the modal, or typed after `/brief cancel ID`)."""
     return run(
         db,
         lambda session: service.cancel(
-            session, policy, brief_id=brief_id, actor=actor, now=now, delivery_key=None
+            session,
+            policy,
+            brief_id=brief_id,
+            actor=actor,
+            reason=reason,
+            now=now,
+            delivery_key=delivery_key,
         ),
+        reply,
+    )
+
+
+def reply_in_brief_channel(db: Database, brief_id: int, user_id: str) -> Reply:
+    """Where to tell `user_id` about a brief when the cause (a modal) has no channel."""
+    with db.read() as session:
+        brief = service.find(session, brief_id)
+        return Reply(brief.channel_id if brief else None, user_id)
+
+
+def reopen(
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    now: datetime,
+    delivery_key: str | None = None,
+    reply: Reply | None = None,
+) -> Outcome:
+    """`/brief reopen ID` or the Reopen button: a rejected or cancelled brief back to a draft."""
+    return run(
+        db,
+        lambda session: service.reopen(
+            session, policy, brief_id=brief_id, actor=actor, now=now, delivery_key=delivery_key
+        ),
+        reply,
     )
 
 

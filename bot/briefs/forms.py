@@ -127,15 +127,24 @@ def metadata(view: dict) -> dict[str, Any]:
         return {}
 
 
+# action -> (modal title, question)
+REASON_WORDS = {
+    "request_changes": ("Request changes", "What needs to change?"),
+    "reject": ("Reject brief", "Why reject this brief?"),
+    "cancel": ("Cancel brief", "Why cancel this brief?"),
+}
+
+
 def reason_form(*, brief_id: int, version: int, action: str, title: str) -> dict:
-    """Request changes and Reject ask why; the answer is posted in the thread."""
-    label = "What needs to change?" if action == "request_changes" else "Why reject this brief?"
+    """Request changes, Reject and Cancel ask why; the answer is posted in the thread, and the
+    requester is mentioned with it."""
+    title_words, label = REASON_WORDS[action]
     view = View(
         type="modal",
         callback_id=ViewId.BRIEF_REASON,
-        title="Request changes" if action == "request_changes" else "Reject brief",
+        title=title_words,
         submit="Send",
-        close="Cancel",
+        close="Back",
         private_metadata=json.dumps({"brief_id": brief_id, "version": version, "action": action}),
         blocks=[
             InputBlock(

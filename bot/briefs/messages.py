@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from bot.briefs import approvers
@@ -53,7 +55,7 @@ def stage_label(policy: Policy, stage: str | None) -> str:
 def waiting_on(policy: Policy, brief: Brief, mention: bool = True) -> str:
     if brief.state == BriefState.IN_REVIEW and brief.stage:
         return approvers.describe(policy, brief, mention=mention)
-    if brief.state == BriefState.CHANGES_REQUESTED:
+    if brief.state in (BriefState.CHANGES_REQUESTED, BriefState.DRAFT):
         return blocks.user(brief.requester_id)
     return "nobody"
 
@@ -71,7 +73,7 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
     if brief.state == BriefState.IN_REVIEW and brief.stage and brief.stage_index is not None:
         position = f"stage {brief.stage_index + 1}/{len(brief.stages)}: *{stage_label(policy, brief.stage)}*"
         status += f" · {position} · waiting on {waiting_on(policy, brief)}"
-    elif brief.state == BriefState.CHANGES_REQUESTED:
+    elif brief.state in (BriefState.CHANGES_REQUESTED, BriefState.DRAFT):
         status += f" · waiting on {waiting_on(policy, brief)}"
     built = [
         blocks.header(f"Brief #{brief.id}: {brief.title}"),
@@ -94,8 +96,10 @@ def decision_buttons(brief: Brief) -> list:
             blocks.button("Request changes", ActionId.BRIEF_REQUEST_CHANGES, value),
             blocks.button("Reject", ActionId.BRIEF_REJECT, value, style="danger"),
         ]
-    if brief.state == BriefState.CHANGES_REQUESTED:
+    if brief.state in (BriefState.CHANGES_REQUESTED, BriefState.DRAFT):
         return [blocks.button("Edit & resubmit", ActionId.BRIEF_RESUBMIT, value, style="primary")]
+    if brief.state in (BriefState.REJECTED, BriefState.CANCELLED):
+        return [blocks.button("Reopen", ActionId.BRIEF_REOPEN, value)]
     return []
 
 
@@ -113,6 +117,7 @@ def announce(
     reason: str | None,
     stage_before: str | None,
     actor_words: str | None = None,
+    changes: dict[str, list[Any]] | None = None,
 ) -> None:
     """The thread reply for a change, and the parent message brought up to date."""
     key = brief.thread_key
@@ -134,7 +139,39 @@ def announce(
     text = _thread_text(
         policy, brief, action, actor_words or blocks.user(actor_id), reason, stage_before
     )
+    if action in (Action.CANCEL, Action.REJECT) and actor_id != brief.requester_id:
+        text += f"\n{blocks.user(brief.requester_id)}, {_reopen_hint(policy)}"
+    if changes is not None:
+        text += "\n" + changes_text(policy, changes)
     reply(session, brief, text)
+
+
+def _reopen_hint(policy: Policy) -> str:
+    if "requester" in policy.roles.reopen:
+        return "you can *Reopen* it from the brief above to edit and resubmit it."
+    return "it can be reopened from the brief above."
+
+
+CHANGE_SHOWN = 300  # characters of an old or new value in the thread; /brief show has them all
+
+
+def changes_text(policy: Policy, changes: dict[str, list[Any]]) -> str:
+    """What a resubmission changed, field by field, old and new, for the round's reviewers."""
+    if not changes:
+        return "_Nothing in the form changed since the last round._"
+    lines = ["*What changed:*"]
+    for field in policy.workflows.brief.template.fields:
+        if field.id not in changes:
+            continue
+        old, new = changes[field.id]
+        lines.append(f"• *{escape(field.label)}:* {_was(old)} → {_was(new)}")
+    return "\n".join(lines)
+
+
+def _was(value: Any) -> str:
+    if value in (None, ""):
+        return "_(empty)_"
+    return f"“{escape(clip(str(value), CHANGE_SHOWN))}”"
 
 
 def refresh_parent(session: Session, policy: Policy, brief: Brief) -> None:
@@ -198,6 +235,12 @@ def _thread_text(
         return f"{actor} submitted this brief. {next_up}"
     if action == Action.RESUBMIT:
         return f"{actor} resubmitted this brief (round {brief.round}). {next_up}"
+    if action == Action.REOPEN:
+        return (
+            f"{actor} reopened this brief: it is a draft again (round {brief.round}); earlier "
+            f"approvals no longer count. {blocks.user(brief.requester_id)}, use "
+            f"*Edit & resubmit* on the brief above to send it for review."
+        )
     if action == Action.APPROVE and brief.state == BriefState.APPROVED:
         return (
             f"{actor} approved *{stage}*.{quoted}{then}Every stage has approved: "
@@ -213,7 +256,7 @@ def _thread_text(
     if action == Action.REJECT:
         return f"{actor} rejected this brief at *{stage}*:{quoted}"
     if action == Action.CANCEL:
-        return f"{actor} cancelled this brief."
+        return f"{actor} cancelled this brief{':' if reason else '.'}{quoted}"
     if action == Action.SCHEDULE:
         return f"{actor} marked this brief scheduled :calendar:"
     if action == Action.GO_LIVE:

@@ -277,15 +277,44 @@ def resubmit(
     illegal = _illegal(brief, Action.RESUBMIT)
     if illegal is not None:
         return illegal
+    changes = changed_fields(policy, brief.fields, cleaned)
     brief.fields = cleaned
     brief.title = str(cleaned.get("title") or brief.title)
     brief.template_version = str(template.version)
     brief.stages = [stage.name for stage in policy.workflows.brief.stages]
     reactions.plan_stages(session, policy, brief, now)
-    _move(session, policy, brief, Action.RESUBMIT, actor_id=actor.user_id, reason=None, now=now)
+    _move(
+        session,
+        policy,
+        brief,
+        Action.RESUBMIT,
+        actor_id=actor.user_id,
+        reason=None,
+        now=now,
+        detail={"changed": changes},
+        changes=changes,
+    )
     reactions.after_submit(session, policy, brief, now)
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is back in review (round {brief.round}).", brief.id)
+
+
+def cancel_refusal(
+    session: Session, policy: Policy, *, brief_id: int, actor: Actor
+) -> Outcome | None:
+    """Why `actor` may not cancel the brief now (asked before the reason modal opens, and
+    again when it is submitted), or None when they may."""
+    brief = session.get(Brief, brief_id)
+    if brief is None:
+        return Outcome(False, f"There is no brief #{brief_id}.")
+    if not access.may_cancel(policy, _roles(policy, brief, actor)):
+        return Outcome(
+            False,
+            f"You can't cancel brief #{brief.id}: only "
+            f"{access.describe_roles(policy.roles.cancel, policy)} can.",
+            brief.id,
+        )
+    return _illegal(brief, Action.CANCEL)
 
 
 def cancel(
@@ -294,28 +323,66 @@ def cancel(
     *,
     brief_id: int,
     actor: Actor,
+    reason: str | None,
     now: datetime,
     delivery_key: str | None = None,
 ) -> Outcome:
-    if not claim_delivery(session, delivery_key, "command"):
+    """Cancel the brief, with the reason the requester is told."""
+    if not claim_delivery(session, delivery_key, "view"):
         return Outcome(False, "Already handled.", brief_id, duplicate=True)
+    refusal = cancel_refusal(session, policy, brief_id=brief_id, actor=actor)
+    if refusal is not None:
+        return refusal
+    if not (reason or "").strip():
+        return Outcome(False, "A reason is required.", brief_id)
+    brief = session.get(Brief, brief_id)
+    assert brief is not None
+    _move(session, policy, brief, Action.CANCEL, actor_id=actor.user_id, reason=reason, now=now)
+    session.flush()
+    return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
+
+
+def reopen_refusal(
+    session: Session, policy: Policy, *, brief_id: int, actor: Actor
+) -> Outcome | None:
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
-    roles = _roles(policy, brief, actor)
-    if not access.may_cancel(policy, roles):
+    if not access.may_reopen(policy, _roles(policy, brief, actor)):
         return Outcome(
             False,
-            f"You can't cancel brief #{brief.id}: only "
-            f"{access.describe_roles(policy.roles.cancel, policy)} can.",
+            f"You can't reopen brief #{brief.id}: only "
+            f"{access.describe_roles(policy.roles.reopen, policy)} can.",
             brief.id,
         )
-    illegal = _illegal(brief, Action.CANCEL)
-    if illegal is not None:
-        return illegal
-    _move(session, policy, brief, Action.CANCEL, actor_id=actor.user_id, reason=None, now=now)
+    return _illegal(brief, Action.REOPEN)
+
+
+def reopen(
+    session: Session,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    now: datetime,
+    delivery_key: str | None = None,
+) -> Outcome:
+    """A rejected or cancelled brief back to its requester as a draft of the next round."""
+    if not claim_delivery(session, delivery_key, "action"):
+        return click_already_handled(brief_id)
+    refusal = reopen_refusal(session, policy, brief_id=brief_id, actor=actor)
+    if refusal is not None:
+        return refusal
+    brief = session.get(Brief, brief_id)
+    assert brief is not None
+    _move(session, policy, brief, Action.REOPEN, actor_id=actor.user_id, reason=None, now=now)
     session.flush()
-    return Outcome(True, f"Brief #{brief.id} is cancelled.", brief.id)
+    return Outcome(
+        True,
+        f"Brief #{brief.id} is reopened as a draft (round {brief.round}); "
+        f"<@{brief.requester_id}> can *Edit & resubmit* it in its thread.",
+        brief.id,
+    )
 
 
 def check_advance(
@@ -358,6 +425,17 @@ def advance(
     )
     session.flush()
     return Outcome(True, f"Brief #{brief.id} is now {messages.state_words(brief)}.", brief.id)
+
+
+def changed_fields(
+    policy: Policy, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """{field id: [old, new]} for each template field whose value changed, in form order."""
+    return {
+        field.id: [before.get(field.id), after.get(field.id)]
+        for field in policy.workflows.brief.template.fields
+        if before.get(field.id) != after.get(field.id)
+    }
 
 
 def find(session: Session, brief_id: int) -> Brief | None:
@@ -451,6 +529,7 @@ def _move(
     now: datetime,
     detail: dict[str, Any] | None = None,
     actor_words: str | None = None,
+    changes: dict[str, list[Any]] | None = None,
 ) -> None:
     """Move the brief by `action`: state, audit row, Slack messages, other domains' reactions.
     `actor_words` names the actor in the thread when more than their name is true ("@omar
@@ -489,6 +568,7 @@ def _move(
         reason=reason,
         stage_before=stage_before,
         actor_words=actor_words,
+        changes=changes,
     )
     reactions.on_change(session, policy, brief, now)
     if brief.state == BriefState.IN_REVIEW and (before.stage_index, before.round) != (

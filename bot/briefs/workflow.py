@@ -7,7 +7,8 @@ with a reason a person can read. Who may act (requester, approver, ops admin) is
 Review is multi-stage. A brief carries its own list of stage names (copied from policy at submit,
 perhaps with a compliance gate added by `add_stage`), so `apply` takes the list's length: approving
 any stage but the last moves review to the next one; approving the last approves the brief.
-Rejected, cancelled and live are final: nothing leaves them.
+Live is final. A rejected or cancelled brief can be reopened: it goes back to a draft in the next
+round (earlier approvals no longer count), and the requester edits and resubmits it from there.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     SCHEDULE = "schedule"
     GO_LIVE = "go_live"
+    REOPEN = "reopen"
 
 
 class StageMove(StrEnum):
@@ -61,6 +63,10 @@ TRANSITIONS: dict[tuple[BriefState, Action], Rule] = {
     (S.IN_REVIEW, A.REQUEST_CHANGES): Rule(S.CHANGES_REQUESTED, decides_stage=True),
     (S.IN_REVIEW, A.REJECT): Rule(S.REJECTED, decides_stage=True),
     (S.CHANGES_REQUESTED, A.RESUBMIT): Rule(S.IN_REVIEW, StageMove.FIRST, new_round=True),
+    # A reopened brief is a draft of the next round already: submitting it keeps that round.
+    (S.REJECTED, A.REOPEN): Rule(S.DRAFT, new_round=True),
+    (S.CANCELLED, A.REOPEN): Rule(S.DRAFT, new_round=True),
+    (S.DRAFT, A.RESUBMIT): Rule(S.IN_REVIEW, StageMove.FIRST),
     (S.APPROVED, A.SCHEDULE): Rule(S.SCHEDULED),
     (S.SCHEDULED, A.GO_LIVE): Rule(S.LIVE),
     **{
@@ -91,6 +97,12 @@ WHY_NOT_FOR = {
     (BriefState.IN_REVIEW, Action.GO_LIVE): "it isn't approved yet",
     (BriefState.APPROVED, Action.GO_LIVE): "schedule it first",
     (BriefState.SCHEDULED, Action.SCHEDULE): "it is already scheduled",
+    (BriefState.DRAFT, Action.REOPEN): "it is already open, as a draft",
+    (BriefState.IN_REVIEW, Action.REOPEN): "it is still open (in review)",
+    (BriefState.CHANGES_REQUESTED, Action.REOPEN): "it is still open (waiting for changes)",
+    (BriefState.APPROVED, Action.REOPEN): "it is approved, not rejected or cancelled",
+    (BriefState.SCHEDULED, Action.REOPEN): "it is scheduled, not rejected or cancelled",
+    (BriefState.LIVE, Action.REOPEN): "it is already live",
 }
 
 

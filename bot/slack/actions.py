@@ -25,6 +25,7 @@ class ActionId(StrEnum):
     BRIEF_REQUEST_CHANGES = "brief_request_changes"
     BRIEF_REJECT = "brief_reject"
     BRIEF_RESUBMIT = "brief_resubmit"
+    BRIEF_REOPEN = "brief_reopen"
     BRIEF_CONFIRM_ADVANCE = "brief_confirm_advance"
     BRIEF_DECLINE_ADVANCE = "brief_decline_advance"
     REMINDER_SNOOZE_1H = "reminder_snooze_1h"

@@ -219,11 +219,11 @@ def test_cancel_and_illegal_transition(local: LocalBot) -> None:
     parent = new_brief(local)
     slack.command("/brief cancel 1", as_user="sam")
     assert "can't cancel" in slack.last_ephemeral("sam").text
-    slack.command("/brief cancel 1", as_user="rita")
+    slack.command("/brief cancel 1 Not needed after all", as_user="rita")
     assert "cancelled" in slack.last_ephemeral("rita").text
     assert wait_state(local, "cancelled").state == "cancelled"
     slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "cancelled" in m.text)
-    slack.command("/brief cancel 1", as_user="rita")
+    slack.command("/brief cancel 1 again", as_user="rita")
     assert "already" in slack.last_ephemeral("rita").text.lower()
     assert [a for a, _, _ in audit_actions(local)].count("cancel") == 1
 

@@ -143,7 +143,13 @@ def test_brand_approver_cannot_approve_the_legal_gate(gated: LocalBot) -> None:
     for outsider, user_id in (("bram", "U02BRAM"), ("omar", "U04OMAR")):  # brand, ops admin
         approve(gated, parent, outsider)
         refusal = slack.wait_for_message(lambda m, u=user_id: m.ephemeral_to == u, ephemeral=True)
-        assert "Only <!subteam^S02LEGAL|@legal-team> can decide the *Legal* stage" in refusal.text
+        if outsider == "bram":  # he approved brand: he is told so, and who decides legal
+            assert "You already approved *Brand*" in refusal.text
+            assert "waits on *@legal-team* for *Legal*" in refusal.text
+        else:
+            assert (
+                "Only <!subteam^S02LEGAL|@legal-team> can decide the *Legal* stage" in refusal.text
+            )
     after = brief_row(gated)
     assert (after.stage, after.version, after.state) == ("legal", before.version, "in_review")
     with gated.runtime.db.transaction() as session:

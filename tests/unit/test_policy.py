@@ -183,11 +183,13 @@ def test_errors_name_their_path(
     assert any(error.startswith(expected) for error in errors), errors
 
 
-def test_a_retired_reopen_role_still_loads(tmp_path: Path, data: dict) -> None:
-    # Briefs were never reopenable; a file that still says who may reopen them loads as before.
+def test_who_may_reopen_is_a_role_list(tmp_path: Path, data: dict) -> None:
+    assert load_policy(write(tmp_path, data)).roles.reopen == ["requester", "ops_admin"]
     data["roles"]["reopen"] = ["ops_admin"]
-    policy = load_policy(write(tmp_path, data))
-    assert not hasattr(policy.roles, "reopen")
+    assert load_policy(write(tmp_path, data)).roles.reopen == ["ops_admin"]
+    data["roles"]["reopen"] = ["boss"]
+    assert check_policy_file(write(tmp_path, data))[0].startswith("roles.reopen")
+    data["roles"]["reopen"] = ["ops_admin"]
     data["roles"]["reopne"] = ["ops_admin"]
     assert check_policy_file(write(tmp_path, data)) == [
         "roles.reopne: unknown setting (check the spelling)"

@@ -30,6 +30,9 @@ LEGAL = [
         Action.RESUBMIT,
         Position(BriefState.IN_REVIEW, 0, 2),
     ),
+    (Position(BriefState.REJECTED, None, 1), Action.REOPEN, Position(BriefState.DRAFT, None, 2)),
+    (Position(BriefState.CANCELLED, None, 3), Action.REOPEN, Position(BriefState.DRAFT, None, 4)),
+    (Position(BriefState.DRAFT, None, 2), Action.RESUBMIT, Position(BriefState.IN_REVIEW, 0, 2)),
     (Position(BriefState.APPROVED), Action.SCHEDULE, Position(BriefState.SCHEDULED)),
     (Position(BriefState.SCHEDULED), Action.GO_LIVE, Position(BriefState.LIVE)),
     (Position(BriefState.DRAFT), Action.CANCEL, Position(BriefState.CANCELLED)),
@@ -145,9 +148,11 @@ def test_actions_accepted_by_state() -> None:
     assert accepted(Position(BriefState.CHANGES_REQUESTED)) == {Action.RESUBMIT, Action.CANCEL}
 
 
-@pytest.mark.parametrize("state", [BriefState.LIVE, BriefState.REJECTED, BriefState.CANCELLED])
-def test_final_states_accept_nothing(state: BriefState) -> None:
-    assert accepted(Position(state)) == set()
+def test_live_is_final_and_rejected_or_cancelled_can_only_be_reopened() -> None:
+    assert accepted(Position(BriefState.LIVE)) == set()
+    assert accepted(Position(BriefState.REJECTED)) == {Action.REOPEN}
+    assert accepted(Position(BriefState.CANCELLED)) == {Action.REOPEN}
+    assert accepted(Position(BriefState.DRAFT)) == {Action.SUBMIT, Action.RESUBMIT, Action.CANCEL}
 
 
 def test_position_accepts_stored_strings() -> None:
