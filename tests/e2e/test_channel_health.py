@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.app import channel_health
 from bot.app.local import LocalBot
+from bot.digests import service as digest
 from bot.emulator.render import mrkdwn
 from bot.sla import reminders
 from bot.slack.models import OutboxMessage
@@ -66,6 +67,19 @@ def test_a_refused_escalation_is_told_to_the_ops_admins_once_a_day(
     reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
     runtime.sender.wake()
     eventually(lambda: len(dms_to(timed, "U04OMAR")) == 2, "a second day's DM to Omar")
+
+
+def test_a_refused_digest_is_told_to_the_ops_admins(timed: LocalBot, clock: Clock) -> None:
+    new_brief(timed)
+    timed.emulator.remove("marketing")  # the digest channel (and the brief channel)
+    runtime = timed.runtime
+    clock.now = datetime(2026, 11, 10, 9, 5, tzinfo=NY)  # past the 09:00 digest time
+    digest.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock(), runtime.names())
+    runtime.sender.wake()
+    told = eventually(lambda: dms_to(timed, "U04OMAR"), "a DM to Omar (@mops-admins)")
+    text = mrkdwn(told[0].text)
+    assert "#marketing (where I post new briefs and the daily digest)" in text
+    assert "not_in_channel" in failed_errors(timed)
 
 
 def test_the_start_up_check_logs_channels_the_bot_cannot_post_in(
