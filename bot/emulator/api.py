@@ -93,16 +93,31 @@ class ApiCall:
                 "missing_scope", needed=needed, provided=",".join(sorted(self.workspace.scopes))
             )
 
-    def postable_channel(self, name: str = "channel", *, public_scope: bool = True) -> Channel:
+    def postable_channel(
+        self,
+        name: str = "channel",
+        *,
+        public_scope: bool = True,
+        refusal: str = "not_in_channel",
+    ) -> Channel:
         """A channel the bot may post in: a member, or (with chat:write.public, where Slack
-        allows it) any public channel; else `not_in_channel`."""
+        allows it) any public channel; else the method's documented `refusal`."""
         channel = self.channel(name)
         ws = self.workspace
         if ws.is_member(channel, ws.seed.bot.id):
             return channel
         if public_scope and not channel.is_private and WRITE_PUBLIC in ws.scopes:
             return channel
-        raise SlackError("not_in_channel")
+        raise SlackError(refusal)
+
+    def visible_channel(self, name: str = "channel") -> Channel:
+        """A channel the bot can see: any public one, a private one only as a member (to
+        anyone else a private channel does not exist)."""
+        channel = self.channel(name)
+        ws = self.workspace
+        if channel.is_private and not ws.is_member(channel, ws.seed.bot.id):
+            raise SlackError("channel_not_found")
+        return channel
 
     def user_id(self, name: str = "user") -> str:
         """Slack takes user ids only here (channel arguments also take names)."""

@@ -42,7 +42,9 @@ def post_message(call: ApiCall) -> dict[str, Any]:
 
 
 def update(call: ApiCall) -> dict[str, Any]:
-    channel = call.postable_channel()
+    # chat.update documents no not_in_channel: the bot's own message in a public channel it
+    # left can still be edited; a private one it left is gone for it.
+    channel = call.visible_channel()
     original = call.own_message(channel.id, call.args.text("ts"), "update")
     text, blocks = call.content(required=False)
     if text is None and blocks is None and call.args.json("attachments") is None:
@@ -79,7 +81,7 @@ def post_ephemeral(call: ApiCall) -> dict[str, Any]:
 
 
 def delete(call: ApiCall) -> dict[str, Any]:
-    channel = call.postable_channel()
+    channel = call.visible_channel()
     ts = call.args.text("ts")
     call.own_message(channel.id, ts, "delete")
     call.workspace.delete_message(channel.id, ts or "")

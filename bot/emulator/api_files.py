@@ -51,12 +51,18 @@ def complete_upload(call: ApiCall) -> dict[str, Any]:
     items = call.args.json("files")
     if not isinstance(items, list) or not items:
         raise SlackError("invalid_arguments")
-    # Sharing a file needs membership: chat:write.public does not cover files.
-    channel = (
-        call.postable_channel("channel_id", public_scope=False)
-        if call.args.text("channel_id")
-        else None
-    )
+    # Sharing a file needs membership (chat:write.public does not cover files); this method's
+    # documented errors are invalid_channel and posting_to_channel_denied.
+    channel = None
+    if call.args.text("channel_id"):
+        try:
+            channel = call.postable_channel(
+                "channel_id", public_scope=False, refusal="posting_to_channel_denied"
+            )
+        except SlackError as exc:
+            raise SlackError(
+                "invalid_channel" if exc.error == "channel_not_found" else exc.error
+            ) from None
     thread_ts = call.thread_root(channel.id) if channel else None
     done: list[UploadedFile] = []
     with ws.mutate():

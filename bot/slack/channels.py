@@ -26,8 +26,15 @@ from bot.slack.outbox import FILE_UPLOAD
 from policies import access
 from policies.schema import Policy
 
-# Errors that mean "this channel will not take the bot's posts until an admin acts".
-REFUSALS = {"not_in_channel", "channel_not_found", "is_archived"}
+# Errors that mean "this channel will not take the bot's posts until an admin acts" (file
+# uploads say posting_to_channel_denied and invalid_channel for not_in_channel and not_found).
+REFUSALS = {
+    "not_in_channel",
+    "channel_not_found",
+    "is_archived",
+    "posting_to_channel_denied",
+    "invalid_channel",
+}
 # Calls that post into a channel (an ephemeral failing goes back to the person who asked).
 POSTING = {"chat.postMessage", "chat.update", FILE_UPLOAD}
 WRITE_PUBLIC = "chat:write.public"
@@ -113,12 +120,16 @@ def refusal_text(refusal: Refusal, purposes: list[str]) -> str:
     """The DM to each ops admin: what was lost, why, and the one thing that fixes it."""
     what = f" (where I post {' and '.join(purposes)})" if purposes else ""
     lost = "a file" if refusal.method == FILE_UPLOAD else "a message"
+    not_member = f"I'm not a member of it. Invite me there with {INVITE}."
+    not_found = (
+        "Slack can't find it: it was deleted, or it is private and I'm not in it. Invite me "
+        f"with {INVITE}, or point the policy at another channel."
+    )
     why = {
-        "not_in_channel": f"I'm not a member of it. Invite me there with {INVITE}.",
-        "channel_not_found": (
-            "Slack can't find it: it was deleted, or it is private and I'm not in it. Invite me "
-            f"with {INVITE}, or point the policy at another channel."
-        ),
+        "not_in_channel": not_member,
+        "posting_to_channel_denied": not_member,
+        "channel_not_found": not_found,
+        "invalid_channel": not_found,
         "is_archived": "It is archived. Unarchive it, or point the policy at another channel.",
     }[refusal.error]
     return (

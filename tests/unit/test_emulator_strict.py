@@ -52,9 +52,8 @@ def test_the_bot_posts_only_where_it_was_invited(
     assert "U00BOT" not in client.conversations_members(channel="C04RANDOM")["members"]
     posted = client.chat_postMessage(channel="C01MKTG", text="hello")
     emulator.remove("marketing")
-    assert _error(lambda: client.chat_update(channel="C01MKTG", ts=posted["ts"], text="edited"))[
-        "error"
-    ] == ("not_in_channel")
+    # chat.update documents no not_in_channel: its own message in a public channel still edits.
+    client.chat_update(channel="C01MKTG", ts=posted["ts"], text="edited")
     assert _error(
         lambda: client.chat_postEphemeral(channel="C01MKTG", user="U01RITA", text="psst")
     )["error"] == ("not_in_channel")
@@ -66,8 +65,10 @@ def test_the_bot_posts_only_where_it_was_invited(
     ] == ("user_not_in_channel")
     # A DM is always the bot's to post in.
     client.chat_postMessage(channel="U01RITA", text="a reminder")
-    with pytest.raises(SlackApiError, match="not_in_channel"):
+    with pytest.raises(SlackApiError, match="posting_to_channel_denied"):
         client.files_upload_v2(channel="C01MKTG", content=b"png", filename="c.png", title="c")
+    with pytest.raises(SlackApiError, match="invalid_channel"):
+        client.files_upload_v2(channel="C99NOPE", content=b"png", filename="c.png", title="c")
 
 
 def test_chat_write_public_lets_the_bot_post_in_public_channels_only() -> None:
@@ -77,7 +78,7 @@ def test_chat_write_public_lets_the_bot_post_in_public_channels_only() -> None:
         client.chat_postMessage(channel="C04RANDOM", text="hi")
         assert [m.text for m in emulator.messages("random")] == ["hi"]
         # files are not covered by chat:write.public
-        with pytest.raises(SlackApiError, match="not_in_channel"):
+        with pytest.raises(SlackApiError, match="posting_to_channel_denied"):
             client.files_upload_v2(channel="C04RANDOM", content=b"x", filename="a.txt", title="a")
 
 
