@@ -281,5 +281,6 @@ def test_file_upload_errors_are_classified_like_messages(
     sender.drain()
     first, second = rows(db)
     assert first.status == "delivered"
-    assert (second.status, second.last_error) == ("failed", "channel_not_found")  # permanent
+    # permanent; files.completeUploadExternal says invalid_channel (its documented error)
+    assert (second.status, second.last_error) == ("failed", "invalid_channel")
     assert len([f for f in emulator.files.values() if f.completed]) == 1
