@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.slack.actions import ActionId, ViewId
-from handlers import briefs, compliance, digests, errors, events, intake, mops, sla
+from handlers import briefs, compliance, digests, errors, events, experiments, intake, mops, sla
 from handlers.context import RequestContext
 
 if TYPE_CHECKING:
@@ -41,7 +41,10 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.REMINDER_SNOOZE_1H)(sla.snooze)
     app.action(ActionId.REMINDER_SNOOZE_1BD)(sla.snooze)
 
-    app.event("message")(intake.message)
+    app.view(ViewId.EXPERIMENT_FORM)(experiments.plan_submitted)
+    app.view(ViewId.EXPERIMENT_EDIT)(experiments.edit_submitted)
+
+    app.event("message")(events.message)  # intake's requests and experiments' results files
     app.action(ActionId.INTAKE_PICK.pattern())(intake.pick)
     app.action(ActionId.INTAKE_RELABEL)(intake.relabel)
     app.view(ViewId.INTAKE_RELABEL)(intake.relabel_submitted)

@@ -1,4 +1,8 @@
-"""Mentions of the bot: what it does, to the person only, wherever they mention it.
+"""Messages in the channels the bot is in, and mentions of it.
+
+A file shared in a thread (subtype file_share) may be an experiment's results; every other
+message is intake's to judge. Mentions get what the bot does, to the person only, wherever
+they mention it.
 
 In an intake channel a mention that makes a request ("@mopsbot we need a banner for the
 launch") is a request like any other message there, answered in its thread; only a mention that
@@ -14,10 +18,18 @@ from slack_bolt import BoltContext
 from bot.intake.service import is_help_mention
 from bot.slack import replies
 from bot.slack.replies import Reply
+from handlers import experiments, intake
 from handlers.mops import HELP_TEXT
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
+
+
+def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
+    if event.get("subtype") == "file_share":
+        experiments.file_shared(event, runtime, delivery_key)
+    else:
+        intake.message(event, context, runtime, delivery_key)
 
 
 def mention_answer(runtime: Runtime) -> str:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack
+from slack_sdk import WebClient
 
 from bot.slack import health as bot_health
 from bot.slack.blocks import ephemeral, escape
-from handlers import away, compliance, digests, flow, insights, intake
+from handlers import away, compliance, digests, experiments, flow, insights, intake
 from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 from policies import access
@@ -30,6 +31,7 @@ HELP_TEXT = "\n".join(
         "office; your delegate decides your stages and gets your reminders",
         "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
         "• `/mops intake`: the open intake requests (@triage and ops admins)",
+        "• `/mops experiment new|list|show|search`: pre-registered experiments and their readouts",
         "• `/mops policy reload`: reload policies/ (ops admins)",
         "• `/mops health`: channels I can't post in, and what else needs an admin (ops admins)",
         "Requests posted in an intake channel are triaged automatically: each gets a number, "
@@ -80,10 +82,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
-def mops_command(ack: Ack, command: dict, runtime: Runtime, asker: Asker) -> None:
+def mops_command(
+    ack: Ack, command: dict, client: WebClient, runtime: Runtime, asker: Asker
+) -> None:
     name, _, rest = (command.get("text") or "").strip().partition(" ")
     name = name.lower()
-    if name in ("", "help"):
+    if name == "experiment":  # may open a modal, so it gets the client and the command
+        experiments.command(ack, command, client, runtime, asker, rest.strip())
+    elif name in ("", "help"):
         ack(ephemeral(HELP_TEXT))
     elif name in SUBCOMMANDS:
         ack(ephemeral(SUBCOMMANDS[name](rest.strip(), runtime, asker)))

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     intake_model_dir: Path = Field(
         Path("var/intake-model"), validation_alias="MOPSBOT_INTAKE_MODEL_DIR"
     )
+    # Socket Mode only: the port of the experiment results push (HTTP mode serves it beside
+    # /slack/events). None: no push endpoint.
+    push_port: int | None = Field(None, ge=1, le=65535, validation_alias="MOPSBOT_PUSH_PORT")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from bot.app import bolt
 from bot.app.config import Settings
+from bot.app.push import push_app
 from bot.app.runtime import Runtime
 from bot.app.serving import HttpServer
 from bot.core.clock import Clock, utcnow
@@ -69,7 +70,9 @@ def local_bot(
     runtime, app = bolt.build(bot_settings, clock=clock, paced=limits is not None)
     if background:
         runtime.start_background(schedule=schedule)
-    server = HttpServer(app, host="127.0.0.1", port=0, stop_within=0.05).start()
+    server = HttpServer(
+        app, host="127.0.0.1", port=0, stop_within=0.05, push=push_app(runtime)
+    ).start()
     driver = SlackDriver(server.url, secret, emulator)
     try:
         yield LocalBot(emulator, runtime, server, driver, Slack(emulator, driver))

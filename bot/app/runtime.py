@@ -109,6 +109,24 @@ class Runtime:
             ),
         )
 
+        from bot.experiments import flows as experiments
+        from bot.slack.files import DownloadFailed, download
+
+        def fetch(payload: dict) -> bytes | str:  # outside the write lock: a download is slow
+            token = self.settings.slack_bot_token
+            try:
+                secret = token.get_secret_value() if token else None
+                return download(payload["url"], secret, experiments.MAX_FILE_BYTES)
+            except DownloadFailed as exc:
+                return str(exc)
+
+        def take(session: Session, payload: dict, data: bytes | str) -> None:
+            experiments.apply_file(
+                session, payload, data, policy_version=self.policy.version, now=self.clock()
+            )
+
+        self.worker.register_prepared(experiments.RESULTS_FILE_TASK, fetch, take)
+
     def intake_models(self) -> IntakeModels:
         taxonomy = self.policy.beside(self.policy.intake.taxonomy_file)
         if self._intake is None or self._intake.taxonomy_path != taxonomy:

@@ -38,13 +38,14 @@ class HttpServer:
         port: int = 3000,
         threads: int = 16,
         stop_within: float = 1.0,
+        push: WSGIApplication | None = None,
     ) -> None:
         """`stop_within`: how often waitress's loop looks up from select() when idle, and so
         how long stop() can take. Requests wake it at once whatever the value; the local bot
         (tests, shell) uses a short one, which took ~1 s off each end-to-end test's teardown."""
         handler = SlackRequestHandler(app, path="/slack/events")
         self._server = create_server(
-            _with_health(handler),
+            _with_health(handler, push),
             host=host,
             port=port,
             threads=threads,
@@ -58,6 +59,10 @@ class HttpServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.effective_port}/slack/events"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.effective_port}"
 
     def serve_forever(self) -> None:
         favour_latency()
@@ -85,14 +90,39 @@ class HttpServer:
             self._thread.join(timeout=5)
 
 
-def _with_health(handler: SlackRequestHandler) -> WSGIApplication:
+def _with_health(handler: WSGIApplication, push: WSGIApplication | None = None) -> WSGIApplication:
+    """/healthz, the experiment results push (bot.app.push) when given, else `handler`."""
+
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
+        path = environ.get("PATH_INFO") or ""
+        if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        if push is not None and path.startswith("/experiments/"):
+            return push(environ, start_response)
         return handler(environ, start_response)
 
     return wsgi
+
+
+def not_slack(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """The side port in Socket Mode serves only the push and /healthz."""
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"not found"]
+
+
+class SidePort:
+    """Socket Mode has no HTTP server of its own: this one serves the results push."""
+
+    def __init__(self, push: WSGIApplication, host: str, port: int) -> None:
+        self._server = create_server(
+            _with_health(not_slack, push), host=host, port=port, threads=4, ident="mopsbot-push"
+        )
+        self._thread = threading.Thread(target=self._server.run, name="push", daemon=True)
+
+    def start(self) -> SidePort:
+        self._thread.start()
+        return self
 
 
 def run_socket_mode(app: App, app_token: str) -> None:

@@ -7,6 +7,12 @@ every table between tests. Nothing else imports this module.
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Approval, Away, Brief
 from bot.digests.models import DigestRun, UserSetting
+from bot.experiments.models import (
+    Experiment,
+    ExperimentReadout,
+    ExperimentResult,
+    ExperimentVersion,
+)
 from bot.intake.models import IntakeRequest
 from bot.sla.models import Reminder
 from bot.slack.models import HandledDelivery, OutboxMessage, SlackMessage
@@ -20,6 +26,10 @@ __all__ = [
     "Base",
     "Brief",
     "DigestRun",
+    "Experiment",
+    "ExperimentReadout",
+    "ExperimentResult",
+    "ExperimentVersion",
     "HandledDelivery",
     "IntakeRequest",
     "OutboxMessage",

@@ -45,6 +45,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     readout.add_argument("--json", action="store_true", help="print JSON instead of text")
     readout.set_defaults(handler=cmd_readout)
 
+    results = actions.add_parser(
+        "results",
+        help="add a results CSV to a registered experiment (its thread gets the progress note "
+        "or the readout when the bot next sends)",
+    )
+    results.add_argument("experiment", type=int, help="the experiment's number")
+    results.add_argument("file", type=Path, help="results CSV, or - for standard input")
+    results.set_defaults(handler=cmd_results)
+
+
+def cmd_results(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.clock import utcnow
+    from bot.experiments import flows
+    from bot.storage.database import Database
+    from policies.loader import PolicyStore
+
+    try:
+        text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}")
+    db = Database(settings.database_url)
+    try:
+        done = flows.add_results(
+            db,
+            experiment_id=args.experiment,
+            text=text,
+            source="cli",
+            actor_id="cli",
+            policy_version=PolicyStore(settings.policy_file).current.version,
+            now=utcnow(),
+        )
+    finally:
+        db.dispose()
+    if not done.ok:
+        return _fail(done.message)
+    print(done.message)
+    return 0
+
 
 def cmd_readout(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError

@@ -94,7 +94,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     from bot.app import bolt
-    from bot.app.serving import HttpServer, run_socket_mode
+    from bot.app.push import push_app
+    from bot.app.serving import HttpServer, SidePort, run_socket_mode
     from bot.storage.database import migrate
 
     migrate(settings.database_url)
@@ -103,12 +104,15 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     runtime.intake_models().warm_up()
     try:
         if http:
-            server = HttpServer(app, host=http[0], port=http[1])
+            server = HttpServer(app, host=http[0], port=http[1], push=push_app(runtime))
             print(
                 f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr
             )
             server.serve_forever()
         else:
+            if settings.push_port:
+                SidePort(push_app(runtime), "0.0.0.0", settings.push_port).start()
+                print(f"experiment results push on port {settings.push_port}", file=sys.stderr)
             print("mopsbot connected in Socket Mode", file=sys.stderr)
             assert settings.slack_app_token is not None  # has_socket_mode_tokens
             run_socket_mode(app, settings.slack_app_token.get_secret_value())

@@ -26,6 +26,37 @@ def file_object(file: UploadedFile) -> dict[str, Any]:
     }
 
 
+def download_path(file: UploadedFile) -> str:
+    return f"files-pri/{file.id}/{file.filename}"
+
+
+def shared_file_object(file: UploadedFile, base_url: str, user: str) -> dict[str, Any]:
+    """A file a person shared, as message events carry it: the private URLs serve its bytes to
+    a token with files:read in the Authorization header."""
+    url = f"{base_url}{download_path(file)}"
+    return {
+        **file_object(file),
+        "user": user,
+        "url_private": url,
+        "url_private_download": f"{url}?download=1",
+        "filetype": file.filename.rsplit(".", 1)[-1].lower() if "." in file.filename else "",
+    }
+
+
+def serve_download(
+    ws: Workspace, file_id: str, token: str | None, bot_token: str
+) -> tuple[int, str, bytes]:
+    """(status, content type, body) for GET url_private. As Slack does, a request without a
+    valid token or without files:read gets the sign-in page (200, HTML), not the file."""
+    file = ws.files.get(file_id)
+    if file is None or file.content is None:
+        return 404, "text/plain", b"file_not_found"
+    if token != bot_token or "files:read" not in ws.scopes:
+        return 200, "text/html", b"<html><body>Sign in to Slack</body></html>"
+    kind = mimetypes.guess_type(file.filename)[0] or "application/octet-stream"
+    return 200, kind, file.content
+
+
 def receive_upload(ws: Workspace, file_id: str, data: bytes) -> bool:
     """Step 2: the bytes arrive at the URL from step 1. False for a URL we never issued."""
     with ws.mutate():

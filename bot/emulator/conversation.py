@@ -60,6 +60,22 @@ class Slack:
         assert result.message is not None
         return result.message
 
+    def upload(
+        self,
+        filename: str,
+        content: bytes | str,
+        as_user: str,
+        channel: str = "marketing",
+        thread: Message | str | None = None,
+    ) -> Message:
+        """Share a file (in a thread, with `thread`), as dragging it into Slack does."""
+        self._acting()
+        thread_ts = thread.ts if isinstance(thread, Message) else thread
+        data = content.encode() if isinstance(content, str) else content
+        result = self.driver.share_file(channel, as_user, filename, data, thread_ts=thread_ts)
+        assert result.message is not None
+        return result.message
+
     def click(
         self, button: str, as_user: str, message: Message | None = None, value: str | None = None
     ) -> DeliveryResult:

@@ -16,8 +16,9 @@ import urllib.parse
 from typing import Any
 
 from bot.emulator import composer
+from bot.emulator.api_files import shared_file_object
 from bot.emulator.payloads import find_element, picked, view_state
-from bot.emulator.records import Message
+from bot.emulator.records import Message, UploadedFile
 from bot.emulator.server import SlackEmulator
 from bot.emulator.signed import VERIFICATION_TOKEN, DeliveryResult, SignedSender
 from bot.emulator.validation import block_errors
@@ -354,6 +355,61 @@ class SlackDriver:
         """Whether Slack-encoded text mentions the bot: `<@U00BOT>` or `<@U00BOT|mopsbot>`."""
         bot = self.emulator.seed.bot.id
         return f"<@{bot}>" in text or f"<@{bot}|" in text
+
+    def share_file(
+        self,
+        channel: str,
+        user: str,
+        filename: str,
+        content: bytes,
+        thread_ts: str | None = None,
+        text: str = "",
+        **options: Any,
+    ) -> DeliveryResult:
+        """A person uploads a file into a channel or a thread: the file is stored, a message
+        with it is recorded, and the bot gets Slack's `message` event of subtype `file_share`
+        (only from channels it is in), whose files carry `url_private_download`."""
+        ws = self.emulator.workspace
+        who = self.emulator.user(user)
+        where = self.emulator.channel(channel)
+        file_id = ws.next_id("F", 10)
+        stored = UploadedFile(
+            id=file_id,
+            filename=filename,
+            length=len(content),
+            title=filename,
+            content=content,
+            channel=where.id,
+            completed=True,
+        )
+        with ws.mutate():
+            ws.files[file_id] = stored
+        shared = shared_file_object(stored, self.emulator.base_url, who.id)
+        posted = self.emulator.record_user_message(
+            where.id, who.id, composer.encode(text, ws), thread_ts, files=[shared]
+        )
+        if not ws.is_member(where, self.emulator.seed.bot.id):
+            return DeliveryResult(0, message=posted)
+        event = {
+            "type": "message",
+            "subtype": "file_share",
+            "channel": posted.channel,
+            "user": posted.user,
+            "text": posted.text,
+            "ts": posted.ts,
+            "event_ts": posted.ts,
+            "files": [shared],
+            "upload": False,
+            "display_as_bot": False,
+            "channel_type": "channel",
+            "team": self.emulator.seed.team.id,
+        }
+        if posted.thread_ts:
+            parent = ws.message(posted.channel, posted.thread_ts)
+            event.update(thread_ts=posted.thread_ts, parent_user_id=parent.user if parent else "")
+        result = self.event(event, **options)
+        result.message = posted
+        return result
 
     def app_home_opened(self, user: str, **options: Any) -> DeliveryResult:
         who = self.emulator.user(user)

@@ -83,7 +83,12 @@ class WorkspaceQueries:
 
     # -- the people's side --------------------------------------------------------------------
     def record_user_message(
-        self, channel: str, user: str, text: str, thread_ts: str | None = None
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        files: list[dict[str, Any]] | None = None,
     ) -> Message:
         """A person posts `text` as Slack stores it (the driver's `message()` encodes what they
         typed and tells the bot about it). Posting in a channel joins it, as in Slack."""
@@ -101,6 +106,7 @@ class WorkspaceQueries:
                 user=who.id,
                 text=text,
                 thread_ts=thread_ts,
+                files=files or [],
             )
         )
 

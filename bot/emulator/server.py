@@ -200,6 +200,13 @@ class SlackEmulator(WorkspaceQueries):
                 status=200 if ok else 404,
                 mimetype="text/plain",
             )
+        elif len(path) == 3 and path[0] == "files-pri":
+            header = request.headers.get("Authorization", "")
+            token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+            status, kind, body = api_files.serve_download(
+                self.workspace, path[1], token, self.bot_token
+            )
+            response = Response(body, status=status, content_type=kind)
         elif len(path) == 2 and path[0] == "response":
             status, text = response_url.deliver(
                 self.workspace, path[1], request.get_json(force=True, silent=True)

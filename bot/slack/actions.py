@@ -53,6 +53,8 @@ class ViewId(StrEnum):
     BRIEF_REASON = "brief_reason"
     INTAKE_RELABEL = "intake_relabel"
     INTAKE_BRIEF = "intake_brief"  # the brief form opened from an intake request
+    EXPERIMENT_FORM = "experiment_form"
+    EXPERIMENT_EDIT = "experiment_edit"
 
 
 class MalformedValue(ValueError):

@@ -67,22 +67,21 @@ def enqueue_file(
     initial_comment: str,
     ordering_key: str | None = None,
     priority: Priority | None = None,
+    thread_ts: str | dict[str, str] | None = None,
 ) -> OutboxMessage:
-    """Share a file into a channel once this transaction commits. The bytes travel in the row
-    (base64 in the JSON payload), so a retry after a restart still has them."""
-    return enqueue(
-        session,
-        FILE_UPLOAD,
-        {
-            "channel": channel,
-            "filename": filename,
-            "title": title,
-            "initial_comment": initial_comment,
-            "content_base64": base64.b64encode(content).decode("ascii"),
-        },
-        ordering_key=ordering_key,
-        priority=priority,
-    )
+    """Share a file into a channel (or a thread: `thread_ts`, which may be a `ts_of` reference)
+    once this transaction commits. The bytes travel in the row (base64 in the JSON payload), so
+    a retry after a restart still has them."""
+    payload: dict[str, Any] = {
+        "channel": channel,
+        "filename": filename,
+        "title": title,
+        "initial_comment": initial_comment,
+        "content_base64": base64.b64encode(content).decode("ascii"),
+    }
+    if thread_ts is not None:
+        payload["thread_ts"] = thread_ts
+    return enqueue(session, FILE_UPLOAD, payload, ordering_key=ordering_key, priority=priority)
 
 
 def _channel(session: Session, value: Any) -> Any:

@@ -323,6 +323,7 @@ class OutboxSender:
                 filename=payload["filename"],
                 title=payload["title"],
                 initial_comment=payload["initial_comment"],
+                thread_ts=payload.get("thread_ts"),
             )
         return self.client.api_call(method, json=payload)
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from bot.cli.main import main
+from bot.experiments import service
 from bot.experiments.plan import Direction, Method, Metric, Plan
 from bot.experiments.readout import Decision, read_out
 from bot.experiments.results import Results, ResultsError, parse_csv
 from bot.experiments.statistics import Moments
+from bot.slack.models import OutboxMessage
+from bot.storage.database import Database
 
 
 def per_unit_csv(rates: dict[str, tuple[int, float]], seed: int = 1, days: int = 0) -> str:
@@ -223,3 +227,37 @@ def test_cli_readout_bad_input_is_one_line(
         == 2
     )
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_cli_results_feed_a_registered_experiment_and_refuse_a_bad_file(
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    now = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    with db.transaction() as session:
+        service.register(
+            session,
+            plan(checkpoints=[7, 14]),
+            owner_id="U01RITA",
+            channel_id="C01MKTG",
+            policy_version="p1",
+            now=now,
+        )
+    good = tmp_path / "good.csv"
+    good.write_text(per_unit_csv({"control": (100, 0.1), "short": (100, 0.2)}, days=3))
+    assert main(["experiment", "results", "1", str(good)]) == 0
+    assert "3 day(s) in. The next readout comes at day 7." in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("arm,converted\ncontrol,1\nlong,0\n")
+    assert main(["experiment", "results", "1", str(bad)]) == 2
+    assert "arms the plan doesn't name (long)" in capsys.readouterr().err
+    assert main(["experiment", "results", "9", str(good)]) == 2
+    assert capsys.readouterr().err == "mopsbot: There is no experiment #9.\n"
+    with db.read() as session:
+        stored = service.stored_results(session, 1)
+        kinds = [row.method for row in session.scalars(select(OutboxMessage))]
+    assert stored.units_per_arm() == {"control": 100, "short": 100}
+    assert kinds == ["chat.postMessage", "chat.postMessage"]  # the plan, then the progress note

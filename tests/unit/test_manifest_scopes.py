@@ -22,6 +22,9 @@ EVENT_SCOPES = {
     "app_mention": "app_mentions:read",
     "app_home_opened": None,
 }
+# Scopes a feature needs without calling a method: downloading a file a person shared, from its
+# `url_private_download` with the bot token, needs files:read.
+FEATURE_SCOPES = {"url_private_download": "files:read"}
 _LITERAL = re.compile(r'"((?:chat|views|users|usergroups|conversations|files|auth)\.[A-Za-z.]+)"')
 _CLIENT_CALL = re.compile(r"\bclient\.([a-z][a-z0-9_]*)\(")
 
@@ -52,6 +55,14 @@ def called_methods() -> set[str]:
             if callable(getattr(WebClient, name, None)):
                 found |= _methods_of(name)
     return found
+
+
+def _bot_code_mentions(marker: str) -> bool:
+    return any(
+        marker in path.read_text(encoding="utf-8")
+        for path in SOURCES
+        if "emulator" not in path.parts
+    )
 
 
 def _manifest() -> Any:
@@ -89,4 +100,5 @@ def test_every_called_method_is_covered_and_no_scope_is_unused() -> None:
     used = {s for s in needed.values() if s} | {EVENT_SCOPES[e] for e in events if EVENT_SCOPES[e]}
     if manifest["features"].get("slash_commands"):
         used.add("commands")
+    used |= {scope for marker, scope in FEATURE_SCOPES.items() if _bot_code_mentions(marker)}
     assert granted == used, f"unused: {sorted(granted - used)}, needed: {sorted(used - granted)}"
