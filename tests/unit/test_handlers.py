@@ -21,7 +21,7 @@ from handlers.context import RequestContext, delivery_key
 HANDLERS = Path(handlers.__file__).parent
 COMMANDS = ["/mops", "/brief"]
 EVENTS = ["message", "app_mention", "app_home_opened"]
-LISTENERS = 24  # 2 commands, 14 buttons, 5 modals, 3 events (25 before, 5 of them duplicates)
+LISTENERS = 26  # 2 commands, 14 buttons, 7 modals, 3 events
 
 
 @pytest.fixture(scope="module")
