@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.emulator.driver import SlackDriver
@@ -29,6 +30,7 @@ HELP = """\
 /command args   run a slash command, as Slack would send it to the bot
 /invite @name   add someone (the bot: @mopsbot) to this channel; /remove @name takes them out
 <text>          post a message in the current channel, or in the open thread
+upload PATH     share a file from this computer into the channel, or the open thread
 click N [C]     press button [N]; for a menu, C is the choice number (asked if left out)
 thread N        open the thread of message (N); `back` returns to the channel
 show            show the channel (or the open thread) again
@@ -212,6 +214,8 @@ class Shell:
                 self.settle()
             elif word == "users":
                 self.users()
+            elif word == "upload" and rest:
+                self.upload(rest)
             elif word == "help":
                 self.say(
                     HELP.format(
@@ -228,6 +232,20 @@ class Shell:
                 )
         except (KeyError, LookupError, ValueError) as problem:
             self.say(f"! {problem.args[0] if problem.args else problem}")
+
+    def upload(self, rest: str) -> None:
+        """Share a local file, as dragging it into Slack does."""
+        path = Path(rest).expanduser()
+        try:
+            content = path.read_bytes()
+        except OSError as problem:
+            raise LookupError(f"cannot read {rest}: {problem.strerror}") from None
+        thread_ts = self.thread.ts if self.thread else None
+        self.act(
+            lambda: self.driver.share_file(
+                self.channel.id, self.user.id, path.name, content, thread_ts=thread_ts
+            )
+        )
 
     def membership(self, command: str, rest: str) -> None:
         """Slack's own `/invite @name` and `/remove @name`: they never reach the bot."""

@@ -216,7 +216,7 @@ def issue_token(
     return (
         f"Push token for experiment #{experiment_id} (shown once; any earlier token no longer "
         f"works):\n`{token}`\nThe warehouse job POSTs the day's aggregates as CSV to "
-        f"`/experiments/{experiment_id}/results` with the header `Authorization: Bearer <token>`."
+        f"`/experiments/{experiment_id}/results` with the header `Authorization: Bearer` and the token."
     )
 
 

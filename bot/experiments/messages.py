@@ -60,7 +60,7 @@ def plan_text(plan: Plan) -> str:
         lines.append("*Guardrails:* " + "; ".join(_metric(m, True) for m in plan.guardrails))
     checkpoints = ", ".join(str(day) for day in plan.checkpoints)
     lines += [
-        f"*Method:* {METHOD_LABELS[plan.method]} · detect {plan.mde:.0%} · alpha {plan.alpha:g}"
+        f"*Method:* {METHOD_LABELS[plan.method]} · smallest effect worth finding {plan.mde:.0%} · alpha {plan.alpha:g}"
         f" · power {plan.power:.0%} · at least {plan.min_days} days · readouts on days "
         f"{checkpoints}",
         f"*If it wins:* {escape(plan.if_win) or '_not said_'}",
