@@ -24,6 +24,7 @@ from bot.core.logs import get_logger
 from bot.digests import settings, waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
 from bot.digests.weekly_chart import Enqueue
+from bot.experiments import service as experiments
 from bot.insights import service as insights
 from bot.intake import service as intake
 from bot.sla.calendar import as_time, weekday
@@ -154,6 +155,13 @@ def tick(
                     day,
                     partial(_weekly_goals, policy, config.channel, now),
                 )
+                sent += _send_once(
+                    db,
+                    "experiments",
+                    config.channel,
+                    day,
+                    partial(_weekly_experiments, config.channel, now),
+                )
     for user_id, stored_time in _subscribers(db):
         local = now.astimezone(settings.zone(directory.timezone(user_id), policy))
         if settings.is_due(policy, settings.chosen_time(policy, stored_time), local):
@@ -178,6 +186,13 @@ def _channel_message(
 
 def _weekly_chart(policy: Policy, channel: str, now: datetime, session: Session) -> Enqueue | None:
     return weekly_chart.build(session, policy, channel, now)
+
+
+def _weekly_experiments(channel: str, now: datetime, session: Session) -> Enqueue | None:
+    lines = experiments.due_lines(session, now)
+    if not lines:
+        return None
+    return _message(channel, "\n".join(["*Experiments due for a decision*", *lines]))
 
 
 def _weekly_goals(policy: Policy, channel: str, now: datetime, session: Session) -> Enqueue | None:

@@ -30,6 +30,7 @@ from bot.experiments.plan import Method, Plan
 from bot.experiments.readout import Decision, Readout, read_out
 from bot.experiments.results import Results
 from bot.experiments.statistics import Moments
+from bot.slack.blocks import user
 from bot.slack.models import SlackMessage
 
 FINAL_DECISIONS = {Decision.SHIP, Decision.ROLL_BACK, Decision.INCONCLUSIVE}
@@ -458,6 +459,21 @@ def due_for_decision(session: Session, now: datetime) -> list[Experiment]:
         if last_day < now.date():
             due.append(experiment)
     return due
+
+
+def due_lines(session: Session, now: datetime) -> list[str]:
+    """One line per experiment due for a decision, for the weekly digest."""
+    lines = []
+    for experiment in due_for_decision(session, now):
+        plan = plan_of(session, experiment)
+        assert experiment.first_day is not None
+        ended = experiment.first_day + timedelta(days=plan.checkpoints[-1] - 1)
+        lines.append(
+            f"• {messages.name(experiment)}: its last checkpoint (day {plan.checkpoints[-1]}, "
+            f"{ended:%d %b}) has passed without results through that day; send them, or "
+            f"`/mops experiment show {experiment.id}` · owner {user(experiment.owner_id)}"
+        )
+    return lines
 
 
 def latest_readout(session: Session, experiment_id: int) -> ExperimentReadout | None:

@@ -49,7 +49,12 @@ def test_empty_digest_is_not_sent(timed: LocalBot, clock: Clock) -> None:
     with timed.runtime.db.transaction() as session:
         # Monday is the chart day: with no review finished, the chart is recorded empty as well
         runs = session.execute(select(DigestRun.kind, DigestRun.empty).order_by(DigestRun.kind))
-        assert runs.all() == [("channel", True), ("weekly_chart", True), ("weekly_goals", True)]
+        assert runs.all() == [
+            ("channel", True),
+            ("experiments", True),
+            ("weekly_chart", True),
+            ("weekly_goals", True),
+        ]
 
 
 def test_channel_digest_once_a_day_at_local_time(timed: LocalBot, clock: Clock) -> None:

@@ -8,18 +8,27 @@ import json
 import re
 import urllib.error
 import urllib.request
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
 
 from bot.app.local import LocalBot
 from bot.audit.models import AuditEvent
+from bot.digests import service as digest
 from bot.emulator.conversation import Slack
 from bot.emulator.records import Message
+from bot.experiments import service
 from bot.experiments.models import Experiment, ExperimentResult, ExperimentVersion
+from bot.experiments.plan import Metric, Plan
+from bot.experiments.results import parse_csv
+from bot.slack.models import OutboxMessage
 from tests.support.briefs import outbox_drained
+from tests.support.clock import Clock
 from tests.support.waiting import eventually
+
+NY = ZoneInfo("America/New_York")
 
 PLAN = {
     "title": "Shorter signup form",
@@ -275,3 +284,48 @@ def test_the_warehouse_pushes_daily_aggregates_with_a_token_shown_once(local: Lo
 
     slack.command("/mops experiment token 1", as_user="rita")  # a new token retires the old one
     assert push(local, token.group(1), body)[0] == 401
+
+
+def test_the_weekly_digest_lists_experiments_past_their_last_checkpoint(timed: LocalBot) -> None:
+    """Results stopped coming on day 3 of a 7-day plan: on the chart day two weeks later the
+    weekly digest names the experiment, once; a decided one is not listed."""
+    runtime = timed.runtime
+    clock: Clock = runtime.clock  # type: ignore[assignment]
+    clock.now = datetime(2026, 11, 2, 9, tzinfo=NY)
+    with runtime.db.transaction() as session:
+        for title in ("Stalled test", "Decided test"):
+            experiment = service.register(
+                session,
+                Plan(
+                    title=title,
+                    hypothesis="h",
+                    arms=["control", "short"],
+                    goals=[Metric(name="signup")],
+                    checkpoints=[7],
+                ),
+                owner_id="U01RITA",
+                channel_id="C01MKTG",
+                policy_version="p",
+                now=clock.now,
+            )
+            days = range(3) if title == "Stalled test" else range(7)
+            service.add_results(
+                session,
+                experiment,
+                parse_csv(per_unit(days, {"control": 0.1, "short": 0.1}, n=50)),
+                source="cli",
+                actor_id="cli",
+                policy_version="p",
+                now=clock.now,
+            )
+    clock.now = datetime(2026, 11, 16, 9, 30, tzinfo=NY)  # a Monday, the policy's chart day
+    digest.tick(runtime.db, runtime.policy, runtime.directory, clock.now)
+    digest.tick(runtime.db, runtime.policy, runtime.directory, clock.now)
+    with runtime.db.read() as session:
+        texts = [
+            row.payload.get("text", "")
+            for row in session.scalars(select(OutboxMessage))
+            if row.payload.get("text", "").startswith("*Experiments due")
+        ]
+    assert len(texts) == 1
+    assert "Experiment #1: Stalled test" in texts[0] and "Decided test" not in texts[0]
