@@ -84,8 +84,22 @@ class Stage(Strict):
     name: SnakeName
     label: str = Field(min_length=1)
     approvers: list[ApproverRef] = Field(min_length=1)
+    # How many different approvers must approve ("any 2 of @legal-team"); one request for
+    # changes or one rejection still decides the stage.
+    quorum: int = Field(1, ge=1)
     sla: BusinessDuration | None = None
     wip_limit: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _quorum_reachable(self) -> Stage:
+        # Group sizes are Slack's to say (checked when a stage starts); named people are countable.
+        named = {ref for ref in self.approvers if not ref.startswith("@")}
+        if len(named) == len(self.approvers) and self.quorum > len(named):
+            raise ValueError(
+                f"quorum {self.quorum} needs at least {self.quorum} different approvers; "
+                f"only {len(named)} named"
+            )
+        return self
 
 
 class BriefWorkflow(Strict):

@@ -60,7 +60,7 @@ def waiting_on(policy: Policy, brief: Brief, mention: bool = True) -> str:
     return "nobody"
 
 
-def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
+def parent_blocks(policy: Policy, brief: Brief, tally: approvers.Tally | None = None) -> list[dict]:
     template = policy.workflows.brief.template
     lines = []
     for field in template.fields[:SUMMARY_FIELDS_MAX]:
@@ -72,7 +72,10 @@ def parent_blocks(policy: Policy, brief: Brief) -> list[dict]:
     status = f"{STATE_EMOJI.get(brief.state, '')} *{state_words(brief).capitalize()}*"
     if brief.state == BriefState.IN_REVIEW and brief.stage and brief.stage_index is not None:
         position = f"stage {brief.stage_index + 1}/{len(brief.stages)}: *{stage_label(policy, brief.stage)}*"
-        status += f" · {position} · waiting on {waiting_on(policy, brief)}"
+        status += f" · {position}"
+        if tally is not None:
+            status += f" · {tally.words(policy, brief)}"
+        status += f" · waiting on {waiting_on(policy, brief)}"
     elif brief.state in (BriefState.CHANGES_REQUESTED, BriefState.DRAFT):
         status += f" · waiting on {waiting_on(policy, brief)}"
     built = [
@@ -128,7 +131,7 @@ def announce(
             {
                 "channel": brief.channel_id,
                 "text": fallback_text(brief),
-                "blocks": parent_blocks(policy, brief),
+                "blocks": parent_blocks(policy, brief, approvers.tally(session, policy, brief)),
                 "unfurl_links": False,
             },
             ordering_key=key,
@@ -184,9 +187,25 @@ def refresh_parent(session: Session, policy: Policy, brief: Brief) -> None:
             "channel": channel_of(key),
             "ts": ts_of(key),
             "text": fallback_text(brief),
-            "blocks": parent_blocks(policy, brief),
+            "blocks": parent_blocks(policy, brief, approvers.tally(session, policy, brief)),
         },
         ordering_key=key,
+    )
+
+
+def announce_vote(
+    session: Session, policy: Policy, brief: Brief, *, actor_words: str, count: tuple[int, int]
+) -> None:
+    """An approval short of the stage's quorum: the thread says how many more it needs."""
+    refresh_parent(session, policy, brief)
+    approved, needed = count
+    more = needed - approved
+    reply(
+        session,
+        brief,
+        f"{actor_words} approved *{stage_label(policy, brief.stage)}* ({approved} of {needed}). "
+        f"Waiting on {waiting_on(policy, brief)} for {more} more "
+        f"approval{'s' if more > 1 else ''}.",
     )
 
 
@@ -226,8 +245,10 @@ def _thread_text(
     quoted = f"\n>{escape(reason)}" if reason else ""
     then = "\n" if reason else " "  # after a quoted reason, the next words start a new line
     stage = stage_label(policy, stage_before)
+    needed = approvers.quorum(policy, brief)
+    some = f"any {needed} of " if needed > 1 and brief.state == BriefState.IN_REVIEW else ""
     next_up = (
-        f"Waiting on {waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
+        f"Waiting on {some}{waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
         if brief.state == BriefState.IN_REVIEW
         else ""
     )

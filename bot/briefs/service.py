@@ -222,6 +222,7 @@ def decide(
     stage = brief.stage
     principal = deciding_as(policy, brief, actor)
     for_whom = principal if principal != actor.user_id else None
+    approved_before = approvers.approved_by(session, brief)
     session.add(
         Approval(
             brief_id=brief.id,
@@ -234,6 +235,25 @@ def decide(
             decided_at=now,
         )
     )
+    actor_words = f"{blocks.user(actor.user_id)} for {blocks.user(for_whom)}" if for_whom else None
+    needed = approvers.quorum(policy, brief)
+    approved = approved_before | {principal or actor.user_id}
+    if action == Action.APPROVE and len(approved) < needed:
+        _count_approval(
+            session,
+            policy,
+            brief,
+            actor_id=actor.user_id,
+            for_whom=for_whom,
+            actor_words=actor_words,
+            count=(len(approved), needed),
+            now=now,
+        )
+        session.flush()  # raises StaleDataError if a concurrent click got there first
+        label = messages.stage_label(policy, stage)
+        return Outcome(
+            True, f"You approved *{label}* ({len(approved)} of {needed} needed).", brief.id
+        )
     _move(
         session,
         policy,
@@ -243,12 +263,44 @@ def decide(
         reason=reason,
         now=now,
         detail={"on_behalf_of": for_whom} if for_whom else None,
-        actor_words=f"{blocks.user(actor.user_id)} for {blocks.user(for_whom)}"
-        if for_whom
-        else None,
+        actor_words=actor_words,
     )
     session.flush()  # raises StaleDataError if a concurrent click got there first
     return Outcome(True, messages.decision_ack(action, brief), brief.id)
+
+
+def _count_approval(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    *,
+    actor_id: str,
+    for_whom: str | None,
+    actor_words: str | None,
+    count: tuple[int, int],
+    now: datetime,
+) -> None:
+    """An approval that doesn't yet reach the stage's quorum: counted, audited and shown; the
+    brief stays at the stage (its version moves on, so the buttons drawn before are stale)."""
+    brief.updated_at = now
+    brief.version += 1
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=actor_id,
+        action="approve_vote",
+        from_state=brief.state,
+        to_state=brief.state,
+        stage=brief.stage,
+        round=brief.round,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail={"approvals": count[0], "needed": count[1], "on_behalf_of": for_whom},
+    )
+    messages.announce_vote(
+        session, policy, brief, actor_words=actor_words or blocks.user(actor_id), count=count
+    )
 
 
 def resubmit(

@@ -65,9 +65,17 @@ def check(
         return  # it moved on meanwhile
     refs = approvers.refs(policy, brief)
     named = approvers.people(policy, refs, {g: frozenset(u) for g, u in members.items()})
-    if deciders(session, policy, named, brief.requester_id, now):
+    approved = approvers.approved_by(session, brief)
+    still_needed = approvers.quorum(policy, brief) - len(approved)
+    available = deciders(session, policy, named, brief.requester_id, now) - approved
+    if len(available) >= still_needed:
         return
-    messages.reply(session, brief, stuck_notice(policy, brief, named))
+    notice = (
+        stuck_notice(policy, brief, named)
+        if not available
+        else short_notice(policy, brief, still_needed, len(available))
+    )
+    messages.reply(session, brief, notice)
 
 
 def deciders(
@@ -93,9 +101,24 @@ def stuck_notice(policy: Policy, brief: Brief, named: set[str]) -> str:
             f"Nobody can decide *{stage}* for this brief: {who} has no one in it who is here "
             f"and isn't the requester ({requester}), so it can't move on its own."
         )
+    return f":warning: {why}\n{ways_out(policy, brief)}"
+
+
+def short_notice(policy: Policy, brief: Brief, needed: int, available: int) -> str:
+    """A quorum that can't be reached: fewer people can approve than approvals are needed."""
+    stage = messages.stage_label(policy, brief.stage)
+    who = approvers.describe(policy, brief, mention=False)
+    return (
+        f":warning: *{stage}* needs {needed} more approval{'s' if needed > 1 else ''} from "
+        f"{who}, but only {available} {'person' if available == 1 else 'people'} "
+        f"besides the requester can give one, so this brief can't be approved on its own.\n"
+        f"{ways_out(policy, brief)}"
+    )
+
+
+def ways_out(policy: Policy, brief: Brief) -> str:
     admins = access.describe_approvers(policy.roles.ops_admins, policy)
     return (
-        f":warning: {why}\n{admins}: hand the stage to someone with "
-        f"`/brief assign {brief.id} @person`, or decide it yourself with "
-        f"`/brief override {brief.id} approve REASON` (or `reject REASON`)."
+        f"{admins}: hand the stage to someone with `/brief assign {brief.id} @person`, or decide "
+        f"it yourself with `/brief override {brief.id} approve REASON` (or `reject REASON`)."
     )
