@@ -26,10 +26,13 @@ BRIEF_USAGE = (
     "`/brief override ID approve|changes|reject REASON` · `/brief help`"
 )
 OVERRIDE_USAGE = (
-    "Usage: `/brief override ID approve|changes|reject REASON` (ops admins; the reason is "
-    "required and kept in the audit trail)"
+    "Usage: `/brief override ID [STAGE] approve|changes|reject REASON` (ops admins; the reason "
+    "is required and kept in the audit trail; name the stage when several are open)"
 )
-ASSIGN_USAGE = "Usage: `/brief assign ID @person` (ops admins): the current stage waits on them"
+ASSIGN_USAGE = (
+    "Usage: `/brief assign ID [STAGE] @person` (ops admins): the stage waits on them; name the "
+    "stage when several are open"
+)
 OVERRIDES = {
     "approve": Action.APPROVE,
     "changes": Action.REQUEST_CHANGES,
@@ -136,15 +139,21 @@ def _cancel(command: dict, client: WebClient, runtime: Runtime, asker: Asker) ->
 
 
 def _override(text: str, runtime: Runtime, asker: Asker) -> str:
-    """`override ID DECISION REASON...`: the reason keeps its own spacing."""
-    parts = text.strip().split(maxsplit=3)
+    """`override ID [STAGE] DECISION REASON...`: the reason keeps its own spacing."""
+    parts = text.strip().split(maxsplit=2)
     brief_id = _brief_id(parts[1]) if len(parts) > 1 else None
-    decision = OVERRIDES.get(parts[2].lower()) if len(parts) > 2 else None
+    rest = parts[2].split(maxsplit=2) if len(parts) > 2 else []
+    stage = None
+    if rest and rest[0].lower() not in OVERRIDES:  # a stage named first
+        stage, rest = rest[0], " ".join(rest[1:]).split(maxsplit=1)
+    else:
+        rest = " ".join(rest).split(maxsplit=1)
+    decision = OVERRIDES.get(rest[0].lower()) if rest else None
     if brief_id is None or decision is None:
         return OVERRIDE_USAGE
-    reason = parts[3].strip() if len(parts) > 3 else ""
+    reason = rest[1].strip() if len(rest) > 1 else ""
     if not reason:
-        return f"Please give a reason after `{parts[2]}`; it is kept in the audit trail."
+        return f"Please give a reason after `{rest[0]}`; it is kept in the audit trail."
     outcome = flows.override(
         runtime.db,
         runtime.policy,
@@ -153,17 +162,19 @@ def _override(text: str, runtime: Runtime, asker: Asker) -> str:
         action=decision,
         reason=reason,
         now=runtime.clock(),
+        stage=stage,
     )
     return outcome.message
 
 
 def _assign(args: list[str], client: WebClient, runtime: Runtime, asker: Asker) -> str:
-    brief_id = _brief_id(args[0]) if len(args) == 2 else None
+    brief_id = _brief_id(args[0]) if len(args) in (2, 3) else None
     if brief_id is None:
         return ASSIGN_USAGE
-    assignee = people.user_id_of(client, args[1])
+    stage = args[1] if len(args) == 3 else None
+    assignee = people.user_id_of(client, args[-1])
     if assignee is None:
-        return f"I can't tell who {escape(args[1])} is; name one person, like `@sam`."
+        return f"I can't tell who {escape(args[-1])} is; name one person, like `@sam`."
     outcome = flows.assign(
         runtime.db,
         runtime.policy,
@@ -171,6 +182,7 @@ def _assign(args: list[str], client: WebClient, runtime: Runtime, asker: Asker) 
         actor=asker.actor,
         assignee_id=assignee,
         now=runtime.clock(),
+        stage=stage,
     )
     return outcome.message
 

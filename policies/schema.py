@@ -87,6 +87,8 @@ class Stage(Strict):
     # How many different approvers must approve ("any 2 of @legal-team"); one request for
     # changes or one rejection still decides the stage.
     quorum: int = Field(1, ge=1)
+    # Reviewed at the same time as the stage before it: the brief moves on once both are done.
+    parallel: bool = False
     sla: BusinessDuration | None = None
     wip_limit: int | None = Field(None, ge=1)
 
@@ -113,6 +115,11 @@ class BriefWorkflow(Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"duplicate stage names: {', '.join(dupes)}")
+        if stages and stages[0].parallel:
+            raise ValueError(
+                f"the first stage ('{stages[0].name}') can't be parallel: "
+                "no stage comes before it to run alongside"
+            )
         return stages
 
 

@@ -1,6 +1,11 @@
 """Who decides a brief's stage: the policy's approvers, or the one person an ops admin handed
 the stage to (`/brief assign`). Every place that asks "who may decide" or "who does it wait on"
 for one brief asks here, so an assignment is honoured by decisions, messages and reminders alike.
+
+Parallel stages (`parallel: true` in policy) are reviewed together: the brief's open stages are
+its current stage and the parallel ones right after it. A stage of the group that completes is
+moved to the current position and review moves past it (`bring_forward`), so `brief.stage` is
+always an open stage and the workflow's one-stage-at-a-time table still holds.
 """
 
 from __future__ import annotations
@@ -15,11 +20,44 @@ from policies import access
 from policies.schema import Policy
 
 
-def refs(policy: Policy, brief: Brief, stage: str | None = None) -> list[str]:
-    """The approver refs (group handles, user ids) of `stage` (default: the current one)."""
-    stage = stage or brief.stage
-    if stage is None:
+def open_stages(policy: Policy, brief: Brief) -> list[str]:
+    """The stages under review now: the current one and the rest of its parallel group."""
+    if brief.stage is None or brief.stage_index is None:
         return []
+    group = _group_of(policy, brief.stage)
+    found = [brief.stage]
+    for name in brief.stages[brief.stage_index + 1 :]:
+        if group is None or _group_of(policy, name) != group:
+            break
+        found.append(name)
+    return found
+
+
+def _group_of(policy: Policy, name: str) -> int | None:
+    """The policy position of the stage that starts `name`'s parallel group (a stage and the
+    parallel ones right after it); None for a stage policy doesn't list (a compliance gate).
+    By name, not by place in the brief's list, which `bring_forward` reorders."""
+    stages = policy.workflows.brief.stages
+    index = next((i for i, stage in enumerate(stages) if stage.name == name), None)
+    while index is not None and index > 0 and stages[index].parallel:
+        index -= 1
+    return index
+
+
+def bring_forward(brief: Brief, stage: str) -> None:
+    """Put an open stage that is being completed at the current position (see module doc)."""
+    index = brief.stage_index
+    if index is None or brief.stage == stage or stage not in brief.stages[index:]:
+        return
+    rest = [name for name in brief.stages[index:] if name != stage]
+    brief.stages = [*brief.stages[:index], stage, *rest]
+
+
+def refs(policy: Policy, brief: Brief, stage: str | None = None) -> list[str]:
+    """The approver refs (group handles, user ids) of `stage`; without one, of every open stage."""
+    if stage is None:
+        merged = [ref for name in open_stages(policy, brief) for ref in refs(policy, brief, name)]
+        return list(dict.fromkeys(merged))
     assignee = (brief.assignees or {}).get(stage)
     if assignee:
         return [assignee]
@@ -27,7 +65,7 @@ def refs(policy: Policy, brief: Brief, stage: str | None = None) -> list[str]:
 
 
 def describe(policy: Policy, brief: Brief, mention: bool = True) -> str:
-    """The current stage's approvers in words (mrkdwn): "<!subteam^S01|@brand-team>"."""
+    """The open stages' approvers in words (mrkdwn): "<!subteam^S01|@brand-team>"."""
     return access.describe_approvers(refs(policy, brief), policy, mention=mention)
 
 
@@ -49,22 +87,22 @@ def people(policy: Policy, refs_: list[str], members: dict[str, frozenset[str]])
     return found
 
 
-def quorum(policy: Policy, brief: Brief) -> int:
-    """How many different people must approve the current stage: the policy stage's quorum, one
-    for a stage handed to one person or a compliance gate stage."""
-    stage = policy.stage(brief.stage)
+def quorum(policy: Policy, brief: Brief, stage_name: str | None = None) -> int:
+    """How many different people must approve a stage (default: the current one): the policy
+    stage's quorum, one for a stage handed to one person or a compliance gate stage."""
+    stage = policy.stage(stage_name or brief.stage)
     if stage is None or (brief.assignees or {}).get(stage.name):
         return 1
     return stage.quorum
 
 
-def approved_by(session: Session, brief: Brief) -> set[str]:
-    """Who has approved the current stage in this round (a delegate's approval counts for the
-    person they stood in for), so a quorum counts people, not clicks."""
+def approved_by(session: Session, brief: Brief, stage: str | None = None) -> set[str]:
+    """Who has approved a stage (default: the current one) in this round (a delegate's approval
+    counts for the person they stood in for), so a quorum counts people, not clicks."""
     rows = session.execute(
         select(Approval.approver_id, Approval.on_behalf_of).where(
             Approval.brief_id == brief.id,
-            Approval.stage == (brief.stage or ""),
+            Approval.stage == (stage or brief.stage or ""),
             Approval.round == brief.round,
             Approval.decision == "approve",
         )
@@ -74,22 +112,25 @@ def approved_by(session: Session, brief: Brief) -> set[str]:
 
 @dataclass(frozen=True)
 class Tally:
-    """Approvals of the current stage so far, against its quorum: "1 of 2"."""
+    """Approvals so far of the open stages that need more than one: "1 of 2 legal approvals"."""
 
-    approved: int
-    needed: int
+    counts: tuple[tuple[str, int, int], ...]  # (stage label, approved, needed)
 
-    def words(self, policy: Policy, brief: Brief) -> str:
-        label = _stage_label(policy, brief.stage).lower()
-        return f"{self.approved} of {self.needed} {label} approvals"
+    def words(self) -> str:
+        return ", ".join(
+            f"{approved} of {needed} {label.lower()} approvals"
+            for label, approved, needed in self.counts
+        )
 
 
 def tally(session: Session, policy: Policy, brief: Brief) -> Tally | None:
-    """The current stage's count when it needs more than one approval; None otherwise."""
-    needed = quorum(policy, brief)
-    if needed <= 1 or brief.stage is None:
-        return None
-    return Tally(len(approved_by(session, brief)), needed)
+    """The open stages' counts when any needs more than one approval; None otherwise."""
+    counts = tuple(
+        (_stage_label(policy, name), len(approved_by(session, brief, name)), needed)
+        for name in open_stages(policy, brief)
+        if (needed := quorum(policy, brief, name)) > 1
+    )
+    return Tally(counts) if counts else None
 
 
 def _stage_label(policy: Policy, stage: str | None) -> str:

@@ -382,24 +382,45 @@ def override(
     action: Action,
     reason: str,
     now: datetime,
+    stage: str | None = None,
 ) -> Outcome:
-    """`/brief override ID approve|changes|reject REASON` (ops admins)."""
+    """`/brief override ID [STAGE] approve|changes|reject REASON` (ops admins)."""
     return run(
         db,
         lambda session: service.override(
-            session, policy, brief_id=brief_id, actor=actor, action=action, reason=reason, now=now
+            session,
+            policy,
+            brief_id=brief_id,
+            actor=actor,
+            action=action,
+            reason=reason,
+            now=now,
+            stage=stage,
         ),
     )
 
 
 def assign(
-    db: Database, policy: Policy, *, brief_id: int, actor: Actor, assignee_id: str, now: datetime
+    db: Database,
+    policy: Policy,
+    *,
+    brief_id: int,
+    actor: Actor,
+    assignee_id: str,
+    now: datetime,
+    stage: str | None = None,
 ) -> Outcome:
-    """`/brief assign ID @person` (ops admins)."""
+    """`/brief assign ID [STAGE] @person` (ops admins)."""
     return run(
         db,
         lambda session: service.assign(
-            session, policy, brief_id=brief_id, actor=actor, assignee_id=assignee_id, now=now
+            session,
+            policy,
+            brief_id=brief_id,
+            actor=actor,
+            assignee_id=assignee_id,
+            now=now,
+            stage=stage,
         ),
     )
 

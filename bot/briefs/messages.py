@@ -14,6 +14,7 @@ from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import escape
 from bot.slack.outbox import channel_of, enqueue, ts_of
 from bot.slack.text import clip
+from policies import access
 from policies.schema import Policy
 
 STATE_WORDS: dict[str, str] = {
@@ -60,6 +61,24 @@ def waiting_on(policy: Policy, brief: Brief, mention: bool = True) -> str:
     return "nobody"
 
 
+def open_stage_labels(policy: Policy, brief: Brief) -> str:
+    """The stages under review now, in bold: "*Brand*", or "*Brand* and *Legal*" in parallel."""
+    labels = [f"*{stage_label(policy, name)}*" for name in approvers.open_stages(policy, brief)]
+    return " and ".join(labels) or "-"
+
+
+def waiting_phrase(policy: Policy, brief: Brief, mention: bool = True) -> str:
+    """Who each open stage waits on: "@brand-team for *Brand* and any 2 of @legal-team for
+    *Legal*"."""
+    parts = []
+    for name in approvers.open_stages(policy, brief):
+        needed = approvers.quorum(policy, brief, name)
+        some = f"any {needed} of " if needed > 1 else ""
+        who = access.describe_approvers(approvers.refs(policy, brief, name), policy, mention)
+        parts.append(f"{some}{who} for *{stage_label(policy, name)}*")
+    return " and ".join(parts)
+
+
 def parent_blocks(policy: Policy, brief: Brief, tally: approvers.Tally | None = None) -> list[dict]:
     template = policy.workflows.brief.template
     lines = []
@@ -71,10 +90,11 @@ def parent_blocks(policy: Policy, brief: Brief, tally: approvers.Tally | None = 
         lines.append(f"*{escape(field.label)}:* {shown}")
     status = f"{STATE_EMOJI.get(brief.state, '')} *{state_words(brief).capitalize()}*"
     if brief.state == BriefState.IN_REVIEW and brief.stage and brief.stage_index is not None:
-        position = f"stage {brief.stage_index + 1}/{len(brief.stages)}: *{stage_label(policy, brief.stage)}*"
-        status += f" · {position}"
+        first, group = brief.stage_index + 1, len(approvers.open_stages(policy, brief))
+        numbers = f"stage {first}" if group == 1 else f"stages {first}-{first + group - 1}"
+        status += f" · {numbers}/{len(brief.stages)}: {open_stage_labels(policy, brief)}"
         if tally is not None:
-            status += f" · {tally.words(policy, brief)}"
+            status += f" · {tally.words()}"
         status += f" · waiting on {waiting_on(policy, brief)}"
     elif brief.state in (BriefState.CHANGES_REQUESTED, BriefState.DRAFT):
         status += f" · waiting on {waiting_on(policy, brief)}"
@@ -194,18 +214,24 @@ def refresh_parent(session: Session, policy: Policy, brief: Brief) -> None:
 
 
 def announce_vote(
-    session: Session, policy: Policy, brief: Brief, *, actor_words: str, count: tuple[int, int]
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    *,
+    stage: str,
+    actor_words: str,
+    count: tuple[int, int],
 ) -> None:
     """An approval short of the stage's quorum: the thread says how many more it needs."""
     refresh_parent(session, policy, brief)
     approved, needed = count
     more = needed - approved
+    who = access.describe_approvers(approvers.refs(policy, brief, stage), policy)
     reply(
         session,
         brief,
-        f"{actor_words} approved *{stage_label(policy, brief.stage)}* ({approved} of {needed}). "
-        f"Waiting on {waiting_on(policy, brief)} for {more} more "
-        f"approval{'s' if more > 1 else ''}.",
+        f"{actor_words} approved *{stage_label(policy, stage)}* ({approved} of {needed}). "
+        f"Waiting on {who} for {more} more approval{'s' if more > 1 else ''}.",
     )
 
 
@@ -245,10 +271,8 @@ def _thread_text(
     quoted = f"\n>{escape(reason)}" if reason else ""
     then = "\n" if reason else " "  # after a quoted reason, the next words start a new line
     stage = stage_label(policy, stage_before)
-    needed = approvers.quorum(policy, brief)
-    some = f"any {needed} of " if needed > 1 and brief.state == BriefState.IN_REVIEW else ""
     next_up = (
-        f"Waiting on {some}{waiting_on(policy, brief)} for *{stage_label(policy, brief.stage)}* review."
+        f"Waiting on {waiting_phrase(policy, brief)} review."
         if brief.state == BriefState.IN_REVIEW
         else ""
     )

@@ -158,7 +158,7 @@ def decision_refusal(
     if illegal is not None:
         return illegal
     refs = approvers.refs(policy, brief)
-    may_decide = deciding_as(policy, brief, actor) is not None
+    may_decide = decider(session, policy, brief, actor, action) is not None
     earlier = _own_approval(session, brief, actor) if action == Action.APPROVE else None
     if earlier is not None and (earlier.stage == brief.stage or not may_decide):
         return Outcome(
@@ -179,7 +179,7 @@ def decision_refusal(
         return Outcome(
             False,
             f"Only {access.describe_approvers(refs, policy)} can decide the "
-            f"*{messages.stage_label(policy, brief.stage)}* stage.",
+            f"{messages.open_stage_labels(policy, brief)} stage.",
             brief.id,
         )
     if action in NEEDS_REASON and reason is not None and not reason.strip():
@@ -219,14 +219,15 @@ def decide(
         return refusal
     brief = session.get(Brief, brief_id)  # from the session's identity map: no second query
     assert brief is not None
-    stage = brief.stage
-    principal = deciding_as(policy, brief, actor)
+    decided = decider(session, policy, brief, actor, action)
+    assert decided is not None  # decision_refusal found one
+    stage, principal = decided.stage, decided.principal
     for_whom = principal if principal != actor.user_id else None
-    approved_before = approvers.approved_by(session, brief)
+    approved_before = approvers.approved_by(session, brief, stage)
     session.add(
         Approval(
             brief_id=brief.id,
-            stage=stage or "",
+            stage=stage,
             round=brief.round,
             approver_id=actor.user_id,
             on_behalf_of=for_whom,
@@ -236,13 +237,14 @@ def decide(
         )
     )
     actor_words = f"{blocks.user(actor.user_id)} for {blocks.user(for_whom)}" if for_whom else None
-    needed = approvers.quorum(policy, brief)
-    approved = approved_before | {principal or actor.user_id}
+    needed = approvers.quorum(policy, brief, stage)
+    approved = approved_before | {principal}
     if action == Action.APPROVE and len(approved) < needed:
         _count_approval(
             session,
             policy,
             brief,
+            stage=stage,
             actor_id=actor.user_id,
             for_whom=for_whom,
             actor_words=actor_words,
@@ -254,6 +256,7 @@ def decide(
         return Outcome(
             True, f"You approved *{label}* ({len(approved)} of {needed} needed).", brief.id
         )
+    approvers.bring_forward(brief, stage)  # a parallel stage completes in the current position
     _move(
         session,
         policy,
@@ -274,6 +277,7 @@ def _count_approval(
     policy: Policy,
     brief: Brief,
     *,
+    stage: str,
     actor_id: str,
     for_whom: str | None,
     actor_words: str | None,
@@ -291,7 +295,7 @@ def _count_approval(
         action="approve_vote",
         from_state=brief.state,
         to_state=brief.state,
-        stage=brief.stage,
+        stage=stage,
         round=brief.round,
         policy_version=policy.version,
         template_version=brief.template_version,
@@ -299,7 +303,12 @@ def _count_approval(
         detail={"approvals": count[0], "needed": count[1], "on_behalf_of": for_whom},
     )
     messages.announce_vote(
-        session, policy, brief, actor_words=actor_words or blocks.user(actor_id), count=count
+        session,
+        policy,
+        brief,
+        stage=stage,
+        actor_words=actor_words or blocks.user(actor_id),
+        count=count,
     )
 
 
@@ -512,24 +521,61 @@ def briefs_of(
         .where(Brief.state == BriefState.IN_REVIEW, or_(Brief.requester_id != actor.user_id))
         .order_by(Brief.stage_entered_at)
     )
-    waiting = [brief for brief in in_review if deciding_as(policy, brief, actor)][:limit]
+    waiting = [
+        brief for brief in in_review if decider(session, policy, brief, actor, Action.APPROVE)
+    ][:limit]
     return mine, waiting
 
 
-def deciding_as(policy: Policy, brief: Brief, actor: Actor) -> str | None:
-    """Whom `actor` would decide the brief's current stage as: themselves when they are one of
-    its approvers, else someone away they stand in for who is; None when neither. Never the
-    requester (nobody decides their own brief, nor does their delegate for them)."""
-    refs = approvers.refs(policy, brief)
-    for person in (actor, *actor.stands_in_for):
-        if person.user_id != brief.requester_id and access.may_decide(
-            refs, person.user_id, set(person.group_ids), policy
-        ):
-            return person.user_id
+@dataclass(frozen=True)
+class Decider:
+    """Which open stage a click decides, and as whom (the actor, or someone away they stand in
+    for)."""
+
+    stage: str
+    principal: str
+
+
+def decider(
+    session: Session, policy: Policy, brief: Brief, actor: Actor, action: Action
+) -> Decider | None:
+    """The first open stage `actor` may decide, as themselves when they are one of its approvers,
+    else as someone away they stand in for; None when there is none. Never as the requester
+    (nobody decides their own brief, nor does their delegate for them), and an approval never
+    goes to a stage the same person already approved (a quorum counts people)."""
+    for stage in approvers.open_stages(policy, brief):
+        refs = approvers.refs(policy, brief, stage)
+        done = approvers.approved_by(session, brief, stage) if action == Action.APPROVE else set()
+        for person in (actor, *actor.stands_in_for):
+            if (
+                person.user_id != brief.requester_id
+                and person.user_id not in done
+                and access.may_decide(refs, person.user_id, set(person.group_ids), policy)
+            ):
+                return Decider(stage, person.user_id)
     return None
 
 
 # -- internals ------------------------------------------------------------------------------
+
+
+def _open_stage(policy: Policy, brief: Brief, stage: str | None) -> str | Outcome:
+    """The open stage an ops admin named (by name or label), or the only one open."""
+    open_ = approvers.open_stages(policy, brief)
+    if stage is None and len(open_) == 1:
+        return open_[0]
+    for name in open_:
+        if stage is not None and stage.lower() in (
+            name,
+            messages.stage_label(policy, name).lower(),
+        ):
+            return name
+    listed = " or ".join(f"`{name}`" for name in open_) or "none"
+    return Outcome(
+        False,
+        f"Brief #{brief.id} has these stages open: {listed}; name the one you mean.",
+        brief.id,
+    )
 
 
 def _position(brief: Brief) -> Position:
@@ -588,14 +634,19 @@ def _move(
     (ops admin override)")."""
     before = _position(brief)
     stage_before = brief.stage
+    open_before = approvers.open_stages(policy, brief)
     after = apply(before, action, len(brief.stages))
     brief.state = str(after.state)
     brief.stage_index = after.stage_index
     brief.round = after.round
     brief.updated_at = now
     brief.version += 1
-    if (after.state, after.stage_index) != (before.state, before.stage_index):
-        brief.stage_entered_at = now
+    # A parallel stage that was already open keeps the clock its group started.
+    new_group = (after.state, after.stage_index) != (before.state, before.stage_index) and not (
+        after.state == before.state and brief.stage in open_before
+    )
+    if new_group:
+        brief.stage_entered_at = now  # a parallel stage's clock started with its group
     audit.record(
         session,
         brief_id=brief.id,
@@ -623,10 +674,7 @@ def _move(
         changes=changes,
     )
     reactions.on_change(session, policy, brief, now)
-    if brief.state == BriefState.IN_REVIEW and (before.stage_index, before.round) != (
-        after.stage_index,
-        after.round,
-    ):
+    if brief.state == BriefState.IN_REVIEW and (new_group or before.round != after.round):
         staffing.plan_check(session, policy, brief, now)
 
 
@@ -642,9 +690,11 @@ def override(
     action: Action,
     reason: str,
     now: datetime,
+    stage: str | None = None,
 ) -> Outcome:
-    """An ops admin decides the current stage in place of its approvers, with a reason that is
-    audited and quoted in the thread. Not on their own brief: that would be self-approval."""
+    """An ops admin decides an open stage (default: the current one) in place of its approvers,
+    with a reason that is audited and quoted in the thread. Not on their own brief: that would
+    be self-approval."""
     if action not in DECISIONS:
         raise ValueError(f"{action} is not a decision")
     brief = session.get(Brief, brief_id)
@@ -664,10 +714,14 @@ def override(
         return illegal
     if not reason.strip():
         return Outcome(False, "An override needs a reason; it is kept in the audit trail.")
+    chosen = _open_stage(policy, brief, stage)
+    if isinstance(chosen, Outcome):
+        return chosen
+    approvers.bring_forward(brief, chosen)
     session.add(
         Approval(
             brief_id=brief.id,
-            stage=brief.stage or "",
+            stage=chosen,
             round=brief.round,
             approver_id=actor.user_id,
             decision=action.value,
@@ -698,8 +752,10 @@ def assign(
     actor: Actor,
     assignee_id: str,
     now: datetime,
+    stage: str | None = None,
 ) -> Outcome:
-    """An ops admin hands the brief's current stage to one person (for the rest of its life)."""
+    """An ops admin hands an open stage of the brief (default: the current one) to one person,
+    for the rest of the brief's life."""
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
@@ -718,8 +774,11 @@ def assign(
             "choose someone else.",
             brief.id,
         )
-    stage = brief.stage
-    before = approvers.describe(policy, brief, mention=False)
+    chosen = _open_stage(policy, brief, stage)
+    if isinstance(chosen, Outcome):
+        return chosen
+    stage = chosen
+    before = access.describe_approvers(approvers.refs(policy, brief, stage), policy, mention=False)
     brief.assignees = {**(brief.assignees or {}), stage: assignee_id}
     brief.updated_at = now
     brief.version += 1  # the buttons drawn before no longer describe who decides

@@ -63,19 +63,20 @@ def check(
         payload["round"],
     ):
         return  # it moved on meanwhile
-    refs = approvers.refs(policy, brief)
-    named = approvers.people(policy, refs, {g: frozenset(u) for g, u in members.items()})
-    approved = approvers.approved_by(session, brief)
-    still_needed = approvers.quorum(policy, brief) - len(approved)
-    available = deciders(session, policy, named, brief.requester_id, now) - approved
-    if len(available) >= still_needed:
-        return
-    notice = (
-        stuck_notice(policy, brief, named)
-        if not available
-        else short_notice(policy, brief, still_needed, len(available))
-    )
-    messages.reply(session, brief, notice)
+    known = {g: frozenset(u) for g, u in members.items()}
+    for stage in approvers.open_stages(policy, brief):
+        named = approvers.people(policy, approvers.refs(policy, brief, stage), known)
+        approved = approvers.approved_by(session, brief, stage)
+        still_needed = approvers.quorum(policy, brief, stage) - len(approved)
+        available = deciders(session, policy, named, brief.requester_id, now) - approved
+        if len(available) >= still_needed:
+            continue
+        notice = (
+            stuck_notice(policy, brief, stage, named)
+            if not available
+            else short_notice(policy, brief, stage, still_needed, len(available))
+        )
+        messages.reply(session, brief, notice)
 
 
 def deciders(
@@ -87,9 +88,13 @@ def deciders(
     return {person for person in acting if person and person != requester_id}
 
 
-def stuck_notice(policy: Policy, brief: Brief, named: set[str]) -> str:
-    stage = messages.stage_label(policy, brief.stage)
-    who = approvers.describe(policy, brief, mention=False)
+def _who(policy: Policy, brief: Brief, stage: str) -> str:
+    return access.describe_approvers(approvers.refs(policy, brief, stage), policy, mention=False)
+
+
+def stuck_notice(policy: Policy, brief: Brief, stage_name: str, named: set[str]) -> str:
+    stage = messages.stage_label(policy, stage_name)
+    who = _who(policy, brief, stage_name)
     requester = blocks.user(brief.requester_id)
     if named <= {brief.requester_id} and named:
         why = (
@@ -101,24 +106,27 @@ def stuck_notice(policy: Policy, brief: Brief, named: set[str]) -> str:
             f"Nobody can decide *{stage}* for this brief: {who} has no one in it who is here "
             f"and isn't the requester ({requester}), so it can't move on its own."
         )
-    return f":warning: {why}\n{ways_out(policy, brief)}"
+    return f":warning: {why}\n{ways_out(policy, brief, stage_name)}"
 
 
-def short_notice(policy: Policy, brief: Brief, needed: int, available: int) -> str:
+def short_notice(policy: Policy, brief: Brief, stage_name: str, needed: int, available: int) -> str:
     """A quorum that can't be reached: fewer people can approve than approvals are needed."""
-    stage = messages.stage_label(policy, brief.stage)
-    who = approvers.describe(policy, brief, mention=False)
+    stage = messages.stage_label(policy, stage_name)
+    who = _who(policy, brief, stage_name)
     return (
         f":warning: *{stage}* needs {needed} more approval{'s' if needed > 1 else ''} from "
         f"{who}, but only {available} {'person' if available == 1 else 'people'} "
         f"besides the requester can give one, so this brief can't be approved on its own.\n"
-        f"{ways_out(policy, brief)}"
+        f"{ways_out(policy, brief, stage_name)}"
     )
 
 
-def ways_out(policy: Policy, brief: Brief) -> str:
+def ways_out(policy: Policy, brief: Brief, stage: str) -> str:
     admins = access.describe_approvers(policy.roles.ops_admins, policy)
+    # With parallel stages open, the commands must say which one.
+    named = f" {stage}" if len(approvers.open_stages(policy, brief)) > 1 else ""
     return (
-        f"{admins}: hand the stage to someone with `/brief assign {brief.id} @person`, or decide "
-        f"it yourself with `/brief override {brief.id} approve REASON` (or `reject REASON`)."
+        f"{admins}: hand the stage to someone with `/brief assign {brief.id}{named} @person`, or "
+        f"decide it yourself with `/brief override {brief.id}{named} approve REASON` "
+        "(or `reject REASON`)."
     )

@@ -7,23 +7,19 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
-from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
 from bot.audit.models import AuditEvent
 from tests.support.briefs import approve, new_brief, shows_button, wait_stage, wait_state
+from tests.support.policies import use_policy
 from tests.support.waiting import eventually
 
 
 def legal_needs_two(local: LocalBot, tmp_path: Path, members: tuple[str, ...]) -> LocalBot:
-    data = yaml.safe_load(PACKAGE_POLICY.read_text())
-    data["workflows"]["brief"]["stages"][1]["quorum"] = 2
-    path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump(data))
-    local.runtime.policies.path = path
-    assert local.runtime.policies.reload() == []
+    use_policy(
+        local, tmp_path, lambda data: data["workflows"]["brief"]["stages"][1].update(quorum=2)
+    )
     groups = local.emulator.workspace.usergroups  # an admin edits @legal-team in Slack
     groups["S02LEGAL"] = dataclasses.replace(groups["S02LEGAL"], users=members)
     assert local.runtime.directory.refresh()

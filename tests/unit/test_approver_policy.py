@@ -1,4 +1,5 @@
-"""Quorum in the policy file: validated at load, reported by `mopsbot policy check`."""
+"""Quorum and parallel stages in the policy file: validated at load, reported by
+`mopsbot policy check`."""
 
 from __future__ import annotations
 
@@ -38,3 +39,15 @@ def test_unreachable_or_meaningless_quorum_is_reported_at_its_path(tmp_path: Pat
         for e in errors
     ), errors
     assert any(e.startswith("workflows.brief.stages[1].quorum") for e in errors), errors
+
+
+def test_parallel_stages_load_and_the_first_stage_cannot_be_parallel(tmp_path: Path) -> None:
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    stages(data)[1]["parallel"] = True
+    assert load_policy(write(tmp_path, data)).workflows.brief.stages[1].parallel
+    stages(data)[0]["parallel"] = True
+    errors = check_policy_file(write(tmp_path, data))
+    assert any(
+        e.startswith("workflows.brief.stages") and "first stage ('brand') can't be parallel" in e
+        for e in errors
+    ), errors
