@@ -20,6 +20,7 @@ from bot.intake.live_model import IntakeModels
 from bot.slack.clients import direct_client, outbox_client
 from bot.slack.directory import Directory, DirectoryUnavailable
 from bot.slack.lanes import Lanes
+from bot.slack.links import WorkspaceLinks
 from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
 from bot.slack.people import UserNames
 from bot.slack.sender import OutboxSender
@@ -46,6 +47,7 @@ class Runtime:
     worker: TaskWorker
     directory: Directory
     user_names: UserNames
+    links: WorkspaceLinks
     clock: Clock = utcnow
     scheduler: BackgroundScheduler = field(
         default_factory=lambda: BackgroundScheduler(timezone="UTC")
@@ -66,6 +68,7 @@ class Runtime:
             client=client,
             directory=Directory(client, clock=clock),
             user_names=UserNames(client),
+            links=WorkspaceLinks(client),
             sender=OutboxSender(
                 db,
                 outbox_client(token, settings.slack_api_url),
@@ -184,7 +187,7 @@ class Runtime:
 
         now = self.clock()
         try:
-            reminders.tick(self.db, self.policy, self.directory, now)
+            reminders.tick(self.db, self.policy, self.directory, now, links=self.links)
             digest.tick(self.db, self.policy, self.directory, now, self.names())
         except DirectoryUnavailable:
             # Personal digests wait for the user groups; nothing was recorded, the next tick

@@ -23,6 +23,7 @@ from bot.sla.models import Reminder, ReminderKind, ReminderStatus
 from bot.slack import blocks
 from bot.slack.actions import ActionId, BriefRef
 from bot.slack.directory import Directory, DirectoryUnavailable
+from bot.slack.links import WorkspaceLinks
 from bot.slack.models import Priority
 from bot.slack.outbox import enqueue
 from bot.storage.database import Database
@@ -124,13 +125,19 @@ def snooze(
 
 
 def tick(
-    db: Database, policy: Policy, directory: Directory, now: datetime, limit: int = 200
+    db: Database,
+    policy: Policy,
+    directory: Directory,
+    now: datetime,
+    limit: int = 200,
+    links: WorkspaceLinks | None = None,
 ) -> int:
     """Send every due reminder once. Returns how many rows were handled (sent or cancelled);
-    a reminder whose recipients cannot be looked up now stays pending for the next tick."""
+    a reminder whose recipients cannot be looked up now stays pending for the next tick.
+    `links` puts a link to the brief's thread in escalations."""
     with db.transaction() as session:
         due = claim_due(session, now, limit=limit, skip_locked=db.is_postgres)
-        return sum(_send(session, policy, directory, reminder, now) for reminder in due)
+        return sum(_send(session, policy, directory, reminder, now, links) for reminder in due)
 
 
 def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool) -> list[Reminder]:
@@ -148,7 +155,12 @@ def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool)
 
 
 def _send(
-    session: Session, policy: Policy, directory: Directory, reminder: Reminder, now: datetime
+    session: Session,
+    policy: Policy,
+    directory: Directory,
+    reminder: Reminder,
+    now: datetime,
+    links: WorkspaceLinks | None = None,
 ) -> bool:
     """Send one due reminder (or cancel it when its stage has moved on); False when it stays
     pending for a later tick."""
@@ -192,7 +204,7 @@ def _send(
     )
     messages.reply(session, brief, note)
     if reminder.kind == ReminderKind.ESCALATION:
-        _escalate(session, policy, brief)
+        _escalate(session, policy, brief, links)
     if late:
         _plan_next_repeat(session, policy, reminder, now)
     log.info("reminder.sent", brief=brief.id, kind=reminder.kind, recipients=len(recipients))
@@ -272,23 +284,27 @@ def _dm(
     row.not_before = not_before
 
 
-def _escalate(session: Session, policy: Policy, brief: Brief) -> None:
+def _escalate(session: Session, policy: Policy, brief: Brief, links: WorkspaceLinks | None) -> None:
+    """The breach in the escalations channel, with a link to the brief's thread and the stage's
+    buttons: whoever is there can open the thread or decide (the same checks as in the thread)."""
     target = policy.reminders.escalate_to
-    stage = messages.stage_label(policy, brief.stage)
+    stage = messages.open_stage_labels(policy, brief)
     group = access.group_for_ref(policy, target)
     channel = policy.channels.escalations if group is not None else target
     if not channel:
         return
     mention = f"<!subteam^{group.usergroup_id}> " if group is not None else ""
+    thread = links.posted(session, brief.thread_key) if links is not None else None
+    opener = f" <{thread}|Open the thread>" if thread else ""
+    text = (
+        f"{mention}:rotating_light: Brief #{brief.id} *{blocks.escape(brief.title)}* breached its "
+        f"{stage} SLA; waiting on {approvers.describe(policy, brief, mention=False)}.{opener}"
+    )
+    built = [blocks.section(text), blocks.actions(messages.decision_buttons(brief))]
     enqueue(
         session,
         "chat.postMessage",
-        {
-            "channel": channel,
-            "unfurl_links": False,
-            "text": f"{mention}:rotating_light: Brief #{brief.id} *{blocks.escape(brief.title)}* breached its "
-            f"*{stage}* SLA; waiting on {approvers.describe(policy, brief, mention=False)}.",
-        },
+        {"channel": channel, "unfurl_links": False, "text": text, "blocks": blocks.to_dicts(built)},
     )
 
 
