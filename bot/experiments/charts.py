@@ -58,6 +58,9 @@ def interval_chart(plan: Plan, results: Results, first_day: date, until: date) -
                 axes.fill_between(xs, low, high, color=colour, alpha=0.2)
                 axes.plot(xs, mid, color=colour, marker="o", markersize=3, label=arm)
         axes.axhline(0, color="black", linewidth=0.8)
+        for checkpoint in plan.checkpoints:  # where readouts are taken
+            if checkpoint <= len(days):
+                axes.axvline(checkpoint, color="grey", linestyle=":", linewidth=0.8)
         if role == "guardrail" and metric.margin:
             limit = -metric.margin * 100 if metric.higher_is_better else metric.margin * 100
             axes.axhline(limit, color="#c0392b", linestyle="--", linewidth=0.8, label="margin")

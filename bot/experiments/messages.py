@@ -178,6 +178,11 @@ def _interval(low: float, high: float) -> str:
     return f"{low:+.1%} to {high:+.1%}"
 
 
+def _lift(value: float) -> str:
+    """A relative lift; none when the control's mean is zero (nothing to be relative to)."""
+    return f"{value:+.1%}" if math.isfinite(value) else "no relative lift (control is 0)"
+
+
 def readout_text(
     plan: Plan,
     readout: Readout,
@@ -209,7 +214,7 @@ def readout_text(
             lines.append(
                 f"{mark} {escape(item.metric.name)} ({role}), {escape(arm)}: "
                 f"{effect.treatment_mean:.4g} vs {effect.control_mean:.4g}, "
-                f"{effect.relative:+.1%} ({_interval(effect.relative_low, effect.relative_high)}"
+                f"{_lift(effect.relative)} ({_interval(effect.relative_low, effect.relative_high)}"
                 f", p = {effect.p_value:.2g})"
             )
     power = readout.power

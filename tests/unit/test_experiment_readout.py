@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli.main import main
-from bot.experiments import service
+from bot.experiments import messages, service
 from bot.experiments.plan import Direction, Method, Metric, Plan
 from bot.experiments.readout import Decision, read_out
 from bot.experiments.results import Results, ResultsError, parse_csv
@@ -261,3 +261,24 @@ def test_cli_results_feed_a_registered_experiment_and_refuse_a_bad_file(
         kinds = [row.method for row in session.scalars(select(OutboxMessage))]
     assert stored.units_per_arm() == {"control": 100, "short": 100}
     assert kinds == ["chat.postMessage", "chat.postMessage"]  # the plan, then the progress note
+
+
+def test_a_readout_with_a_zero_control_says_so_instead_of_nan() -> None:
+    results = results_of(
+        {
+            "control": {"converted": Moments(1000, 0.0, 0.0)},
+            "short": {"converted": rate(1000, 0.01)},
+        }
+    )
+    readout = read_out(plan(), results, final=True)
+    text = messages.readout_text(
+        plan(),
+        readout,
+        checkpoint=7,
+        until=date(2026, 11, 8),
+        days_left=None,
+        follow_up="",
+        version=1,
+        amended=False,
+    )
+    assert "nan" not in text.lower() and "no relative lift (control is 0)" in text
