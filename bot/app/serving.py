@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Iterable
@@ -118,11 +119,24 @@ class SidePort:
         self._server = create_server(
             _with_health(not_slack, push), host=host, port=port, threads=4, ident="mopsbot-push"
         )
-        self._thread = threading.Thread(target=self._server.run, name="push", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="push", daemon=True)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError):  # closing the socket under select() is how it stops
+            self._server.run()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.effective_port}"
 
     def start(self) -> SidePort:
         self._thread.start()
         return self
+
+    def stop(self) -> None:
+        self._server.task_dispatcher.shutdown()
+        self._server.close()
+        self._thread.join(timeout=5)
 
 
 def run_socket_mode(app: App, app_token: str) -> None:

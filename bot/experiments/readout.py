@@ -141,11 +141,13 @@ def decide(
     """The pre-registered rule. Unhealthy on a sample ratio alert (no effect can be trusted).
     Ship an arm when every goal is significant in its direction and no guardrail is significantly
     worse than its margin; roll back when every arm has a goal significantly the wrong way or a
-    guardrail significantly worse. A fixed-horizon plan decides only at its final look."""
+    guardrail significantly worse. Only a sequential plan decides before its final look."""
     if srm.status == "alert":
         return Decision.UNHEALTHY, None, [f"sample ratio mismatch (p = {srm.p_value:.2g})"]
-    if plan.method is Method.FIXED and not final:
-        return Decision.KEEP_RUNNING, None, ["a fixed-horizon test decides at its last checkpoint"]
+    if plan.method is not Method.SEQUENTIAL and not final:
+        # A fixed-horizon test read early is fooled too often; a bandit's interim readout is
+        # for moving traffic, and its estimates are biased toward the arm it favoured.
+        return Decision.KEEP_RUNNING, None, ["the plan decides at its last checkpoint"]
     goals = [m for m in metrics if m.role == "goal"]
     guardrails = [m for m in metrics if m.role == "guardrail"]
     winners, losers = [], []

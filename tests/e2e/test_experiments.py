@@ -15,6 +15,8 @@ import numpy as np
 from sqlalchemy import select
 
 from bot.app.local import LocalBot
+from bot.app.push import push_app
+from bot.app.serving import SidePort
 from bot.audit.models import AuditEvent
 from bot.digests import service as digest
 from bot.emulator.conversation import Slack
@@ -329,3 +331,20 @@ def test_the_weekly_digest_lists_experiments_past_their_last_checkpoint(timed: L
         ]
     assert len(texts) == 1
     assert "Experiment #1: Stalled test" in texts[0] and "Decided test" not in texts[0]
+
+
+def test_in_socket_mode_the_push_has_a_port_of_its_own(local: LocalBot) -> None:
+    side = SidePort(push_app(local.runtime), "127.0.0.1", 0).start()
+    try:
+        with urllib.request.urlopen(f"{side.base_url}/healthz", timeout=5) as response:
+            assert response.read() == b"ok"
+        for path, status in (("/slack/events", 404), ("/experiments/1/results", 401)):
+            request = urllib.request.Request(f"{side.base_url}{path}", data=b"x", method="POST")
+            try:
+                urllib.request.urlopen(request, timeout=5)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == status
+            else:
+                raise AssertionError(f"{path} answered 200")
+    finally:
+        side.stop()

@@ -168,6 +168,21 @@ def test_bandit_readout_gives_traffic_weights() -> None:
     )
     readout = read_out(plan(arms=arms, method=Method.BANDIT), results, final=False)
     assert readout.weights["B"] > 0.9 and min(readout.weights.values()) >= 0.01 - 1e-12
+    assert readout.decision is Decision.KEEP_RUNNING  # interim readouts move traffic only
+    final = read_out(plan(arms=arms, method=Method.BANDIT), results, final=True)
+    assert (final.decision, final.arm) == (Decision.SHIP, "B")
+    text = messages.readout_text(
+        plan(arms=arms, method=Method.BANDIT),
+        readout,
+        checkpoint=7,
+        until=date(2026, 11, 8),
+        days_left=7,
+        follow_up="",
+        version=1,
+        amended=False,
+    )
+    assert "Traffic for the next period (Thompson sampling):* A 1%, B 98%, C 1%" in text
+    assert "effect estimates are biased" in text
 
 
 def test_plan_refuses_duplicate_arms_and_a_last_checkpoint_before_the_minimum_runtime() -> None:
