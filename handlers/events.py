@@ -4,9 +4,9 @@ A file shared in a thread (subtype file_share) may be an experiment's results; e
 message is intake's to judge. Mentions get what the bot does, to the person only, wherever
 they mention it.
 
-In an intake channel a mention that makes a request ("@mopsbot we need a banner for the
-launch") is a request like any other message there, answered in its thread; only a mention that
-asks for help gets the help.
+In an intake channel a new message that mentions the bot and makes a request ("@mopsbot we need
+a banner for the launch") is a request like any other there, answered in its thread; a mention
+that asks for help, or one in a thread, gets the help.
 """
 
 from __future__ import annotations
@@ -40,10 +40,15 @@ def mention_answer(runtime: Runtime) -> str:
 
 def mention(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
     channel = event.get("channel")
-    text = event.get("text") or ""
-    if channel in runtime.policy.intake.channels and not is_help_mention(text, context.bot_user_id):
-        return  # a request that mentions the bot: the intake flow answers it in its thread
     thread_ts = event.get("thread_ts")
+    top_level = not thread_ts or thread_ts == event.get("ts")
+    request = (
+        channel in runtime.policy.intake.channels
+        and top_level
+        and not is_help_mention(event.get("text") or "", context.bot_user_id)
+    )
+    if request:
+        return  # a request that mentions the bot: the intake flow answers it in its thread
     replies.tell(
         runtime.db,
         Reply(channel, event.get("user", ""), thread_ts),

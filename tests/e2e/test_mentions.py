@@ -62,3 +62,18 @@ def test_a_request_that_mentions_the_bot_is_a_request(db: Database) -> None:
         with local.runtime.db.read() as session:
             methods = list(session.scalars(select(OutboxMessage.method)))
         assert "chat.postEphemeral" not in methods  # no help for a request
+
+
+def test_a_mention_in_an_intake_thread_is_answered(local: LocalBot, slack: Slack) -> None:
+    """A reply in a request's thread is no new request, so whatever it says, the mention is
+    answered (nothing else would answer it)."""
+    parent = local.driver.message("intake", "omar", "@mopsbot", thread_ts=None).message
+    assert parent is not None
+    slack.say(
+        f"{BOT} can you also add the pricing FAQ to it",
+        as_user="rita",
+        channel="intake",
+        thread=parent,
+    )
+    answer = eventually(lambda: slack.last_ephemeral("rita"), "the help, in the thread")
+    assert answer.thread_ts == parent.ts and "/brief new" in answer.text
