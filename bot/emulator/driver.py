@@ -19,6 +19,7 @@ from bot.emulator import composer
 from bot.emulator.api_files import shared_file_object
 from bot.emulator.payloads import find_element, picked, view_state
 from bot.emulator.records import Message, UploadedFile
+from bot.emulator.scopes import message_event, receives
 from bot.emulator.server import SlackEmulator
 from bot.emulator.signed import VERIFICATION_TOKEN, DeliveryResult, SignedSender
 from bot.emulator.validation import block_errors
@@ -322,7 +323,9 @@ class SlackDriver:
             channel, user, composer.encode(text, ws), thread_ts
         )
         where = self.emulator.channel(posted.channel)
-        if not ws.is_member(where, self.emulator.seed.bot.id):
+        if not ws.is_member(where, self.emulator.seed.bot.id) or not receives(
+            message_event(where), ws.scopes
+        ):
             return DeliveryResult(0, message=posted)
         event = {
             "type": "message",
@@ -339,7 +342,11 @@ class SlackDriver:
             event.update(thread_ts=posted.thread_ts, parent_user_id=parent.user if parent else "")
         result = self.event(event, **options)
         result.message = posted
-        if self.mentions_bot(posted.text) and not where.is_im:
+        if (
+            self.mentions_bot(posted.text)
+            and not where.is_im
+            and receives("app_mention", ws.scopes)
+        ):
             # Slack sends an app_mention as well, a delivery of its own (its own event id).
             mention: dict[str, Any] = {
                 key: event[key]
@@ -388,7 +395,9 @@ class SlackDriver:
         posted = self.emulator.record_user_message(
             where.id, who.id, composer.encode(text, ws), thread_ts, files=[shared]
         )
-        if not ws.is_member(where, self.emulator.seed.bot.id):
+        if not ws.is_member(where, self.emulator.seed.bot.id) or not receives(
+            message_event(where), ws.scopes
+        ):
             return DeliveryResult(0, message=posted)
         event = {
             "type": "message",
@@ -412,6 +421,8 @@ class SlackDriver:
         return result
 
     def app_home_opened(self, user: str, **options: Any) -> DeliveryResult:
+        if not receives("app_home_opened", self.emulator.workspace.scopes):
+            return DeliveryResult(0)
         who = self.emulator.user(user)
         dm = self.emulator.seed.dm_for(who.id)
         event: dict[str, Any] = {

@@ -42,6 +42,15 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.update": None,
     "views.publish": None,
 }
+# Events the app subscribes to (manifest `settings.event_subscriptions.bot_events`) and the scope
+# each needs: Slack sends an event only when both are there.
+EVENT_SCOPES: dict[str, str | None] = {
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+    "app_mention": "app_mentions:read",
+    "app_home_opened": None,
+}
 # Lets chat.postMessage into a public channel the bot is not a member of.
 WRITE_PUBLIC = "chat:write.public"
 
@@ -51,6 +60,32 @@ def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
     """The bot scopes the app's manifest requests (what installing it grants)."""
     manifest: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     return frozenset(manifest["oauth_config"]["scopes"]["bot"])
+
+
+@cache
+def manifest_events(path: Path = MANIFEST) -> frozenset[str]:
+    """The bot events the app's manifest subscribes to."""
+    manifest: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
+def receives(event: str, scopes: frozenset[str], events: frozenset[str] | None = None) -> bool:
+    """Whether Slack sends the app `event` (a subscription name: `message.channels`,
+    `app_mention`): subscribed in the manifest, and its scope granted to the token."""
+    subscribed = manifest_events() if events is None else events
+    needed = EVENT_SCOPES.get(event)
+    return event in subscribed and (needed is None or needed in scopes)
+
+
+def message_event(channel: Channel) -> str:
+    """The subscription that carries messages posted in `channel`."""
+    return (
+        "message.im"
+        if channel.is_im
+        else "message.groups"
+        if channel.is_private
+        else "message.channels"
+    )
 
 
 def needed_scope(method: str, channel: Channel | None) -> str | None:
