@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.slack.actions import ActionId, ViewId
-from handlers import briefs, compliance, digests, errors, events, experiments, intake, mops, sla
+from handlers import briefs, compliance, errors, events, experiments, home, intake, mops, sla
 from handlers.context import RequestContext
 
 if TYPE_CHECKING:
@@ -26,9 +26,14 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.command("/mops")(mops.mops_command)
     app.command("/brief")(briefs.brief_command)
 
-    app.action(ActionId.BRIEF_APPROVE)(briefs.approve)
-    app.action(ActionId.BRIEF_REQUEST_CHANGES)(briefs.ask_why)
-    app.action(ActionId.BRIEF_REJECT)(briefs.ask_why)
+    # The decision buttons answer in the thread, or on the Home tab when clicked there.
+    app.action(ActionId.BRIEF_APPROVE, matchers=[home.not_on_home])(briefs.approve)
+    app.action(ActionId.BRIEF_REQUEST_CHANGES, matchers=[home.not_on_home])(briefs.ask_why)
+    app.action(ActionId.BRIEF_REJECT, matchers=[home.not_on_home])(briefs.ask_why)
+    app.action(ActionId.BRIEF_APPROVE, matchers=[home.on_home])(home.approve)
+    app.action(ActionId.BRIEF_REQUEST_CHANGES, matchers=[home.on_home])(home.ask_why)
+    app.action(ActionId.BRIEF_REJECT, matchers=[home.on_home])(home.ask_why)
+    app.action(ActionId.HOME_NEW_BRIEF)(home.new_brief)
     app.action(ActionId.BRIEF_RESUBMIT)(briefs.edit)
     app.action(ActionId.BRIEF_REOPEN)(briefs.reopen)
     app.view(ViewId.BRIEF_FORM)(briefs.brief_submitted)
@@ -53,5 +58,5 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.INTAKE_CLAIM)(intake.claim)
     app.action(ActionId.INTAKE_DONE)(intake.done)
 
-    app.event("app_home_opened")(digests.home_opened)
+    app.event("app_home_opened")(home.home_opened)
     app.event("app_mention")(events.mention)

@@ -1,4 +1,4 @@
-"""`/mops digest` (a person's daily digest settings) and the App Home."""
+"""`/mops digest`: a person's daily digest settings."""
 
 from __future__ import annotations
 
@@ -28,11 +28,3 @@ def digest_settings(rest: str, runtime: Runtime, asker: Asker) -> str:
     if words[0] in ("time", "at") and len(words) > 1:
         return flows.time_digest(db, policy, user_id, timezone, " ".join(words[1:]))
     return DIGEST_USAGE
-
-
-def home_opened(event: dict, runtime: Runtime, asker: Asker, delivery_key: str | None) -> None:
-    if event.get("tab", "home") != "home":
-        return
-    flows.publish_home(
-        runtime.db, runtime.policy, asker.actor, now=runtime.clock(), delivery_key=delivery_key
-    )

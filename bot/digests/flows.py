@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.briefs import flows as brief_flows
+from bot.briefs import service as brief_service
 from bot.briefs.service import Actor
+from bot.briefs.workflow import Action
 from bot.digests import home, service, settings
 from bot.digests.models import UserSetting
 from bot.digests.settings import BadTime, Choice
 from bot.slack.deliveries import claim_delivery
+from bot.slack.replies import Reply
 from bot.storage.database import Database
 from policies.schema import Policy
 
@@ -61,3 +65,79 @@ def publish_home(
             return False
         home.publish(session, policy, actor, now)
     return True
+
+
+def refresh_home(
+    db: Database, policy: Policy, actor: Actor, *, now: datetime, notice: str | None = None
+) -> None:
+    """The person's home again, after they acted on it, saying what happened at the top: a home
+    tab has no place for an ephemeral answer."""
+    with db.transaction() as session:
+        home.publish(session, policy, actor, now, notice)
+
+
+def approve_from_home(
+    db: Database,
+    policy: Policy,
+    actor: Actor,
+    *,
+    brief_id: int,
+    version: int,
+    now: datetime,
+    delivery_key: str | None,
+) -> None:
+    """Approve clicked on the Home tab: the thread's own flow (the same checks, the same delivery
+    key, so Slack's retry does nothing twice), then the home with the outcome on top."""
+    outcome = brief_flows.decide(
+        db,
+        policy,
+        brief_id=brief_id,
+        expected_version=version,
+        actor=actor,
+        action=Action.APPROVE,
+        now=now,
+        delivery_key=delivery_key,
+        reply=Reply(None, actor.user_id),  # no channel: answered on the home below
+    )
+    if not outcome.duplicate:
+        refresh_home(db, policy, actor, now=now, notice=outcome.message)
+
+
+def reason_form_from_home(
+    db: Database,
+    policy: Policy,
+    actor: Actor,
+    *,
+    brief_id: int,
+    version: int,
+    action: Action,
+    now: datetime,
+    delivery_key: str | None,
+) -> dict | None:
+    """Request changes or Reject clicked on the Home tab: the thread's reason form for someone
+    who may decide; anyone else gets the thread's refusal on their home, once per click."""
+    with db.read() as session:
+        refusal = brief_service.decision_refusal(
+            session,
+            policy,
+            brief_id=brief_id,
+            actor=actor,
+            action=action,
+            reason=None,  # only whether they may decide: the form asks why
+            expected_version=version,
+        )
+    if refusal is None:
+        return brief_flows.reason_form(
+            db,
+            policy,
+            brief_id=brief_id,
+            version=version,
+            actor=actor,
+            action=action,
+            delivery_key=delivery_key,
+            reply=Reply(None, actor.user_id),
+        )
+    with db.transaction() as session:
+        if claim_delivery(session, delivery_key, "action"):
+            home.publish(session, policy, actor, now, refusal.message)
+    return None

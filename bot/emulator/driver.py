@@ -210,11 +210,9 @@ class SlackDriver:
             if not target.ephemeral_to:  # Slack leaves the message out for ephemerals
                 payload["message"] = target.as_slack(self.emulator.seed.team.id)
         else:
-            payload.update(
-                container={"type": "view", "view_id": target.get("id")},
-                view=target,
-                state=target.get("state") or {"values": {}},
-            )
+            # A modal or a home tab: its state travels inside `view`; there is no channel, no
+            # message and no response_url to answer through, as in Slack.
+            payload.update(container={"type": "view", "view_id": target.get("id")}, view=target)
         return payload
 
     # -- modals ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class ActionId(StrEnum):
     BRIEF_REOPEN = "brief_reopen"
     BRIEF_CONFIRM_ADVANCE = "brief_confirm_advance"
     BRIEF_DECLINE_ADVANCE = "brief_decline_advance"
+    HOME_NEW_BRIEF = "home_new_brief"
     REMINDER_SNOOZE_1H = "reminder_snooze_1h"
     REMINDER_SNOOZE_1BD = "reminder_snooze_1bd"
     INTAKE_RELABEL = "intake_relabel"

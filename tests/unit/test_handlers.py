@@ -21,7 +21,10 @@ from handlers.context import RequestContext, delivery_key
 HANDLERS = Path(handlers.__file__).parent
 COMMANDS = ["/mops", "/brief"]
 EVENTS = ["message", "app_mention", "app_home_opened"]
-LISTENERS = 26  # 2 commands, 14 buttons, 7 modals, 3 events
+# 2 commands, 15 buttons + 3 of them again for clicks on the Home tab, 7 modals, 3 events
+LISTENERS = 30
+# The buttons that are also on the Home tab, where a click comes with a `view`, not a message.
+ON_HOME = [ActionId.BRIEF_APPROVE, ActionId.BRIEF_REQUEST_CHANGES, ActionId.BRIEF_REJECT]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +63,19 @@ def deliveries() -> list[tuple[str, dict]]:
                     },
                 )
             )
+    for action_id in ON_HOME:
+        found.append(
+            (
+                f"{action_id.value} on the home tab",
+                {
+                    "type": "block_actions",
+                    "user": user,
+                    "container": {"type": "view", "view_id": "V1"},
+                    "view": {"id": "V1", "type": "home"},
+                    "actions": [{"action_id": action_id.value, "type": "button"}],
+                },
+            )
+        )
     for callback_id in ViewId:
         found.append(
             (

@@ -1,0 +1,113 @@
+"""The App Home: published when opened, and its buttons.
+
+Slack sends a click on the Home tab with a `view` container and no channel or message, so there
+is no ephemeral to answer with: the decision buttons' listeners here (matched by `on_home`; the
+thread's take every other click) run the thread's own flows and answer by publishing the home
+again with the outcome on top.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.briefs import forms
+from bot.digests import flows
+from bot.slack.actions import OUTDATED_BUTTON, ActionId, BriefRef, MalformedValue
+from handlers import briefs
+from handlers.context import Asker
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
+
+NO_CHANNEL = "Start a brief with `/brief new` in your team's brief channel."
+
+
+def on_home(body: dict) -> bool:
+    """A matcher: the click came from a Home tab."""
+    container, view = body.get("container") or {}, body.get("view") or {}
+    return container.get("type") == "view" and view.get("type") == "home"
+
+
+def not_on_home(body: dict) -> bool:
+    """A matcher: the click came from anywhere else (a message in a thread or a DM)."""
+    return not on_home(body)
+
+
+def home_opened(event: dict, runtime: Runtime, asker: Asker, delivery_key: str | None) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    flows.publish_home(
+        runtime.db, runtime.policy, asker.actor, now=runtime.clock(), delivery_key=delivery_key
+    )
+
+
+def new_brief(ack: Ack, body: dict, client: WebClient, runtime: Runtime, asker: Asker) -> None:
+    """New brief: the same form as `/brief new`, posted to the policy's brief channel."""
+    ack()
+    channel = runtime.policy.channels.briefs
+    if not channel:  # a home drawn before the policy lost its brief channel
+        flows.refresh_home(
+            runtime.db, runtime.policy, asker.actor, now=runtime.clock(), notice=NO_CHANNEL
+        )
+        return
+    client.views_open(
+        trigger_id=body["trigger_id"], view=forms.brief_form(runtime.policy, channel_id=channel)
+    )
+
+
+def approve(
+    ack: Ack, action: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    ack()
+    button = _button(action, runtime, asker)
+    if button is not None:
+        flows.approve_from_home(
+            runtime.db,
+            runtime.policy,
+            asker.actor,
+            brief_id=button.brief_id,
+            version=button.version,
+            now=runtime.clock(),
+            delivery_key=delivery_key,
+        )
+
+
+def ask_why(
+    ack: Ack,
+    action: dict,
+    body: dict,
+    client: WebClient,
+    runtime: Runtime,
+    asker: Asker,
+    delivery_key: str | None,
+) -> None:
+    """Request changes and Reject: the thread's reason form."""
+    ack()
+    button = _button(action, runtime, asker)
+    if button is None:
+        return
+    view = flows.reason_form_from_home(
+        runtime.db,
+        runtime.policy,
+        asker.actor,
+        brief_id=button.brief_id,
+        version=button.version,
+        action=briefs.ASKS_WHY[ActionId(action["action_id"])],
+        now=runtime.clock(),
+        delivery_key=delivery_key,
+    )
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _button(action: dict, runtime: Runtime, asker: Asker) -> BriefRef | None:
+    try:
+        return BriefRef.parse(action.get("value"))
+    except MalformedValue:
+        flows.refresh_home(
+            runtime.db, runtime.policy, asker.actor, now=runtime.clock(), notice=OUTDATED_BUTTON
+        )
+        return None
