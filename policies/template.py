@@ -48,6 +48,9 @@ class TemplateField(BaseModel):
     choices: list[str] | None = Field(None, max_length=MAX_CHOICES)  # a select's options
     help: str | None = Field(None, max_length=MAX_HINT)  # the input's hint
     placeholder: str | None = Field(None, max_length=MAX_PLACEHOLDER)
+    # Whether the compliance lint reads this field as copy. Text fields are linted unless set to
+    # false (notes to the reviewers are words for colleagues, not for the audience).
+    lint: bool | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateField:
@@ -63,7 +66,14 @@ class TemplateField(BaseModel):
             )
         if self.min_length and self.max_length and self.min_length > self.max_length:
             raise ValueError("min_length is larger than max_length")
+        if self.lint and self.type not in TEXT_TYPES:
+            raise ValueError(f"only text and textarea fields are linted, not {self.type}")
         return self
+
+    @property
+    def linted(self) -> bool:
+        """Read as copy by the compliance lint: a text field, unless the policy says `lint: false`."""
+        return self.type in TEXT_TYPES and self.lint is not False
 
 
 class Template(BaseModel):

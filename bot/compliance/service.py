@@ -33,7 +33,6 @@ from policies.compliance import (
 from policies.schema import Policy
 
 GATE_EVENT = "compliance_gate"
-LINTED_TYPES = ("text", "textarea")
 
 
 _lock = threading.Lock()
@@ -62,7 +61,8 @@ def needs_human(policy: Policy, text: str) -> LintResult | None:
 
 
 def lint_brief(policy: Policy, fields: dict[str, Any]) -> BriefLint:
-    """Every text and textarea field of the brief's template, linted; findings in form order."""
+    """The brief's copy, linted: every text and textarea field of its template except those the
+    policy marks `lint: false` (notes to the reviewers); findings in form order."""
     try:
         rules = rules_for(policy)
     except ComplianceRulesError as exc:
@@ -70,7 +70,7 @@ def lint_brief(policy: Policy, fields: dict[str, Any]) -> BriefLint:
     found = []
     for field in policy.workflows.brief.template.fields:
         value = fields.get(field.id)
-        if field.type in LINTED_TYPES and isinstance(value, str) and value.strip():
+        if field.linted and isinstance(value, str) and value.strip():
             found += [FieldFinding(field.id, field.label, f) for f in lint(value, rules).findings]
     return BriefLint(found, rules.version)
 

@@ -133,6 +133,25 @@ def test_clean_brief_gets_no_gate_no_note_and_no_confirmation(gated: LocalBot) -
     )
 
 
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "These are my notes for the reviewers",
+        # notes are words for colleagues: quoting the claim that was dropped is not making it
+        "Legal asked us to drop 'Guaranteed 12% returns' from last year's copy.",
+    ],
+)
+def test_notes_for_reviewers_are_not_linted_as_copy(gated: LocalBot, notes: str) -> None:
+    parent = new_brief(gated, notes=notes)
+    gated.slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "submitted this brief" in m.text
+    )
+    eventually(lambda: outbox_drained(gated), "the outbox drained")
+    assert brief_row(gated).stages == ["brand"]
+    assert gate_events(gated) == []
+    assert not any("Compliance check" in m.text for m in gated.slack.thread(parent).replies)
+
+
 def test_brand_approver_cannot_approve_the_legal_gate(gated: LocalBot) -> None:
     slack = gated.slack
     parent = new_brief(gated, key_message=CLAIM)

@@ -81,6 +81,11 @@ HITS = {
         "Our picks for spring #ad",
         "In partnership with @bestbrand.",
         "Nine out of ten dentists recommend it.",
+        "Top tech reviewers call it the speaker of the year.",
+        "Reviewers love the new blender.",
+        "Praised by reviewers and critics alike.",
+        "The reviewers' choice for 2026.",
+        "Reviewers recommend it for families.",
     ],
     "sweepstakes": [
         "Enter to win a new car.",
@@ -88,6 +93,7 @@ HITS = {
         "Three lucky winners will receive a hamper.",
         "Our quiz contest is back.",
         "Follow us for a chance to win tickets.",
+        "Enter to win a weekend away. No purchase necessary.",
     ],
     "privacy_data": [
         "We collect your email address to send offers.",
@@ -142,13 +148,25 @@ NEAR_MISSES = {
         "A great deal of effort went into this.",
         "Tickets go on sale Monday.",
     ],
-    "endorsement": ["Please review the draft.", "Review our terms before signing."],
+    "endorsement": [
+        "Please review the draft.",
+        "Review our terms before signing.",
+        # the people who review a brief, in ordinary sentences
+        "Please ask the reviewers.",
+        "These are my notes for the reviewers.",
+        "Reviewers: brand and legal, please check the dates.",
+        "The reviewers asked for a shorter headline.",
+        "Two reviewers recommended we move the date.",
+    ],
     "sweepstakes": [
         "Winning isn't everything.",
         "A winning strategy for Q3.",
         "Win-win partnerships.",
         "We won the award.",
         "How to win more customers.",
+        # the disclosures the sweepstakes guidance asks for are not a sweepstakes themselves
+        "No purchase necessary.",
+        "See the official rules on our site.",
     ],
     "privacy_data": [
         "Track your workouts.",

@@ -121,3 +121,11 @@ def test_registered_in_the_mopsbot_command(brief: Path, capsys: pytest.CaptureFi
 def test_line_and_column() -> None:
     assert line_and_column("ab\ncd", 0) == (1, 1)
     assert line_and_column("ab\ncd", 4) == (2, 2)
+
+
+def test_reviewers_in_an_ordinary_sentence_is_clean(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("Please ask the reviewers\n"))
+    assert cli.main(["lint", "-"]) == 0
+    assert capsys.readouterr().out.startswith("<stdin>: clean (rules ")

@@ -115,6 +115,10 @@ CASES: list[tuple[Callable[[dict], object], str]] = [
         "workflows.brief.template.fields[2] (audience).type: Input should be 'text'",
     ),
     (
+        lambda d: fields(d)[4].update(lint=True),
+        "workflows.brief.template.fields[4]: only text and textarea fields are linted, not date",
+    ),
+    (
         lambda d: d["business_hours"].update(timezone="Mars/Olympus"),
         "business_hours.timezone: 'Mars/Olympus' is not an IANA time zone",
     ),
