@@ -6,44 +6,46 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack
 
-from bot.compliance import flows
+from bot.compliance import flows, messages
 from bot.compliance.confirmations import Prompt, Shown
 from bot.compliance.service import rules_for
 from bot.slack.actions import ActionId
 from bot.slack.blocks import escape
 from handlers.context import Asker, clicked, reply_to
-from policies.compliance import ComplianceRulesError, UnknownChannelError, lint
+from handlers.options import SlashOptions, UsageError
+from policies.compliance import ComplianceRulesError, lint
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
-LINT_USAGE = "Usage: `/mops lint [--channel NAME] &lt;text&gt;`, e.g. `/mops lint --channel sms Win a free trip!`"
+LINT_USAGE = (
+    "Usage: `/mops lint [--channel NAME] &lt;text&gt;`, e.g. `/mops lint --channel sms Win a "
+    "free trip!`"
+)
+LINT_OPTIONS = SlashOptions("/mops lint")
+LINT_OPTIONS.value("--channel", "a channel name")
 
 
 def lint_text(rest: str, runtime: Runtime, asker: Asker) -> str:
-    """`/mops lint [--channel NAME] <text>`: the compliance linter, answered to the person only."""
-    channel = None
-    words = rest.split()
-    if len(words) >= 2 and words[0] == "--channel":
-        channel, rest = words[1], rest.split(None, 2)[2] if len(words) > 2 else ""
-    if not rest.strip():
-        return LINT_USAGE
+    """`/mops lint [--channel NAME] <text>`: the compliance linter, answered to the person only.
+
+    Options and channel names are read as `mopsbot lint` reads them."""
     try:
-        result = lint(rest, rules_for(runtime.policy), channel=channel)
-    except UnknownChannelError as exc:
-        return f"{escape(str(exc))}. {LINT_USAGE}"
-    except ComplianceRulesError as exc:
-        return f"The compliance rules have errors: `{escape(exc.errors[0])}`"
-    if result.clean:
-        return ":white_check_mark: No regulated claims or channel issues found."
-    lines = [f"*{len(result.findings)} finding(s)*" + (f" for *{channel}*" if channel else "")]
-    for finding in result.findings:
-        lines.append(
-            f"• `{escape(finding.matched)}`: *{finding.label}* ({finding.severity}). "
-            f"{escape(finding.guidance)} Needs *{finding.approver_stage}* approval."
-        )
-    lines += [f"• {escape(issue.message)}" for issue in result.channel_issues]
-    return "\n".join(lines)
+        rules = rules_for(runtime.policy)
+    except ComplianceRulesError:
+        return "The compliance rules can't be read right now; an ops admin should check them."
+    try:
+        options, text = LINT_OPTIONS.parse(rest)
+    except UsageError as exc:
+        return f"{exc} {LINT_USAGE}"
+    channel = options.channel
+    if channel is not None and rules.channel_named(channel) is None:
+        known = ", ".join(f"`{name}`" for name in sorted(rules.channels))
+        return f"I don't know the channel `{escape(channel)}`; channels: {known}. {LINT_USAGE}"
+    if not text:
+        return f"Add the text to check. {LINT_USAGE}"
+    result = lint(text, rules, channel=channel)
+    return messages.lint_answer(runtime.policy, rules, result)
 
 
 def confirmation(

@@ -29,7 +29,8 @@ HELP_TEXT = "\n".join(
         '• `/mops digest [on|off|time 10:30]`: your daily "waiting on you" DM, if you want one',
         "• `/mops away until YYYY-MM-DD [@delegate]` · `/mops away off` · `/mops away`: out of "
         "office; your delegate decides your stages and gets your reminders",
-        "• `/mops lint &lt;text&gt;`: check copy for regulated claims and channel limits",
+        "• `/mops lint [--channel NAME] &lt;text&gt;`: check copy for regulated claims and channel "
+        "limits",
         "• `/mops intake`: the open intake requests (@triage and ops admins)",
         "• `/mops experiment new|list|show|search`: pre-registered experiments and their readouts",
         "• `/mops policy reload`: reload policies/ (ops admins)",

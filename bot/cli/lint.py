@@ -17,8 +17,10 @@ from policies.compliance import (
     ComplianceRules,
     ComplianceRulesError,
     LintResult,
+    UnknownChannelError,
     lint,
     load_rules,
+    resolve_channel,
 )
 
 EPILOG = """\
@@ -66,9 +68,11 @@ def cmd_lint(args: argparse.Namespace, settings: object = None) -> int:
         rules = load_rules(args.rules)
     except ComplianceRulesError as exc:
         return _usage(f"compliance rules {args.rules}: {'; '.join(exc.errors)}")
-    if args.channel is not None and args.channel not in rules.channels:
-        known = ", ".join(sorted(rules.channels)) or "none"
-        return _usage(f"unknown channel '{args.channel}' (known: {known})")
+    if args.channel is not None:
+        try:  # a name or an alias, any case: "X" is x_post, as for /mops lint
+            args.channel = resolve_channel(rules, args.channel)
+        except UnknownChannelError as exc:
+            return _usage(str(exc))
     name = args.file or "-"
     try:
         source = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115

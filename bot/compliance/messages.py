@@ -12,6 +12,7 @@ from bot.slack import blocks
 from bot.slack.blocks import escape
 from bot.slack.text import clip
 from policies import access
+from policies.compliance import ComplianceRules, LintResult
 from policies.schema import Policy
 
 MAX_SHOWN = 10  # one section per finding; Slack allows 50 blocks, people read far fewer
@@ -84,3 +85,30 @@ def post(
     notes = [f"Rules version {review.rules_version}"] + ([f"{more} more not shown"] if more else [])
     extra.append(blocks.context(" · ".join(notes)))
     messages.reply(session, brief, text, extra_blocks=blocks.to_dicts(extra))
+
+
+def counted(count: int, thing: str) -> str:
+    return f"{count} {thing}{'' if count == 1 else 's'}"
+
+
+def lint_answer(policy: Policy, rules: ComplianceRules, result: LintResult) -> str:
+    """`/mops lint`'s answer: a heading that counts what the bullets below it list."""
+    where = f" for *{rules.channels[result.channel].label}*" if result.channel else ""
+    if result.clean:
+        issues = f" or {rules.channels[result.channel].label} issues" if result.channel else ""
+        return f":white_check_mark: No regulated claims{issues} found."
+    counts = []
+    if result.findings:
+        counts.append(counted(len(result.findings), "regulated claim"))
+    if result.channel_issues:
+        counts.append(counted(len(result.channel_issues), "channel issue"))
+    lines = [f"*{' and '.join(counts)}*{where}"]
+    for finding in result.findings:
+        lines.append(
+            f"• `{escape(finding.matched)}`: *{escape(finding.label)}* ({finding.severity}). "
+            f"{escape(finding.guidance)} Needs approval from "
+            f"*{escape(messages.stage_label(policy, finding.approver_stage))}* "
+            f"({approvers_of(policy, finding.approver_stage)})."
+        )
+    lines += [f"• {escape(issue.message)}" for issue in result.channel_issues]
+    return "\n".join(lines)

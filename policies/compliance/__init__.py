@@ -34,6 +34,7 @@ __all__ = [
     "lint",
     "load_rules",
     "parse_rules",
+    "resolve_channel",
 ]
 
 
@@ -69,11 +70,22 @@ def check_rules_file(path: Path | str) -> list[str]:
     return problems_in(load_rules, path)
 
 
+def resolve_channel(rules: ComplianceRules, name: str) -> str:
+    """The channel `name` stands for; UnknownChannelError listing the known ones otherwise."""
+    channel = rules.channel_named(name)
+    if channel is None:
+        raise UnknownChannelError(name, sorted(rules.channels))
+    return channel
+
+
 def lint(text: str, rules: ComplianceRules, channel: str | None = None) -> LintResult:
     """The regulated claims in `text`, and, for a channel, its length/required/tone issues.
 
-    Raises UnknownChannelError for a channel the rules don't define."""
+    `channel` may be a channel's name or alias in any case ("X", "twitter" for x_post); the
+    result names the channel as the rules do. Raises UnknownChannelError for any other name."""
     compiled: CompiledRules = rules._compiled
+    if channel is not None:
+        channel = resolve_channel(rules, channel)
     issues = compiled.channels.check(text, channel) if channel is not None else []
     return LintResult(
         findings=compiled.find(text),

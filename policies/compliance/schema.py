@@ -94,6 +94,8 @@ class Readability(Strict):
 
 class ChannelRule(Strict):
     label: str = Field(min_length=1)
+    # Other names people use for the channel ("x" and "twitter" for x_post); any case.
+    aliases: list[Name] = []
     max_length: int | None = Field(default=None, ge=1)
     # SMS: a text with a character outside GSM-7 is sent as UCS-2 and gets this smaller limit.
     max_length_unicode: int | None = Field(default=None, ge=1)
@@ -123,6 +125,25 @@ class ComplianceRules(Strict):
     def version(self) -> str:
         """Content hash of the rules file (sha256, 12 hex chars); stored with every decision."""
         return self._version
+
+    @model_validator(mode="after")
+    def _one_channel_per_name(self) -> ComplianceRules:
+        owner: dict[str, str] = {name: name for name in self.channels}
+        for name, rule in self.channels.items():
+            for alias in rule.aliases:
+                if owner.setdefault(alias, name) != name:
+                    raise ValueError(
+                        f"channels.{name}.aliases: '{alias}' already names channel {owner[alias]}"
+                    )
+        return self
+
+    def channel_named(self, name: str) -> str | None:
+        """The channel a person means by `name` (its name or an alias, any case), or None."""
+        wanted = name.strip().lower()
+        for channel, rule in self.channels.items():
+            if wanted == channel or wanted in rule.aliases:
+                return channel
+        return None
 
     def approver_stages(self) -> set[str]:
         """Every stage a finding can require, for checking against the main policy's gate stages."""

@@ -474,6 +474,23 @@ def test_unknown_channel(rules: ComplianceRules) -> None:
         lint("hello", rules, "fax")
 
 
+def test_channels_answer_to_their_aliases_in_any_case(rules: ComplianceRules) -> None:
+    for name in ("x", "X", "Twitter", "x_post"):
+        assert lint("hi", rules, name).channel == "x_post"
+    assert lint("hi", rules, "SMS").channel == "sms"
+
+
+def test_an_alias_names_one_channel_only() -> None:
+    data = _minimal()
+    data["channels"] = {
+        "x_post": {"label": "X post", "aliases": ["x"]},
+        "sms": {"label": "SMS", "aliases": ["x"]},
+    }
+    with pytest.raises(ComplianceRulesError) as raised:
+        parse_rules(data)
+    assert raised.value.errors == ["channels.sms.aliases: 'x' already names channel x_post"]
+
+
 def test_channel_lint_never_loads_nltk() -> None:
     # textstat's English syllable counter would download nltk data at run time; we avoid it.
     code = (

@@ -129,3 +129,16 @@ def test_reviewers_in_an_ordinary_sentence_is_clean(
     monkeypatch.setattr("sys.stdin", io.StringIO("Please ask the reviewers\n"))
     assert cli.main(["lint", "-"]) == 0
     assert capsys.readouterr().out.startswith("<stdin>: clean (rules ")
+
+
+def test_the_cli_takes_the_same_channel_names(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("x", "X", "SMS"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("hello"))
+        assert cli.main(["lint", "--channel", name, "-"]) in (0, 1)
+        assert "unknown channel" not in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("hello"))
+    assert cli.main(["lint", "--channel=fax", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mopsbot: unknown channel 'fax'") and err.count("\n") == 1
