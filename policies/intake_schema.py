@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from policies.loader import PolicyError, format_errors, problems_in, read_yaml
 from policies.refs import GroupHandle, SnakeName
 from policies.schema import Strict
+from policies.yaml_files import PolicyError, format_errors, problems_in, read_yaml
 
 OUT_OF_SCOPE = "out_of_scope"
 MIN_EXAMPLES = 25

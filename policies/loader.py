@@ -1,160 +1,58 @@
 """Loading policy files: YAML in, a validated Policy out, or every error with its path.
 
-The YAML is read the way a person editing it expects (YAML 1.2 style): `17:30` is a time, not the
-number 1050; `NO` is Norway, not false; a key written twice is an error, not silently the last.
+Every error is reported in one run: the policy's own settings, and the files it names (see
+policies.named_files), so fixing one error never uncovers the next.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
-from yaml.constructor import ConstructorError
 
+from policies.named_files import named_file_errors
 from policies.schema import Policy, parse_policy
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_INT_TAG = "tag:yaml.org,2002:int"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class PolicyError(Exception):
-    """The policy file can't be used; `.errors` lists every problem as `path: message`."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
-class _PolicyYamlLoader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's surprises (sexagesimal ints, yes/no/on/off booleans)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, list | dict):
-                continue  # SafeLoader itself reports unhashable keys
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                raise ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key '{key}' (first on line {first})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
-
-
-_PolicyYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL_TAG, _INT_TAG)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_PolicyYamlLoader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_PolicyYamlLoader.add_implicit_resolver(
-    _INT_TAG, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+from policies.yaml_files import (
+    PolicyError,
+    content_version,
+    format_errors,
+    parse_yaml,
+    problems_in,
+    read_yaml,
 )
 
-
-def content_version(raw: bytes) -> str:
-    """The policy's version: a hash of the file, blind to a BOM and to CRLF line ends so that
-    the same text checked out on another system keeps its version."""
-    canonical = raw.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
-    return hashlib.sha256(canonical).hexdigest()[:12]
-
-
-def read_yaml(path: Path) -> tuple[Any, bytes]:
-    """The parsed YAML and the raw bytes (for the version), or a PolicyError naming the line."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise PolicyError([f"{path}: no such file"]) from None
-    except OSError as exc:
-        raise PolicyError([f"{path}: {exc.strerror or exc}"]) from None
-    return parse_yaml(raw, str(path)), raw
+__all__ = [
+    "PolicyError",
+    "PolicyStore",
+    "check_policy_file",
+    "content_version",
+    "format_errors",
+    "load_policy",
+    "parse_yaml",
+    "problems_in",
+    "read_yaml",
+]
 
 
-def parse_yaml(raw: bytes | str, name: str = "<policy>") -> Any:
-    try:
-        return yaml.load(raw, Loader=_PolicyYamlLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError([f"{name}: YAML syntax error{where}: {problem}"]) from None
-
-
-def format_errors(exc: ValidationError, data: Any = None) -> list[str]:
-    """pydantic's report as `workflows.brief.stages[1].approvers[0]: message` lines; with the
-    file's `data`, an item that has an `id` is named too: `fields[3] (channel_mix).choices`."""
-    lines: list[str] = []
-    for error in exc.errors():
-        where = _path(error["loc"], data)
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown setting (check the spelling)"
-        elif error["type"] == "missing":
-            message = "required setting is missing"
-        elif error["type"] == "too_long" and "max_length" in (error.get("ctx") or {}):
-            ctx = error.get("ctx") or {}
-            message = f"at most {ctx['max_length']} items, not {ctx.get('actual_length', 'more')}"
-        lines.append(f"{where}: {message}" if where else message)
-    return list(dict.fromkeys(lines))  # a union type can report the same line twice
-
-
-def _path(loc: tuple[int | str, ...], data: Any = None) -> str:
-    parts = ""
-    node = data
-    for item in loc:
-        node = _child(node, item)
-        if isinstance(item, int):
-            named = node.get("id") if isinstance(node, dict) else None
-            parts += f"[{item}] ({named})" if isinstance(named, str) else f"[{item}]"
-        elif item == "[key]" or str(item).startswith(("function-", "constrained-")):
-            continue  # pydantic's markers for dict keys and validator wrappers, not settings
-        else:
-            parts += f".{item}" if parts else str(item)
-    return parts
-
-
-def _child(node: Any, key: int | str) -> Any:
-    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-        return node[key]
-    if isinstance(node, dict) and not isinstance(key, int):
-        return node.get(key)
-    return None
-
-
-def load_policy(path: Path | str) -> Policy:
-    """The validated policy in `path`, versioned by its content; raises PolicyError."""
+def load_policy(path: Path | str, name: str | None = None) -> Policy:
+    """The validated policy in `path`, versioned by its content; raises PolicyError listing
+    every problem in it and in the files it names. Errors about the file itself start with
+    `name` (default: the path)."""
     path = Path(path)
-    data, raw = read_yaml(path)
+    data, raw = read_yaml(path, name)
     if not isinstance(data, dict):
-        raise PolicyError([f"{path}: expected settings (a mapping) at the top level"])
+        raise PolicyError([f"{name or path}: expected settings (a mapping) at the top level"])
+    errors: list[str] = []
+    policy = None
     try:
-        return parse_policy(data, version=content_version(raw), source=path.resolve())
+        policy = parse_policy(data, version=content_version(raw), source=path.resolve())
     except ValidationError as exc:
-        raise PolicyError(format_errors(exc, data)) from None
-
-
-def problems_in(load: Callable[[Path | str], object], path: Path | str) -> list[str]:
-    """Every problem `load` finds in the file (a policy, taxonomy or rules loader); [] if none."""
-    try:
-        load(path)
-    except PolicyError as exc:
-        return exc.errors
-    return []
+        errors += format_errors(exc, data)
+    errors += named_file_errors(data, path.resolve().parent)
+    if errors or policy is None:
+        raise PolicyError(errors)
+    return policy
 
 
 def check_policy_file(path: Path | str) -> list[str]:
@@ -182,7 +80,7 @@ class PolicyStore:
         """Read the file again; [] and the new policy in force, or the errors and the old one."""
         with self._lock:  # two reloads at once must not leave the older file in force
             try:
-                policy = load_policy(self.path)
+                policy = load_policy(self.path, name=self.path.name)  # shown in Slack
             except PolicyError as exc:
                 return exc.errors
             self._current = policy

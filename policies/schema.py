@@ -15,12 +15,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from policies.cross_checks import Problem, cross_checked, duplicates, items
 from policies.durations import BusinessDuration
 from policies.insights import Goal, Scorecard
 from policies.refs import (
@@ -108,19 +110,25 @@ class BriefWorkflow(Strict):
     template: Template
     stages: list[Stage] = Field(min_length=1)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _checks(cls, data: Any, handler: ModelWrapValidatorHandler[BriefWorkflow]) -> BriefWorkflow:
+        return cross_checked(cls.__name__, data, handler, _duplicate_stage_names)
+
     @field_validator("stages")
     @classmethod
-    def _unique(cls, stages: list[Stage]) -> list[Stage]:
-        names = [stage.name for stage in stages]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate stage names: {', '.join(dupes)}")
+    def _first_not_parallel(cls, stages: list[Stage]) -> list[Stage]:
         if stages and stages[0].parallel:
             raise ValueError(
                 f"the first stage ('{stages[0].name}') can't be parallel: "
                 "no stage comes before it to run alongside"
             )
         return stages
+
+
+def _duplicate_stage_names(data: Any) -> list[Problem]:
+    dupes = duplicates([stage.get("name") for stage in items(data, "stages")])
+    return [(("stages",), f"duplicate stage names: {', '.join(dupes)}")] if dupes else []
 
 
 class Workflows(Strict):
@@ -291,22 +299,38 @@ class Policy(Strict):
         kwargs["context"] = {**declared_groups_context(obj), **(kwargs.get("context") or {})}
         return super().model_validate(obj, **kwargs)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _checks(cls, data: Any, handler: ModelWrapValidatorHandler[Policy]) -> Policy:
+        return cross_checked(cls.__name__, data, handler, _escalation_channel)
+
     @model_validator(mode="after")
-    def _cross_checks(self) -> Policy:
+    def _business_day(self) -> Policy:
         # A day in an SLA is as long as the team's business day (09:00-17:30 is 8.5 hours).
         for duration in self._durations():
             duration.hours_per_day = self.business_hours.hours_per_day
-        if self.reminders.escalate_to.startswith("@") and self.channels.escalations is None:
-            raise ValueError(
-                f"reminders.escalate_to: '{self.reminders.escalate_to}' is a group, "
-                "so set channels.escalations (the channel it is mentioned in)"
-            )
         return self
 
     def _durations(self) -> list[BusinessDuration]:
         found = [stage.sla for stage in self.workflows.brief.stages if stage.sla is not None]
         gate = [self.compliance.gate_sla] if self.compliance.gate_sla is not None else []
         return [*found, *gate, self.reminders.repeat_every]
+
+
+def _escalation_channel(data: Any) -> list[Problem]:
+    reminders = data.get("reminders") if isinstance(data, dict) else None
+    channels = data.get("channels") if isinstance(data, dict) else None
+    target = reminders.get("escalate_to") if isinstance(reminders, dict) else None
+    escalations = channels.get("escalations") if isinstance(channels, dict) else None
+    if isinstance(target, str) and target.startswith("@") and escalations is None:
+        return [
+            (
+                ("reminders", "escalate_to"),
+                f"'{target}' is a group, so set channels.escalations (the channel it is "
+                "mentioned in)",
+            )
+        ]
+    return []
 
 
 def parse_policy(data: Any, *, version: str = "unversioned", source: Path | None = None) -> Policy:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
 
+from policies.cross_checks import Problem, cross_checked, duplicates, items
 from policies.refs import USER_ID, SnakeName
 
 FieldType = Literal["text", "textarea", "select", "date", "url", "number", "user"]
@@ -82,22 +83,34 @@ class Template(BaseModel):
     version: int | str  # declared by whoever edits the fields; stored with every brief
     fields: list[TemplateField] = Field(min_length=1, max_length=MAX_FIELDS)  # a modal's blocks
 
-    @model_validator(mode="after")
-    def _unique(self) -> Template:
-        ids = [field.id for field in self.fields]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate field ids: {', '.join(dupes)}")
-        title = self.field("title")
-        if title is None or title.type != "text" or not title.required:
-            raise ValueError(
-                "the template needs a required 'title' field of type text "
-                "(it names the brief's thread)"
-            )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _checks(cls, data: Any, handler: ModelWrapValidatorHandler[Template]) -> Template:
+        return cross_checked(cls.__name__, data, handler, _duplicate_ids, _title_field)
 
     def field(self, field_id: str) -> TemplateField | None:
         return next((field for field in self.fields if field.id == field_id), None)
+
+
+def _duplicate_ids(data: Any) -> list[Problem]:
+    dupes = duplicates([field.get("id") for field in items(data, "fields")])
+    return [((), f"duplicate field ids: {', '.join(dupes)}")] if dupes else []
+
+
+def _title_field(data: Any) -> list[Problem]:
+    title = next((f for f in items(data, "fields") if f.get("id") == "title"), None)
+    required = title.get("required") if title else None
+    if isinstance(required, str):  # as pydantic reads a bool
+        required = required.lower() in ("true", "yes", "on", "y", "t", "1")
+    if title is None or title.get("type", "text") != "text" or required not in (True, 1):
+        return [
+            (
+                (),
+                "the template needs a required 'title' field of type text "
+                "(it names the brief's thread)",
+            )
+        ]
+    return []
 
 
 def validate_submission(template: Template, values: dict[str, str | None]) -> dict[str, str]:

@@ -10,7 +10,6 @@ from bot.briefs.models import Brief
 from bot.compliance.findings import BriefLint, FieldFinding
 from bot.slack import blocks
 from bot.slack.blocks import escape
-from bot.slack.text import clip
 from policies import access
 from policies.compliance import ComplianceRules, LintResult
 from policies.schema import Policy
@@ -31,10 +30,11 @@ def summary(
         for stage in gates
     )
     if review.rules_error:
+        # The error itself names a file on the server: it stays in the audit trail, not here.
         return (
-            f":warning: *Compliance check*: I couldn't read the compliance rules "
-            f"(`{escape(clip(review.rules_error, 300))}`), so this brief needs {stages} approval "
-            f"as a precaution. An ops admin should fix the rules file."
+            f":warning: *Compliance check*: I couldn't read the compliance rules, so this brief "
+            f"needs {stages} approval as a precaution. An ops admin should check the rules file "
+            f"(`mopsbot policy check` lists what is wrong)."
         )
     if not review.findings:
         return (

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from policies.compliance.channels import ChannelIssue, UnknownChannelError
 from policies.compliance.matcher import CompiledRules, Finding, LintResult
 from policies.compliance.schema import SEVERITY_ORDER, ComplianceRules
-from policies.loader import PolicyError, content_version, format_errors, problems_in, read_yaml
+from policies.yaml_files import PolicyError, content_version, format_errors, problems_in, read_yaml
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "compliance.yaml"
 

@@ -27,6 +27,7 @@ from tests.support.briefs import (
     wait_stage,
     wait_state,
 )
+from tests.support.policies import write_policy
 from tests.support.waiting import eventually
 
 
@@ -183,9 +184,7 @@ def test_double_click_makes_one_transition(local: LocalBot) -> None:
 def two_brand_approvers(tmp_path: Path, local: LocalBot) -> LocalBot:
     data = yaml.safe_load(PACKAGE_POLICY.read_text())
     data["workflows"]["brief"]["stages"][0]["approvers"].append("U04OMAR")
-    path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump(data))
-    local.runtime.policies.path = path
+    local.runtime.policies.path = write_policy(tmp_path, data)
     assert local.runtime.policies.reload() == []
     return local
 
@@ -252,17 +251,16 @@ def test_policy_reload_is_for_ops_admins_and_keeps_old_policy_on_errors(
     before = local.runtime.policy.version
     slack.command("/mops policy reload", as_user="rita")
     assert "Only ops admins" in slack.last_ephemeral("rita").text
-    broken = tmp_path / "broken.yaml"
     data = yaml.safe_load(PACKAGE_POLICY.read_text())
     data["workflows"]["brief"]["stages"][1]["approvers"] = ["@legal-teem"]
-    broken.write_text(yaml.safe_dump(data))
+    broken = write_policy(tmp_path, data, "broken.yaml")
     local.runtime.policies.path = broken
     slack.command("/mops policy reload", as_user="omar")
     answer = slack.last_ephemeral("omar").text
     assert "workflows.brief.stages[1].approvers" in answer and "legal-teem" in answer
     assert local.runtime.policy.version == before
     data["workflows"]["brief"]["stages"][1]["approvers"] = ["@legal-team", "U04OMAR"]
-    broken.write_text(yaml.safe_dump(data))
+    write_policy(tmp_path, data, "broken.yaml")
     slack.command("/mops policy reload", as_user="omar")
     assert "Policy reloaded" in slack.last_ephemeral("omar").text
     assert local.runtime.policy.version != before

@@ -28,6 +28,7 @@ from tests.support.briefs import (
     wait_stage,
     wait_state,
 )
+from tests.support.policies import write_policy
 from tests.support.waiting import eventually
 
 CLAIM = "Guaranteed 12% returns, risk-free! <!channel>"
@@ -43,9 +44,7 @@ def gated(tmp_path: Path, local: LocalBot) -> LocalBot:
         "rules_file": str(DEFAULT_RULES_PATH),
         "gate_stages": {"legal": ["@legal-team"]},
     }
-    path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump(data))
-    local.runtime.policies.path = path
+    local.runtime.policies.path = write_policy(tmp_path, data)
     assert local.runtime.policies.reload() == []
     return local
 

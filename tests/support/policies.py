@@ -1,7 +1,9 @@
-"""A running bot switched to a changed copy of the package policy, as an ops admin would do."""
+"""Policy variants for tests: written to a folder with the files they name, or a running bot
+switched to a changed copy of the package policy, as an ops admin would do."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +11,19 @@ import yaml
 
 from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
+
+NAMED_FILES = ("compliance.yaml", "intake.yaml")
+
+
+def write_policy(folder: Path, data: dict, name: str = "policy.yaml") -> Path:
+    """`data` as a policy file in `folder`, with the files it names (compliance rules, intake
+    taxonomy) copied beside it: a policy naming a missing file does not load."""
+    for named in NAMED_FILES:
+        if not (folder / named).exists():
+            shutil.copy(PACKAGE_POLICY.parent / named, folder / named)
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 def use_policy(local: LocalBot, folder: Path, change: Callable[[dict], object]) -> LocalBot:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.app.config import PACKAGE_POLICY
 from bot.cli.main import main
+from policies.compliance import DEFAULT_RULES_PATH
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,3 +52,57 @@ def test_invalid_setting_is_named(
     err = capsys.readouterr().err.strip()
     assert err.startswith("mopsbot: invalid setting MOPSBOT_LOG_LEVEL")
     assert "\n" not in err
+
+
+def test_policy_check_reports_every_error_in_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    stages = data["workflows"]["brief"]["stages"]
+    stages[0]["approvers"] = ["@brand-teem"]  # an error inside a stage...
+    stages.append(dict(stages[1]))  # ...and a duplicate stage name beside it
+    fields = data["workflows"]["brief"]["template"]["fields"]
+    fields[3].pop("choices")  # an error inside a field...
+    fields.append(dict(fields[2]))  # ...and a duplicate field id
+    data["channels"].pop("escalations")  # a setting that needs another
+    data["business_hours"]["timezone"] = "Mars/Olympus"
+    data["compliance"]["rules_file"] = "missing.yaml"
+    data["intake"]["taxonomy_file"] = "nope.yaml"
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["policy", "check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert sorted(out) == sorted(
+        [
+            "workflows.brief.template.fields[3]: a select field needs a non-empty 'choices' list",
+            "workflows.brief.template: duplicate field ids: audience",
+            "workflows.brief.stages[0].approvers[0]: unknown group '@brand-teem' (declare it "
+            "under 'groups')",
+            "workflows.brief.stages: duplicate stage names: legal",
+            "business_hours.timezone: 'Mars/Olympus' is not an IANA time zone like "
+            "'America/New_York'",
+            "reminders.escalate_to: '@mops-admins' is a group, so set channels.escalations "
+            "(the channel it is mentioned in)",
+            "compliance.rules_file: there is no file 'missing.yaml' (it is read from the "
+            "policy's folder)",
+            "intake.taxonomy_file: there is no file 'nope.yaml' (it is read from the "
+            "policy's folder)",
+        ]
+    ), out
+
+
+def test_policy_check_reads_the_files_the_policy_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(DEFAULT_RULES_PATH.read_text().replace("severity: blocking", "severity: 9", 1))
+    (tmp_path / "intake.yaml").write_text("labels: [\n")
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    data["compliance"]["rules_file"] = "rules.yaml"
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["policy", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "compliance.rules_file (rules.yaml): categories.financial_promise.severity: " in out
+    assert "intake.taxonomy_file (intake.yaml): YAML syntax error at line 2" in out
+    assert str(tmp_path) not in out  # the file as the policy names it, not where it is

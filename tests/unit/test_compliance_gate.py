@@ -137,6 +137,7 @@ def test_unreadable_rules_still_gate_and_say_why(db: Database, tmp_path: Path) -
         assert session.get(service.Brief, brief_id).stages == ["brand", "legal", "privacy"]
         note = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert "couldn't read the compliance rules" in note.payload["text"]
+    assert str(tmp_path) not in str(note.payload)  # no path on the server in Slack
 
 
 def test_a_gate_stage_outside_the_workflow_has_the_gate_sla() -> None:

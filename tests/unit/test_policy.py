@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,14 @@ def write(tmp_path: Path, data: dict, name: str = "policy.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+@pytest.fixture(autouse=True)
+def named_files(tmp_path: Path) -> None:
+    """The files the policy names (rules, taxonomy) beside the test's policy files, as they are
+    beside the package's."""
+    for name in ("compliance.yaml", "intake.yaml"):
+        shutil.copy(PACKAGE_POLICY.parent / name, tmp_path / name)
 
 
 @pytest.fixture
