@@ -30,14 +30,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.audit import service as audit
-    from bot.storage.database import Database
+    from bot.storage.database import open_existing
 
     since = datetime.combine(args.since, time(), UTC) if args.since else None
     until = datetime.combine(args.until + timedelta(days=1), time(), UTC) if args.until else None
     if since and until and since >= until:
         print("mopsbot: --since is after --until", file=sys.stderr)
         return 2
-    db = Database(settings.database_url)
+    if args.out is not None:  # checked before the export runs, so a typo costs nothing
+        if args.out.is_dir():
+            print(f"mopsbot: --out {args.out} is a folder; name a file in it", file=sys.stderr)
+            return 2
+        if not args.out.parent.is_dir():
+            print(f"mopsbot: --out: there is no folder {args.out.parent}", file=sys.stderr)
+            return 2
+    db = open_existing(settings.database_url)  # NoDatabase: main says it in one line
     try:
         with db.transaction() as session:
             text = audit.export(audit.events_between(session, since, until), args.format)

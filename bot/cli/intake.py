@@ -114,7 +114,10 @@ def cmd_train(args: argparse.Namespace, settings: Any = None) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Any = None) -> int:
     from bot.intake.classifier import IntakeModel, evaluate, read_examples
 
-    model = IntakeModel.load(_model_dir(args, settings))
+    directory = _model_dir(args, settings)
+    if not (directory / "meta.json").exists():
+        return _no_model(directory)
+    model = IntakeModel.load(directory)
     examples = read_examples(args.test, args.oos_label).examples
     report = evaluate(model, examples, threshold=args.threshold, margin=args.margin)
     print(f"model {model.version} on {args.test}")
@@ -127,12 +130,7 @@ def cmd_classify(args: argparse.Namespace, settings: Any = None) -> int:
 
     directory = _model_dir(args, settings)
     if not (directory / "meta.json").exists():
-        print(
-            f"mopsbot: no intake model in {directory}; train one with `mopsbot intake train "
-            f"--examples policies/intake.yaml --out {directory}`",
-            file=sys.stderr,
-        )
-        return 2
+        return _no_model(directory)
     model = IntakeModel.load(directory)
     for line in sys.stdin:
         text = line.strip()
@@ -187,6 +185,15 @@ def cmd_ensure(args: argparse.Namespace, settings: Any = None) -> int:
     return 0
 
 
+def _no_model(directory: Path) -> int:
+    print(
+        f"mopsbot: no intake model in {directory}; train one with `mopsbot intake train "
+        f"--examples policies/intake.yaml --out {directory}`",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def _model_dir(args: argparse.Namespace, settings: Any) -> Path:
     if getattr(args, "model", None):
         return Path(args.model)
@@ -211,9 +218,9 @@ def _policy_taxonomy(settings: Any) -> Path:
 
 def _confirmed_in_slack(settings: Any) -> list[tuple[str, str]]:
     from bot.intake.service import labelled_examples
-    from bot.storage.database import Database
+    from bot.storage.database import open_existing
 
-    db = Database(settings.database_url)
+    db = open_existing(settings.database_url)  # never an empty database file as a side effect
     try:
         with db.transaction() as session:
             return labelled_examples(session)
@@ -231,7 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except Exception:  # settings only supply defaults here; the flags work without them
         settings = None
-    return args.handler(args, settings)
+    from bot.cli.errors import reporting_errors
+
+    return reporting_errors(lambda: args.handler(args, settings))
 
 
 if __name__ == "__main__":

@@ -151,7 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help is 0, a usage error 2
         return int(exc.code or 0)
-    return cmd_lint(args)
+    from bot.cli.errors import reporting_errors
+
+    return reporting_errors(lambda: cmd_lint(args))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.app.config import Settings, SettingsError, load_settings, require
 from bot.cli import audit, experiment, forecast, intake, lint
+from bot.cli.errors import reporting_errors
 
 DESCRIPTION = """\
 mopsbot runs a marketing team's operations in Slack: briefs and approvals in threads,
@@ -151,13 +152,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         settings = load_settings()
-        from bot.core.logs import configure_logging
-
-        configure_logging(settings.log_level, settings.log_format)
-        return args.handler(args, settings)
     except SettingsError as exc:
         print(f"mopsbot: {exc}", file=sys.stderr)
         return 2
+    from bot.core.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    return reporting_errors(lambda: args.handler(args, settings))
 
 
 if __name__ == "__main__":

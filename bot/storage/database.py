@@ -14,7 +14,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.fair_lock import FairLock
@@ -130,3 +132,33 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+class NoDatabase(Exception):
+    """A command that reads the database found none to read; the message is one line for people."""
+
+
+def open_existing(url: str) -> Database:
+    """The database at `url`, for a command that only reads it (an export, retraining from it).
+
+    A missing SQLite file is an error, not a new empty file; so is a database that was never
+    migrated, or a server that can't be reached."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            raise NoDatabase(
+                f"there is no database at {path}: run `mopsbot migrate` first, or set DATABASE_URL"
+            )
+    db = Database(url)
+    try:
+        with db.engine.connect() as connection:
+            migrated = inspect(connection).has_table("alembic_version")
+    except OperationalError as exc:
+        db.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise NoDatabase(f"can't reach the database {shown}: {reason}") from None
+    if not migrated:
+        db.dispose()
+        raise NoDatabase(f"the database {shown} is not set up: run `mopsbot migrate` first")
+    return db
