@@ -74,7 +74,8 @@ def test_policy_check_reports_every_error_in_one_run(
     out = capsys.readouterr().out.splitlines()
     assert sorted(out) == sorted(
         [
-            "workflows.brief.template.fields[3]: a select field needs a non-empty 'choices' list",
+            "workflows.brief.template.fields[3] (channel_mix): a select field needs a non-empty "
+            "'choices' list",
             "workflows.brief.template: duplicate field ids: audience",
             "workflows.brief.stages[0].approvers[0]: unknown group '@brand-teem' (declare it "
             "under 'groups')",

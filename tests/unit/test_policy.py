@@ -125,7 +125,8 @@ CASES: list[tuple[Callable[[dict], object], str]] = [
     ),
     (
         lambda d: fields(d)[4].update(lint=True),
-        "workflows.brief.template.fields[4]: only text and textarea fields are linted, not date",
+        "workflows.brief.template.fields[4] (launch_date): only text and textarea fields are linted, "
+        "not date",
     ),
     (
         lambda d: d["business_hours"].update(timezone="Mars/Olympus"),
