@@ -8,6 +8,7 @@ itself (both import briefs), so it runs the reactions it is given here.
 from __future__ import annotations
 
 from bot.briefs import reactions
+from bot.compliance import history as compliance_history
 from bot.compliance import service as compliance
 from bot.sla import reminders
 
@@ -15,6 +16,7 @@ BRIEF_REACTIONS = reactions.Reactions(
     plan_stages=(compliance.plan_gate,),
     after_submit=(compliance.record_gate,),
     on_change=(reminders.replan,),
+    describe=(compliance_history.describe,),
 )
 
 

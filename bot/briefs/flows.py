@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.audit import service as audit
-from bot.briefs import away, forms, messages, service
+from bot.briefs import away, forms, messages, reactions, service
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, FormErrors, Outcome, click_already_handled
 from bot.briefs.workflow import Action, BriefState
@@ -451,8 +451,9 @@ def showing(db: Database, policy: Policy, brief_id: int) -> str | None:
             change = f"{event.from_state or '-'} → {event.to_state or '-'}"
             stage = f" [{event.stage}]" if event.stage else ""
             reason = f": {escape(event.reason)}" if event.reason else ""
+            what = reactions.describe(policy, event) or event.action
             lines.append(
-                f"• {event.at:%Y-%m-%d %H:%M} UTC <@{event.actor_id}> {event.action}{stage} "
+                f"• {event.at:%Y-%m-%d %H:%M} UTC <@{event.actor_id}> {what}{stage} "
                 f"{change}{reason} (policy {event.policy_version})"
             )
     return "\n".join(lines)

@@ -12,12 +12,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
 from bot.briefs.workflow import add_stage
 from policies.schema import Policy
 
 BriefListener = Callable[[Session, Policy, Brief, datetime], None]
 StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
+# Another domain's audit event in plain words, or None when it isn't one of theirs.
+EventWords = Callable[[Policy, AuditEvent], str | None]
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Reactions:
     after_submit: tuple[BriefListener, ...] = ()
     # After every move (reminders re-plan).
     on_change: tuple[BriefListener, ...] = ()
+    # The words for their events in a brief's history (compliance checks and confirmations).
+    describe: tuple[EventWords, ...] = ()
 
 
 _installed = Reactions()
@@ -60,3 +65,11 @@ def after_submit(session: Session, policy: Policy, brief: Brief, now: datetime) 
 def on_change(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
     for listener in _installed.on_change:
         listener(session, policy, brief, now)
+
+
+def describe(policy: Policy, event: AuditEvent) -> str | None:
+    """Another domain's words for `event`, or None (then it is one of the brief's own moves)."""
+    for words in _installed.describe:
+        if (described := words(policy, event)) is not None:
+            return described
+    return None

@@ -292,3 +292,18 @@ def test_going_live_on_flagged_content_is_confirmed_too(gated: LocalBot) -> None
     with gated.runtime.db.transaction() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "go_live")).one()
     assert (event.detail["confirmed_by"], event.detail["requested_by"]) == ("U01RITA", "U01RITA")
+
+
+def test_brief_history_says_compliance_events_in_plain_words(gated: LocalBot) -> None:
+    slack = gated.slack
+    parent = approved_brief(gated, CLAIM)
+    slack.command("/brief schedule 1", as_user="rita")
+    slack.click("Cancel", as_user="rita", message=confirm_prompt(gated, parent))
+    eventually(lambda: audit_actions(gated)[-1][0] == "confirmation_declined", "the cancel")
+    slack.command("/brief show 1", as_user="rita")
+    shown = slack.last_ephemeral("rita").text
+    for internal in ("compliance_gate", "confirmation_requested", "confirmation_declined"):
+        assert internal not in shown, shown
+    assert "compliance check: it makes regulated claims, so *Legal* reviews it" in shown
+    assert "asked to mark it scheduled: it makes regulated claims" in shown
+    assert "cancelled the request to mark it scheduled" in shown
