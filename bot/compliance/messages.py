@@ -110,5 +110,8 @@ def lint_answer(policy: Policy, rules: ComplianceRules, result: LintResult) -> s
             f"*{escape(messages.stage_label(policy, finding.approver_stage))}* "
             f"({approvers_of(policy, finding.approver_stage)})."
         )
-    lines += [f"• {escape(issue.message)}" for issue in result.channel_issues]
+    lines += [
+        f"• {escape(issue.message[:1].upper() + issue.message[1:])}"
+        for issue in result.channel_issues
+    ]
     return "\n".join(lines)
