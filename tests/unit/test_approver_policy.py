@@ -9,12 +9,11 @@ import yaml
 
 from bot.app.config import PACKAGE_POLICY
 from policies.loader import check_policy_file, load_policy
+from tests.support.policies import write_policy
 
 
 def write(tmp_path: Path, data: dict) -> Path:
-    path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return write_policy(tmp_path, data)
 
 
 def stages(data: dict) -> list[dict]:
