@@ -67,6 +67,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--reviewers", type=_stage_count, action="append", default=[], metavar="STAGE=N"
     )
     parser.add_argument("--by", type=_day, help="how many reviews will have ended by this day")
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="also replay each stage in a simulation with its observed decision times (SimPy)",
+    )
     parser.set_defaults(handler=cmd_forecast)
 
     actions = parser.add_subparsers(dest="forecast_command", metavar="ACTION")
@@ -174,6 +179,7 @@ def cmd_forecast(args: argparse.Namespace, settings: Settings) -> int:
                 WhatIf(args.spike, args.spike_from, args.spike_to, dict(args.reviewers)),
                 by=args.by,
                 days=args.days,
+                simulate=args.simulate,
             ),
         )
     finally:

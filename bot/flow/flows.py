@@ -30,6 +30,7 @@ class ForecastAsk:
     days: int | None = None  # history window; None: the policy's
     chart_channel: str | None = None  # share the picture here too
     asked_by: str | None = None
+    simulate: bool = False  # also replay each stage in SimPy (seconds: the CLI's option)
 
 
 def forecast(db: Database, policy: Policy, *, now: datetime, ask: ForecastAsk) -> list[str]:
@@ -58,6 +59,7 @@ def forecast(db: Database, policy: Policy, *, now: datetime, ask: ForecastAsk) -
         what_if=ask.what_if,
         spike_days=spike_days,
         completion=forecast_model.completion(past, calendar, today, by=ask.by),
+        replayed=forecast_model.replayed(past, changed or observed) if ask.simulate else None,
     )
     if ask.chart_channel:
         png = charts.capacity_chart_png(observed, changed, labels, max_breach=settings.max_breach)

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from bot.flow import queueing
+from bot.flow import queueing, simulation
 from bot.flow.metrics import StageStays
 from bot.flow.queueing import QueueForecast, StageLoad
 from policies.sla import BusinessCalendar
@@ -292,3 +292,24 @@ def _hours_per_day(calendar: BusinessCalendar) -> float:
     start = calendar.start.hour * 60 + calendar.start.minute
     end = calendar.end.hour * 60 + calendar.end.minute
     return (end - start) / 60
+
+
+def replayed(history: History, outlooks: list[StageOutlook]) -> dict[str, float]:
+    """Each forecast stage replayed in SimPy with its own observed decision times (drawn with
+    replacement) at the outlook's arrivals and reviewers: the share of briefs late, beside the
+    formula's. Only stable stages with an SLA: an overloaded one never settles."""
+    late = {}
+    decisions = {stage.name: stage.decision_hours for stage in history.stages}
+    for outlook in outlooks:
+        result = outlook.forecast
+        if result is None or not result.stable or outlook.sla_hours is None:
+            continue
+        simulated = simulation.simulate(
+            result.load.arrivals_per_hour,
+            simulation.replay(decisions[outlook.name]),
+            result.load.reviewers,
+            outlook.sla_hours,
+        )
+        if simulated.breach_probability is not None:
+            late[outlook.name] = simulated.breach_probability
+    return late

@@ -22,6 +22,7 @@ def forecast_lines(
     what_if: WhatIf | None = None,
     spike_days: int | None = None,
     completion: Completion | None = None,
+    replayed: Mapping[str, float] | None = None,
 ) -> list[str]:
     learned = (
         f"the history since {_day(history_since)}"
@@ -31,7 +32,14 @@ def forecast_lines(
     lines = [f"*Capacity forecast* (from {learned})"]
     if what_if is not None and what_if.changes_anything:
         lines.append(f"_What if {_what_if_words(what_if, labels, spike_days)}:_")
-    lines += [_stage_line(outlook, labels, max_breach, spike_days) for outlook in outlooks]
+    for outlook in outlooks:
+        line = _stage_line(outlook, labels, max_breach, spike_days)
+        if replayed and outlook.name in replayed:
+            line += (
+                f" (A simulation replaying the observed decision times: "
+                f"{_share(replayed[outlook.name])} late.)"
+            )
+        lines.append(line)
     if completion is not None:
         lines += _completion_lines(completion)
     return lines
@@ -78,7 +86,10 @@ def _need_words(outlook: StageOutlook, max_breach: float) -> str:
     target = f"To keep late briefs under {max_breach:.0%}"
     if outlook.reviewers_needed is None:
         return f" {target}, more reviewers are not enough: one decision alone often takes longer."
-    if outlook.reviewers_needed <= outlook.forecast.load.reviewers:
+    have = outlook.forecast.load.reviewers
+    if outlook.reviewers_needed < have:
+        return f" {_count(outlook.reviewers_needed, 'reviewer')} would keep late briefs under {max_breach:.0%}."
+    if outlook.reviewers_needed == have:
         return ""
     return f" {target}: {_count(outlook.reviewers_needed, 'reviewer')}."
 

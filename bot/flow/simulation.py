@@ -36,7 +36,7 @@ def gamma(mean_hours: float, cs2: float) -> ServiceSampler:
     return lambda rng: float(rng.gamma(1 / cs2, mean_hours * cs2))
 
 
-def replay(observed_hours: Sequence[float]) -> ServiceSampler:
+def replay(observed_hours: Sequence[float] | np.ndarray) -> ServiceSampler:
     """Decision times drawn, with replacement, from the observed ones."""
     values = np.asarray(observed_hours, dtype=float)
     if values.size == 0:

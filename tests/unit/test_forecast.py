@@ -337,5 +337,8 @@ def test_forecast_from_the_database_on_the_command_line(
     out = capsys.readouterr().out
     assert "Capacity forecast" in out and "Legal has 2 reviewers" in out
     assert "*" not in out  # Slack's bold marks are for Slack
+    assert main(["forecast", "--simulate"]) == 0
+    replay = capsys.readouterr().out
+    assert "A simulation replaying the observed decision times:" in replay
     assert main(["forecast", "--reviewers", "marketing=2"]) == 2
     assert "not a review stage" in capsys.readouterr().err
