@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.briefs import forms
 from bot.digests import flows
+from bot.digests.home import IntakeQueue
 from bot.slack.actions import OUTDATED_BUTTON, ActionId, BriefRef, MalformedValue
 from handlers import briefs
 from handlers.context import Asker
@@ -40,7 +41,12 @@ def home_opened(event: dict, runtime: Runtime, asker: Asker, delivery_key: str |
     if event.get("tab", "home") != "home":
         return
     flows.publish_home(
-        runtime.db, runtime.policy, asker.actor, now=runtime.clock(), delivery_key=delivery_key
+        runtime.db,
+        runtime.policy,
+        asker.actor,
+        now=runtime.clock(),
+        delivery_key=delivery_key,
+        intake=_intake(runtime),
     )
 
 
@@ -50,7 +56,12 @@ def new_brief(ack: Ack, body: dict, client: WebClient, runtime: Runtime, asker: 
     channel = runtime.policy.channels.briefs
     if not channel:  # a home drawn before the policy lost its brief channel
         flows.refresh_home(
-            runtime.db, runtime.policy, asker.actor, now=runtime.clock(), notice=NO_CHANNEL
+            runtime.db,
+            runtime.policy,
+            asker.actor,
+            now=runtime.clock(),
+            notice=NO_CHANNEL,
+            intake=_intake(runtime),
         )
         return
     client.views_open(
@@ -72,6 +83,7 @@ def approve(
             version=button.version,
             now=runtime.clock(),
             delivery_key=delivery_key,
+            intake=_intake(runtime),
         )
 
 
@@ -98,9 +110,14 @@ def ask_why(
         action=briefs.ASKS_WHY[ActionId(action["action_id"])],
         now=runtime.clock(),
         delivery_key=delivery_key,
+        intake=_intake(runtime),
     )
     if view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _intake(runtime: Runtime) -> IntakeQueue:
+    return IntakeQueue(runtime.intake_routes(), runtime.names())
 
 
 def _button(action: dict, runtime: Runtime, asker: Asker) -> BriefRef | None:
@@ -108,6 +125,11 @@ def _button(action: dict, runtime: Runtime, asker: Asker) -> BriefRef | None:
         return BriefRef.parse(action.get("value"))
     except MalformedValue:
         flows.refresh_home(
-            runtime.db, runtime.policy, asker.actor, now=runtime.clock(), notice=OUTDATED_BUTTON
+            runtime.db,
+            runtime.policy,
+            asker.actor,
+            now=runtime.clock(),
+            notice=OUTDATED_BUTTON,
+            intake=_intake(runtime),
         )
         return None

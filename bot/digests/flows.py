@@ -9,6 +9,7 @@ from bot.briefs import service as brief_service
 from bot.briefs.service import Actor
 from bot.briefs.workflow import Action
 from bot.digests import home, service, settings
+from bot.digests.home import IntakeQueue
 from bot.digests.models import UserSetting
 from bot.digests.settings import BadTime, Choice
 from bot.slack.deliveries import claim_delivery
@@ -57,23 +58,35 @@ def _choice(policy: Policy, setting: UserSetting | None, timezone: str | None) -
 
 
 def publish_home(
-    db: Database, policy: Policy, actor: Actor, *, now: datetime, delivery_key: str | None
+    db: Database,
+    policy: Policy,
+    actor: Actor,
+    *,
+    now: datetime,
+    delivery_key: str | None,
+    intake: IntakeQueue | None = None,
 ) -> bool:
     """The person opened the App Home: publish it, once per delivery."""
     with db.transaction() as session:
         if not claim_delivery(session, delivery_key, "event"):
             return False
-        home.publish(session, policy, actor, now)
+        home.publish(session, policy, actor, now, intake=intake)
     return True
 
 
 def refresh_home(
-    db: Database, policy: Policy, actor: Actor, *, now: datetime, notice: str | None = None
+    db: Database,
+    policy: Policy,
+    actor: Actor,
+    *,
+    now: datetime,
+    notice: str | None = None,
+    intake: IntakeQueue | None = None,
 ) -> None:
     """The person's home again, after they acted on it, saying what happened at the top: a home
     tab has no place for an ephemeral answer."""
     with db.transaction() as session:
-        home.publish(session, policy, actor, now, notice)
+        home.publish(session, policy, actor, now, notice, intake)
 
 
 def approve_from_home(
@@ -85,6 +98,7 @@ def approve_from_home(
     version: int,
     now: datetime,
     delivery_key: str | None,
+    intake: IntakeQueue | None = None,
 ) -> None:
     """Approve clicked on the Home tab: the thread's own flow (the same checks, the same delivery
     key, so Slack's retry does nothing twice), then the home with the outcome on top."""
@@ -100,7 +114,7 @@ def approve_from_home(
         reply=Reply(None, actor.user_id),  # no channel: answered on the home below
     )
     if not outcome.duplicate:
-        refresh_home(db, policy, actor, now=now, notice=outcome.message)
+        refresh_home(db, policy, actor, now=now, notice=outcome.message, intake=intake)
 
 
 def reason_form_from_home(
@@ -113,6 +127,7 @@ def reason_form_from_home(
     action: Action,
     now: datetime,
     delivery_key: str | None,
+    intake: IntakeQueue | None = None,
 ) -> dict | None:
     """Request changes or Reject clicked on the Home tab: the thread's reason form for someone
     who may decide; anyone else gets the thread's refusal on their home, once per click."""
@@ -139,5 +154,5 @@ def reason_form_from_home(
         )
     with db.transaction() as session:
         if claim_delivery(session, delivery_key, "action"):
-            home.publish(session, policy, actor, now, refusal.message)
+            home.publish(session, policy, actor, now, refusal.message, intake)
     return None

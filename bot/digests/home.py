@@ -1,7 +1,8 @@
 """The App Home: a person's place to act from, published through the outbox.
 
 New brief; "Waiting on you" with each brief's buttons (the same as in its thread), the most
-urgent first; "My requests" with where each stands, in plain words; the team's figures. Slack
+urgent first; for @triage and the ops admins, the open intake queue; "My requests" with where
+each stands, in plain words; the team's figures. Slack
 allows 100 blocks in a home tab: each list shows its first SHOWN and says how many more and which
 command lists them all, so a home stays near 50 blocks however long the queues are.
 """
@@ -9,6 +10,7 @@ command lists them all, so a home stays near 50 blocks however long the queues a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.models.blocks import Block
@@ -22,9 +24,12 @@ from bot.briefs.workflow import BriefState
 from bot.digests import waiting
 from bot.flow import service as flow
 from bot.insights import service as insights
+from bot.intake import roles, tickets
 from bot.slack import blocks
 from bot.slack.actions import ActionId
 from bot.slack.outbox import enqueue
+from bot.slack.text import Names
+from policies.intake_schema import IntakeTaxonomy
 from policies.schema import Policy
 
 SHOWN = 10  # briefs listed per section; the rest are counted
@@ -33,8 +38,22 @@ NEW_BRIEF_VALUE = "home"
 MAX_BLOCKS = 100  # Slack's limit for a home tab
 
 
+@dataclass(frozen=True)
+class IntakeQueue:
+    """What the intake section needs from the running bot: where each label goes, and how the
+    names in a request's text read."""
+
+    routes: IntakeTaxonomy
+    names: Names
+
+
 def home_view(
-    session: Session, policy: Policy, actor: Actor, now: datetime, notice: str | None = None
+    session: Session,
+    policy: Policy,
+    actor: Actor,
+    now: datetime,
+    notice: str | None = None,
+    intake: IntakeQueue | None = None,
 ) -> dict:
     mine, deciding = service.briefs_of(session, policy, actor, limit=EVERY)
     to_fix = [brief for brief in mine if brief.state == BriefState.CHANGES_REQUESTED]
@@ -43,6 +62,7 @@ def home_view(
         built.append(blocks.section(f":information_source: {notice}"))
     built += _new_brief(policy)
     built += _waiting_on_you(policy, [*deciding, *to_fix], now)
+    built += _intake_queue(session, policy, actor, intake)
     built.append(blocks.divider())
     built += _my_requests(policy, mine, now)
     built.append(blocks.divider())
@@ -51,7 +71,7 @@ def home_view(
     goals = insights.goal_summary(session, policy, now=now)
     if goals:
         built.append(blocks.section("*Team goals*\n" + "\n".join(goals)))
-    built.append(blocks.context(f"Updated {_when(now)}"))
+    built.append(blocks.context(f"Updated {blocks.local_time(now)}"))
     assert len(built) <= MAX_BLOCKS, f"a home of {len(built)} blocks"  # SHOWN keeps it far below
     return View(type="home", blocks=built).to_dict()
 
@@ -83,6 +103,30 @@ def _waiting_on_you(policy: Policy, briefs: Sequence[Brief], now: datetime) -> l
     return built
 
 
+def _intake_queue(
+    session: Session, policy: Policy, actor: Actor, intake: IntakeQueue | None
+) -> list[Block]:
+    """The open intake requests, most pressing first, for the people who triage them."""
+    if intake is None or not roles.may_see_queue(policy, actor.user_id, set(actor.group_ids)):
+        return []
+    shown = tickets.open_requests(session, limit=SHOWN)
+    total = tickets.count_open(session) if len(shown) == SHOWN else len(shown)
+    built: list[Block] = [
+        blocks.divider(),
+        blocks.section(f"*Open intake requests ({total:,})*"),
+    ]
+    if not shown:
+        built.append(blocks.context("Nothing waits: every request is labelled and done."))
+    for request in shown:
+        built.append(
+            blocks.section(tickets.queue_line(policy, intake.routes, request, intake.names))
+        )
+    built += _more(total - len(shown), "`/mops intake` lists the queue")
+    if shown:
+        built.append(blocks.context("Claim or finish a request with the buttons in its thread."))
+    return built
+
+
 def _urgency(item: waiting.Waiting) -> tuple[bool, datetime, datetime, int]:
     never = datetime.max.replace(tzinfo=UTC)
     return (not item.breached, item.due_at or never, item.brief.stage_entered_at, item.brief.id)
@@ -98,7 +142,7 @@ def _waiting_line(policy: Policy, item: waiting.Waiting) -> str:
     if item.breached:
         when = " · :red_circle: past its deadline"
     elif item.due_at is not None:
-        when = f" · due {_when(item.due_at)}"
+        when = f" · due {blocks.local_time(item.due_at)}"
     return f"{title}\n*{stage}* review, requested by {blocks.user(brief.requester_id)}{when}"
 
 
@@ -123,7 +167,7 @@ def _request_line(policy: Policy, item: waiting.Waiting) -> str:
         if item.breached:
             where += " · past its deadline"
         elif item.due_at is not None:
-            where += f" · due {_when(item.due_at)}"
+            where += f" · due {blocks.local_time(item.due_at)}"
     elif brief.state == BriefState.CHANGES_REQUESTED:
         where += ": edit it and resubmit"
     return f"*#{brief.id} {blocks.escape(brief.title)}*\n{where}"
@@ -133,18 +177,18 @@ def _more(count: int, how: str) -> list[Block]:
     return [blocks.context(f"…and {count:,} more: {how}.")] if count > 0 else []
 
 
-def _when(at: datetime) -> str:
-    """Slack's date token: each reader sees the moment in their own time zone."""
-    fallback = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
 def publish(
-    session: Session, policy: Policy, actor: Actor, now: datetime, notice: str | None = None
+    session: Session,
+    policy: Policy,
+    actor: Actor,
+    now: datetime,
+    notice: str | None = None,
+    intake: IntakeQueue | None = None,
 ) -> None:
+    view = home_view(session, policy, actor, now, notice, intake)
     enqueue(
         session,
         "views.publish",
-        {"user_id": actor.user_id, "view": home_view(session, policy, actor, now, notice)},
+        {"user_id": actor.user_id, "view": view},
         ordering_key=f"home:{actor.user_id}",
     )

@@ -26,6 +26,7 @@ from tests.support.briefs import (
     wait_state,
 )
 from tests.support.clock import Clock
+from tests.support.intake import bot_reply
 from tests.support.waiting import eventually
 
 NY = ZoneInfo("America/New_York")
@@ -159,3 +160,20 @@ def test_a_long_queue_keeps_the_home_within_slacks_limit(timed: LocalBot, clock:
     assert "Campaign 30*" not in shown
     assert "and 20 more" in shown and "/brief list" in shown
     assert not [c for c in timed.emulator.calls_to("views.publish") if c.error]
+
+
+@pytest.mark.slow
+def test_the_open_intake_queue_for_triage(bot: LocalBot) -> None:
+    """@triage and the ops admins see the open intake requests on their home; others do not."""
+    asked = bot.slack.say(
+        "the pricing page still shows last year's prices, please update them",
+        as_user="rita",
+        channel="intake",
+    )
+    bot_reply(bot.slack, asked, "Routed to")
+    opened_home(bot, "sam")  # @triage
+    shown = home_text(bot, "sam")
+    assert "Open intake requests (1)" in shown
+    assert "#1 *Web update* for *@web-team*" in shown and "New: nobody has claimed it yet" in shown
+    opened_home(bot, "rita")
+    assert "Open intake requests" not in home_text(bot, "rita")
