@@ -38,7 +38,8 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.BRIEF_REOPEN)(briefs.reopen)
     app.view(ViewId.BRIEF_FORM)(briefs.brief_submitted)
     app.view(ViewId.BRIEF_EDIT)(briefs.edit_submitted)
-    app.view(ViewId.BRIEF_REASON)(briefs.reason_submitted)
+    app.view(ViewId.BRIEF_REASON, matchers=[home.not_from_home])(briefs.reason_submitted)
+    app.view(ViewId.BRIEF_REASON, matchers=[home.from_home])(home.reason_submitted)
 
     app.action(ActionId.BRIEF_CONFIRM_ADVANCE)(compliance.confirmation)
     app.action(ActionId.BRIEF_DECLINE_ADVANCE)(compliance.confirmation)

@@ -116,6 +116,26 @@ def ask_why(
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+def from_home(view: dict) -> bool:
+    """A matcher: a modal opened from the Home tab."""
+    return flows.opened_from_home(view)
+
+
+def not_from_home(view: dict) -> bool:
+    return not flows.opened_from_home(view)
+
+
+def reason_submitted(
+    ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    """A reason form opened from the Home tab: decided as the thread's form is, then the home
+    is drawn again, since the person goes back to it with the old buttons on screen."""
+    briefs.reason_submitted(ack, view, runtime, asker, delivery_key)
+    flows.refresh_home(
+        runtime.db, runtime.policy, asker.actor, now=runtime.clock(), intake=_intake(runtime)
+    )
+
+
 def _intake(runtime: Runtime) -> IntakeQueue:
     return IntakeQueue(runtime.intake_routes(), runtime.names())
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from bot.briefs import flows as brief_flows
+from bot.briefs import forms as brief_forms
 from bot.briefs import service as brief_service
 from bot.briefs.service import Actor
 from bot.briefs.workflow import Action
@@ -16,6 +18,9 @@ from bot.slack.deliveries import claim_delivery
 from bot.slack.replies import Reply
 from bot.storage.database import Database
 from policies.schema import Policy
+
+# Marks, in a modal's private_metadata, a form opened from the Home tab.
+FROM, FROM_HOME = "from", "home"
 
 
 def digest_setting(db: Database, policy: Policy, user_id: str, timezone: str | None) -> str:
@@ -117,6 +122,11 @@ def approve_from_home(
         refresh_home(db, policy, actor, now=now, notice=outcome.message, intake=intake)
 
 
+def opened_from_home(view: dict) -> bool:
+    """A modal opened by a click on the Home tab (see `reason_form_from_home`)."""
+    return brief_forms.metadata(view).get(FROM) == FROM_HOME
+
+
 def reason_form_from_home(
     db: Database,
     policy: Policy,
@@ -142,7 +152,7 @@ def reason_form_from_home(
             expected_version=version,
         )
     if refusal is None:
-        return brief_flows.reason_form(
+        view = brief_flows.reason_form(
             db,
             policy,
             brief_id=brief_id,
@@ -152,6 +162,10 @@ def reason_form_from_home(
             delivery_key=delivery_key,
             reply=Reply(None, actor.user_id),
         )
+        if view is not None:  # so that the home is drawn again once the reason is sent
+            meta = {**brief_forms.metadata(view), FROM: FROM_HOME}
+            view["private_metadata"] = json.dumps(meta)
+        return view
     with db.transaction() as session:
         if claim_delivery(session, delivery_key, "action"):
             home.publish(session, policy, actor, now, refusal.message, intake)

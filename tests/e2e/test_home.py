@@ -131,6 +131,9 @@ def test_request_changes_from_the_home(timed: LocalBot) -> None:
     result = timed.slack.submit({"reason": "Use the new logo"}, as_user="bram")
     assert result.status == 200 and not result.errors
     wait_state(timed, "changes_requested")
+    eventually(  # bram's home, drawn again without his opening it
+        lambda: "Nothing waits on you" in home_text(timed, "bram"), "bram's home refreshed"
+    )
     opened_home(timed, "rita")
     shown = home_text(timed, "rita")
     assert "Edit & resubmit" in shown and "waiting for changes" in shown

@@ -21,8 +21,9 @@ from handlers.context import RequestContext, delivery_key
 HANDLERS = Path(handlers.__file__).parent
 COMMANDS = ["/mops", "/brief"]
 EVENTS = ["message", "app_mention", "app_home_opened"]
-# 2 commands, 15 buttons + 3 of them again for clicks on the Home tab, 7 modals, 3 events
-LISTENERS = 30
+# 2 commands, 15 buttons + 3 of them again for clicks on the Home tab, 7 modals + the reason
+# form again when opened from the Home tab, 3 events
+LISTENERS = 31
 # The buttons that are also on the Home tab, where a click comes with a `view`, not a message.
 ON_HOME = [ActionId.BRIEF_APPROVE, ActionId.BRIEF_REQUEST_CHANGES, ActionId.BRIEF_REJECT]
 
@@ -76,6 +77,20 @@ def deliveries() -> list[tuple[str, dict]]:
                 },
             )
         )
+    found.append(
+        (
+            "brief_reason opened from the home tab",
+            {
+                "type": "view_submission",
+                "user": user,
+                "view": {
+                    "type": "modal",
+                    "callback_id": ViewId.BRIEF_REASON.value,
+                    "private_metadata": '{"brief_id": 1, "from": "home"}',
+                },
+            },
+        )
+    )
     for callback_id in ViewId:
         found.append(
             (
