@@ -24,7 +24,7 @@ from policies.schema import Policy
 
 # A label this unlikely is not offered as a button: "Design asset (0%)" helps nobody.
 OFFER_AT_LEAST = 0.05
-CLAIM_NOTE = "Claim it when you start; the requester sees progress in this thread."
+UNREADABLE_RULES = "unreadable_compliance_rules"  # the category when the rules can't be read
 
 
 def label_name(label: str | None) -> str:
@@ -112,7 +112,12 @@ def post_question(
         "low_confidence": "I'm not confident",
     }.get(request.reason or "", "I'm not sure")
     urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
-    if regulated:
+    if regulated == (UNREADABLE_RULES,):
+        text = (
+            f"{urgent}I can't read the compliance rules just now, so a person confirms before I "
+            f"route this. {asked}: which is it?"
+        )
+    elif regulated:
         text = (
             f"{urgent}This mentions regulated content ({claims_words(regulated)}), so a person "
             f"confirms before I route it. {asked}: which is it?"
@@ -189,10 +194,13 @@ def route_view(
     text = f"{urgent}Routed to {owner} as *{label_name(request.label)}* {sure}.".replace(" .", ".")
     if request.reviewers:
         reviewers = access.describe_approvers(request.reviewers, policy, mention=mention)
-        text += (
-            f" It mentions {claims_words(request.regulated or [])}, so {reviewers} must review "
-            "it before anything is published."
+        regulated = [c for c in request.regulated or [] if c != UNREADABLE_RULES]
+        why = (
+            f"It makes a regulated claim ({claims_words(regulated)})"
+            if regulated
+            else "The compliance rules could not be read"
         )
+        text += f" {why}, so {reviewers} must review it before anything is published."
     status = [f"Request #{request.id} · {status_words(request)}"]
     if request.brief_id:
         status.append(f"Brief #{request.brief_id}")

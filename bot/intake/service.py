@@ -139,7 +139,7 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
         rules_version = findings.rules_version if findings else None
         reviewers = tuple(reviewers_for(policy, findings)) if findings else ()
     except ComplianceRulesError:  # rules we can't read can't clear anything: ask a person
-        regulated, rules_version = ("unreadable_compliance_rules",), None
+        regulated, rules_version = (messages.UNREADABLE_RULES,), None
         reviewers = tuple(reviewers_for(policy, None))
     return Verdict(result, model.version, regulated, rules_version, reviewers)
 

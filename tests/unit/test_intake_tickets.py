@@ -98,3 +98,27 @@ def test_two_people_claiming_at_once_make_one_claim(db: Database) -> None:
             )
         ]
     assert len([text for text in posted if "claimed this" in text]) == 1
+
+
+def test_a_routed_request_names_the_reviewers_its_claims_need() -> None:
+    from pathlib import Path
+
+    from bot.compliance.service import needs_human, reviewers_for
+    from bot.intake import messages
+    from policies.intake_schema import load_intake
+    from policies.loader import load_policy
+
+    root = Path(__file__).resolve().parents[2] / "policies"
+    policy, routes = load_policy(root / "default.yaml"), load_intake(root / "intake.yaml")
+    findings = needs_human(policy, "tweet that investors get guaranteed 20% returns")
+    assert findings is not None and reviewers_for(policy, findings) == ["@legal-team"]
+    assert reviewers_for(policy, None) == ["@legal-team"]  # unreadable rules: every gate stage
+    request = _request(
+        1, label="social_post", regulated=["financial_promise"], reviewers=["@legal-team"], id=1
+    )
+    text, _ = messages.route_view(policy, routes, request)
+    assert "<!subteam^S10SOCIAL|@social-team>" in text and "<!subteam^S02LEGAL|@legal-team>" in text
+    assert "It makes a regulated claim (financial promise)" in text
+    request.regulated = [messages.UNREADABLE_RULES]
+    text, _ = messages.route_view(policy, routes, request, mention=False)
+    assert "The compliance rules could not be read, so *@legal-team* must review it" in text
