@@ -370,11 +370,11 @@ def _planned_units(plan: Plan, results: Results, checkpoint: int) -> int:
 
 
 def _days_left(plan: Plan, readout: Readout, checkpoint: int) -> int | None:
-    """Fixed horizon: days to the last checkpoint. Otherwise: to the minimum runtime, or to the
-    sample the MDE needs at the traffic so far, whichever is later."""
+    """Fixed horizon and bandit: days to the last checkpoint. Sequential: to the minimum
+    runtime, or to the sample the MDE needs at the traffic so far, whichever is later."""
     if readout.decision is not Decision.KEEP_RUNNING:
         return None
-    if plan.method is Method.FIXED:
+    if plan.method is not Method.SEQUENTIAL:  # fixed and bandit decide at the last checkpoint
         return plan.checkpoints[-1] - checkpoint
     have = min(readout.units.values()) if readout.units else 0
     per_day = have / checkpoint if checkpoint else 0

@@ -297,3 +297,23 @@ def test_a_readout_with_a_zero_control_says_so_instead_of_nan() -> None:
         amended=False,
     )
     assert "nan" not in text.lower() and "no relative lift (control is 0)" in text
+
+
+def test_a_bandit_readout_counts_days_to_its_last_checkpoint(db: Database) -> None:
+    now = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    bandit = plan(arms=["plain", "question", "emoji"], method=Method.BANDIT, checkpoints=[3, 7])
+    text = per_unit_csv({"plain": (300, 0.2), "question": (300, 0.3), "emoji": (300, 0.2)}, days=3)
+    with db.transaction() as session:
+        experiment = service.register(
+            session, bandit, owner_id="U01RITA", channel_id="C01MKTG", policy_version="p", now=now
+        )
+        done = service.add_results(
+            session,
+            experiment,
+            parse_csv(text),
+            source="cli",
+            actor_id="cli",
+            policy_version="p",
+            now=now,
+        )
+    assert "keep running (~4 days left)" in done.message
