@@ -49,6 +49,7 @@ def forecast(db: Database, policy: Policy, *, now: datetime, ask: ForecastAsk) -
     )
     spike_days = forecast_model.spike_business_days(calendar, ask.what_if)
     today = now.astimezone(calendar.zone).date()
+    done = forecast_model.completion(past, calendar, today, by=ask.by)
     lines = messages.forecast_lines(
         changed or observed,
         labels,
@@ -58,10 +59,13 @@ def forecast(db: Database, policy: Policy, *, now: datetime, ask: ForecastAsk) -
         history_since=past.since.date() if past.since > now - timedelta(days=days) else None,
         what_if=ask.what_if,
         spike_days=spike_days,
-        completion=forecast_model.completion(past, calendar, today, by=ask.by),
+        completion=done,
+        pace_unknown=done is None and (past.open_briefs > 0 or ask.by is not None),
         replayed=forecast_model.replayed(past, changed or observed) if ask.simulate else None,
     )
-    if ask.chart_channel:
+    if ask.chart_channel and not any(o.forecast for o in [*observed, *(changed or [])]):
+        lines.append("No chart: no stage has enough history to draw yet.")
+    elif ask.chart_channel:
         png = charts.capacity_chart_png(observed, changed, labels, max_breach=settings.max_breach)
         who = f"<@{ask.asked_by}> asked for this. " if ask.asked_by else ""
         with db.transaction() as session:

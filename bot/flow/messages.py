@@ -23,6 +23,7 @@ def forecast_lines(
     spike_days: int | None = None,
     completion: Completion | None = None,
     replayed: Mapping[str, float] | None = None,
+    pace_unknown: bool = False,
 ) -> list[str]:
     learned = (
         f"the history since {_day(history_since)}"
@@ -42,6 +43,10 @@ def forecast_lines(
         lines.append(line)
     if completion is not None:
         lines += _completion_lines(completion)
+    elif pace_unknown:
+        lines.append(
+            "No review ended in the window yet, so there is no pace to project dates from."
+        )
     return lines
 
 

@@ -57,9 +57,10 @@ def _target(goal: Goal, baseline: float | None) -> str:
         return f"target: at least {_plain(goal, goal.at_least)}"
     assert goal.change is not None and goal.baseline is not None  # the schema's rule
     direction = "down" if goal.change < 0 else "up"
-    base = "no figure" if baseline is None else _plain(goal, baseline)
-    period = f"{goal.baseline.since:%d %b} to {goal.baseline.until:%d %b %Y}"
-    return f"target: {abs(goal.change):.0%} {direction} from {base} in {period}"
+    period = f"{goal.baseline.since.day} {goal.baseline.since:%b} to {goal.baseline.until.day} {goal.baseline.until:%b %Y}"
+    if baseline is None:
+        return f"target: {abs(goal.change):.0%} {direction} from {period}, which has no figure"
+    return f"target: {abs(goal.change):.0%} {direction} from {_plain(goal, baseline)} in {period}"
 
 
 def _plain(goal: Goal, value: float) -> str:

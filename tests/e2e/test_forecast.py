@@ -59,6 +59,10 @@ def test_forecast_in_plain_words(local: LocalBot) -> None:
     slack.command("/mops forecast", as_user="omar")
     empty = slack.last_ephemeral("omar").text
     assert "Capacity forecast" in empty and "no briefs arrived" in empty
+    slack.command("/mops forecast by=2099-01-01 chart", as_user="omar")
+    nothing = slack.last_ephemeral("omar").text
+    assert "no pace to project dates from" in nothing
+    assert "No chart: no stage has enough history" in nothing and not local.emulator.files
 
     _seed_weeks(local)
     slack.command("/mops forecast", as_user="omar")
