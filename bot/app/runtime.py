@@ -34,6 +34,7 @@ from policies.schema import Policy
 RETENTION = timedelta(days=14)
 TICK_SECONDS = 30
 DIRECTORY_REFRESH_SECONDS = 60
+PEOPLE_REFRESH_SECONDS = 30 * 60
 log = get_logger(__name__)
 
 
@@ -167,6 +168,15 @@ class Runtime:
             "interval",
             seconds=DIRECTORY_REFRESH_SECONDS,
             id="directory",
+            next_run_time=datetime.now(UTC),
+            **every,
+        )
+        # Everyone's time zone, in a few pages, for waves of reminders and digests.
+        self.scheduler.add_job(
+            self.directory.refresh_people,
+            "interval",
+            seconds=PEOPLE_REFRESH_SECONDS,
+            id="people",
             next_run_time=datetime.now(UTC),
             **every,
         )

@@ -96,12 +96,26 @@ def users_info(call: ApiCall) -> dict[str, Any]:
 
 
 def users_list(call: ApiCall) -> dict[str, Any]:
+    """A page of `limit` people (all of them without one) from `cursor` on, as Slack pages."""
     ws = call.workspace
+    everyone = list(ws.users.values())
+    start = _offset(call.args.text("cursor"))
+    limit = int(call.args.text("limit") or 0) or len(everyone)
+    page = everyone[start : start + limit]
+    more = start + limit < len(everyone)
     return {
-        "members": [user_object(ws, u) for u in ws.users.values()],
+        "members": [user_object(ws, u) for u in page],
         "cache_ts": CREATED,
-        "response_metadata": {"next_cursor": ""},
+        "response_metadata": {"next_cursor": f"dXNlcjo{start + limit}" if more else ""},
     }
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    if not cursor.startswith("dXNlcjo") or not cursor[7:].isdigit():
+        raise SlackError("invalid_cursor")
+    return int(cursor[7:])
 
 
 def conversations_info(call: ApiCall) -> dict[str, Any]:

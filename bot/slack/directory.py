@@ -31,6 +31,7 @@ log = get_logger(__name__)
 COLD_RETRY = timedelta(seconds=5)
 # A time zone changes when someone travels; an hour old is fine for quiet hours and digests.
 TIMEZONE_TTL = timedelta(hours=1)
+PEOPLE_PAGE = 200  # users.list page size Slack recommends
 
 
 class DirectoryUnavailable(Exception):
@@ -74,6 +75,13 @@ class Directory:
         the old membership if Slack fails, and look time zones up afresh."""
         self._timezones.clear()
         self.refresh()
+
+    def clear(self) -> None:
+        """Forget everything read from Slack, as at start-up: the next question asks it again."""
+        with self._loading:
+            self._groups = None
+            self._not_before = None
+        self._timezones.clear()
 
     def _known(self) -> Mapping[str, frozenset[str]]:
         groups = self._groups
@@ -120,6 +128,30 @@ class Directory:
         )
 
     # -- time zones -------------------------------------------------------------------------
+
+    def refresh_people(self) -> bool:
+        """Everyone's time zone from users.list, a page of 200 at a time (Tier 2): a wave of
+        reminders or digests to 2,000 people then asks Slack ten times, not 2,000 (users.info is
+        Tier 4, 100 a minute). Run by the runtime's scheduler; on failure the old ones stay."""
+        zones: dict[str, str | None] = {}
+        cursor: str | None = None
+        try:
+            while True:
+                page = self.client.users_list(limit=PEOPLE_PAGE, cursor=cursor)
+                for member in page.get("members") or ():
+                    zones[member["id"]] = member.get("tz") or None
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if cursor is None:
+                    break
+        except SlackApiError as exc:
+            log.warning("directory.people_unavailable", error=exc.response.get("error"))
+            return False
+        except Exception as exc:
+            log.warning("directory.people_unavailable", error=type(exc).__name__)
+            return False
+        now = self.clock()
+        self._timezones.update({user_id: (now, tz) for user_id, tz in zones.items()})
+        return True
 
     def timezone(self, user_id: str) -> str | None:
         """The person's IANA time zone; None when Slack could not say (callers fall back to

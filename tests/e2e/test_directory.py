@@ -18,6 +18,7 @@ from bot.app.local import LocalBot
 from bot.emulator import Message
 from bot.sla import reminders
 from bot.sla.models import Reminder
+from bot.slack import directory as directory_module
 from bot.slack.directory import Directory
 from bot.slack.models import OutboxMessage
 from bot.tasks.models import Task, TaskStatus
@@ -156,3 +157,24 @@ def test_a_directory_read_survives_a_server_error(timed: LocalBot) -> None:
     assert timed.runtime.directory.refresh() is True
     assert [c.error for c in timed.emulator.calls_to("usergroups.list")] == ["http_503", None]
     assert timed.runtime.sender.client.retry_handlers == []
+
+
+def test_time_zones_come_from_a_few_pages_of_users_list(
+    timed: LocalBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wave to 2,000 people asks users.list (Tier 2) ten times, not users.info 2,000 times."""
+    monkeypatch.setattr(directory_module, "PEOPLE_PAGE", 2)
+    directory, emulator = timed.runtime.directory, timed.emulator
+    people = len(emulator.workspace.users)
+    assert directory.refresh_people() is True
+    assert len(emulator.calls_to("users.list")) == -(-people // 2)  # every page, once
+    asked = len(emulator.calls_to("users.info"))
+    assert directory.timezone("U02BRAM") == "Europe/Amsterdam"
+    assert len(emulator.calls_to("users.info")) == asked
+
+
+def test_a_failed_time_zone_lookup_is_not_remembered(timed: LocalBot) -> None:
+    directory = timed.runtime.directory
+    timed.emulator.fail_next("users.info", error="ratelimited", retry_after=1)
+    assert directory.timezone("U03LENA") is None  # the caller falls back to the policy's zone
+    assert directory.timezone("U03LENA") == "Europe/London"
