@@ -111,7 +111,8 @@ class Lanes:
             return closed
 
     def opens_in(self) -> float | None:
-        """Real seconds until the first spent budget can go again (None: none is spent)."""
+        """Seconds until the first closed lane opens (None: none is closed): a spent budget
+        in real seconds, a pause on the sender's clock."""
         with self._lock:
             now = self.monotonic()
             waits = []
@@ -119,7 +120,9 @@ class Lanes:
                 budget.refill(now)
                 if budget.tokens < 1:
                     waits.append(budget.wait())
-            return min(waits) if waits else None
+            clock_now = self.clock()
+            waits += [(until - clock_now).total_seconds() for until in self._paused.values()]
+            return max(0.0, min(waits)) if waits else None
 
     def _is_paused(self, lane: str) -> bool:
         until = self._paused.get(lane)

@@ -166,8 +166,6 @@ class OutboxSender:
             if sent == 0:
                 due_in = self._safe_next_due_in()
                 wait = self.idle_wait if due_in is None else min(self.idle_wait, due_in + 0.01)
-                opens_in = self.lanes.opens_in()  # a spent budget refills (real seconds)
-                wait = wait if opens_in is None else min(wait, opens_in + 0.01)
                 self._wake.wait(wait)
                 self._wake.clear()
 
@@ -272,17 +270,28 @@ class OutboxSender:
         return outcomes
 
     def next_due_in(self) -> float | None:
-        """Seconds until the earliest pending row is due (None when nothing is pending)."""
+        """Seconds until a pending row may go (None when nothing is pending): 0 when one may
+        now; else until the earliest is due or a closed lane opens. Rows waiting in a closed
+        lane do not count as due: the loop sleeps until the lane opens instead of spinning."""
+        now = self.clock()
         with self.db.read() as session:
-            pending = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)
-            if session.scalar(pending.where(OutboxMessage.not_before.is_(None)).limit(1)):
+            if session.scalar(_claim_statement(limit=1, lock=False), self._claim_params()):
                 return 0.0
+            pending = OutboxMessage.status == OutboxStatus.PENDING
+            if session.scalar(select(OutboxMessage.id).where(pending).limit(1)) is None:
+                return None
             due = session.scalar(
                 select(func.min(OutboxMessage.not_before)).where(
-                    OutboxMessage.status == OutboxStatus.PENDING
+                    pending, OutboxMessage.not_before > now
                 )
             )
-        return None if due is None else max(0.0, (due - self.clock()).total_seconds())
+        waits = [self.idle_wait]
+        if due is not None:
+            waits.append((due - now).total_seconds())
+        opens_in = self.lanes.opens_in()
+        if opens_in is not None:
+            waits.append(opens_in)
+        return max(0.0, min(waits))
 
     def _send_prepared(
         self, method: str, attempts: int, prepared: dict[str, Any] | Delivery

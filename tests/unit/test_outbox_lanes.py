@@ -82,6 +82,7 @@ def test_a_429_pauses_its_lane_until_retry_after_while_other_lanes_go_on(
         post(db, "C01MKTG", f"message {n}")
     outbox.drain()
     assert ratelimited(slack) == ["C01MKTG"]  # Retry-After: 1
+    assert outbox.next_due_in() == 1.0  # the sender sleeps until the lane opens, not spins
     for n in range(4, 6):
         post(db, "C01MKTG", f"message {n}")
     post(db, "C03ESC", "another channel")
