@@ -36,6 +36,7 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.HOME_NEW_BRIEF)(home.new_brief)
     app.action(ActionId.BRIEF_RESUBMIT)(briefs.edit)
     app.action(ActionId.BRIEF_REOPEN)(briefs.reopen)
+    app.action(ActionId.BRIEF_SHOW)(briefs.show_full)
     app.view(ViewId.BRIEF_FORM)(briefs.brief_submitted)
     app.view(ViewId.BRIEF_EDIT)(briefs.edit_submitted)
     app.view(ViewId.BRIEF_REASON, matchers=[home.not_from_home])(briefs.reason_submitted)

@@ -8,6 +8,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.briefs import flows, forms
+from bot.briefs.overview import LIST_USAGE
 from bot.briefs.service import FormErrors, Outcome
 from bot.briefs.workflow import Action
 from bot.compliance import flows as compliance_flows
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
 BRIEF_USAGE = (
-    "Usage: `/brief new` · `/brief list` · `/brief show ID` · `/brief cancel ID [REASON]` · "
+    "Usage: `/brief new` · `/brief list [mine|waiting|all]` · `/brief show ID` · `/brief cancel ID [REASON]` · "
     "`/brief reopen ID` · "
     "`/brief schedule ID` · `/brief live ID` · `/brief assign ID @person` · "
     "`/brief override ID approve|changes|reject REASON` · `/brief help`"
@@ -42,8 +43,10 @@ BRIEF_HELP = "\n".join(
     [
         "*Briefs* go from form to approved work in one thread.",
         "• `/brief new`: fill in the brief form; it is posted with Approve / Request changes / Reject",
-        "• `/brief list`: your briefs and the ones waiting on you",
-        "• `/brief show ID`: a brief with its audit trail",
+        "• `/brief list [mine|waiting|all]`: your open briefs and the ones waiting on you; "
+        "`mine` all you filed, `waiting` what waits on you, `all` every open brief (ops admins)",
+        "• `/brief show ID`: every field in full, where it stands (stage, who it waits on, when "
+        "it is due) and its history",
         "• `/brief cancel ID [REASON]`: cancel a brief (requester or ops admin); without a reason "
         "a form asks for one, and the requester is told",
         "• `/brief reopen ID`: a rejected or cancelled brief back to a draft of the next round, "
@@ -61,6 +64,7 @@ ASKS_WHY = {
     ActionId.BRIEF_REJECT: Action.REJECT,
 }
 ADVANCES = {"schedule": Action.SCHEDULE, "live": Action.GO_LIVE}
+LISTS = ("mine", "waiting", "all")
 
 
 # -- /brief ---------------------------------------------------------------------------------
@@ -80,10 +84,14 @@ def brief_command(
             ),
         )
         ack()
-    elif name == "list" and not args:
-        ack(ephemeral(flows.listing(runtime.db, runtime.policy, asker.actor)))
+    elif name == "list" and len(args) <= 1:
+        which = args[0].lower() if args else None
+        if which not in (None, *LISTS):
+            ack(ephemeral(f"I can list `mine`, `waiting` or `all`. {LIST_USAGE}"))
+        else:
+            ack(ephemeral(flows.listing(runtime.db, runtime.policy, asker.actor, which)))
     elif name == "show" and brief_id:
-        shown = flows.showing(runtime.db, runtime.policy, brief_id)
+        shown = flows.showing(runtime.db, runtime.policy, brief_id, runtime.clock())
         ack(ephemeral(shown or f"There is no brief #{brief_id}. {BRIEF_USAGE}"))
     elif name == "cancel" and args and _brief_id(args[0]):
         answer = _cancel(command, client, runtime, asker)
@@ -245,6 +253,24 @@ def ask_why(
         delivery_key=delivery_key,
         reply=reply_to(body),
     )
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def show_full(
+    ack: Ack,
+    action: dict,
+    body: dict,
+    client: WebClient,
+    runtime: Runtime,
+    delivery_key: str | None,
+) -> None:
+    """Show full brief: every field in full, in a modal (the message shortens long ones)."""
+    ack()
+    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
+    if button is None:
+        return
+    view = flows.full_brief(runtime.db, runtime.policy, button.brief_id)
     if view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 

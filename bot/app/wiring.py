@@ -1,7 +1,8 @@
 """Which domain reacts to which, in one place: called at start-up (Runtime.build), not by imports.
 
 A brief's (re)submission asks the compliance gate which stages to add and then records its
-findings; every move of a brief re-plans its SLA reminders. Briefs can't call those domains
+findings; every move of a brief re-plans its SLA reminders; a brief's full view says where it stands
+against its SLA. Briefs can't call those domains
 itself (both import briefs), so it runs the reactions it is given here.
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 from bot.briefs import reactions
 from bot.compliance import history as compliance_history
 from bot.compliance import service as compliance
-from bot.sla import reminders
+from bot.sla import reminders, status
 
 BRIEF_REACTIONS = reactions.Reactions(
     plan_stages=(compliance.plan_gate,),
     after_submit=(compliance.record_gate,),
     on_change=(reminders.replan,),
     describe=(compliance_history.describe,),
+    standing=(status.standing_lines,),
 )
 
 

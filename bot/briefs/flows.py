@@ -15,12 +15,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.audit import service as audit
-from bot.briefs import away, forms, messages, reactions, service
-from bot.briefs.models import Brief
+from bot.briefs import away, details, forms, messages, overview, service
 from bot.briefs.service import Actor, FormErrors, Outcome, click_already_handled
 from bot.briefs.workflow import Action, BriefState
 from bot.slack import replies
-from bot.slack.blocks import escape
 from bot.slack.deliveries import claim_delivery
 from bot.slack.outbox import enqueue
 from bot.slack.replies import Reply
@@ -425,40 +423,21 @@ def assign(
     )
 
 
-def listing(db: Database, policy: Policy, actor: Actor) -> str:
-    """`/brief list`: the person's open briefs and the ones waiting on them."""
+def listing(db: Database, policy: Policy, actor: Actor, which: str | None = None) -> str:
+    """`/brief list [mine|waiting|all]`."""
     with db.read() as session:
-        mine, waiting = service.briefs_of(session, policy, actor)
-        lines = ["*Your open briefs*"] + ([_line(policy, brief) for brief in mine] or ["_none_"])
-        lines += ["*Waiting on you*"] + (
-            [_line(policy, brief) for brief in waiting] or ["_nothing_"]
-        )
-    return "\n".join(lines)
+        return overview.listing(session, policy, actor, which)
 
 
-def showing(db: Database, policy: Policy, brief_id: int) -> str | None:
-    """`/brief show ID`: the brief with its audit trail; None when there is no such brief."""
+def showing(db: Database, policy: Policy, brief_id: int, now: datetime) -> str | None:
+    """`/brief show ID`: every field, where it stands, its history; None when there is none."""
     with db.read() as session:
         brief = service.find(session, brief_id)
-        if brief is None:
-            return None
-        lines = [
-            f"*Brief #{brief.id}: {escape(brief.title)}*: {messages.state_words(brief)}",
-            f"Waiting on: {messages.waiting_on(policy, brief)} · round {brief.round}",
-            "*Audit trail*",
-        ]
-        for event in audit.trail(session, brief.id):
-            change = f"{event.from_state or '-'} → {event.to_state or '-'}"
-            stage = f" [{event.stage}]" if event.stage else ""
-            reason = f": {escape(event.reason)}" if event.reason else ""
-            what = reactions.describe(policy, event) or event.action
-            lines.append(
-                f"• {event.at:%Y-%m-%d %H:%M} UTC <@{event.actor_id}> {what}{stage} "
-                f"{change}{reason} (policy {event.policy_version})"
-            )
-    return "\n".join(lines)
+        return None if brief is None else overview.full_view(session, policy, brief, now)
 
 
-def _line(policy: Policy, brief: Brief) -> str:
-    stage = f", {messages.stage_label(policy, brief.stage)}" if brief.stage else ""
-    return f"• #{brief.id} {escape(brief.title)}: {messages.state_words(brief)}{stage}"
+def full_brief(db: Database, policy: Policy, brief_id: int) -> dict | None:
+    """The *Show full brief* modal; None when there is no such brief."""
+    with db.read() as session:
+        brief = service.find(session, brief_id)
+        return None if brief is None else details.full_brief_modal(policy, brief)

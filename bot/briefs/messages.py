@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.briefs import approvers
+from bot.briefs import approvers, details
 from bot.briefs.models import Brief
 from bot.briefs.workflow import Action, BriefState
 from bot.slack import blocks
@@ -37,7 +37,6 @@ STATE_EMOJI: dict[str, str] = {
     BriefState.REJECTED: ":no_entry:",
     BriefState.CANCELLED: ":wastebasket:",
 }
-SUMMARY_FIELDS_MAX = 8
 
 
 def state_words(brief: Brief) -> str:
@@ -80,14 +79,9 @@ def waiting_phrase(policy: Policy, brief: Brief, mention: bool = True) -> str:
 
 
 def parent_blocks(policy: Policy, brief: Brief, tally: approvers.Tally | None = None) -> list[dict]:
-    template = policy.workflows.brief.template
-    lines = []
-    for field in template.fields[:SUMMARY_FIELDS_MAX]:
-        value = brief.fields.get(field.id)
-        if value in (None, "") or field.id == "title":
-            continue
-        shown = escape(clip(str(value), 500, one_line=False))  # cut, then escape
-        lines.append(f"*{escape(field.label)}:* {shown}")
+    """The brief's message: every field (long ones shortened, with the way to read them in
+    full), where it stands, and the buttons for what can happen next."""
+    lines, shortened = details.field_lines(policy, brief, details.SHOWN_IN_CHANNEL)
     status = f"{STATE_EMOJI.get(brief.state, '')} *{state_words(brief).capitalize()}*"
     if brief.state == BriefState.IN_REVIEW and brief.stage and brief.stage_index is not None:
         first, group = brief.stage_index + 1, len(approvers.open_stages(policy, brief))
@@ -100,12 +94,19 @@ def parent_blocks(policy: Policy, brief: Brief, tally: approvers.Tally | None = 
         status += f" · waiting on {waiting_on(policy, brief)}"
     built = [
         blocks.header(f"Brief #{brief.id}: {brief.title}"),
-        blocks.section("\n".join(lines) or "_No details._"),
+        *(details.sections(lines) or [blocks.section("_No details._")]),
         blocks.context(
             f"{status} · round {brief.round} · requested by {blocks.user(brief.requester_id)}"
         ),
     ]
     buttons = decision_buttons(brief)
+    if shortened:
+        built.append(blocks.context(details.shortened_note(brief)))
+        buttons.append(
+            blocks.button(
+                "Show full brief", ActionId.BRIEF_SHOW, BriefRef(brief.id, brief.version).format()
+            )
+        )
     if buttons:
         built.append(blocks.actions(buttons, block_id=f"brief_{brief.id}_actions"))
     return blocks.to_dicts(built)

@@ -21,6 +21,7 @@ BriefListener = Callable[[Session, Policy, Brief, datetime], None]
 StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
 # Another domain's audit event in plain words, or None when it isn't one of theirs.
 EventWords = Callable[[Policy, AuditEvent], str | None]
+StandingLines = Callable[[Session, Policy, Brief, datetime], list[str]]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Reactions:
     on_change: tuple[BriefListener, ...] = ()
     # The words for their events in a brief's history (compliance checks and confirmations).
     describe: tuple[EventWords, ...] = ()
+    # Lines other domains add where a brief's full view says where it stands (its SLA).
+    standing: tuple[StandingLines, ...] = ()
 
 
 _installed = Reactions()
@@ -73,3 +76,7 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
         if (described := words(policy, event)) is not None:
             return described
     return None
+
+
+def standing(session: Session, policy: Policy, brief: Brief, now: datetime) -> list[str]:
+    return [line for lines in _installed.standing for line in lines(session, policy, brief, now)]

@@ -26,6 +26,7 @@ class ActionId(StrEnum):
     BRIEF_REJECT = "brief_reject"
     BRIEF_RESUBMIT = "brief_resubmit"
     BRIEF_REOPEN = "brief_reopen"
+    BRIEF_SHOW = "brief_show"
     BRIEF_CONFIRM_ADVANCE = "brief_confirm_advance"
     BRIEF_DECLINE_ADVANCE = "brief_decline_advance"
     HOME_NEW_BRIEF = "home_new_brief"

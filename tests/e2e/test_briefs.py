@@ -236,7 +236,7 @@ def test_list_show_and_bad_arguments(local: LocalBot) -> None:
     assert "<!here>" not in listing
     slack.command("/brief show 1", as_user="bram")
     shown = slack.last_ephemeral("bram").text
-    assert "Audit trail" in shown and "submit" in shown
+    assert "History" in shown and "sent it for review" in shown
     for bad in ("/brief show x", "/brief show", "/brief cancel 99999999999", "/brief frob"):
         slack.command(bad, as_user="bram")
         assert "Usage:" in slack.last_ephemeral("bram").text, bad
