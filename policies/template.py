@@ -34,7 +34,11 @@ _NUMBER = re.compile(
     r"^(?P<neg>-)?[$€£]?(?P<neg2>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)?(?P<frac>\.\d+)?$"
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_URL_FORBIDDEN = re.compile(r"[\s<>|]")  # would break Slack's <url|text> link syntax
+# Characters a URL can't hold as typed: Slack's link syntax (<url|text>) would break on them.
+# Browsers send them percent-encoded, so we store them that way; whitespace ends a link.
+_URL_ENCODED = {"<": "%3C", ">": "%3E", "|": "%7C", '"': "%22"}
+_WHITESPACE = re.compile(r"\s")
+NUMBER_HINT = "Digits only, like 1500 or 1500.50 (no commas or currency signs)."
 
 
 class TemplateField(BaseModel):
@@ -52,6 +56,8 @@ class TemplateField(BaseModel):
     # Whether the compliance lint reads this field as copy. Text fields are linted unless set to
     # false (notes to the reviewers are words for colleagues, not for the audience).
     lint: bool | None = None
+    # Date fields: false refuses a day before today (in the policy's business time zone).
+    allow_past: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateField:
@@ -65,6 +71,8 @@ class TemplateField(BaseModel):
             raise ValueError(
                 f"each choice needs 1 to {MAX_OPTION_TEXT} characters (Slack's limit for an option)"
             )
+        if not self.allow_past and self.type != "date":
+            raise ValueError(f"'allow_past' only goes with type date, not {self.type}")
         if self.min_length and self.max_length and self.min_length > self.max_length:
             raise ValueError("min_length is larger than max_length")
         if self.lint and self.type not in TEXT_TYPES:
@@ -113,9 +121,12 @@ def _title_field(data: Any) -> list[Problem]:
     return []
 
 
-def validate_submission(template: Template, values: dict[str, str | None]) -> dict[str, str]:
+def validate_submission(
+    template: Template, values: dict[str, str | None], today: date | None = None
+) -> dict[str, str]:
     """Errors by field id, worded for the person filling the modal; {} when it is fine.
 
+    `today` (the policy's local date) refuses past days in date fields that don't allow them.
     Values the template does not know are ignored (clean_submission drops them)."""
     errors: dict[str, str] = {}
     for field in template.fields:
@@ -124,7 +135,7 @@ def validate_submission(template: Template, values: dict[str, str | None]) -> di
             if field.required:
                 errors[field.id] = f"{field.label} is required."
             continue
-        error = _field_error(field, text)
+        error = _field_error(field, text) or _past_error(field, text, today)
         if error:
             errors[field.id] = error
     return errors
@@ -153,6 +164,8 @@ def clean_submission(
             cleaned[field.id] = _choice(field, text)
         elif field.type == "text":
             cleaned[field.id] = " ".join(text.split())  # one line: it may become a thread title
+        elif field.type == "url":
+            cleaned[field.id] = "".join(_URL_ENCODED.get(c, c) for c in text)
         else:
             cleaned[field.id] = text
     return cleaned
@@ -172,22 +185,29 @@ def _field_error(field: TemplateField, text: str) -> str | None:
     if field.type == "date" and not _is_date(text):
         return "A date like 2027-03-01, please."
     if field.type == "url":
+        if _WHITESPACE.search(text):
+            return "A link has no spaces; paste the address as your browser shows it."
         parsed = urlparse(text)
-        if (
-            parsed.scheme not in ("http", "https")
-            or not parsed.netloc
-            or _URL_FORBIDDEN.search(text)
-        ):
-            return "A link starting with https://, please."
+        if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+            return (
+                "A web address starting with https:// or http://, like https://example.com/brief."
+            )
     if field.type == "number":
         number = _number(text)
         if number is None:
-            return "A number like 1500 or 1,500.50, please."
+            return NUMBER_HINT
         if number < 0:
             return "Zero or more, please."
     if field.type == "user" and not USER_ID.match(text):
         return "Choose a person."
     return None
+
+
+def _past_error(field: TemplateField, text: str, today: date | None) -> str | None:
+    """A day before `today` in a date field that doesn't allow one (text is a valid date)."""
+    if today is None or field.allow_past or date.fromisoformat(text) >= today:
+        return None
+    return f"That day has passed; choose {today:%Y-%m-%d} or later."
 
 
 def _choice(field: TemplateField, text: str) -> str | None:

@@ -13,13 +13,14 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     StaticSelectElement,
+    UrlInputElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.slack.actions import ViewId
 from policies.schema import Policy
-from policies.template import TemplateField
+from policies.template import NUMBER_HINT, TemplateField
 
 ELEMENT_ID = "value"
 REASON_BLOCK = "reason"
@@ -60,7 +61,7 @@ def _input_block(field: Any, initial: Any) -> InputBlock:
         label=field.label[:2000],
         element=element,
         optional=not field.required,
-        hint=field.help[:2000] if field.help else None,
+        hint=field.help or (NUMBER_HINT if field.type == "number" else None),
     )
 
 
@@ -84,11 +85,13 @@ def _element(field: TemplateField, initial: Any) -> InputInteractiveElement:
         return NumberInputElement(
             action_id=ELEMENT_ID, is_decimal_allowed=True, initial_value=text, min_value="0"
         )
+    if field.type == "url":  # Slack's link box: the web-address keyboard on phones
+        return UrlInputElement(action_id=ELEMENT_ID, initial_value=text, placeholder=placeholder)
     if field.type == "user":
         return UserSelectElement(
             action_id=ELEMENT_ID, initial_user=text, placeholder=placeholder or "Choose a person"
         )
-    # text, textarea and url are plain text inputs; the template validates them on submit,
+    # text and textarea are plain text inputs; the template validates them on submit,
     # so the same rules apply whatever client the person uses.
     return PlainTextInputElement(
         action_id=ELEMENT_ID,

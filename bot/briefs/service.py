@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -67,12 +68,15 @@ def _accept_form(
     policy: Policy,
     values: dict[str, Any],
     delivery_key: str | None,
+    now: datetime,
     brief_id: int | None = None,
 ) -> dict[str, Any] | Outcome | FormErrors:
     """The cleaned form, or why not: inline errors (nothing stored, the key not taken, so the
-    corrected submission of the same view counts) or a duplicate delivery."""
+    corrected submission of the same view counts) or a duplicate delivery. Dates are judged
+    against the day it is for the team (the policy's business time zone)."""
     template = policy.workflows.brief.template
-    errors = validate_submission(template, values)
+    today = now.astimezone(ZoneInfo(policy.business_hours.timezone)).date()
+    errors = validate_submission(template, values, today)
     if errors:
         return FormErrors(errors)
     if not claim_delivery(session, delivery_key, "view"):
@@ -91,7 +95,7 @@ def create(
     delivery_key: str | None,
 ) -> Outcome | FormErrors:
     template = policy.workflows.brief.template
-    cleaned = _accept_form(session, policy, values, delivery_key)
+    cleaned = _accept_form(session, policy, values, delivery_key, now)
     if not isinstance(cleaned, dict):
         return cleaned
     brief = Brief(
@@ -323,7 +327,7 @@ def resubmit(
     delivery_key: str | None,
 ) -> Outcome | FormErrors:
     template = policy.workflows.brief.template
-    cleaned = _accept_form(session, policy, values, delivery_key, brief_id)
+    cleaned = _accept_form(session, policy, values, delivery_key, now, brief_id)
     if not isinstance(cleaned, dict):
         return cleaned
     brief = session.get(Brief, brief_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -293,7 +294,7 @@ def test_submission_errors_by_field(policy) -> None:  # type: ignore[no-untyped-
         "channel_mix": "Choose one of: Email, Social, Web, Paid media, Events, PR, Multi-channel.",
         "launch_date": "A date like 2027-03-01, please.",
         "budget": "Zero or more, please.",
-        "links": "A link starting with https://, please.",
+        "links": "A web address starting with https:// or http://, like https://example.com/brief.",
         "notes": "At most 1000 characters, please (1001 now).",
     }
 
@@ -319,18 +320,28 @@ GOOD = {
         ("budget", "twelve", False),
         ("launch_date", "2027-02-30", False),
         ("launch_date", "20270301", False),
-        ("launch_date", "2020-01-01", True),  # past dates are allowed
+        ("launch_date", "2020-01-01", True),  # past dates are refused only given today
         ("links", "https://docs.example.com/brief?id=1", True),
         ("links", "http://example.com", True),
         ("links", "ftp://example.com/file", False),
         ("links", "https://exa mple.com", False),
-        ("links", "https://example.com|click", False),
+        ("links", "https://example.com|click", True),  # stored percent-encoded
+        ("links", "https://docs.example.com/a?b=1&c=<2>", True),
+        ("links", "javascript:alert(1)", False),
     ],
 )
 def test_submission_field_checks(policy, field: str, value: str, ok: bool) -> None:  # type: ignore[no-untyped-def]
     errors = validate_submission(policy.workflows.brief.template, {**GOOD, field: value})
     assert (field not in errors) is ok, errors
     assert set(errors) <= {field}
+
+
+def test_a_past_launch_date_is_refused_given_today(policy) -> None:  # type: ignore[no-untyped-def]
+    template = policy.workflows.brief.template
+    today = date(2027, 3, 2)
+    errors = validate_submission(template, {**GOOD, "launch_date": "2027-03-01"}, today)
+    assert errors == {"launch_date": "That day has passed; choose 2027-03-02 or later."}
+    assert validate_submission(template, {**GOOD, "launch_date": "2027-03-02"}, today) == {}
 
 
 def test_clean_submission_normalizes(policy) -> None:  # type: ignore[no-untyped-def]
