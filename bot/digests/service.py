@@ -27,7 +27,7 @@ from bot.digests.weekly_chart import Enqueue
 from bot.experiments import service as experiments
 from bot.insights import service as insights
 from bot.intake import service as intake
-from bot.sla.calendar import as_time, weekday
+from bot.sla.calendar import as_time, business_time, weekday
 from bot.slack import blocks
 from bot.slack.directory import Directory
 from bot.slack.models import Priority
@@ -58,10 +58,10 @@ def channel_digest_text(
         lines += _more(group.count - len(group.oldest))
     due_soon = waiting.due_soon(session, policy, now, limit=LISTED)
     breached, soon = sum(g.breached for g in found), sum(g.due_soon for g in found)
-    lines.append(f"*Breached:* {breached:,} · *Due in the next 24 h:* {soon:,}")
+    lines.append(f"*Overdue:* {breached:,} · *Due in the next 24 hours:* {soon:,}")
     lines += [
         f"• due soon: #{item.brief.id} {blocks.escape(item.brief.title)} by "
-        f"{item.due_at:%a %H:%M} UTC"
+        f"{blocks.local_time(item.due_at, '{date_short_pretty} at {time}')}"
         for item in due_soon
         if item.due_at
     ]
@@ -71,13 +71,13 @@ def channel_digest_text(
 
 
 def _line(policy: Policy, item: waiting.Waiting) -> str:
-    flag = " :red_circle: *breached*" if item.breached else ""
+    flag = " :red_circle: *overdue*" if item.breached else ""
     # Named, not pinged: reminders and escalations notify; a daily list that pinged every group
     # in it would teach people to mute the channel.
     who = messages.waiting_on(policy, item.brief, mention=False)
     return (
-        f"• #{item.brief.id} {blocks.escape(item.brief.title)}: {item.age_hours:.0f} business h, "
-        f"waiting on {who}{flag}"
+        f"• #{item.brief.id} {blocks.escape(item.brief.title)}: waiting on {who} for "
+        f"{business_time(item.age_hours)}{flag}"
     )
 
 

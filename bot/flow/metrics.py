@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from bot.briefs.workflow import Action, BriefState
+from bot.sla.calendar import business_time
 from policies.sla import BusinessCalendar
 
 # Codes for the columns: an action's or state's index here (the first six actions are the moves).
@@ -521,11 +522,16 @@ def format_stats(metrics: FlowMetrics, labels: Mapping[str, str] | None = None) 
         lines.append("*Bottleneck*: none, nothing is waiting")
     else:
         b = metrics.stages[metrics.bottleneck]
-        trend = "grew" if b.backlog_growth >= 0 else "fell"
+        hours = "business hour" if unit == "business h" else "hour"
+        change = abs(b.backlog_growth)
+        trend = (
+            "stayed about the same"
+            if change < 0.05
+            else f"{'grew' if b.backlog_growth > 0 else 'fell'} by {business_time(change, hours)}"
+        )
         lines.append(
             f"*Bottleneck*: {label(b.name)}: {b.wip:,} waiting, the oldest for "
-            f"{b.oldest_age:.1f} {unit}; the waiting time they hold {trend} by "
-            f"{abs(b.backlog_growth):,.1f} {unit} in this period ({b.arrivals:,} in, "
-            f"{b.departures:,} out)"
+            f"{business_time(b.oldest_age, hours)}; the waiting time they hold {trend} in this "
+            f"period ({b.arrivals:,} in, {b.departures:,} out)"
         )
     return lines

@@ -30,6 +30,15 @@ def as_time(value: object) -> time:
     return time(int(hour), int(minute))
 
 
+def business_time(hours: float, unit: str = "business hour") -> str:
+    """Hours in words for people: "under an hour of business time", "1 business hour",
+    "2.5 business hours", "12 business hours" (never "0.0 business h")."""
+    if hours < 1:
+        return "under an hour" + (" of business time" if unit.startswith("business") else "")
+    shown = f"{hours:.1f}".removesuffix(".0") if hours < 10 else f"{hours:.0f}"
+    return f"{shown} {unit}{'' if shown == '1' else 's'}"
+
+
 def calendar_for(policy: Policy) -> BusinessCalendar:
     """One calendar per policy version, so its holiday lists are computed once."""
     if policy.version not in _calendars:

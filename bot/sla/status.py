@@ -9,18 +9,10 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
-from bot.sla.calendar import calendar_for, stage_sla_hours
+from bot.sla.calendar import business_time, calendar_for, stage_sla_hours
 from bot.slack import blocks
 from policies.schema import Policy
 from policies.sla import sla_status
-
-
-def business_time(hours: float) -> str:
-    """Business hours in words: "under an hour", "1 business hour", "2.5 business hours"."""
-    if hours < 1:
-        return "under an hour of business time"
-    shown = f"{hours:.1f}".removesuffix(".0")
-    return f"{shown} business hour{'' if shown == '1' else 's'}"
 
 
 def standing_lines(

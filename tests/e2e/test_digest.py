@@ -166,3 +166,23 @@ def test_weekly_chart_on_the_chart_day_once_through_a_rate_limit(
     delivered(timed)
     assert len(uploads(timed)) == 2
     assert [f.content[:8] for f in shared_files(timed)] == [PNG_MAGIC, PNG_MAGIC]  # type: ignore[index]
+
+
+def test_digest_lines_say_hours_and_times_in_words_people_read(
+    timed: LocalBot, clock: Clock
+) -> None:
+    new_brief(timed, title="Holiday campaign")  # Monday 08:00 in New York; brand has 2 days
+    clock.now = datetime(2026, 11, 10, 9, 0, tzinfo=NY)  # 8.5 business hours later, due tomorrow
+    tick(timed)
+    (channel,) = [row for row in digests(timed) if row.payload["channel"] == "C01MKTG"]
+    text = channel.payload["text"]
+    assert "waiting on *@brand-team* for 8.5 business hours" in text
+    assert "business h," not in text and "breached" not in text
+    due = next(line for line in text.splitlines() if "due soon" in line)
+    assert "by <!date^" in due  # each reader sees their own time zone
+    clock.now = datetime(2026, 11, 12, 9, 0, tzinfo=NY)  # a business day overdue
+    tick(timed)
+    text = [row for row in digests(timed) if row.payload["channel"] == "C01MKTG"][-1].payload[
+        "text"
+    ]
+    assert ":red_circle: *overdue*" in text

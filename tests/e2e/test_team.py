@@ -48,3 +48,15 @@ def test_mops_lint(local: LocalBot) -> None:
     assert "Usage" in slack.last_ephemeral("rita").text
     slack.command("/mops lint", as_user="rita")
     assert "Usage" in slack.last_ephemeral("rita").text
+
+
+def test_the_bottleneck_line_says_hours_in_words(local: LocalBot) -> None:
+    new_brief(local)  # one brief waiting at brand since a moment ago
+    local.slack.command("/mops stats 7d", as_user="omar")
+    line = next(
+        line
+        for line in local.slack.last_ephemeral("omar").text.splitlines()
+        if line.startswith("*Bottleneck*")
+    )
+    assert "0.0" not in line and " h " not in line and " h;" not in line, line
+    assert "the oldest for under an hour" in line
