@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -19,6 +20,7 @@ from bot.slack import blocks
 from bot.slack.blocks import escape
 from bot.slack.text import clip
 from policies.schema import Policy
+from policies.template import TemplateField
 
 SHOWN_IN_CHANNEL = 300  # characters of one field in the brief's message
 SECTION_CHARS = 3000  # Slack's limit for a section's text
@@ -36,7 +38,7 @@ def field_lines(policy: Policy, brief: Brief, limit: int | None) -> tuple[list[s
         value = (brief.fields or {}).get(field.id)
         if value in (None, "") or field.id == "title":
             continue
-        text = str(value)
+        text = as_text(field, value)
         if field.type == "user":
             shown = blocks.user(text)
         else:
@@ -45,6 +47,15 @@ def field_lines(policy: Policy, brief: Brief, limit: int | None) -> tuple[list[s
             shown = escape(cut)  # cut the words, then escape: never half an entity
         lines.append(f"*{escape(field.label)}:* {shown}")
     return lines, shortened
+
+
+def as_text(field: TemplateField, value: Any) -> str:
+    """A stored value as people read it: numbers with thousands separators (5,000; 1,500.50)."""
+    if field.type == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int) or value.is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.2f}" if round(value, 2) == value else f"{value:,}"
+    return str(value)
 
 
 def sections(lines: list[str]) -> list[Block]:

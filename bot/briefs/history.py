@@ -33,6 +33,13 @@ def _detail(event: AuditEvent) -> dict[str, Any]:
     return event.detail or {}
 
 
+def _labels(policy: Policy, names: list[str]) -> list[str]:
+    return [
+        f"*{(stage.label if (stage := policy.stage(n)) else n.replace('_', ' ').title())}*"
+        for n in names
+    ]
+
+
 def _for(event: AuditEvent) -> str:
     return DONE_WORDS.get(str(_detail(event).get("for")), "moved on")
 
@@ -61,7 +68,10 @@ WORDS: dict[str, Words] = {
     "assign": lambda p, e: (
         f"handed {_stage(p, e)} to {blocks.user(str(_detail(e).get('assignee')))}"
     ),
-    "compliance_gate": lambda p, e: "the compliance check asked for review of regulated claims",
+    "compliance_gate": lambda p, e: (
+        f"The compliance check: {escape(e.reason or 'regulated claims')}; "
+        f"{', '.join(_labels(p, _detail(e).get('gate_stages') or [])) or 'legal'} reviews them"
+    ),
     "confirmation_requested": lambda p, e: (
         f"asked to mark it {_for(e)}; it makes regulated claims, so a person confirms first"
     ),
@@ -84,10 +94,14 @@ def event_words(policy: Policy, event: AuditEvent) -> str:
     return said
 
 
+# Events the bot records on its own (their actor is whose change caused them): no "who".
+BY_THE_BOT = {"compliance_gate"}
+
+
 def line(policy: Policy, event: AuditEvent) -> str:
     """One history line: when, who, what, and the reason quoted."""
+    when = blocks.local_time(event.at)
+    if event.action in BY_THE_BOT:
+        return f"• {when} {event_words(policy, event)}"
     reason = f": “{escape(clip(event.reason, REASON_SHOWN))}”" if event.reason else ""
-    return (
-        f"• {blocks.local_time(event.at)} {blocks.user(event.actor_id)} "
-        f"{event_words(policy, event)}{reason}"
-    )
+    return f"• {when} {blocks.user(event.actor_id)} {event_words(policy, event)}{reason}"

@@ -16,6 +16,7 @@ from bot.slack.outbox import channel_of, enqueue, ts_of
 from bot.slack.text import clip
 from policies import access
 from policies.schema import Policy
+from policies.template import TemplateField
 
 STATE_WORDS: dict[str, str] = {
     BriefState.DRAFT: "a draft",
@@ -165,6 +166,8 @@ def announce(
     )
     if action in (Action.CANCEL, Action.REJECT) and actor_id != brief.requester_id:
         text += f"\n{blocks.user(brief.requester_id)}, {_reopen_hint(policy)}"
+    if action == Action.REOPEN and actor_id != brief.requester_id:
+        text += f"\n{blocks.user(brief.requester_id)}, it is back with you."
     if changes is not None:
         text += "\n" + changes_text(policy, changes)
     reply(session, brief, text)
@@ -188,14 +191,16 @@ def changes_text(policy: Policy, changes: dict[str, list[Any]]) -> str:
         if field.id not in changes:
             continue
         old, new = changes[field.id]
-        lines.append(f"• *{escape(field.label)}:* {_was(old)} → {_was(new)}")
+        lines.append(f"• *{escape(field.label)}:* {_was(field, old)} → {_was(field, new)}")
     return "\n".join(lines)
 
 
-def _was(value: Any) -> str:
+def _was(field: TemplateField, value: Any) -> str:
     if value in (None, ""):
         return "_(empty)_"
-    return f"“{escape(clip(str(value), CHANGE_SHOWN))}”"
+    if field.type == "user":
+        return blocks.user(str(value))
+    return f"“{escape(clip(details.as_text(field, value), CHANGE_SHOWN))}”"
 
 
 def refresh_parent(session: Session, policy: Policy, brief: Brief) -> None:
@@ -284,8 +289,7 @@ def _thread_text(
     if action == Action.REOPEN:
         return (
             f"{actor} reopened this brief: it is a draft again (round {brief.round}); earlier "
-            f"approvals no longer count. {blocks.user(brief.requester_id)}, use "
-            f"*Edit & resubmit* on the brief above to send it for review."
+            f"approvals no longer count. *Edit & resubmit* on the brief above sends it for review."
         )
     if action == Action.APPROVE and brief.state == BriefState.APPROVED:
         return (

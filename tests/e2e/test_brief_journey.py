@@ -69,7 +69,7 @@ def test_reject_reopen_resubmit_shows_what_changed_to_round_two(local: LocalBot)
     brief = wait_state(local, "in_review")
     assert (brief.round, brief.stage) == (2, "brand")
     note = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "What changed" in m.text)
-    assert "*Budget (USD):* “5000” → “3500”" in note.text
+    assert "*Budget (USD):* “5,000” → “3,500”" in note.text
     assert "*Title:* “Spring launch” → “Spring launch, leaner”" in note.text
     assert "Objective" not in note.text  # unchanged fields are not listed
     approve(local, parent, "bram")

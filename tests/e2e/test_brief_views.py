@@ -92,3 +92,20 @@ def test_list_mine_waiting_all(local: LocalBot) -> None:
     assert "Rita's launch" in every and "Lena's webinar" in every
     slack.command("/brief list everything", as_user="omar")
     assert "Usage:" in slack.last_ephemeral("omar").text
+
+
+def test_history_words_the_compliance_events_too(local: LocalBot) -> None:
+    slack = local.slack
+    parent = new_brief(local, key_message="Guaranteed 12% returns, risk-free!")
+    approve(local, parent, "bram")
+    wait_stage(local, "legal")
+    approve(local, parent, "lena")
+    slack.command("/brief schedule 1", as_user="rita")
+    slack.command("/brief show 1", as_user="rita")
+    shown = slack.last_ephemeral("rita").text
+    assert (
+        "The compliance check: Regulated claims: Financial promise; *Legal* reviews them" in shown
+    )
+    assert "<@U01RITA> asked to mark it scheduled" in shown
+    for internal in ("compliance_gate", "confirmation_requested", "approved -> approved"):
+        assert internal not in shown, internal
