@@ -23,6 +23,10 @@ from policies import access
 from policies.schema import Policy
 
 LISTED = 25  # briefs per list; the newest first
+# Characters of fields in `/brief show`: Slack refuses a message over 40,000 (escaping can
+# multiply a field's length by five), and the status and history need room too.
+FIELDS_BUDGET = 30_000
+HISTORY_SHOWN = 40  # the latest events; each line is at most ~700 characters
 CLOSED = (BriefState.REJECTED, BriefState.CANCELLED, BriefState.LIVE)
 LIST_USAGE = (
     "Usage: `/brief list` (yours and the ones waiting on you) · `/brief list mine` · "
@@ -31,8 +35,15 @@ LIST_USAGE = (
 
 
 def full_view(session: Session, policy: Policy, brief: Brief, now: datetime) -> str:
-    """Every field, where the brief stands, and its history."""
+    """Every field, where the brief stands, and its history. A brief too long for one Slack
+    message (40,000 characters) has its fields shortened here, saying where the rest is."""
     fields, _ = details.field_lines(policy, brief, None)
+    if sum(len(line) for line in fields) > FIELDS_BUDGET:
+        fields, _ = details.field_lines(policy, brief, FIELDS_BUDGET // max(len(fields), 1) // 5)
+        fields.append(
+            "_Long fields are shortened here (…): *Show full brief* on the brief's message has "
+            "every word._"
+        )
     lines = [
         f"*Brief #{brief.id}: {escape(brief.title)}*",
         *fields,
@@ -42,9 +53,20 @@ def full_view(session: Session, policy: Policy, brief: Brief, now: datetime) -> 
         *reactions.standing(session, policy, brief, now),
         "",
         "*History*",
-        *(history.line(policy, event) for event in audit.trail(session, brief.id)),
+        *_history(session, policy, brief),
     ]
     return "\n".join(lines)
+
+
+def _history(session: Session, policy: Policy, brief: Brief) -> list[str]:
+    events = audit.trail(session, brief.id)
+    shown = [history.line(policy, event) for event in events[-HISTORY_SHOWN:]]
+    earlier = len(events) - len(shown)
+    if earlier:
+        shown.insert(
+            0, f"_{earlier} earlier events are in the audit export (`mopsbot audit export`)._"
+        )
+    return shown
 
 
 def standing(policy: Policy, brief: Brief) -> str:

@@ -109,3 +109,12 @@ def test_history_words_the_compliance_events_too(local: LocalBot) -> None:
     assert "<@U01RITA> asked to mark it scheduled" in shown
     for internal in ("compliance_gate", "confirmation_requested", "approved -> approved"):
         assert internal not in shown, internal
+
+
+def test_show_of_a_brief_full_of_characters_to_escape_fits_one_message(local: LocalBot) -> None:
+    slack = local.slack
+    huge = "<&> " * 500  # 2,000 characters that escape to 5,500
+    new_brief(local, objective=huge[:2000], key_message=huge[:1000], notes=huge[:1000])
+    slack.command("/brief show 1", as_user="bram")
+    shown = slack.last_ephemeral("bram").text
+    assert len(shown) <= 40_000 and "History" in shown
