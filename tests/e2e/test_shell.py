@@ -46,4 +46,4 @@ def test_an_impossible_date_is_refused_inline_and_the_rest_of_the_form_is_kept(
     assert "! Launch date: 2026-13-45 is not a date. Please enter one as YYYY-MM-DD" in text
     assert text.count("Title (required)") == 1 and text.count("Launch date (required") == 2
     assert "Brief #1: Spring pricing launch" in text
-    assert "*Budget (USD):* 5000" in text
+    assert "*Budget (USD):* 5,000" in text
