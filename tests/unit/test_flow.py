@@ -103,7 +103,7 @@ def test_known_history(db: Database) -> None:
     assert lines[0] == "*Flow over the last 3 days* (since 2026-11-01)"
     assert "• Brand: p50 2.0 h · p90 8.4 h · max 10.0 h (n=3)" in lines
     assert any(line.startswith("*Rework*: 33%") for line in lines)
-    assert lines[-1].startswith("*Bottleneck*: Brand: 1 waiting, the oldest for 48.0 h")
+    assert lines[-1].startswith("*Bottleneck*: Brand: 1 waiting, the oldest for 48 hours")
 
 
 def test_only_rows_of_relevant_briefs_are_read(db: Database) -> None:

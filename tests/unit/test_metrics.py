@@ -293,8 +293,8 @@ def test_stats_lines(metrics) -> None:  # type: ignore[no-untyped-def]
     assert "29% of 7 briefs" in text and "1.57 rounds per brief (max 4)" in text
     assert "Legal 3/1 :warning: over limit" in text and "Brand 1/2 ·" in text
     assert lines[-1] == (
-        "*Bottleneck*: Legal: 3 waiting, the oldest for 79.0 h; the waiting time they hold grew "
-        "by 198.0 h in this period (8 in, 5 out)"
+        "*Bottleneck*: Legal: 3 waiting, the oldest for 79 hours; the waiting time they hold grew "
+        "by 198 hours in this period (8 in, 5 out)"
     )
 
 
