@@ -70,13 +70,12 @@ def _history(session: Session, policy: Policy, brief: Brief) -> list[str]:
 
 
 def standing(policy: Policy, brief: Brief) -> str:
-    """ "in review at *Legal* (stage 2 of 2), waiting on @legal-team"."""
+    """ "in review (stage 2 of 2), waiting on @legal-team for *Legal*"."""
     words = messages.state_words(brief)
     if brief.state == BriefState.IN_REVIEW and brief.stage and brief.stage_index is not None:
         return (
-            f"{words} at *{messages.stage_label(policy, brief.stage)}* (stage "
-            f"{brief.stage_index + 1} of {len(brief.stages)}), waiting on "
-            f"{messages.waiting_on(policy, brief, mention=False)}"
+            f"{words} (stage {brief.stage_index + 1} of {len(brief.stages)}), waiting on "
+            f"{messages.waiting_phrase(policy, brief, mention=False)}"
         )
     if brief.state in (BriefState.CHANGES_REQUESTED, BriefState.DRAFT):
         return f"{words}, waiting on {messages.waiting_on(policy, brief)}"

@@ -58,7 +58,7 @@ def test_show_has_fields_stage_due_time_and_history_in_plain_words(local: LocalB
     slack.command("/brief show 1", as_user="sam")
     shown = slack.last_ephemeral("sam").text
     assert "*Notes for reviewers:* For legal: see clause 4" in shown
-    assert "at *Legal* (stage 2 of 2), waiting on *@legal-team*" in shown
+    assert "in review (stage 2 of 2), waiting on *@legal-team* for *Legal*" in shown
     assert "*Due:* <!date^" in shown and ("on time" in shown or "overdue" in shown)
     assert "<@U02BRAM> approved *Brand*" in shown and "<@U01RITA> sent it for review" in shown
     for internal in ("in_review", "->", "→ draft", "UTC <@", "policy "):
