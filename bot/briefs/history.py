@@ -33,17 +33,6 @@ def _detail(event: AuditEvent) -> dict[str, Any]:
     return event.detail or {}
 
 
-def _labels(policy: Policy, names: list[str]) -> list[str]:
-    return [
-        f"*{(stage.label if (stage := policy.stage(n)) else n.replace('_', ' ').title())}*"
-        for n in names
-    ]
-
-
-def _for(event: AuditEvent) -> str:
-    return DONE_WORDS.get(str(_detail(event).get("for")), "moved on")
-
-
 def _changed(policy: Policy, event: AuditEvent) -> str:
     changed = list(_detail(event).get("changed") or {})
     if not changed:
@@ -68,14 +57,6 @@ WORDS: dict[str, Words] = {
     "assign": lambda p, e: (
         f"handed {_stage(p, e)} to {blocks.user(str(_detail(e).get('assignee')))}"
     ),
-    "compliance_gate": lambda p, e: (
-        f"The compliance check: {escape(e.reason or 'regulated claims')}; "
-        f"{', '.join(_labels(p, _detail(e).get('gate_stages') or [])) or 'legal'} reviews them"
-    ),
-    "confirmation_requested": lambda p, e: (
-        f"asked to mark it {_for(e)}; it makes regulated claims, so a person confirms first"
-    ),
-    "confirmation_declined": lambda p, e: f"cancelled the request to mark it {_for(e)}",
 }
 
 
@@ -94,7 +75,8 @@ def event_words(policy: Policy, event: AuditEvent) -> str:
     return said
 
 
-# Events the bot records on its own (their actor is whose change caused them): no "who".
+# Events the bot records on its own (their actor is whose change caused them): no "who", and
+# their reason is the bot's own summary, already said by the words.
 BY_THE_BOT = {"compliance_gate"}
 
 

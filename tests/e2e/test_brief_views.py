@@ -103,9 +103,7 @@ def test_history_words_the_compliance_events_too(local: LocalBot) -> None:
     slack.command("/brief schedule 1", as_user="rita")
     slack.command("/brief show 1", as_user="rita")
     shown = slack.last_ephemeral("rita").text
-    assert (
-        "The compliance check: Regulated claims: Financial promise; *Legal* reviews them" in shown
-    )
+    assert "> compliance check: it makes regulated claims, so *Legal* reviews it" in shown
     assert "<@U01RITA> asked to mark it scheduled" in shown
     for internal in ("compliance_gate", "confirmation_requested", "approved -> approved"):
         assert internal not in shown, internal
