@@ -1,0 +1,60 @@
+"""The scripts in examples/ run through the local shell and say what the README says they do."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app.local import LocalBot
+from bot.emulator.shell import run_shell
+from tests.support.clock import Clock
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # Before the example's "away until 2027-01-10", whenever the test runs.
+    return Clock(datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("America/New_York")))
+
+
+def run_example(local: LocalBot, name: str) -> str:
+    secret = local.runtime.settings.slack_signing_secret
+    assert secret is not None
+    out = io.StringIO()
+    with (EXAMPLES / name).open() as script:
+        run_shell(
+            local.server.url,
+            secret.get_secret_value(),
+            local.emulator,
+            stdin=script,
+            stdout=out,
+            quiet=0.3,
+        )
+    return out.getvalue()
+
+
+def test_reject_reopen_resubmit_with_a_diff_and_a_delegates_approval(timed: LocalBot) -> None:
+    text = run_example(timed, "brief-reopen-delegate.txt")
+    lines = [
+        "@sam decides the stages waiting on you",  # Lena is away, Sam is her delegate
+        "@lena is away until Sun 10 Jan 2027 and named you their delegate",
+        "@bram rejected this brief at *Brand*:",
+        ">The audience is too broad; name the segment",
+        "@rita reopened this brief: it is a draft again (round 2)",
+        "@rita resubmitted this brief (round 2).",
+        "*What changed:*",
+        "• *Audience:* “SMB marketing leads” → “SMB marketing leads in North America, "
+        "10-200 employees”",
+        "• *Notes for reviewers:* _(empty)_ → “Narrowed the audience as asked”",
+        "@bram approved *Brand*. Waiting on @legal-team for *Legal* review.",
+        "@sam for @lena approved *Legal*. Every stage has approved: @rita, brief #1 is approved",
+    ]
+    for line in lines:
+        assert line in text, line
+    assert ":white_check_mark: *Approved* · round 2" in text
+    assert "!" not in "".join(line[:2] for line in text.splitlines())  # no refusals or errors
