@@ -745,7 +745,17 @@ def override(
         actor_words=f"{blocks.user(actor.user_id)} (ops admin override)",
     )
     session.flush()
-    return Outcome(True, messages.decision_ack(action, brief), brief.id)
+    verb = {Action.APPROVE: "approved", Action.REQUEST_CHANGES: "requested changes at"}
+    where = (
+        f"; it waits on {messages.waiting_on(policy, brief, mention=False)}" if brief.stage else ""
+    )
+    return Outcome(
+        True,
+        f"You {verb.get(action, 'rejected the brief at')} *{messages.stage_label(policy, chosen)}* "
+        f"in place of its approvers (recorded with your reason). Brief #{brief.id} is now "
+        f"{messages.state_words(brief)}{where}.",
+        brief.id,
+    )
 
 
 def assign(

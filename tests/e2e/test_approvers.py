@@ -3,7 +3,10 @@ admin's override and reassignment."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.app.local import LocalBot
+from bot.audit.models import AuditEvent
 from tests.support.briefs import (
     approve,
     audit_actions,
@@ -71,12 +74,23 @@ def test_ops_admin_override_needs_a_reason_and_shows_in_the_thread(local: LocalB
     assert "ops admins" in slack.last_ephemeral("sam").text.lower()
     assert brief_row(local).stage == "brand"
     slack.command("/brief override 1 approve Checked it myself, Bram is brand", as_user="omar")
+    assert slack.last_ephemeral("omar").text == (
+        "You approved *Brand* in place of its approvers (recorded with your reason). "
+        "Brief #1 is now in review; it waits on *@legal-team*."
+    )
     wait_stage(local, "legal")
     note = slack.wait_for_message(
         lambda m: m.thread_ts == parent.ts and "(ops admin override) approved" in m.text
     )
     assert "<@U04OMAR>" in note.text and "Checked it myself" in note.text
     assert ("approve", "in_review", 1) in audit_actions(local)
+    with local.runtime.db.transaction() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "approve")).one()
+        assert (event.actor_id, event.reason, event.detail) == (
+            "U04OMAR",
+            "Checked it myself, Bram is brand",
+            {"override": True},
+        )
     approve(local, parent, "lena")
     wait_state(local, "approved")
 
@@ -94,3 +108,22 @@ def test_ops_admin_reassigns_a_stuck_stage(local: LocalBot) -> None:
     eventually(lambda: "U03LENA" in str(shows_button(local, parent, "Approve").blocks), "parent")
     approve(local, parent, "lena")  # Lena now decides brand
     wait_stage(local, "legal")
+
+
+def test_an_ops_admin_cannot_override_their_own_brief_but_can_hand_it_on(local: LocalBot) -> None:
+    slack = local.slack
+    parent = new_brief(local, as_user="omar")
+    slack.command("/brief override 1 approve I checked it", as_user="omar")
+    assert "You filed brief #1" in slack.last_ephemeral("omar").text
+    assert brief_row(local).stage == "brand"
+    slack.command("/brief assign 1 @lena", as_user="omar")
+    assert "now waits on <@U03LENA>" in slack.last_ephemeral("omar").text
+    approve(local, parent, "lena")
+    wait_stage(local, "legal")
+    with local.runtime.db.transaction() as session:
+        assigned = session.scalars(select(AuditEvent).where(AuditEvent.action == "assign")).one()
+        assert (assigned.actor_id, assigned.stage, assigned.detail) == (
+            "U04OMAR",
+            "brand",
+            {"assignee": "U03LENA"},
+        )
