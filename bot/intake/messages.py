@@ -9,8 +9,6 @@ the thread reads in the order things happened and an update never overtakes its 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
@@ -31,14 +29,6 @@ def label_name(label: str | None) -> str:
     if label is None or label == OUT_OF_SCOPE:
         return "Not a marketing request"
     return label.replace("_", " ").capitalize()
-
-
-def local_time(moment: datetime) -> str:
-    """A time each reader sees in their own time zone (Slack's date token), UTC as the fallback."""
-    return (
-        f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|"
-        f"{moment:%Y-%m-%d %H:%M} UTC>"
-    )
 
 
 def status_words(request: IntakeRequest) -> str:

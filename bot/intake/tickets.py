@@ -16,7 +16,7 @@ from bot.briefs.service import Actor
 from bot.intake import messages, roles
 from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
 from bot.intake.service import Answer, lock, record_event
-from bot.slack.blocks import escape
+from bot.slack.blocks import escape, local_time
 from bot.slack.deliveries import claim_delivery
 from bot.slack.text import NO_NAMES, Names, clip, readable
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
@@ -83,7 +83,7 @@ def queue_line(
     snippet = escape(clip(readable(request.text, names), 80))
     return (
         f"• {urgent}#{request.id} {what} · {messages.status_words(request)} · "
-        f"<@{request.user_id}> in <#{request.channel_id}>, {messages.local_time(request.received_at)}:"
+        f"<@{request.user_id}> in <#{request.channel_id}>, {local_time(request.received_at)}:"
         f" “{snippet}”"
     )
 
