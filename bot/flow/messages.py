@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.flow.forecast import Completion, StageOutlook, WhatIf
+from bot.sla.calendar import business_time
 
 PERCENTILE_WORDS = {50: "half of the simulated futures", 85: "85%", 95: "95%"}
 
@@ -74,8 +75,8 @@ def _stage_line(
     parts = [f"busy {result.utilisation:.0%} of the time"]
     if result.breach_probability is not None and outlook.sla_hours is not None:
         parts.append(
-            f"{_share(result.breach_probability)} of briefs will run past the "
-            f"{_sla(outlook.sla_hours, outlook.hours_per_day)} SLA"
+            f"{_share(result.breach_probability)} of briefs will take longer than the SLA "
+            f"({_sla(outlook.sla_hours, outlook.hours_per_day)})"
         )
     assert result.mean_hours is not None and result.p90_hours is not None  # stable
     parts.append(
@@ -142,7 +143,7 @@ def _share(probability: float) -> str:
 
 
 def _hours(hours: float) -> str:
-    return f"{hours:.1f} business h" if hours < 10 else f"{hours:.0f} business h"
+    return business_time(hours)
 
 
 def _sla(hours: float, hours_per_day: float) -> str:

@@ -69,7 +69,7 @@ def test_forecast_in_plain_words(local: LocalBot) -> None:
     text = slack.last_ephemeral("omar").text
     assert "*Brand* (3 waiting, 2 reviewers" in text
     assert "*Legal* (0 waiting, 1 reviewer" in text
-    assert "busy" in text and "of briefs will run past the" in text
+    assert "busy" in text and "of briefs will take longer than the SLA (2 business days)" in text
     assert "The 3 briefs in review now" in text
     for internal in ("in_review", "breach_probability", "None"):
         assert internal not in text
