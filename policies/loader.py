@@ -49,7 +49,7 @@ def load_policy(path: Path | str, name: str | None = None) -> Policy:
         policy = parse_policy(data, version=content_version(raw), source=path.resolve())
     except ValidationError as exc:
         errors += format_errors(exc, data)
-    errors += named_file_errors(data, path.resolve().parent)
+    errors += named_file_errors(data, path.resolve().parent, policy)
     if errors or policy is None:
         raise PolicyError(errors)
     return policy

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policies.compliance import load_rules
-from policies.intake_schema import load_intake
-from policies.schema import Compliance, Intake
+from policies.compliance import ComplianceRules, load_rules
+from policies.intake_schema import IntakeTaxonomy, load_intake
+from policies.schema import Compliance, Intake, Policy
 from policies.yaml_files import PolicyError
 
 
@@ -24,23 +24,60 @@ class NamedFile:
     section: str  # compliance
     setting: str  # rules_file
     default: str
-    load: Callable[[Path], object]
+    load: Callable[[Path], Any]
+    # What in the loaded file the policy must agree with (a stage a finding needs, a group).
+    agrees: Callable[[Any, Policy], list[str]]
 
     @property
     def key(self) -> str:
         return f"{self.section}.{self.setting}"
 
 
+def _rules_agree(rules: ComplianceRules, policy: Policy) -> list[str]:
+    """Every stage a finding can require is one the policy says who approves."""
+    known = {*policy.stage_names, *policy.compliance.gate_stages}
+    needing: dict[str, list[str]] = {}
+    for name, category in rules.categories.items():
+        if category.approver_stage not in known:
+            needing.setdefault(category.approver_stage, []).append(name)
+    return [
+        f"categories {', '.join(names)}: approver_stage '{stage}' is neither a stage of "
+        "workflows.brief nor one of compliance.gate_stages, so nobody is named to approve it"
+        for stage, names in needing.items()
+    ]
+
+
+def _taxonomy_agrees(taxonomy: IntakeTaxonomy, policy: Policy) -> list[str]:
+    """Every team a request is routed to is a group the policy declares."""
+    return [
+        f"labels.{name}.route.owner_group: '{label.route.owner_group}' is not declared under "
+        "groups in the policy"
+        for name, label in taxonomy.labels.items()
+        if label.route.owner_group not in policy.groups
+    ]
+
+
 NAMED_FILES = (
     NamedFile(
-        "compliance", "rules_file", Compliance.model_fields["rules_file"].default, load_rules
+        "compliance",
+        "rules_file",
+        Compliance.model_fields["rules_file"].default,
+        load_rules,
+        _rules_agree,
     ),
-    NamedFile("intake", "taxonomy_file", Intake.model_fields["taxonomy_file"].default, load_intake),
+    NamedFile(
+        "intake",
+        "taxonomy_file",
+        Intake.model_fields["taxonomy_file"].default,
+        load_intake,
+        _taxonomy_agrees,
+    ),
 )
 
 
-def named_file_errors(data: dict[str, Any], folder: Path) -> list[str]:
-    """Every problem with the files the policy mapping `data` names, looked up from `folder`."""
+def named_file_errors(data: dict[str, Any], folder: Path, policy: Policy | None) -> list[str]:
+    """Every problem with the files the policy mapping `data` names, looked up from `folder`;
+    with the validated `policy`, also where a file and the policy disagree."""
     errors: list[str] = []
     for named in NAMED_FILES:
         section = data.get(named.section)
@@ -58,9 +95,12 @@ def named_file_errors(data: dict[str, Any], folder: Path) -> list[str]:
             )
             continue
         try:
-            named.load(path)
+            loaded = named.load(path)
         except PolicyError as exc:
             errors += [
                 f"{named.key} ({shown}): {error.removeprefix(f'{path}: ')}" for error in exc.errors
             ]
+            continue
+        if policy is not None:
+            errors += [f"{named.key} ({shown}): {error}" for error in named.agrees(loaded, policy)]
     return errors

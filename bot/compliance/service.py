@@ -137,9 +137,9 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
         reason=f"Regulated claims: {', '.join(review.labels)}"
         if review.findings
         else (
-            "Compliance rules unreadable"
+            "The compliance rules could not be read"
             if review.rules_error
-            else "Gate kept from an earlier round"
+            else "Review kept from an earlier round"
         ),
         policy_version=policy.version,
         template_version=brief.template_version,

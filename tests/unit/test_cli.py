@@ -10,6 +10,7 @@ import yaml
 from bot.app.config import PACKAGE_POLICY
 from bot.cli.main import main
 from policies.compliance import DEFAULT_RULES_PATH
+from tests.support.policies import write_policy
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,3 +108,27 @@ def test_policy_check_reads_the_files_the_policy_names(
     assert "compliance.rules_file (rules.yaml): categories.financial_promise.severity: " in out
     assert "intake.taxonomy_file (intake.yaml): YAML syntax error at line 2" in out
     assert str(tmp_path) not in out  # the file as the policy names it, not where it is
+
+
+def test_policy_check_finds_where_the_named_files_and_the_policy_disagree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    data["workflows"]["brief"]["stages"].pop()  # no legal stage...
+    data["compliance"]["gate_stages"] = {}  # ...and no legal gate: who approves a claim?
+    del data["groups"]["@design-team"]  # intake routes design requests there
+    path = write_policy(tmp_path, data)
+    assert main(["policy", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "compliance.rules_file (compliance.yaml): categories financial_promise, health_claim, "
+        in out
+    )
+    assert (
+        "comparative_claim: approver_stage 'legal' is neither a stage of workflows.brief nor one "
+        "of compliance.gate_stages, so nobody is named to approve it" in out
+    )
+    assert (
+        "intake.taxonomy_file (intake.yaml): labels.design_asset.route.owner_group: "
+        "'@design-team' is not declared under groups in the policy" in out
+    ), out
