@@ -113,22 +113,27 @@ class BriefWorkflow(Strict):
     @model_validator(mode="wrap")
     @classmethod
     def _checks(cls, data: Any, handler: ModelWrapValidatorHandler[BriefWorkflow]) -> BriefWorkflow:
-        return cross_checked(cls.__name__, data, handler, _duplicate_stage_names)
-
-    @field_validator("stages")
-    @classmethod
-    def _first_not_parallel(cls, stages: list[Stage]) -> list[Stage]:
-        if stages and stages[0].parallel:
-            raise ValueError(
-                f"the first stage ('{stages[0].name}') can't be parallel: "
-                "no stage comes before it to run alongside"
-            )
-        return stages
+        return cross_checked(
+            cls.__name__, data, handler, _duplicate_stage_names, _first_stage_parallel
+        )
 
 
 def _duplicate_stage_names(data: Any) -> list[Problem]:
     dupes = duplicates([stage.get("name") for stage in items(data, "stages")])
     return [(("stages",), f"duplicate stage names: {', '.join(dupes)}")] if dupes else []
+
+
+def _first_stage_parallel(data: Any) -> list[Problem]:
+    stages = items(data, "stages")
+    if stages and stages[0].get("parallel") is True:
+        return [
+            (
+                ("stages", 0, "parallel"),
+                f"the first stage ('{stages[0].get('name')}') can't be parallel: "
+                "no stage comes before it to run alongside",
+            )
+        ]
+    return []
 
 
 class Workflows(Strict):

@@ -50,3 +50,14 @@ def test_parallel_stages_load_and_the_first_stage_cannot_be_parallel(tmp_path: P
         e.startswith("workflows.brief.stages") and "first stage ('brand') can't be parallel" in e
         for e in errors
     ), errors
+
+
+def test_quorum_and_parallel_errors_are_reported_in_one_run(tmp_path: Path) -> None:
+    data = yaml.safe_load(PACKAGE_POLICY.read_text())
+    stages(data)[0].update(approvers=["U02BRAM", "U04OMAR"], quorum=3, parallel=True)
+    stages(data)[1]["quorum"] = 0
+    errors = check_policy_file(write(tmp_path, data))
+    assert len(errors) == 3, errors
+    assert "workflows.brief.stages[0].parallel: the first stage ('brand') can't be parallel" in (
+        " ".join(errors)
+    )
