@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.storage.fair_lock import FairLock
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The PostgreSQL advisory lock `migrate` holds: a fixed key every instance agrees on ("mops").
+MIGRATION_LOCK_KEY = 0x6D6F7073
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
@@ -131,7 +133,26 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    """Bring the database at `url` up to `revision`.
+
+    On PostgreSQL several instances may start at once and each runs this: an advisory lock makes
+    one migrate while the others wait, then find nothing left to do. The lock is held by a
+    connection of its own (Alembic's runs in transactions that may not span the whole upgrade)
+    and ends with that connection's session, so a process killed mid-migration releases it.
+    SQLite is a single instance's file and needs no lock."""
+    if make_url(url).get_backend_name() != "postgresql":
+        command.upgrade(alembic_config(url), revision)
+        return
+    lock_engine = create_engine(url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with lock_engine.connect() as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                command.upgrade(alembic_config(url), revision)
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    finally:
+        lock_engine.dispose()
 
 
 class NoDatabase(Exception):
