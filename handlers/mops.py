@@ -63,8 +63,19 @@ def health(rest: str, runtime: Runtime, asker: Asker) -> str:
         return "Only ops admins can see the bot's health."
     now = runtime.clock()
     return bot_health.render(
-        [bot_health.channel_section(runtime.client, runtime.policy, runtime.db, now)]
+        [
+            bot_health.channel_section(runtime.client, runtime.policy, runtime.db, now),
+            _readiness_section(runtime),
+        ]
     )
+
+
+def _readiness_section(runtime: Runtime) -> bot_health.Section:
+    """The facts /readyz gives a load balancer, for the admin."""
+    checks = runtime.readiness()
+    ok = all(c.ok for c in checks)
+    lines = [c.detail[:1].upper() + c.detail[1:] for c in sorted(checks, key=lambda c: c.ok)]
+    return bot_health.Section("Ready for Slack's traffic" if ok else "Not ready", ok, lines)
 
 
 # (the words after the subcommand, the runtime, who is asking) -> the answer, to them only

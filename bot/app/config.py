@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # Socket Mode only: the port of the experiment results push (HTTP mode serves it beside
     # /slack/events). None: no push endpoint.
     push_port: int | None = Field(None, ge=1, le=65535, validation_alias="MOPSBOT_PUSH_PORT")
+    # Socket Mode only: the port of /healthz and /readyz (HTTP mode serves them beside
+    # /slack/events). May be the push port. None: no health endpoints.
+    health_port: int | None = Field(None, ge=1, le=65535, validation_alias="MOPSBOT_HEALTH_PORT")
+    # /readyz fails when a due Slack message has waited longer than this many seconds.
+    ready_outbox_lag: float = Field(300, gt=0, validation_alias="MOPSBOT_READY_OUTBOX_LAG")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from bot.app import bolt
 from bot.app.config import Settings
 from bot.app.push import push_app
+from bot.app.readiness import readiness_app
 from bot.app.runtime import Runtime
 from bot.app.serving import HttpServer
 from bot.core.clock import Clock, utcnow
@@ -71,7 +72,12 @@ def local_bot(
     if background:
         runtime.start_background(schedule=schedule)
     server = HttpServer(
-        app, host="127.0.0.1", port=0, stop_within=0.05, push=push_app(runtime)
+        app,
+        host="127.0.0.1",
+        port=0,
+        stop_within=0.05,
+        push=push_app(runtime),
+        ready=readiness_app(runtime),
     ).start()
     driver = SlackDriver(server.url, secret, emulator)
     try:

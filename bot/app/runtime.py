@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
@@ -30,6 +31,9 @@ from bot.tasks.service import TaskWorker
 from policies.intake_schema import IntakeTaxonomy
 from policies.loader import PolicyStore
 from policies.schema import Policy
+
+if TYPE_CHECKING:
+    from bot.app.readiness import Check
 
 RETENTION = timedelta(days=14)
 TICK_SECONDS = 30
@@ -136,6 +140,12 @@ class Runtime:
         if self._intake is None or self._intake.taxonomy_path != taxonomy:
             self._intake = IntakeModels(taxonomy, self.settings.intake_model_dir)
         return self._intake
+
+    def readiness(self) -> list[Check]:
+        """The /readyz checks (bot.app.readiness), for `/mops health` too."""
+        from bot.app import readiness
+
+        return readiness.check(self)
 
     def intake_routes(self) -> IntakeTaxonomy:
         return self.intake_models().routes()

@@ -40,13 +40,14 @@ class HttpServer:
         threads: int = 16,
         stop_within: float = 1.0,
         push: WSGIApplication | None = None,
+        ready: WSGIApplication | None = None,
     ) -> None:
         """`stop_within`: how often waitress's loop looks up from select() when idle, and so
         how long stop() can take. Requests wake it at once whatever the value; the local bot
         (tests, shell) uses a short one, which took ~1 s off each end-to-end test's teardown."""
         handler = SlackRequestHandler(app, path="/slack/events")
         self._server = create_server(
-            _with_health(handler, push),
+            _with_health(handler, push, ready),
             host=host,
             port=port,
             threads=threads,
@@ -91,14 +92,21 @@ class HttpServer:
             self._thread.join(timeout=5)
 
 
-def _with_health(handler: WSGIApplication, push: WSGIApplication | None = None) -> WSGIApplication:
-    """/healthz, the experiment results push (bot.app.push) when given, else `handler`."""
+def _with_health(
+    handler: WSGIApplication,
+    push: WSGIApplication | None = None,
+    ready: WSGIApplication | None = None,
+) -> WSGIApplication:
+    """/healthz (the process answers), /readyz (bot.app.readiness) and the experiment results
+    push (bot.app.push) when given, else `handler`."""
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or ""
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        if ready is not None and path == "/readyz":
+            return ready(environ, start_response)
         if push is not None and path.startswith("/experiments/"):
             return push(environ, start_response)
         return handler(environ, start_response)
@@ -107,17 +115,28 @@ def _with_health(handler: WSGIApplication, push: WSGIApplication | None = None) 
 
 
 def not_slack(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    """The side port in Socket Mode serves only the push and /healthz."""
+    """The side port in Socket Mode serves only the push, /healthz and /readyz."""
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found"]
 
 
 class SidePort:
-    """Socket Mode has no HTTP server of its own: this one serves the results push."""
+    """Socket Mode has no HTTP server of its own: this one serves the results push and/or the
+    health endpoints (one port for both when their settings name the same one)."""
 
-    def __init__(self, push: WSGIApplication, host: str, port: int) -> None:
+    def __init__(
+        self,
+        push: WSGIApplication | None,
+        host: str,
+        port: int,
+        ready: WSGIApplication | None = None,
+    ) -> None:
         self._server = create_server(
-            _with_health(not_slack, push), host=host, port=port, threads=4, ident="mopsbot-push"
+            _with_health(not_slack, push, ready),
+            host=host,
+            port=port,
+            threads=4,
+            ident="mopsbot-side",
         )
         self._thread = threading.Thread(target=self._run, name="push", daemon=True)
 

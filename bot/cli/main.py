@@ -96,6 +96,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     from bot.app import bolt
     from bot.app.push import push_app
+    from bot.app.readiness import readiness_app
     from bot.app.serving import HttpServer, SidePort, run_socket_mode
     from bot.storage.database import migrate
 
@@ -105,15 +106,27 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     runtime.intake_models().warm_up()
     try:
         if http:
-            server = HttpServer(app, host=http[0], port=http[1], push=push_app(runtime))
+            server = HttpServer(
+                app,
+                host=http[0],
+                port=http[1],
+                push=push_app(runtime),
+                ready=readiness_app(runtime),
+            )
             print(
                 f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr
             )
             server.serve_forever()
         else:
-            if settings.push_port:
-                SidePort(push_app(runtime), "0.0.0.0", settings.push_port).start()
-                print(f"experiment results push on port {settings.push_port}", file=sys.stderr)
+            push, health = settings.push_port, settings.health_port
+            if push:
+                ready = readiness_app(runtime) if health == push else None
+                SidePort(push_app(runtime), "0.0.0.0", push, ready=ready).start()
+                print(f"experiment results push on port {push}", file=sys.stderr)
+            if health:
+                if health != push:
+                    SidePort(None, "0.0.0.0", health, ready=readiness_app(runtime)).start()
+                print(f"/healthz and /readyz on port {health}", file=sys.stderr)
             print("mopsbot connected in Socket Mode", file=sys.stderr)
             assert settings.slack_app_token is not None  # has_socket_mode_tokens
             run_socket_mode(app, settings.slack_app_token.get_secret_value())

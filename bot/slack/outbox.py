@@ -9,9 +9,10 @@ happened. A payload can point at a message posted earlier through its key:
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.slack.lanes import lane_of
@@ -143,3 +144,21 @@ def resolve_refs(session: Session, payload: dict[str, Any]) -> dict[str, Any]:
             raise NotYetPosted(ref[1])
         resolved[name] = message.channel if ref[0] == "$channel_of" else message.ts
     return resolved
+
+
+def oldest_due_age(session: Session, now: datetime) -> timedelta | None:
+    """How long the longest-waiting undelivered row has been due; None when none is due.
+
+    A row held back on purpose (a recipient's quiet hours, a Retry-After) is counted from the
+    moment it became due, not from when it was written."""
+    pending = OutboxMessage.status == OutboxStatus.PENDING
+    never_held = session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            pending, OutboxMessage.not_before.is_(None)
+        )
+    )
+    held_until = session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(pending, OutboxMessage.not_before <= now)
+    )
+    since = [moment for moment in (never_held, held_until) if moment is not None]
+    return now - min(since) if since else None

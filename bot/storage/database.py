@@ -155,6 +155,21 @@ def migrate(url: str, revision: str = "head") -> None:
         lock_engine.dispose()
 
 
+def head_revision() -> str | None:
+    """The newest migration this code ships (what `migrate` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    """The migration the database is at; None for one never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 class NoDatabase(Exception):
     """A command that reads the database found none to read; the message is one line for people."""
 
