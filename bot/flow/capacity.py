@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.audit.models import AuditEvent
 from bot.briefs.workflow import Action
 from bot.flow import forecast, moves
-from bot.flow.metrics import stage_stays
+from bot.flow.metrics import StageStays, stage_stays
 from bot.flow.service import brief_stage_lists
 from bot.sla.calendar import calendar_for, stage_sla_hours
 from policies.schema import Policy
@@ -25,20 +25,25 @@ def stage_names(policy: Policy) -> list[str]:
     return [*order, *(name for name in policy.compliance.gate_stages if name not in order)]
 
 
-def history(session: Session, policy: Policy, *, now: datetime, days: int) -> forecast.History:
-    since = now - timedelta(days=days)
-    names = stage_names(policy)
+def stays(session: Session, policy: Policy, *, since: datetime, now: datetime) -> StageStays:
+    """Every stay in the workflow's and the gate's stages over [since, now], on the business
+    clock: what the forecast and the scorecard read."""
     order = [stage.name for stage in policy.workflows.brief.stages]
-    stays = stage_stays(
-        moves.read(session, since, now, names),
+    return stage_stays(
+        moves.read(session, since, now, stage_names(policy)),
         since,
         now,
         calendar_for(policy),
         stage_order=order,
         brief_stages=brief_stage_lists(session, order),
     )
+
+
+def history(session: Session, policy: Policy, *, now: datetime, days: int) -> forecast.History:
+    since = now - timedelta(days=days)
+    names = stage_names(policy)
     return forecast.estimate(
-        stays,
+        stays(session, policy, since=since, now=now),
         calendar_for(policy),
         since=since,
         now=now,

@@ -6,16 +6,16 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
 from bot.briefs.workflow import Action
 from bot.compliance.service import GATE_EVENT
-from bot.flow import capacity, moves
+from bot.flow import capacity
 from bot.flow import service as flow
-from bot.flow.metrics import stage_stays
+from bot.flow.metrics import FlowMetrics
 from bot.insights import messages
 from bot.insights.goals import GoalProgress
 from bot.insights.scorecard import ScoreRow, WorkStats, score
@@ -72,24 +72,17 @@ def stage_stats(
     """Per review stage: stays that began in the window, the decisions that sent work back, the
     briefs with regulated findings, and the business hours briefs spent there."""
     names = capacity.stage_names(policy)
-    order = [stage.name for stage in policy.workflows.brief.stages]
-    stays = stage_stays(
-        moves.read(session, since, now, names),
-        since,
-        now,
-        calendar_for(policy),
-        stage_order=order,
-        brief_stages=flow.brief_stage_lists(session, order),
-    )
-    sent_back_counts: dict[str, int] = defaultdict(int)
-    for stage, _ in session.execute(
-        select(AuditEvent.stage, AuditEvent.id).where(
+    stays = capacity.stays(session, policy, since=since, now=now)
+    sent_back_by_stage = (
+        select(AuditEvent.stage, func.count())
+        .where(
             AuditEvent.action == Action.REQUEST_CHANGES,
             AuditEvent.at >= since,
             AuditEvent.at <= now,
         )
-    ):
-        sent_back_counts[str(stage)] += 1
+        .group_by(AuditEvent.stage)
+    )
+    sent_back = {str(stage): int(count) for stage, count in session.execute(sent_back_by_stage)}
     regulated = _briefs_with_findings(session, now)
     rows = []
     for name in names:
@@ -103,7 +96,7 @@ def stage_stats(
                 "stage",
                 name,
                 int(mine.sum()),
-                sent_back_counts.get(name, 0),
+                sent_back.get(name, 0),
                 int(np.isin(briefs, list(regulated)).sum()) if regulated else 0,
                 hours,
             )
@@ -124,12 +117,31 @@ def _briefs_with_findings(session: Session, now: datetime) -> set[int]:
 
 
 def goal_progress(session: Session, policy: Policy, *, now: datetime) -> list[GoalProgress]:
-    return [_progress(session, policy, goal, now) for goal in policy.goals]
+    windows = _Windows(session, policy)
+    return [_progress(session, policy, goal, now, windows) for goal in policy.goals]
 
 
-def _progress(session: Session, policy: Policy, goal: Goal, now: datetime) -> GoalProgress:
+class _Windows:
+    """Flow metrics per window, computed once: goals on the same window (rework and approval
+    time over the last 4 weeks, say) read one audit-trail pass between them."""
+
+    def __init__(self, session: Session, policy: Policy) -> None:
+        self.session, self.policy = session, policy
+        self.computed: dict[tuple[datetime, datetime], FlowMetrics] = {}
+
+    def __call__(self, since: datetime, until: datetime) -> FlowMetrics:
+        if (since, until) not in self.computed:
+            self.computed[since, until] = flow.compute(
+                self.session, self.policy, since=since, now=until
+            )
+        return self.computed[since, until]
+
+
+def _progress(
+    session: Session, policy: Policy, goal: Goal, now: datetime, windows: _Windows
+) -> GoalProgress:
     trend = [
-        _value(session, policy, goal, now - timedelta(weeks=back))
+        _value(session, policy, goal, now - timedelta(weeks=back), windows)
         for back in range(TREND_WEEKS - 1, -1, -1)
     ]
     baseline = None
@@ -137,21 +149,20 @@ def _progress(session: Session, policy: Policy, goal: Goal, now: datetime) -> Go
         zone = calendar_for(policy).zone
         start = datetime.combine(goal.baseline.since, time(), zone)
         end = datetime.combine(goal.baseline.until + timedelta(days=1), time(), zone)
-        baseline = _flow_value(session, policy, goal, start, end)
+        baseline = _flow_value(goal, windows(start, end))
     return GoalProgress(goal, trend[-1], baseline, trend)
 
 
-def _value(session: Session, policy: Policy, goal: Goal, at: datetime) -> float | None:
+def _value(
+    session: Session, policy: Policy, goal: Goal, at: datetime, windows: _Windows
+) -> float | None:
     if goal.metric == "on_time_launches":
         streak = on_time_streak(session, policy, at)
         return None if streak is None else float(streak)
-    return _flow_value(session, policy, goal, at - timedelta(weeks=goal.over_weeks), at)
+    return _flow_value(goal, windows(at - timedelta(weeks=goal.over_weeks), at))
 
 
-def _flow_value(
-    session: Session, policy: Policy, goal: Goal, since: datetime, until: datetime
-) -> float | None:
-    metrics = flow.compute(session, policy, since=since, now=until)
+def _flow_value(goal: Goal, metrics: FlowMetrics) -> float | None:
     if goal.metric == "rework_rate":
         return metrics.rework_rate if metrics.briefs_submitted else None
     if goal.metric == "approval_p50_hours":
