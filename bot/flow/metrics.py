@@ -191,9 +191,7 @@ def flow_metrics(
         else TransitionColumns.from_transitions(events)
     )
     t_now, t_start = now.timestamp(), window_start.timestamp()
-    keep = np.flatnonzero(cols.at <= t_now)
-    sequence = keep if cols.sequence is None else cols.sequence[keep]
-    trail = _Trail(cols, keep[np.lexsort((sequence, cols.at[keep], cols.brief_id[keep]))])
+    trail = _Trail.until(cols, t_now)
     if calendar:  # one call, so every moment's business index shares the same origin
         both = _business_clock(calendar, np.concatenate([trail.at, [t_start, t_now]]))
         clock, clock_start, clock_now = both[:-2], both[-2], both[-1]
@@ -285,9 +283,7 @@ def stage_stays(
     brief_stages: Mapping[int, Sequence[str]] | None = None,
 ) -> StageStays:
     """The stays of `events` up to `now`, read exactly as flow_metrics reads them."""
-    keep = np.flatnonzero(events.at <= now.timestamp())
-    sequence = keep if events.sequence is None else events.sequence[keep]
-    trail = _Trail(events, keep[np.lexsort((sequence, events.at[keep], events.brief_id[keep]))])
+    trail = _Trail.until(events, now.timestamp())
     names, stays = _stays(trail, stage_order, brief_stages, {})
     both = _business_clock(
         calendar, np.concatenate([trail.at, [since.timestamp(), now.timestamp()]])
@@ -313,6 +309,13 @@ def stage_stays(
 
 class _Trail:
     """The kept rows sorted by brief then time, with the masks every figure is built from."""
+
+    @classmethod
+    def until(cls, cols: TransitionColumns, t_now: float) -> _Trail:
+        """The rows up to `t_now`, by brief, then time, then the order they were written in."""
+        keep = np.flatnonzero(cols.at <= t_now)
+        sequence = keep if cols.sequence is None else cols.sequence[keep]
+        return cls(cols, keep[np.lexsort((sequence, cols.at[keep], cols.brief_id[keep]))])
 
     def __init__(self, cols: TransitionColumns, order: np.ndarray) -> None:
         self.stage_names = cols.stage_names
