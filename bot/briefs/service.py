@@ -6,6 +6,7 @@ row and the outbox rows for Slack in the caller's transaction. Nothing here talk
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -369,17 +370,9 @@ def cancel_refusal(
 ) -> Outcome | None:
     """Why `actor` may not cancel the brief now (asked before the reason modal opens, and
     again when it is submitted), or None when they may."""
-    brief = session.get(Brief, brief_id)
-    if brief is None:
-        return Outcome(False, f"There is no brief #{brief_id}.")
-    if not access.may_cancel(policy, _roles(policy, brief, actor)):
-        return Outcome(
-            False,
-            f"You can't cancel brief #{brief.id}: only "
-            f"{access.describe_roles(policy.roles.cancel, policy)} can.",
-            brief.id,
-        )
-    return _illegal(brief, Action.CANCEL)
+    return _role_refusal(
+        session, policy, brief_id, actor, Action.CANCEL, access.may_cancel, policy.roles.cancel
+    )
 
 
 def cancel(
@@ -410,17 +403,33 @@ def cancel(
 def reopen_refusal(
     session: Session, policy: Policy, *, brief_id: int, actor: Actor
 ) -> Outcome | None:
+    return _role_refusal(
+        session, policy, brief_id, actor, Action.REOPEN, access.may_reopen, policy.roles.reopen
+    )
+
+
+def _role_refusal(
+    session: Session,
+    policy: Policy,
+    brief_id: int,
+    actor: Actor,
+    action: Action,
+    may: Callable[[Policy, set[str]], bool],
+    allowed: list[str],
+) -> Outcome | None:
+    """Why `actor` may not take `action` (cancel, reopen): no such brief, not a role `may`
+    accepts (`allowed` names them), or not from the brief's state; None when they may."""
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
-    if not access.may_reopen(policy, _roles(policy, brief, actor)):
+    if not may(policy, _roles(policy, brief, actor)):
         return Outcome(
             False,
-            f"You can't reopen brief #{brief.id}: only "
-            f"{access.describe_roles(policy.roles.reopen, policy)} can.",
+            f"You can't {action.value} brief #{brief.id}: only "
+            f"{access.describe_roles(allowed, policy)} can.",
             brief.id,
         )
-    return _illegal(brief, Action.REOPEN)
+    return _illegal(brief, action)
 
 
 def reopen(
