@@ -7,7 +7,6 @@ closer than the margin -> a person confirms (close_call); otherwise the label ro
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,9 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from bot.encoder.sentence import WEIGHTS_DIR, Encoder
+from bot.encoder.shared import shared_encoder
 from bot.intake.classifier.calibration import softmax
-from bot.intake.classifier.encoder import WEIGHTS_DIR, Encoder
 from bot.intake.classifier.head import SoftmaxHead
 from bot.intake.classifier.store import HEAD, ModelMeta
 from bot.intake.urgency import UrgencyDetector
@@ -25,17 +25,10 @@ from policies.intake_schema import OUT_OF_SCOPE
 
 Reason = Literal["confident", "low_confidence", "close_call", "out_of_scope"]
 
-_base_lock = threading.Lock()
-_base_encoder: Encoder | None = None
-
 
 def base_encoder() -> Encoder:
     """One frozen base encoder per process, shared by every model that did not fine-tune it."""
-    global _base_encoder
-    with _base_lock:
-        if _base_encoder is None:
-            _base_encoder = Encoder()
-        return _base_encoder
+    return shared_encoder()
 
 
 @dataclass(frozen=True)

