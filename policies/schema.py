@@ -25,6 +25,7 @@ from pydantic import (
 from policies.cross_checks import Problem, cross_checked, duplicates, items
 from policies.durations import BusinessDuration
 from policies.insights import Goal, Scorecard
+from policies.pipeline import Pipeline
 from policies.refs import (
     ApproverRef,
     ChannelId,
@@ -269,6 +270,7 @@ class Policy(Strict):
     forecast: Forecast = Forecast()
     scorecard: Scorecard = Scorecard()
     goals: list[Goal] = []
+    pipeline: Pipeline = Pipeline()
 
     _version: str = PrivateAttr("unversioned")
     _source: Path | None = PrivateAttr(None)
@@ -307,7 +309,7 @@ class Policy(Strict):
     @model_validator(mode="wrap")
     @classmethod
     def _checks(cls, data: Any, handler: ModelWrapValidatorHandler[Policy]) -> Policy:
-        return cross_checked(cls.__name__, data, handler, _escalation_channel)
+        return cross_checked(cls.__name__, data, handler, _escalation_channel, _pipeline_names)
 
     @model_validator(mode="after")
     def _business_day(self) -> Policy:
@@ -319,7 +321,8 @@ class Policy(Strict):
     def _durations(self) -> list[BusinessDuration]:
         found = [stage.sla for stage in self.workflows.brief.stages if stage.sla is not None]
         gate = [self.compliance.gate_sla] if self.compliance.gate_sla is not None else []
-        return [*found, *gate, self.reminders.repeat_every]
+        tasks = [task.sla for task in self.pipeline.tasks if task.sla is not None]
+        return [*found, *gate, *tasks, self.reminders.repeat_every]
 
 
 def _escalation_channel(data: Any) -> list[Problem]:
@@ -335,6 +338,54 @@ def _escalation_channel(data: Any) -> list[Problem]:
                 "mentioned in)",
             )
         ]
+    return []
+
+
+def _pipeline_names(data: Any) -> list[Problem]:
+    """What the pipeline's tasks name must exist: dependencies (tasks or review stages) and the
+    brief fields they read (the launch date, the channel, `when`)."""
+    pipeline = data.get("pipeline") if isinstance(data, dict) else None
+    if not isinstance(pipeline, dict):
+        return []
+    workflows = data.get("workflows")
+    brief = workflows.get("brief") if isinstance(workflows, dict) else None
+    template = brief.get("template") if isinstance(brief, dict) else None
+    fields = {f.get("id"): f for f in items(template, "fields")}
+    compliance = data.get("compliance")
+    gates = compliance.get("gate_stages") if isinstance(compliance, dict) else None
+    stages = {s.get("name") for s in items(brief, "stages")} | set(
+        gates if isinstance(gates, dict) else ()
+    )
+    tasks = items(pipeline, "tasks")
+    names = {task.get("name") for task in tasks}
+    problems: list[Problem] = []
+    for i, task in enumerate(tasks):
+        deps = task.get("depends_on")
+        for j, dep in enumerate(deps if isinstance(deps, list) else []):
+            if isinstance(dep, str) and dep not in names | stages:
+                problems.append(
+                    (
+                        ("pipeline", "tasks", i, "depends_on", j),
+                        f"'{dep}' is neither a task nor a review stage",
+                    )
+                )
+        when = task.get("when")
+        for field in when if isinstance(when, dict) else {}:
+            problems += _field_problem(fields, field, ("pipeline", "tasks", i, "when"), None)
+    for key, kind in (("launch_date_field", "date"), ("channel_field", "select")):
+        field = pipeline.get(key, "launch_date" if kind == "date" else "channel_mix")
+        if isinstance(field, str):
+            problems += _field_problem(fields, field, ("pipeline", key), kind)
+    return problems
+
+
+def _field_problem(
+    fields: dict[Any, dict[str, Any]], field: str, where: tuple[str | int, ...], kind: str | None
+) -> list[Problem]:
+    if field not in fields:
+        return [(where, f"'{field}' is not a field of the brief form")]
+    if kind is not None and fields[field].get("type") != kind:
+        return [(where, f"'{field}' must be a {kind} field of the brief form")]
     return []
 
 

@@ -135,6 +135,17 @@ class Runtime:
 
         self.worker.register_prepared(experiments.RESULTS_FILE_TASK, fetch, take)
 
+        from bot.pipeline import owners
+        from bot.pipeline import service as pipeline
+
+        self.worker.register_prepared(
+            pipeline.ASSIGN_JOB,
+            lambda payload: owners.read_members(self.directory.members, payload),
+            lambda session, payload, members: owners.assign_and_post(
+                session, self.policy, payload, members
+            ),
+        )
+
     def intake_models(self) -> IntakeModels:
         taxonomy = self.policy.beside(self.policy.intake.taxonomy_file)
         if self._intake is None or self._intake.taxonomy_path != taxonomy:
@@ -203,11 +214,13 @@ class Runtime:
     def tick(self) -> None:
         """Reminders due and digests due: rows claimed and sent once, whichever instance ticks."""
         from bot.digests import service as digest
+        from bot.pipeline import reminders as task_reminders
         from bot.sla import reminders
 
         now = self.clock()
         try:
             reminders.tick(self.db, self.policy, self.directory, now, links=self.links)
+            task_reminders.tick(self.db, self.policy, self.directory, now)
             digest.tick(self.db, self.policy, self.directory, now, self.names())
         except DirectoryUnavailable:
             # Personal digests wait for the user groups; nothing was recorded, the next tick

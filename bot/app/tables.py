@@ -14,6 +14,7 @@ from bot.experiments.models import (
     ExperimentVersion,
 )
 from bot.intake.models import IntakeRequest
+from bot.pipeline.models import Launch, OwnerTurn, PipelineTask, TaskReminder
 from bot.sla.models import Reminder
 from bot.slack.models import HandledDelivery, OutboxMessage, SlackMessage
 from bot.storage.base import Base
@@ -32,9 +33,13 @@ __all__ = [
     "ExperimentVersion",
     "HandledDelivery",
     "IntakeRequest",
+    "Launch",
     "OutboxMessage",
+    "OwnerTurn",
+    "PipelineTask",
     "Reminder",
     "SlackMessage",
     "Task",
+    "TaskReminder",
     "UserSetting",
 ]

@@ -38,6 +38,11 @@ class ActionId(StrEnum):
     INTAKE_DONE = "intake_done"
     # Numbered (`intake_pick_0`, `intake_pick_1`, ...): ids must be unique within a block.
     INTAKE_PICK = "intake_pick"
+    PIPELINE_TASK_CLAIM = "pipeline_task_claim"
+    PIPELINE_TASK_DONE = "pipeline_task_done"
+    PIPELINE_TASK_BLOCKED = "pipeline_task_blocked"
+    LAUNCH_CONFIRM = "launch_confirm"
+    LAUNCH_CANCEL = "launch_cancel"
 
     def numbered(self, n: int) -> str:
         return f"{self.value}_{n}"
@@ -57,6 +62,7 @@ class ViewId(StrEnum):
     INTAKE_BRIEF = "intake_brief"  # the brief form opened from an intake request
     EXPERIMENT_FORM = "experiment_form"
     EXPERIMENT_EDIT = "experiment_edit"
+    PIPELINE_TASK_BLOCKED = "pipeline_task_blocked"  # why a task is blocked
 
 
 class MalformedValue(ValueError):
@@ -127,3 +133,41 @@ class IntakeRef:
     @classmethod
     def parse(cls, value: object) -> IntakeRef:
         return cls(parse_id(value, "intake request"))
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """ "task_id:version": the Claim / Done / Blocked buttons of one version of a pipeline task."""
+
+    task_id: int
+    version: int
+
+    def format(self) -> str:
+        return f"{self.task_id}:{self.version}"
+
+    @classmethod
+    def parse(cls, value: object) -> TaskRef:
+        if not isinstance(value, str) or value.count(":") != 1:
+            raise MalformedValue("task", value)
+        task_id, version = value.split(":")
+        return cls(parse_id(task_id, "task", whole=value), parse_id(version, "task", whole=value))
+
+
+@dataclass(frozen=True)
+class LaunchRef:
+    """ "launch_id:version": the Launch / Not now buttons of one launch prompt."""
+
+    launch_id: int
+    version: int
+
+    def format(self) -> str:
+        return f"{self.launch_id}:{self.version}"
+
+    @classmethod
+    def parse(cls, value: object) -> LaunchRef:
+        if not isinstance(value, str) or value.count(":") != 1:
+            raise MalformedValue("launch", value)
+        launch_id, version = value.split(":")
+        return cls(
+            parse_id(launch_id, "launch", whole=value), parse_id(version, "launch", whole=value)
+        )

@@ -1,0 +1,67 @@
+"""Owners taken in turns: each task owned by a group goes to its next member (round-robin across
+briefs, kept in `pipeline_owner_turns`), then every task of the brief is posted in its thread.
+
+Runs as a durable job after the approval commits: group members are read from Slack by the
+prepare step, outside the write lock. When Slack can't say who is in a group, the task is posted
+for the whole group, and any member may claim it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.briefs.models import Brief
+from bot.pipeline import messages, service
+from bot.pipeline.models import OwnerTurn, WorkStatus
+from bot.slack.directory import DirectoryUnavailable
+from policies import access
+from policies.schema import Policy
+
+Members = Callable[[str], frozenset[str]]
+
+
+def read_members(members: Members, payload: dict[str, Any]) -> dict[str, list[str] | None]:
+    """The prepare step: each owner group's members (None when Slack can't say just now)."""
+    found: dict[str, list[str] | None] = {}
+    for group_id in payload["group_ids"]:
+        try:
+            found[group_id] = sorted(members(group_id))
+        except DirectoryUnavailable:
+            found[group_id] = None
+    return found
+
+
+def assign_and_post(
+    session: Session, policy: Policy, payload: dict[str, Any], members: dict[str, Any]
+) -> None:
+    brief = session.get(Brief, payload["brief_id"])
+    if brief is None or brief.round != payload["round"]:
+        return
+    tasks = service.tasks_of(session, brief)
+    for task in tasks:
+        group = access.group_for_ref(policy, task.owner_ref)
+        if task.assignee_id is None and task.status == WorkStatus.OPEN and group is not None:
+            people = [p for p in members.get(group.usergroup_id) or [] if p != brief.requester_id]
+            task.assignee_id = next_in_turn(session, task.owner_ref, people)
+    for task in tasks:
+        messages.post(session, policy, brief, task, service.open_dependencies(session, task))
+
+
+def next_in_turn(session: Session, owner_ref: str, people: list[str]) -> str | None:
+    """The group's next person, and the turn moved on; None for an empty group."""
+    if not people:
+        return None
+    query = select(OwnerTurn).where(OwnerTurn.owner_ref == owner_ref)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()  # two approvals at once take different turns
+    turn = session.scalar(query)
+    if turn is None:
+        turn = OwnerTurn(owner_ref=owner_ref, turn=0)
+        session.add(turn)
+    person = sorted(people)[turn.turn % len(people)]
+    turn.turn += 1
+    return person

@@ -1,0 +1,70 @@
+"""From approval to tasks: the brief's template creates its tasks in the thread, with owners
+taken in turns, due dates counted back from the launch date, in dependency order."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app.local import LocalBot
+from bot.briefs.models import Brief
+from bot.pipeline import launch
+from tests.support.briefs import audit_actions
+from tests.support.pipeline import approved_brief, task_message, task_rows, with_pipeline
+
+
+def test_approval_creates_the_tasks_with_owners_due_dates_and_order(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Email", launch_date="2027-03-01")
+    plan = local.slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "to do before launch" in m.text
+    )
+    assert "1. *Copy draft*" in plan.text
+    assert "2. *Design asset* · *Email build* (in parallel)" in plan.text
+    assert "3. *Landing page*" in plan.text
+    copy = task_message(local, parent, "Copy draft", "Claim")
+    assert "<@U04OMAR> (*@triage*)" in str(copy.blocks)  # omar's turn first (ids in order)
+    task_message(local, parent, "Landing page")
+    rows = task_rows(local)
+    assert set(rows) == {"copy_draft", "design_asset", "landing_page", "email_build"}
+    assert rows["copy_draft"].assignee_id == "U04OMAR"
+    assert rows["email_build"].assignee_id == "U05SAM"  # the next turn of @triage
+    assert rows["design_asset"].assignee_id == "U02BRAM"
+    assert rows["landing_page"].assignee_id == "U04OMAR"  # named in the policy
+    # Monday 1 March 2027: five business days back is Monday 22 February, at the day's close.
+    due = rows["copy_draft"].due_at
+    assert due is not None
+    local_due = due.astimezone(ZoneInfo("America/New_York"))
+    assert (local_due.date(), local_due.hour, local_due.minute) == (date(2027, 2, 22), 17, 30)
+    assert rows["copy_draft"].ready_at is not None  # nothing before it
+    assert rows["design_asset"].ready_at is None  # waits for the copy
+    assert ("tasks_created", "approved", 1) in audit_actions(local)
+
+
+def test_tasks_a_brief_does_not_need_are_not_created(local: LocalBot, tmp_path: Path) -> None:
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Web")
+    task_message(local, parent, "Landing page")
+    assert "email_build" not in task_rows(local)
+
+
+def test_launch_blockers_name_each_open_task_and_who_has_it(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Web")
+    task_message(local, parent, "Landing page")
+    runtime = local.runtime
+    with runtime.db.transaction() as session:
+        brief = session.get(Brief, 1)
+        assert brief is not None
+        found = launch.blockers(session, runtime.policy, brief, runtime.clock())
+    assert [b.kind for b in found] == ["task", "task", "task"]
+    assert found[0].text == "*Copy draft* (<@U04OMAR>) is not done"
+    assert found[2].text == (
+        "*Landing page* (<@U04OMAR>) is not done (it waits on *Copy draft*, *Design asset*)"
+    )
+    assert found[1].owners == ("U02BRAM",)
