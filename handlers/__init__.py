@@ -10,7 +10,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.slack.actions import ActionId, ViewId
-from handlers import briefs, compliance, errors, events, experiments, home, intake, mops, sla
+from handlers import (
+    briefs,
+    compliance,
+    errors,
+    events,
+    experiments,
+    home,
+    intake,
+    mops,
+    pipeline,
+    sla,
+)
 from handlers.context import RequestContext
 
 if TYPE_CHECKING:
@@ -59,6 +70,13 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.view(ViewId.INTAKE_BRIEF)(intake.brief_submitted)
     app.action(ActionId.INTAKE_CLAIM)(intake.claim)
     app.action(ActionId.INTAKE_DONE)(intake.done)
+
+    app.action(ActionId.PIPELINE_TASK_CLAIM)(pipeline.claim)
+    app.action(ActionId.PIPELINE_TASK_DONE)(pipeline.done)
+    app.action(ActionId.PIPELINE_TASK_BLOCKED)(pipeline.blocked)
+    app.view(ViewId.PIPELINE_TASK_BLOCKED)(pipeline.blocked_submitted)
+    app.action(ActionId.LAUNCH_CONFIRM)(pipeline.launch)
+    app.action(ActionId.LAUNCH_CANCEL)(pipeline.launch)
 
     app.event("app_home_opened")(home.home_opened)
     app.event("app_mention")(events.mention)

@@ -12,9 +12,10 @@ from bot.briefs.overview import LIST_USAGE
 from bot.briefs.service import FormErrors, Outcome
 from bot.briefs.workflow import Action
 from bot.compliance import flows as compliance_flows
+from bot.pipeline import schedule_words
 from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import ephemeral, escape
-from handlers import people
+from handlers import people, pipeline
 from handlers.context import Asker, clicked, reply_to
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 BRIEF_USAGE = (
     "Usage: `/brief new` · `/brief list [mine|waiting|all]` · `/brief show ID` · `/brief cancel ID [REASON]` · "
     "`/brief reopen ID` · "
-    "`/brief schedule ID` · `/brief live ID` · `/brief assign ID @person` · "
+    "`/brief schedule ID [YYYY-MM-DD HH:MM]` · `/brief live ID` · `/brief assign ID @person` · "
     "`/brief override ID approve|changes|reject REASON` · `/brief help`"
 )
 OVERRIDE_USAGE = (
@@ -51,8 +52,12 @@ BRIEF_HELP = "\n".join(
         "a form asks for one, and the requester is told",
         "• `/brief reopen ID`: a rejected or cancelled brief back to a draft of the next round, "
         "to edit and resubmit (also the *Reopen* button on the brief)",
+        "• `/brief schedule ID 2027-03-01 09:00`: launch it then (your time zone) once every task "
+        "is done and its review passed; a *Launch* click in its thread takes it live (some "
+        "channels launch by themselves)",
         "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
-        "(a brief with regulated claims asks for a *Confirm* click in its thread first)",
+        "now, once nothing blocks it (a brief with regulated claims asks for a *Confirm* click in "
+        "its thread first)",
         "• `/brief assign ID @person`: hand the waiting stage to one person (ops admins)",
         "• `/brief override ID approve|changes|reject REASON`: decide the waiting stage in place "
         "of its approvers, with a reason (ops admins)",
@@ -104,6 +109,15 @@ def brief_command(
             runtime.db, runtime.policy, brief_id=brief_id, actor=asker.actor, now=runtime.clock()
         )
         ack(ephemeral(outcome.message))
+    elif name == "schedule" and len(args) > 1:
+        target = _brief_id(args[0])
+        when = " ".join(args[1:])
+        answer = (
+            pipeline.schedule_at(target, when, runtime, asker) if target else schedule_words.USAGE
+        )
+        ack(ephemeral(answer))
+    elif name == "live" and brief_id:
+        ack(ephemeral(pipeline.go_live(brief_id, runtime, asker)))
     elif name in ADVANCES and brief_id:
         outcome = compliance_flows.request_advance(
             runtime.db,

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.slack import health as bot_health
 from bot.slack.blocks import ephemeral, escape
-from handlers import away, compliance, digests, experiments, flow, insights, intake
+from handlers import away, compliance, digests, experiments, flow, insights, intake, pipeline
 from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 from policies import access
@@ -32,6 +32,7 @@ HELP_TEXT = "\n".join(
         "• `/mops lint [--channel NAME] &lt;text&gt;`: check copy for regulated claims and channel "
         "limits",
         "• `/mops intake`: the open intake requests (@triage and ops admins)",
+        "• `/mops tasks`: your open tasks from approved briefs, soonest due first",
         "• `/mops experiment new|list|show|search`: pre-registered experiments and their readouts",
         "• `/mops policy reload`: reload policies/ (ops admins)",
         "• `/mops health`: channels I can't post in, and what else needs an admin (ops admins)",
@@ -89,6 +90,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "lint": compliance.lint_text,
     "policy": policy_reload,
     "intake": intake.queue,
+    "tasks": pipeline.my_tasks,
     "away": away.away_settings,
     "health": health,
 }

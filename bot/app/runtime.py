@@ -214,6 +214,7 @@ class Runtime:
     def tick(self) -> None:
         """Reminders due and digests due: rows claimed and sent once, whichever instance ticks."""
         from bot.digests import service as digest
+        from bot.pipeline import launches
         from bot.pipeline import reminders as task_reminders
         from bot.sla import reminders
 
@@ -221,6 +222,7 @@ class Runtime:
         try:
             reminders.tick(self.db, self.policy, self.directory, now, links=self.links)
             task_reminders.tick(self.db, self.policy, self.directory, now)
+            launches.tick(self.db, self.policy, now)
             digest.tick(self.db, self.policy, self.directory, now, self.names())
         except DirectoryUnavailable:
             # Personal digests wait for the user groups; nothing was recorded, the next tick

@@ -11,13 +11,14 @@ from __future__ import annotations
 from bot.briefs import reactions
 from bot.compliance import history as compliance_history
 from bot.compliance import service as compliance
+from bot.pipeline import launches
 from bot.pipeline import service as pipeline
 from bot.sla import reminders, status
 
 BRIEF_REACTIONS = reactions.Reactions(
     plan_stages=(compliance.plan_gate,),
     after_submit=(compliance.record_gate,),
-    on_change=(reminders.replan, pipeline.on_brief_change),
+    on_change=(reminders.replan, pipeline.on_brief_change, launches.on_brief_change),
     describe=(compliance_history.describe,),
     standing=(status.standing_lines,),
 )

@@ -33,7 +33,9 @@ class Blocker:
     """One reason a launch can't go yet."""
 
     kind: str  # "brief", "gate", "task" (and "checklist" from the assets lane)
-    key: str  # stable while the reason stands, e.g. "task:12:blocked"
+    # Stable while the reason stands: "task:12" (not done), "task:12:blocked". A key told once
+    # is not told again; nor is "task:12" after "task:12:blocked" (its owners know already).
+    key: str
     text: str  # plain words, Slack mrkdwn, e.g. "*Design asset* (@dana) is blocked: ..."
     # Who can clear it: user ids or policy refs ("@legal-team"), told when the launch waits.
     owners: tuple[str, ...] = field(default=())
@@ -107,7 +109,10 @@ def task_blockers(session: Session, policy: Policy, brief: Brief, now: datetime)
                 why += f" (it waits on {', '.join(f'*{t.label}*' for t in waiting)})"
         found.append(
             Blocker(
-                "task", f"task:{task.id}:{task.status}", f"*{task.label}* ({who}) {why}", (owner,)
+                "task",
+                f"task:{task.id}" + (":blocked" if task.status == WorkStatus.BLOCKED else ""),
+                f"*{task.label}* ({who}) {why}",
+                (owner,),
             )
         )
     return found
@@ -119,6 +124,15 @@ SOURCES: tuple[BlockerSource, ...] = (brief_blockers, gate_blockers, task_blocke
 def blockers(session: Session, policy: Policy, brief: Brief, now: datetime) -> list[Blocker]:
     """Everything that stops the brief from launching now; [] when it may go."""
     return [found for source in SOURCES for found in source(session, policy, brief, now)]
+
+
+def untold(found: list[Blocker], told: list[str]) -> list[Blocker]:
+    """The blockers whose owners were not told yet (see `Blocker.key`)."""
+    return [
+        blocker
+        for blocker in found
+        if blocker.key not in told and not any(key.startswith(f"{blocker.key}:") for key in told)
+    ]
 
 
 def blockers_text(found: list[Blocker]) -> str:

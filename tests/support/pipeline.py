@@ -81,7 +81,7 @@ def task_message(
         for message in local.slack.thread(parent).replies:
             shown = str(message.blocks)
             if (
-                "pipeline_task" in shown
+                message.text.startswith("Task: ")
                 and f"*{label}*" in shown
                 and (button is None or f"'{button}'" in shown)
             ):

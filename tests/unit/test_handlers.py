@@ -23,7 +23,7 @@ COMMANDS = ["/mops", "/brief"]
 EVENTS = ["message", "app_mention", "app_home_opened"]
 # 2 commands, 16 buttons + 3 of them again for clicks on the Home tab, 7 modals + the reason
 # form again when opened from the Home tab, 3 events
-LISTENERS = 32
+LISTENERS = 38
 # The buttons that are also on the Home tab, where a click comes with a `view`, not a message.
 ON_HOME = [ActionId.BRIEF_APPROVE, ActionId.BRIEF_REQUEST_CHANGES, ActionId.BRIEF_REJECT]
 
@@ -210,7 +210,7 @@ def test_handlers_import_no_runtime_at_run_time() -> None:
 
 
 def test_mops_subcommands_are_an_explicit_table() -> None:
-    from handlers import away, compliance, digests, flow, insights, intake, mops
+    from handlers import away, compliance, digests, flow, insights, intake, mops, pipeline
 
     expected = {
         "stats": flow.stats,
@@ -221,6 +221,7 @@ def test_mops_subcommands_are_an_explicit_table() -> None:
         "lint": compliance.lint_text,
         "policy": mops.policy_reload,
         "intake": intake.queue,
+        "tasks": pipeline.my_tasks,
         "away": away.away_settings,
         "health": mops.health,
     }

@@ -10,6 +10,8 @@ from bot.app.runtime import Runtime
 from bot.app.wiring import BRIEF_REACTIONS, wire
 from bot.briefs import reactions as briefs
 from bot.compliance import service as compliance
+from bot.pipeline import launches
+from bot.pipeline import service as pipeline
 from bot.sla import reminders
 from bot.storage.database import Database
 
@@ -22,7 +24,11 @@ def test_two_runtimes_wire_the_brief_reactions_once(db: Database) -> None:
     assert reactions == BRIEF_REACTIONS
     assert reactions.plan_stages == (compliance.plan_gate,)
     assert reactions.after_submit == (compliance.record_gate,)
-    assert reactions.on_change == (reminders.replan,)
+    assert reactions.on_change == (
+        reminders.replan,
+        pipeline.on_brief_change,
+        launches.on_brief_change,
+    )
 
 
 def test_wiring_twice_is_wiring_once() -> None:

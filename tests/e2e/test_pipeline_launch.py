@@ -1,0 +1,210 @@
+"""Tasks worked from their messages, and a launch that waits for them: Claim / Done / Blocked
+(with a reason), `/mops tasks`, `/brief schedule ID DATE TIME`, and the launch going live only
+when nothing blocks it (a Launch click, or by itself for an auto-launch channel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.app.local import LocalBot
+from bot.emulator import Message
+from bot.pipeline import launches
+from bot.pipeline.models import Launch
+from tests.support.briefs import audit_actions, brief_row, outbox_drained, wait_state
+from tests.support.clock import Clock
+from tests.support.pipeline import approved_brief, task_message, task_rows, with_pipeline
+from tests.support.waiting import eventually
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def ephemeral(local: LocalBot, user: str, words: str) -> Message:
+    return local.slack.wait_for_message(
+        lambda m: m.ephemeral_to == user and words in m.text, ephemeral=True
+    )
+
+
+def finish(local: LocalBot, parent: Message, label: str, as_user: str) -> None:
+    local.slack.click("Done", as_user=as_user, message=task_message(local, parent, label, "Done"))
+    eventually(lambda: task_rows(local)[_name(label)].status == "done", f"{label} done")
+
+
+def _name(label: str) -> str:
+    return label.lower().replace(" ", "_")
+
+
+def block(local: LocalBot, parent: Message, label: str, as_user: str, reason: str) -> None:
+    slack = local.slack
+    slack.click("Blocked", as_user=as_user, message=task_message(local, parent, label, "Blocked"))
+    assert slack.view_of(as_user) is not None, "the form asking what blocks it"
+    result = slack.submit({"reason": reason}, as_user=as_user)
+    assert result.status == 200 and not result.errors, result.errors
+
+
+def tick(local: LocalBot) -> int:
+    runtime = local.runtime
+    return launches.tick(runtime.db, runtime.policy, runtime.clock())
+
+
+def launch_row(local: LocalBot) -> Launch:
+    with local.runtime.db.transaction() as session:
+        row = session.scalar(select(Launch))
+        assert row is not None
+        return row
+
+
+def thread_texts(local: LocalBot, parent: Message) -> list[str]:
+    eventually(lambda: outbox_drained(local), "the outbox drained")
+    return [m.text for m in local.slack.thread(parent).replies]
+
+
+def test_a_launch_waits_for_a_blocked_task_and_goes_when_it_is_done(
+    timed: LocalBot, clock: Clock, tmp_path: Path
+) -> None:
+    local, slack = timed, timed.slack
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Email", launch_date="2027-03-01")
+    slack.command("/brief schedule 1 2027-03-01 09:00", as_user="rita")
+    answer = ephemeral(local, "U01RITA", "launches")
+    assert "launches on Mon 1 Mar 2027 at 09:00 (America/New_York)" in answer.text
+    assert "(4 things do now)" in answer.text
+    assert wait_state(local, "scheduled").state == "scheduled"
+    finish(local, parent, "Copy draft", "omar")
+    finish(local, parent, "Design asset", "bram")
+    finish(local, parent, "Email build", "sam")
+    block(local, parent, "Landing page", "omar", "Waiting for the legal footer")
+    eventually(lambda: task_rows(local)["landing_page"].status == "blocked", "blocked")
+
+    clock.now = datetime(2027, 3, 1, 9, 0, tzinfo=NEW_YORK)
+    assert tick(local) == 1
+    assert launch_row(local).status == "waiting"
+    told = [t for t in thread_texts(local, parent) if "can't go yet" in t]
+    assert len(told) == 1
+    assert "• *Landing page* (<@U04OMAR>) is blocked: “Waiting for the legal footer”" in told[0]
+    assert "<@U01RITA>" in told[0] and "<@U04OMAR>" in told[0]
+    clock.advance(minutes=1)
+    tick(local)
+    tick(local)
+    assert len([t for t in thread_texts(local, parent) if "can't go yet" in t]) == 1  # once
+    assert brief_row(local).state == "scheduled"
+
+    # Claim takes it up again; Done clears the last blocker and the launch asks for its click.
+    slack.click(
+        "Claim", as_user="omar", message=task_message(local, parent, "Landing page", "Claim")
+    )
+    finish(local, parent, "Landing page", "omar")
+    prompt = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "ready to launch" in m.text
+    )
+    assert launch_row(local).status == "confirming"
+    slack.click("Launch", as_user="sam", message=prompt)  # not the requester nor an ops admin
+    ephemeral(local, "U05SAM", "can do that")
+    assert brief_row(local).state == "scheduled"
+    slack.click("Launch", as_user="rita", message=prompt)
+    assert wait_state(local, "live").state == "live"
+    assert launch_row(local).status == "launched"
+    actions = [action for action, _, _ in audit_actions(local)]
+    assert actions[-6:] == [
+        "task_done",
+        "task_blocked",
+        "launch_waiting",
+        "task_claimed",
+        "task_done",
+        "go_live",
+    ]
+    closed = eventually(
+        lambda: (
+            "launched brief #1"
+            in (m := slack.emulator.message(prompt.channel, prompt.ts) or prompt).text
+            and m
+        ),
+        "the prompt closed",
+    )
+    assert "Launch" not in str(closed.blocks)
+
+
+def test_an_auto_launch_channel_goes_live_by_itself_when_ready(
+    timed: LocalBot, clock: Clock, tmp_path: Path
+) -> None:
+    local, slack = timed, timed.slack
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
+    with_pipeline(local, tmp_path)  # auto_launch: [Web] in the package policy
+    parent = approved_brief(local, channel_mix="Web", launch_date="2027-03-01")
+    slack.command("/brief schedule 1 2027-02-26 14:30", as_user="omar")  # an ops admin, in LA
+    assert (
+        "launches on Fri 26 Feb 2027 at 14:30 (America/Los_Angeles)"
+        in ephemeral(local, "U04OMAR", "launches").text
+    )
+    finish(local, parent, "Copy draft", "omar")
+    finish(local, parent, "Design asset", "bram")
+    finish(local, parent, "Landing page", "omar")
+    clock.now = datetime(2027, 2, 26, 14, 29, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert tick(local) == 0  # not yet
+    clock.advance(minutes=1)
+    assert tick(local) == 1
+    assert wait_state(local, "live").state == "live"
+    assert any("launched by itself" in t for t in thread_texts(local, parent))
+
+
+def test_task_buttons_check_who_and_what_comes_first(local: LocalBot, tmp_path: Path) -> None:
+    slack = local.slack
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Web")
+    design = task_message(local, parent, "Design asset", "Done")
+    slack.click("Done", as_user="bram", message=design)
+    ephemeral(local, "U02BRAM", "waits on *Copy draft*, which is not done yet")
+    slack.click("Claim", as_user="rita", message=design)  # not in @design-team
+    ephemeral(local, "U01RITA", "you can't change it")
+    slack.click("Blocked", as_user="rita", message=design)
+    ephemeral(local, "U01RITA", "you can't change it")
+    assert slack.view_of("rita") is None  # refused before any form opened
+    slack.click("Blocked", as_user="bram", message=design)
+    assert slack.submit({"reason": "   "}, as_user="bram").errors  # a reason is required
+    assert task_rows(local)["design_asset"].status == "open"
+
+
+def test_schedule_with_a_bad_or_past_time_gets_the_usage_line(
+    timed: LocalBot, clock: Clock, tmp_path: Path
+) -> None:
+    local, slack = timed, timed.slack
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
+    with_pipeline(local, tmp_path)
+    approved_brief(local)
+    for line, words in [
+        ("/brief schedule 1 2027-13-45 09:00", "is not a date on the calendar"),
+        ("/brief schedule 1 tomorrow", "I can't read `tomorrow`"),
+        ("/brief schedule 1 2027-03-01 25:00", "hours go 0 to 23"),
+        ("/brief schedule 1 2027-01-04 09:00", "That time has passed"),
+        ("/brief schedule x 2027-03-01 09:00", "Usage: `/brief schedule ID DATE TIME`"),
+    ]:
+        slack.command(line, as_user="rita")
+        ephemeral(local, "U01RITA", words)
+    slack.command("/brief schedule 1 2027-03-01 09:00", as_user="sam")
+    ephemeral(local, "U05SAM", "can do that")
+    assert brief_row(local).state == "approved"
+
+
+def test_live_is_refused_while_a_task_is_open_and_mops_tasks_lists_yours(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    slack = local.slack
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Web")
+    task_message(local, parent, "Landing page")
+    slack.command("/brief schedule 1", as_user="rita")
+    wait_state(local, "scheduled")
+    slack.command("/brief live 1", as_user="rita")
+    refusal = ephemeral(local, "U01RITA", "can't go live yet")
+    assert "• *Copy draft* (<@U04OMAR>) is not done" in refusal.text
+    assert brief_row(local).state == "scheduled"
+    slack.command("/mops tasks", as_user="omar")
+    mine = ephemeral(local, "U04OMAR", "Your open tasks")
+    assert "*Copy draft* for brief #1" in mine.text and "*Landing page* for brief #1" in mine.text
+    assert "*Design asset* for brief" not in mine.text  # bram's
+    slack.command("/mops tasks", as_user="rita")
+    ephemeral(local, "U01RITA", "You have no open tasks")
