@@ -1,19 +1,30 @@
-"""The intake classifier on CLINC150 (Larson et al. 2019): accuracy, out-of-scope recall, calibration,
-latency and memory.
+"""The intake classifier, judged on data it was not tuned on.
 
-Trains on `train` (in-scope only), fits the temperature and the "none of these" logit on `val` +
-`oos_val`, picks the threshold on `val` + `oos_val` only, and reports on `test` + `oos_test`.
-Reference (the paper, BERT with a threshold): in-scope accuracy 96.2%, out-of-scope recall 52.3%.
-Targets: in-scope accuracy >= 96.2% and OOS recall >= 70% at one threshold; classify p50 < 30 ms,
-p99 < 60 ms, at most 1.2x the bare forward pass; load < 5 s; RSS < 700 MB.
+1. The shipped taxonomy (policies/intake.yaml): trained on all its examples; dev figures are the
+   k-fold cross-validated ones, test figures come from a split frozen before any tuning
+   (benchmarks/data/intake_taxonomy_test.csv, SHA-256 below: the benchmark refuses to run if
+   the file changed). Deflection: the share of routine requests (labels with a `reply`) the bot
+   would answer itself, and the share of other messages it would wrongly answer (target < 2%).
+2. CLINC150 (Larson et al. 2019, ../shared/datasets/clinc150): trained on `train`, temperature
+   and "none of these" logit fitted on `val` + `oos_val`, ONE threshold chosen on `val` +
+   `oos_val` only (the lowest whose out-of-scope recall there reaches 80%), then reported on
+   `test` + `oos_test`: in-scope accuracy (target >= 96.5%), out-of-scope recall (>= 80%), ECE,
+   classify p50/p99 in a fresh process, train time.
 
-    nice -n 10 .venv/bin/python benchmarks/intake.py            # trains (~15 min on 2 cores)
-    .venv/bin/python benchmarks/intake.py --model /tmp/clinc-model  # reuse a trained model
+    nice -n 10 .venv/bin/python benchmarks/intake.py                  # both, frozen encoder
+    nice -n 10 .venv/bin/python benchmarks/intake.py --finetune 3     # fine-tune 3 epochs
+    .venv/bin/python benchmarks/intake.py --only taxonomy
+    .venv/bin/python benchmarks/intake.py --vectors /tmp/clinc-vectors.npz  # reuse embeddings
+
+`--vectors FILE` keeps the frozen encoder's vectors of every CLINC150 text in FILE (written on
+the first run): the same vectors the encoder gives, so the figures do not change; the train
+time printed then leaves the embedding out and says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -25,134 +36,221 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.intake.classifier import OUT_OF_SCOPE, IntakeModel, evaluate, train_examples  # noqa: E402
-from bot.intake.classifier.store import is_model_dir  # noqa: E402
-from policies.intake_schema import Settings, Training  # noqa: E402
+from bot.intake.classifier import (  # noqa: E402
+    OUT_OF_SCOPE,
+    IntakeModel,
+    evaluate,
+    train_examples,
+    training,  # noqa: E402
+)
+from bot.intake.classifier.model import base_encoder  # noqa: E402
+from bot.intake.classifier.sources import read_csv, read_examples  # noqa: E402
+from bot.intake.urgency import UrgencyDetector  # noqa: E402
+from policies.compliance import lint, load_rules  # noqa: E402
+from policies.intake_schema import Settings, Training, load_intake  # noqa: E402
 
 DATA = REPO.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
-TARGETS = {"in_scope_accuracy": 0.962, "oos_recall": 0.70}
+TAXONOMY = REPO / "policies" / "intake.yaml"
+TAXONOMY_TEST = REPO / "benchmarks" / "data" / "intake_taxonomy_test.csv"
+# Recorded when the split was frozen, before any tuning. Never update it to match an edit.
+TAXONOMY_TEST_SHA256 = "26708baa5ce55387a9348daa65384555f9392b63c27cd42f92047cc746fa8944"
+VAL_OOS_RECALL = 0.80  # the CLINC150 threshold: the lowest reaching this recall on oos_val
+TARGETS = {"in_scope_accuracy": 0.965, "oos_recall": 0.80, "wrongly_answered": 0.02}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--only", choices=["taxonomy", "clinc"], help="run one part")
     parser.add_argument("--data", type=Path, default=DATA, help="CLINC150 data_full.json")
-    parser.add_argument(
-        "--model",
-        type=Path,
-        default=Path("/tmp/mopsbot-clinc-model"),
-        help="model directory: reused when it holds a model, else trained into",
-    )
-    parser.add_argument("--retrain", action="store_true", help="train even when --model holds one")
-    parser.add_argument("--epochs", type=int, default=5, help="encoder fine-tuning epochs")
-    parser.add_argument(
-        "--val-oos-recall",
-        type=float,
-        default=0.75,
-        help="the threshold is the lowest whose OOS recall on oos_val reaches this",
-    )
+    parser.add_argument("--finetune", type=int, default=0, metavar="EPOCHS", help="fine-tune")
+    parser.add_argument("--model", type=Path, default=Path("/tmp/mopsbot-bench-intake"))
+    parser.add_argument("--vectors", type=Path, help="cache of frozen CLINC150 vectors")
     parser.add_argument("--latency-samples", type=int, default=1000)
     args = parser.parse_args()
+    digest = hashlib.sha256(TAXONOMY_TEST.read_bytes()).hexdigest()
+    if digest != TAXONOMY_TEST_SHA256:
+        print(
+            f"{TAXONOMY_TEST} changed (SHA-256 {digest}, recorded {TAXONOMY_TEST_SHA256}): "
+            "a test split edited after tuning measures nothing. Refusing to run.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.only in (None, "taxonomy"):
+        taxonomy(args)
+    if args.only in (None, "clinc"):
+        clinc(args)
+    return 0
 
+
+def taxonomy(args: argparse.Namespace) -> None:
+    source = read_examples(TAXONOMY)
+    settings = source.settings
+    if args.finetune:
+        tr = settings.training.model_copy(update={"finetune_epochs": args.finetune})
+        settings = settings.model_copy(update={"training": tr})
+    started = time.perf_counter()
+    model = train_examples(
+        source.examples, args.model / "taxonomy", settings, source.urgency, progress=False
+    )
+    seconds = time.perf_counter() - started
+    meta = model.meta
+    test = read_csv(TAXONOMY_TEST)
+    report = evaluate(model, test)
+    print(
+        f"\n== shipped taxonomy: {len(model.labels)} labels, {meta.train_size} examples, "
+        f"{'fine-tuned ' + str(args.finetune) + ' epochs' if args.finetune else 'frozen encoder'}, "
+        f"trained in {seconds:.0f} s"
+    )
+    point = meta.training.get("operating_point") or {}
+    print(
+        f"threshold {model.threshold:.2f}, margin {model.margin:.2f}, chosen on cross-validated "
+        f"predictions for {settings.target}: "
+        f"{'met' if point.get('target_met') else 'NOT met'} on dev"
+    )
+    m = meta.metrics
+    print(f"{'':34}{'dev (' + str(int(m['cv_folds'])) + '-fold CV)':>18}{'test (frozen)':>16}")
+    rows = [
+        ("accuracy (top-1, in scope)", m["accuracy"], report.accuracy),
+        ("macro-F1", m["macro_f1"], report.macro_f1),
+        ("out-of-scope recall", m["oos_recall"], report.oos_recall),
+        ("coverage (routed on its own)", m["coverage"], report.coverage),
+        ("accuracy of what it routes", m["accuracy_at_threshold"], report.accuracy_at_threshold),
+        ("ECE", m["ece"], report.ece),
+    ]
+    for name, dev, tested in rows:
+        print(f"  {name:<32}{dev:>18.4f}{tested:>16.4f}")
+    print(f"  test examples: {report.in_scope} in scope, {report.out_of_scope} out of scope")
+    deflection(model, test)
+
+
+def deflection(model: IntakeModel, test: list[tuple[str, str]]) -> None:
+    """What the bot would answer itself: a confident label that has a reply, on a message that is
+    neither urgent nor flagged by the compliance rules (service.deflects decides the same)."""
+    routine = set(load_intake(TAXONOMY).replies())
+    rules = load_rules()
+    urgency = UrgencyDetector()
+    answered = []
+    for (text, _), result in zip(test, model.classify_batch([t for t, _ in test]), strict=True):
+        answered.append(
+            result.label in routine
+            and not result.needs_confirmation
+            and not urgency.detect(text).urgent
+            and not lint(text, rules).findings
+        )
+    is_routine = np.array([label in routine for _, label in test])
+    done = np.array(answered)
+    right = np.array(
+        [
+            a and label == r
+            for a, (_, label), r in zip(
+                answered,
+                test,
+                [res.label for res in model.classify_batch([t for t, _ in test])],
+                strict=True,
+            )
+        ]
+    )
+    wrong = done & ~is_routine
+    print(
+        f"deflection on the frozen test split ({is_routine.sum()} routine, "
+        f"{(~is_routine).sum()} other): routine answered {done[is_routine].mean():.1%} "
+        f"({right[is_routine].sum()} with the right reply); other messages wrongly answered "
+        f"{wrong[~is_routine].mean():.1%} ({wrong.sum()}; target < "
+        f"{TARGETS['wrongly_answered']:.0%}: "
+        f"{'met' if wrong[~is_routine].mean() < TARGETS['wrongly_answered'] else 'MISSED'})"
+    )
+
+
+def clinc(args: argparse.Namespace) -> None:
     data = json.loads(args.data.read_text())
     split = {
         name: [(text, OUT_OF_SCOPE if label == "oos" else label) for text, label in rows]
         for name, rows in data.items()
     }
     print(
-        f"CLINC150 from {args.data}: train {len(split['train'])}, val {len(split['val'])} + "
+        f"\n== CLINC150 from {args.data}: train {len(split['train'])}, val {len(split['val'])} + "
         f"oos_val {len(split['oos_val'])}, test {len(split['test'])} + oos_test {len(split['oos_test'])}"
     )
-
-    if args.retrain or not is_model_dir(args.model):
-        settings = Settings(
-            margin=0.0,
-            training=Training(
-                finetune_epochs=args.epochs,
-                finetune_learning_rate=1e-4,
-                batch_size=32,
-                holdout_fraction=0.0,
-            ),
+    embed_note = ""
+    if args.vectors and not args.finetune:
+        embed_note = load_or_write_vectors(
+            args.vectors, [t for rows in split.values() for t, _ in rows]
         )
-        started = time.perf_counter()
-        model = train_examples(
-            split["train"],
-            args.model,
-            settings,
-            calibration=split["val"] + split["oos_val"],
-            progress=True,
-        )
-        print(
-            f"trained in {(time.perf_counter() - started) / 60:.1f} min "
-            f"({args.epochs} epochs of fine-tuning) into {args.model}"
-        )
-    else:
-        model = IntakeModel.load(args.model)
-        print(f"reusing {args.model} ({model.version})")
-    print(
-        f"temperature {model.temperature:.3f}, classes {len(model.classes)} "
-        f"(150 intents + a fitted 'none of these' logit)"
+    settings = Settings(
+        margin=0.0,
+        training=Training(
+            finetune_epochs=args.finetune, finetune_learning_rate=1e-4, batch_size=32
+        ),
     )
-
+    started = time.perf_counter()
+    model = train_examples(
+        split["train"],
+        args.model / "clinc",
+        settings,
+        calibration=split["val"] + split["oos_val"],
+        progress=sys.stderr.isatty(),
+    )
+    train_seconds = time.perf_counter() - started
+    how = f"fine-tuned {args.finetune} epochs" if args.finetune else "frozen encoder"
+    print(f"trained ({how}) in {train_seconds / 60:.1f} min{embed_note}")
     validation = split["val"] + split["oos_val"]
     val_probs = model.probabilities([t for t, _ in validation])
-    threshold = choose_threshold(model, validation, val_probs, args.val_oos_recall)
-    balanced = choose_balanced(model, validation, val_probs)
+    threshold = choose_threshold(model, validation, val_probs, VAL_OOS_RECALL)
     test = split["test"] + split["oos_test"]
     test_probs = model.probabilities([t for t, _ in test])
     report = evaluate(model, test, threshold=threshold, margin=0.0, probs=test_probs)
-    other = evaluate(model, test, threshold=balanced, margin=0.0, probs=test_probs)
-
     print(
-        f"\nthreshold {threshold:.4f}: the lowest with OOS recall >= {args.val_oos_recall:.0%} "
-        f"on oos_val (val + oos_val only)"
+        f"threshold {threshold:.4f}: the lowest with out-of-scope recall >= {VAL_OOS_RECALL:.0%} "
+        "on oos_val (chosen on val + oos_val only)"
     )
     print("\n".join("  " + line for line in report.lines()))
-    print(
-        f"(threshold {balanced:.4f}, maximising val in-scope accuracy + OOS recall: "
-        f"in-scope accuracy {other.in_scope_accuracy:.2%}, OOS recall {other.oos_recall:.2%})"
+    time.sleep(3)  # let this process's OpenMP workers settle before timing a fresh one
+    latency = measure_in_fresh_process(
+        args.model / "clinc", [t for t, _ in test], args.latency_samples
     )
-
-    # This process's OpenMP workers keep spinning for a moment after the evaluation; measured at
-    # once, the new process would share the two cores with them (about +0.8 s on the load).
-    time.sleep(3)
-    latency = measure_in_fresh_process(args.model, [t for t, _ in test], args.latency_samples)
-    print_summary(report, threshold, latency)
-    return 0
+    print_summary(report, threshold, latency, train_seconds)
 
 
-def _val_curve(
-    model: IntakeModel, examples: list[tuple[str, str]], probs: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate thresholds and, at each, val in-scope accuracy and oos_val recall (margin 0)."""
-    index = {name: i for i, name in enumerate(model.classes)}
-    truth = np.array([index[label] for _, label in examples])
-    oos = truth == index[OUT_OF_SCOPE]
-    top = probs.argmax(axis=1)
-    confidence = probs.max(axis=1)
-    asks = top == index[OUT_OF_SCOPE]
-    candidates = np.unique(np.concatenate([[0.0], confidence]))
-    accuracy = np.array(
-        [((top == truth) & ~asks & (confidence >= t))[~oos].mean() for t in candidates]
-    )
-    recall = np.array([(asks | (confidence < t))[oos].mean() for t in candidates])
-    return candidates, accuracy, recall
+def load_or_write_vectors(path: Path, texts: list[str]) -> str:
+    """Fill the training cache with the frozen encoder's vectors from `path`, computing and
+    writing the missing ones first."""
+    wanted = sorted(set(texts))
+    if path.exists():
+        with np.load(path, allow_pickle=True) as stored:
+            cached = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    else:
+        cached = {}
+    missing = [t for t in wanted if t not in cached]
+    if missing:
+        started = time.perf_counter()
+        for text, vector in zip(
+            missing, base_encoder().embed(missing, batch_size=128), strict=True
+        ):
+            cached[text] = vector
+        print(f"embedded {len(missing)} texts in {time.perf_counter() - started:.0f} s into {path}")
+        keys = sorted(cached)
+        np.savez(
+            path, texts=np.array(keys, dtype=object), vectors=np.stack([cached[k] for k in keys])
+        )
+    training.remember_vectors(wanted, np.stack([cached[t] for t in wanted]))
+    return f" (embeddings from {path}: not in the train time)"
 
 
 def choose_threshold(
     model: IntakeModel, examples: list[tuple[str, str]], probs: np.ndarray, wanted_recall: float
 ) -> float:
-    candidates, _, recall = _val_curve(model, examples, probs)
-    reaching = candidates[recall >= wanted_recall]
-    return float(reaching.min()) if len(reaching) else float(candidates.max())
-
-
-def choose_balanced(
-    model: IntakeModel, examples: list[tuple[str, str]], probs: np.ndarray
-) -> float:
-    candidates, accuracy, recall = _val_curve(model, examples, probs)
-    return float(candidates[int(np.argmax(accuracy + recall))])
+    """The lowest threshold whose out-of-scope recall on `examples` reaches `wanted_recall`."""
+    index = {name: i for i, name in enumerate(model.classes)}
+    oos = np.array([label == OUT_OF_SCOPE for _, label in examples])
+    top = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    asks_anyway = top == index[OUT_OF_SCOPE]
+    for candidate in np.unique(np.concatenate([[0.0], confidence])):
+        if (asks_anyway | (confidence < candidate))[oos].mean() >= wanted_recall:
+            return float(candidate)
+    return 1.0
 
 
 LATENCY_PROBE = r"""
@@ -217,30 +315,31 @@ def measure_in_fresh_process(model_dir: Path, texts: list[str], samples: int) ->
     }
 
 
-def print_summary(report, threshold: float, latency: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
-    ratio50 = latency["classify_p50"] / latency["forward_p50"]
-    ratio99 = latency["classify_p99"] / latency["forward_p99"]
+def print_summary(
+    report, threshold: float, latency: dict[str, float], train_seconds: float
+) -> None:  # type: ignore[no-untyped-def]  # report: EvalReport
     rows = [
         (
             "in-scope accuracy (test)",
             f"{report.in_scope_accuracy:.2%}",
-            ">= 96.2%",
+            ">= 96.5%",
             report.in_scope_accuracy >= TARGETS["in_scope_accuracy"],
         ),
         (
             "out-of-scope recall (oos_test)",
             f"{report.oos_recall:.2%}",
-            ">= 70%",
+            ">= 80%",
             report.oos_recall >= TARGETS["oos_recall"],
         ),
         ("threshold (from val + oos_val)", f"{threshold:.4f}", "", None),
         ("ECE (test, in scope)", f"{report.ece:.4f}", "", None),
         ("accuracy, no threshold", f"{report.accuracy:.2%}", "", None),
+        ("train time", f"{train_seconds / 60:.1f} min", "", None),
         (
             f"classify p50 / p99 ({latency['samples']:.0f} msgs)",
             f"{latency['classify_p50']:.1f} / {latency['classify_p99']:.1f} ms",
-            "< 30 / < 60 ms",
-            latency["classify_p50"] < 30 and latency["classify_p99"] < 60,
+            "",
+            None,
         ),
         (
             "bare forward p50 / p99",
@@ -248,29 +347,18 @@ def print_summary(report, threshold: float, latency: dict[str, float]) -> None: 
             "",
             None,
         ),
-        (
-            "ratio p50 / p99",
-            f"{ratio50:.2f} / {ratio99:.2f}",
-            "<= 1.2",
-            ratio50 <= 1.2 and ratio99 <= 1.2,
-        ),
-        (
-            "model load (fresh process, imports included)",
-            f"{latency['load_s']:.2f} s",
-            "< 5 s",
-            latency["load_s"] < 5,
-        ),
+        ("model load (fresh process)", f"{latency['load_s']:.2f} s", "", None),
         (
             "RSS after load / peak",
             f"{latency['rss_after_load_mb']:.0f} / {latency['peak_rss_mb']:.0f} MB",
-            "< 700 MB",
-            latency["peak_rss_mb"] < 700,
+            "",
+            None,
         ),
     ]
     print("\nsummary")
     for name, value, target, ok in rows:
         verdict = "" if ok is None else ("met" if ok else "MISSED")
-        print(f"  {name:<46} {value:>20}  {target:<14} {verdict}")
+        print(f"  {name:<46} {value:>20}  {target:<10} {verdict}")
 
 
 if __name__ == "__main__":

@@ -26,10 +26,20 @@ class Route(Strict):
     offer_brief: bool = False  # offer to open a brief pre-filled from the message
 
 
+class Reply(Strict):
+    """A pre-approved answer the bot posts in the thread when it is sure a request is this
+    routine kind (deflection). `version` goes in the audit trail with every reply sent; raise it
+    when the text changes. The compliance lint must find nothing in it (policy check)."""
+
+    version: int = Field(ge=1)
+    text: str = Field(min_length=1, max_length=3000)
+
+
 class Label(Strict):
     description: str = Field(min_length=1)
     route: Route
-    examples: list[str] = Field(min_length=MIN_EXAMPLES)
+    examples: list[str] = []  # here, or under the label's name in `examples_file`
+    reply: Reply | None = None
 
     @field_validator("examples")
     @classmethod
@@ -44,7 +54,8 @@ class Training(Strict):
     # L2 strengths tried for the head; cross-validation picks one.
     l2_candidates: list[float] = Field([1e-5, 1e-4, 1e-3], min_length=1)
     head_iterations: int = Field(200, ge=10, le=5000)  # L-BFGS iterations of the head
-    holdout_fraction: float = Field(0.2, ge=0, lt=0.5)
+    # k of the k-fold cross-validation that fits the temperature, chooses the threshold and
+    # margin, and judges a retrain (every example also trains the final model).
     calibration_folds: int = Field(5, ge=2, le=20)
     finetune_epochs: int = Field(0, ge=0, le=20)
     finetune_learning_rate: float = Field(1e-4, gt=0, le=1e-2)
@@ -59,9 +70,26 @@ class Training(Strict):
         return value
 
 
+class Target(Strict):
+    """What the threshold and margin are chosen for, on cross-validated predictions: at least
+    `routed_accuracy` right among the requests the bot routes on its own, or at most `to_person`
+    of the in-scope requests handed to a person. Exactly one of the two."""
+
+    routed_accuracy: float | None = Field(None, gt=0, le=1)
+    to_person: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> Target:
+        if (self.routed_accuracy is None) == (self.to_person is None):
+            raise ValueError("name exactly one of routed_accuracy or to_person")
+        return self
+
+
 class Settings(Strict):
+    # Used as written when there is no `target`; with one, training chooses both from data.
     confidence_threshold: float = Field(0.6, ge=0, le=1)
     margin: float = Field(0.15, ge=0, le=1)
+    target: Target | None = None
     training: Training = Training()
 
 
@@ -85,6 +113,9 @@ class IntakeTaxonomy(Strict):
     urgency: UrgencyCues = UrgencyCues()
     labels: dict[SnakeName, Label] = Field(min_length=2)
     out_of_scope_examples: list[str] = []
+    # A YAML file next to this one: `label: [examples...]` and `out_of_scope: [...]`, added to
+    # the examples written here (load_intake merges them).
+    examples_file: str | None = None
 
     @field_validator("labels")
     @classmethod
@@ -94,6 +125,16 @@ class IntakeTaxonomy(Strict):
                 f"'{OUT_OF_SCOPE}' is reserved: list those under out_of_scope_examples"
             )
         return value
+
+    @model_validator(mode="after")
+    def _enough_examples(self) -> IntakeTaxonomy:
+        few = [name for name, label in self.labels.items() if len(label.examples) < MIN_EXAMPLES]
+        if few:
+            raise ValueError(
+                f"labels {', '.join(few)}: at least {MIN_EXAMPLES} examples each "
+                "(here or in examples_file)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_label_per_text(self) -> IntakeTaxonomy:
@@ -115,6 +156,10 @@ class IntakeTaxonomy(Strict):
             (text.strip(), OUT_OF_SCOPE) for text in self.out_of_scope_examples if text.strip()
         ]
 
+    def replies(self) -> dict[str, Reply]:
+        """The labels that deflect, with their pre-approved reply."""
+        return {name: label.reply for name, label in self.labels.items() if label.reply}
+
     def owner_groups(self) -> list[str]:
         return sorted({label.route.owner_group for label in self.labels.values()})
 
@@ -125,10 +170,44 @@ def load_intake(path: Path | str) -> IntakeTaxonomy:
     data, _ = read_yaml(path)
     if not isinstance(data, dict):
         raise PolicyError([f"{path}: expected settings (a mapping) at the top level"])
+    if isinstance(data.get("examples_file"), str):
+        data = _with_examples_file(data, path.parent / data["examples_file"])
     try:
         return IntakeTaxonomy.model_validate(data)
     except ValidationError as exc:
         raise PolicyError(format_errors(exc)) from None
+
+
+def _with_examples_file(data: dict, examples_path: Path) -> dict:
+    """`data` with the examples of `examples_path` added to its labels and out-of-scope list."""
+    name = f"examples_file ({examples_path.name})"
+    extra, _ = read_yaml(examples_path, name)
+    if not isinstance(extra, dict):
+        raise PolicyError([f"{name}: expected `label: [examples]` (a mapping) at the top level"])
+    labels = data["labels"] if isinstance(data.get("labels"), dict) else {}
+    problems: list[str] = []
+    merged = {
+        key: dict(value) if isinstance(value, dict) else value for key, value in labels.items()
+    }
+    for label, texts in extra.items():
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            problems.append(f"{name}.{label}: expected a list of example messages")
+        elif label == OUT_OF_SCOPE:
+            continue
+        elif not isinstance(merged.get(label), dict):
+            problems.append(f"{name}.{label}: not a label of the taxonomy")
+        else:
+            merged[label]["examples"] = [*merged[label].get("examples", []), *texts]
+    if problems:
+        raise PolicyError(problems)
+    return {
+        **data,
+        "labels": merged,
+        "out_of_scope_examples": [
+            *data.get("out_of_scope_examples", []),
+            *extra.get(OUT_OF_SCOPE, []),
+        ],
+    }
 
 
 def check_intake_file(path: Path | str) -> list[str]:

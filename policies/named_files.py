@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policies.compliance import ComplianceRules, load_rules
+from policies.compliance import ComplianceRules, lint, load_rules
 from policies.intake_schema import IntakeTaxonomy, load_intake
 from policies.schema import Compliance, Intake, Policy
 from policies.yaml_files import PolicyError
@@ -79,6 +79,7 @@ def named_file_errors(data: dict[str, Any], folder: Path, policy: Policy | None)
     """Every problem with the files the policy mapping `data` names, looked up from `folder`;
     with the validated `policy`, also where a file and the policy disagree."""
     errors: list[str] = []
+    loaded_files: dict[str, tuple[str, Any]] = {}
     for named in NAMED_FILES:
         section = data.get(named.section)
         value = section.get(named.setting, named.default) if isinstance(section, dict) else None
@@ -101,6 +102,28 @@ def named_file_errors(data: dict[str, Any], folder: Path, policy: Policy | None)
                 f"{named.key} ({shown}): {error.removeprefix(f'{path}: ')}" for error in exc.errors
             ]
             continue
+        loaded_files[named.key] = (shown, loaded)
         if policy is not None:
             errors += [f"{named.key} ({shown}): {error}" for error in named.agrees(loaded, policy)]
+    if "compliance.rules_file" in loaded_files and "intake.taxonomy_file" in loaded_files:
+        shown, taxonomy = loaded_files["intake.taxonomy_file"]
+        errors += [
+            f"intake.taxonomy_file ({shown}): {error}"
+            for error in replies_lint_clean(taxonomy, loaded_files["compliance.rules_file"][1])
+        ]
     return errors
+
+
+def replies_lint_clean(taxonomy: IntakeTaxonomy, rules: ComplianceRules) -> list[str]:
+    """A pre-approved reply goes out with nobody reviewing it: the compliance lint must find no
+    regulated claim in it."""
+    problems = []
+    for name, reply in taxonomy.replies().items():
+        findings = lint(reply.text, rules).findings
+        if findings:
+            found = "; ".join(f"{f.label} (“{f.matched}”)" for f in findings)
+            problems.append(
+                f"labels.{name}.reply.text: the compliance rules flag it: {found}. A reply is "
+                "sent without review, so it must lint clean"
+            )
+    return problems

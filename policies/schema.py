@@ -226,8 +226,10 @@ class Digests(Strict):
 class Intake(Strict):
     channels: list[ChannelId] = []
     triage_group: ApproverRef | None = None
-    confidence_threshold: float = Field(0.6, ge=0, le=1)
-    margin: float = Field(0.1, ge=0, le=1)
+    # Leave both out to use the model's own, chosen from data for the taxonomy's target
+    # (settings.target in the taxonomy); set them to override it.
+    confidence_threshold: float | None = Field(None, ge=0, le=1)
+    margin: float | None = Field(None, ge=0, le=1)
     taxonomy_file: str = "intake.yaml"  # relative to this file
 
 

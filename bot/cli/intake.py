@@ -1,6 +1,6 @@
 """`mopsbot intake train|eval|classify|retrain`: the intake model from the command line.
 
-    mopsbot intake train --examples policies/intake.yaml --out var/intake-model
+    mopsbot intake train --examples policies/intake.yaml --out var/intake-model [--finetune [--epochs N]]
     mopsbot intake eval --model var/intake-model --test held_out.csv [--oos-label oos]
     echo "the demo form is broken, leads are getting lost" | mopsbot intake classify
     mopsbot intake retrain            # policy examples + corrections people confirmed in Slack
@@ -22,6 +22,7 @@ from typing import Any
 from policies.intake_schema import OUT_OF_SCOPE
 
 PACKAGE_TAXONOMY = Path(__file__).resolve().parents[2] / "policies" / "intake.yaml"
+DEFAULT_EPOCHS = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +35,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--examples", type=Path, required=True, help="policies/intake.yaml or a CSV")
     train.add_argument("--out", type=Path, required=True, help="directory to write the model to")
     train.add_argument("--oos-label", default=OUT_OF_SCOPE, help="CSV label meaning out of scope")
+    train.add_argument(
+        "--finetune",
+        action="store_true",
+        help="fine-tune the encoder too (slower; the frozen encoder is the default)",
+    )
+    train.add_argument(
+        "--epochs",
+        type=int,
+        help=f"fine-tuning epochs (with --finetune; default: the taxonomy's, else {DEFAULT_EPOCHS})",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=cmd_train)
 
@@ -84,44 +95,108 @@ def _decision_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_train(args: argparse.Namespace, settings: Any = None) -> int:
     from bot.intake.classifier import read_examples, train_examples
-    from bot.intake.classifier.training import model_version
+    from bot.intake.classifier.training import estimate_seconds, model_version
 
+    if args.epochs is not None and not args.finetune:
+        print("mopsbot: --epochs is for fine-tuning; add --finetune", file=sys.stderr)
+        return 2
+    if args.epochs is not None and not 1 <= args.epochs <= 20:
+        print("mopsbot: --epochs takes 1 to 20", file=sys.stderr)
+        return 2
     source = read_examples(args.examples, args.oos_label)
+    options = source.settings
+    if args.finetune:
+        epochs = args.epochs or options.training.finetune_epochs or DEFAULT_EPOCHS
+        training = options.training.model_copy(update={"finetune_epochs": epochs})
+        options = options.model_copy(update={"training": training})
+    tr = options.training
+    how = (
+        f"fine-tuning the encoder, {tr.finetune_epochs} epochs, {tr.calibration_folds}-fold "
+        "cross-validation (folds + 1 trainings)"
+        if tr.finetune_epochs
+        else f"frozen encoder, {tr.calibration_folds}-fold cross-validation"
+    )
+    print(
+        f"training on {len(source.examples)} examples: {how}; "
+        f"about {_duration(estimate_seconds(source.examples, options))} on this machine",
+        flush=True,
+    )
     started = time.perf_counter()
     model = train_examples(
         source.examples,
         args.out,
-        source.settings,
+        options,
         source.urgency,
         progress=not args.quiet,
-        source_version=model_version(source.examples, source.settings, source.urgency),
+        source_version=model_version(source.examples, options, source.urgency),
     )
     meta = model.meta
-    print(f"model {model.version} written to {args.out} in {time.perf_counter() - started:.1f} s")
+    print(
+        f"model {model.version} written to {args.out} in {_duration(time.perf_counter() - started)}"
+    )
     print(
         f"labels {len(model.labels)}, out-of-scope class {'yes' if OUT_OF_SCOPE in model.classes else 'no'}, "
-        f"trained on {meta.train_size}, held out {meta.holdout_size}, temperature {meta.temperature:.3f}"
+        f"trained on all {meta.train_size} examples, temperature {meta.temperature:.3f}"
     )
     if meta.metrics:
         m = meta.metrics
         print(
-            f"held out: accuracy {m['accuracy']:.2%}, out-of-scope recall {m['oos_recall']:.2%}, "
-            f"ECE {m['ece']:.3f}, coverage {m['coverage']:.2%} at threshold {m['threshold']:.2f}"
+            f"cross-validated ({m.get('cv_folds', 0):.0f} folds, each example predicted by a model "
+            f"that did not see it): accuracy {m['accuracy']:.2%}, out-of-scope recall "
+            f"{m['oos_recall']:.2%}, ECE {m['ece']:.3f}"
+        )
+    point = meta.training.get("operating_point")
+    if point:
+        print(
+            f"threshold {meta.confidence_threshold:.2f}, margin {meta.margin:.2f}, chosen for "
+            f"{_target_words(options)}{'' if point['target_met'] else ' (NOT reached: the closest)'}: "
+            f"routes {point['coverage']:.1%} of requests on its own, {point['routed_accuracy']:.1%} "
+            f"of them right; {point['oos_recall']:.1%} of out-of-scope chatter kept back"
+        )
+    else:
+        print(
+            f"threshold {meta.confidence_threshold:.2f}, margin {meta.margin:.2f} (as the settings say)"
         )
     return 0
 
 
+def _target_words(options: Any) -> str:
+    target = options.target
+    if target is None:
+        return "no target"
+    if target.routed_accuracy is not None:
+        return f"at least {target.routed_accuracy:.0%} right among what it routes"
+    return f"at most {target.to_person:.0%} of requests to a person"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def cmd_eval(args: argparse.Namespace, settings: Any = None) -> int:
     from bot.intake.classifier import IntakeModel, evaluate, read_examples
+    from bot.intake.classifier.operating_point import SHOWN_THRESHOLDS, curve, curve_lines
 
     directory = _model_dir(args, settings)
     if not (directory / "meta.json").exists():
         return _no_model(directory)
     model = IntakeModel.load(directory)
     examples = read_examples(args.test, args.oos_label).examples
-    report = evaluate(model, examples, threshold=args.threshold, margin=args.margin)
+    probs = model.probabilities([text for text, _ in examples])
+    report = evaluate(model, examples, threshold=args.threshold, margin=args.margin, probs=probs)
     print(f"model {model.version} on {args.test}")
     print("\n".join(report.lines()))
+    truth = [label if label in model.classes else OUT_OF_SCOPE for _, label in examples]
+    print(
+        f"\ncoverage and accuracy by threshold (margin {report.margin:.2f}): pick a threshold, "
+        "or state a target under settings in the taxonomy"
+    )
+    points = curve(probs, model.classes, truth, SHOWN_THRESHOLDS, [report.margin])
+    print("\n".join(curve_lines(points)))
     return 0
 
 
@@ -158,7 +233,8 @@ def cmd_retrain(args: argparse.Namespace, settings: Any = None) -> int:
     current_score = "none" if result.current_score is None else f"{result.current_score:.2%}"
     print(
         f"{len(corrections)} corrections ({result.skipped_corrections} with labels no longer in "
-        f"the policy), held out {result.holdout_size} examples"
+        f"the policy); both recipes judged by {result.folds}-fold cross-validation on the same "
+        f"{result.scored_size} policy examples"
     )
     print(
         f"candidate {result.candidate_version}: {result.candidate_score:.2%}; "
@@ -167,7 +243,7 @@ def cmd_retrain(args: argparse.Namespace, settings: Any = None) -> int:
     print(
         f"promoted to {current}"
         if result.promoted
-        else "kept the current model: the candidate scored worse on the held-out split"
+        else "kept the current model: the candidate scored worse in cross-validation"
     )
     return 0
 

@@ -37,7 +37,10 @@ class Classifier(Protocol):
     version: str
     labels: list[str]
 
-    def classify(self, text: str, threshold: float, margin: float) -> Any: ...
+    @property
+    def threshold(self) -> float: ...
+
+    def classify(self, text: str, threshold: float | None, margin: float | None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class Verdict:
     regulated: tuple[str, ...] = ()  # compliance categories found: a person confirms the route
     rules_version: str | None = None  # the compliance rules that found them
     reviewers: tuple[str, ...] = ()  # who must review it before publishing (legal), per the rules
+    threshold: float = 0.6  # the confidence it was judged at (the policy's, else the model's)
 
 
 def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
@@ -130,9 +134,8 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     from bot.compliance.service import needs_human, reviewers_for
     from policies.compliance import ComplianceRulesError
 
-    result = model.classify(
-        text, threshold=policy.intake.confidence_threshold, margin=policy.intake.margin
-    )
+    threshold = policy.intake.confidence_threshold
+    result = model.classify(text, threshold=threshold, margin=policy.intake.margin)
     try:
         findings = needs_human(policy, text)
         regulated = tuple(sorted(findings.categories)) if findings else ()
@@ -141,7 +144,8 @@ def judge(policy: Policy, model: Classifier, text: str) -> Verdict:
     except ComplianceRulesError:  # rules we can't read can't clear anything: ask a person
         regulated, rules_version = (messages.UNREADABLE_RULES,), None
         reviewers = tuple(reviewers_for(policy, None))
-    return Verdict(result, model.version, regulated, rules_version, reviewers)
+    used = model.threshold if threshold is None else threshold
+    return Verdict(result, model.version, regulated, rules_version, reviewers, used)
 
 
 def apply_verdict(
@@ -174,7 +178,7 @@ def apply_verdict(
     chatter = (
         result.label is None
         and result.reason == "out_of_scope"
-        and result.confidence >= policy.intake.confidence_threshold
+        and result.confidence >= verdict.threshold
     )
     if verdict.regulated:
         # The bot would have routed this on its own; the trail shows it waited, and why.

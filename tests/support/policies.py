@@ -12,7 +12,7 @@ import yaml
 from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
 
-NAMED_FILES = ("compliance.yaml", "intake.yaml")
+NAMED_FILES = ("compliance.yaml", "intake.yaml", "intake_examples.yaml")
 
 
 def write_policy(folder: Path, data: dict, name: str = "policy.yaml") -> Path:

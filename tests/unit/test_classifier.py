@@ -22,8 +22,8 @@ from bot.intake.classifier import (
 from bot.intake.classifier.model import decide
 from bot.intake.classifier.sources import read_csv
 from bot.intake.classifier.store import ModelMeta
-from bot.intake.classifier.training import model_version
-from policies.intake_schema import Settings, UrgencyCues
+from bot.intake.classifier.training import model_version, train_examples
+from policies.intake_schema import Settings, Target, UrgencyCues
 
 pytestmark = pytest.mark.slow
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "intake_small.csv"
@@ -158,6 +158,21 @@ def test_ensure_default_model_trains_once_and_again_when_examples_change(tmp_pat
     assert ModelMeta.read(directory).version == changed.version
 
 
+def test_every_example_trains_and_the_estimates_are_cross_validated(
+    model: IntakeModel, tmp_path: Path
+) -> None:
+    meta = model.meta
+    assert meta.train_size == len(read_csv(FIXTURE))  # nothing held out of the final model
+    assert meta.metrics["cv_folds"] == 5
+    assert 0.5 < meta.metrics["accuracy"] <= 1.0
+    # A target in the settings: threshold and margin come from the out-of-fold predictions.
+    settings = Settings(target=Target(to_person=0.25))
+    chosen = train_examples(read_csv(FIXTURE), tmp_path / "m", settings, progress=False)
+    point = chosen.meta.training["operating_point"]
+    assert point["to_person"] <= 0.25 and point["target_met"]
+    assert (chosen.threshold, chosen.margin) == (point["threshold"], point["margin"])
+
+
 def test_promotion_refused_for_a_worse_model(
     model_dir: Path, model: IntakeModel, tmp_path: Path
 ) -> None:
@@ -168,6 +183,8 @@ def test_promotion_refused_for_a_worse_model(
     wrong = [(text + " thx", rotate[label]) for text, label in read_csv(FIXTURE) if label in rotate]
     result = retrain_and_maybe_promote(FIXTURE, wrong, current, tmp_path / "candidate")
     assert not result.promoted
+    assert result.folds == 5
+    assert result.scored_size == len(read_csv(FIXTURE))  # the same folds of every policy example
     assert result.current_score is not None
     assert result.candidate_score < result.current_score
     assert IntakeModel.load(current).version == model.version  # the current model stays
@@ -222,3 +239,11 @@ def test_cli_classify_and_eval(
     assert "out-of-scope recall 100.00%" in out
     for name in ("macro-F1", "calibration error", "coverage"):
         assert name in out
+    assert "coverage and accuracy by threshold" in out
+    assert "     0.90   0.15" in out  # one row per threshold at the model's margin
+
+
+def test_cli_train_refuses_epochs_without_finetune(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["intake", "train", "--examples", str(FIXTURE), "--out", "/nonexistent", "--epochs", "2"]
+    assert intake_cli.main(argv) == 2
+    assert "--epochs is for fine-tuning; add --finetune" in capsys.readouterr().err

@@ -1,5 +1,5 @@
-"""Calibration and the splits it needs: temperature scaling, expected calibration error, a held-out
-split that stays put across retrains, and stratified folds.
+"""Calibration: temperature scaling, expected calibration error, and a stable hash of a text (the
+folds of crossval.py are dealt by it).
 
 Temperature scaling (Guo et al. 2017) divides the logits by one number fitted on data the head did
 not train on, so that "87% sure" is right about 87% of the time; it never changes the top label.
@@ -8,8 +8,6 @@ not train on, so that "87% sure" is right about 87% of the time; it never change
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -65,37 +63,6 @@ def text_bucket(text: str) -> float:
     """A stable number in [0, 1) per text: the same message lands on the same side of every split."""
     digest = hashlib.sha256(" ".join(text.casefold().split()).encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
-
-
-def holdout_split(
-    examples: Sequence[tuple[str, str]], fraction: float
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(train, held out) by text hash, so a retrain judges every model on texts none trained on.
-    Each label keeps at least two training examples."""
-    if fraction <= 0:
-        return list(examples), []
-    by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for example in examples:
-        by_label[example[1]].append(example)
-    train: list[tuple[str, str]] = []
-    held: list[tuple[str, str]] = []
-    for group in by_label.values():
-        ranked = sorted(group, key=lambda e: text_bucket(e[0]))
-        out = [e for e in ranked if text_bucket(e[0]) < fraction][: max(0, len(group) - 2)]
-        chosen = {id(e) for e in out}
-        held += out
-        train += [e for e in group if id(e) not in chosen]
-    return train, held
-
-
-def stratified_folds(targets: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
-    """Indices of each fold, every class spread round-robin over the folds after a seeded shuffle."""
-    rng = np.random.default_rng(seed)
-    assignment = np.zeros(len(targets), dtype=np.int64)
-    for cls in np.unique(targets):
-        members = rng.permutation(np.flatnonzero(targets == cls))
-        assignment[members] = np.arange(len(members)) % folds
-    return [np.flatnonzero(assignment == f) for f in range(folds)]
 
 
 def fit_temperature_and_background(logits: np.ndarray, targets: np.ndarray) -> tuple[float, float]:

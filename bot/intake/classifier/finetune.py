@@ -31,6 +31,7 @@ def finetune(
     classes: int,
     settings: Training,
     progress: bool = True,
+    what: str = "fine-tuning",
 ) -> SoftmaxHead:
     rng = np.random.default_rng(settings.seed)
     torch.manual_seed(settings.seed)
@@ -53,7 +54,7 @@ def finetune(
     labels = torch.from_numpy(np.asarray(targets, dtype=np.int64))
 
     encoder.model.train()
-    with tqdm(total=total, desc="fine-tuning", unit="step", disable=not progress) as bar:
+    with tqdm(total=total, desc=what, unit="step", disable=not progress) as bar:
         for _ in range(settings.finetune_epochs):
             for batch in _length_batches(texts, settings.batch_size, rng):
                 vectors = encoder.forward(encoder.tokenize([texts[i] for i in batch]))

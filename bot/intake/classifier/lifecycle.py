@@ -1,13 +1,16 @@
 """The model's life in the bot: the default model trained from the policy at start, and retraining
 on people's corrections with promotion only when the new model is not worse.
 
-Both models are judged on the same held-out split of the policy's own examples (chosen by text
-hash, so neither trained on it). Corrections always go into training: they are few and they are
-real traffic. A retrain whose corrections teach it to mislabel what the team wrote down loses.
+Both recipes, the current model's (the policy's examples plus the corrections it was trained on)
+and the candidate's (plus the corrections confirmed since), are judged by k-fold cross-validation
+on the same folds of the policy's own examples: each example is predicted by models of both
+recipes that did not see it. Corrections always go into training: they are few and they are real
+traffic. A retrain whose corrections teach it to mislabel what the team wrote down loses.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from collections.abc import Sequence
@@ -16,11 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.intake.classifier.model import IntakeModel, decide
+from bot.intake.classifier.calibration import fit_temperature, softmax
+from bot.intake.classifier.crossval import Recipe, fold_count, score, text_key
+from bot.intake.classifier.model import IntakeModel
 from bot.intake.classifier.sources import read_examples
-from bot.intake.classifier.store import ModelMeta, is_model_dir, publish
-from bot.intake.classifier.training import model_version, split_for_training, train_examples
-from policies.intake_schema import OUT_OF_SCOPE
+from bot.intake.classifier.store import CORRECTIONS, ModelMeta, is_model_dir, publish
+from bot.intake.classifier.training import model_version, out_of_fold, train_examples
+from policies.intake_schema import OUT_OF_SCOPE, Settings
 
 log = logging.getLogger(__name__)
 Example = tuple[str, str]
@@ -33,7 +38,8 @@ class PromotionResult:
     candidate_score: float
     candidate_version: str
     current_version: str | None
-    holdout_size: int
+    scored_size: int  # policy examples each recipe predicted out of fold
+    folds: int
     skipped_corrections: int  # labels the policy no longer has
 
 
@@ -85,15 +91,29 @@ def retrain_and_maybe_promote(
     progress: bool = False,
 ) -> PromotionResult:
     """Train a candidate on the policy examples plus confirmed corrections into `candidate_dir`;
-    move it to `current_dir` only if it scores at least as well as the current model there on
-    the held-out split. A refused candidate stays in `candidate_dir` for inspection."""
+    move it to `current_dir` only if its cross-validated score is at least the current recipe's
+    on the same folds. A refused candidate stays in `candidate_dir` for inspection."""
     current_dir, candidate_dir = Path(current_dir), Path(candidate_dir)
     source = read_examples(intake_yaml)
-    fraction = source.settings.training.holdout_fraction
-    if fraction <= 0:
-        raise ValueError("retraining needs settings.training.holdout_fraction > 0 to judge models")
     known = {label for _, label in source.examples}
     usable = [(text, label) for text, label in corrections if label in known]
+    current = IntakeModel.load(current_dir) if is_model_dir(current_dir) else None
+    current_corrections = [
+        (text, label) for text, label in stored_corrections(current_dir) if label in known
+    ]
+    # Scored: the policy's examples that neither recipe's corrections relabel.
+    relabelled = {text_key(text) for text, _ in [*usable, *current_corrections]}
+    scored = Recipe.of(source.examples).scored(relabelled)
+    candidate_score, folds = cv_score(
+        Recipe.of(source.examples, usable), scored, source.settings, progress
+    )
+    current_score = (
+        cv_score(
+            Recipe.of(source.examples, current_corrections), scored, source.settings, progress
+        )[0]
+        if current is not None
+        else None
+    )
     candidate = train_examples(
         source.examples,
         candidate_dir,
@@ -103,20 +123,17 @@ def retrain_and_maybe_promote(
         always_train=usable,
         source_version=model_version(source.examples, source.settings, source.urgency),
     )
-    held = split_for_training(source.examples, usable, fraction)[1]
-    candidate_score = holdout_score(candidate, held)
-    current = IntakeModel.load(current_dir) if is_model_dir(current_dir) else None
-    current_score = holdout_score(current, held) if current is not None else None
     promoted = current_score is None or candidate_score >= current_score
     if promoted:
         publish(candidate_dir, current_dir)
         shutil.rmtree(candidate_dir, ignore_errors=True)
     log.info(
-        "intake retrain: candidate %s scored %.4f, current %s scored %s: %s",
+        "intake retrain: candidate %s scored %.4f, current %s scored %s (%d-fold): %s",
         candidate.version,
         candidate_score,
         current.version if current else None,
         "n/a" if current_score is None else f"{current_score:.4f}",
+        folds,
         "promoted" if promoted else "kept the current model",
     )
     return PromotionResult(
@@ -125,24 +142,34 @@ def retrain_and_maybe_promote(
         candidate_score=candidate_score,
         candidate_version=candidate.version,
         current_version=current.version if current else None,
-        holdout_size=len(held),
+        scored_size=len(scored),
+        folds=folds,
         skipped_corrections=len(corrections) - len(usable),
     )
 
 
-def holdout_score(model: IntakeModel, held: Sequence[Example]) -> float:
-    """Share of held-out examples the model gets right: the top label for an in-scope example;
-    for an out-of-scope one, the out-of-scope class or (a model without it) asking a person."""
-    if not held:
-        return 0.0
-    probs = model.probabilities([text for text, _ in held])
-    right = []
-    for (_, truth), row in zip(held, probs, strict=True):
-        top = model.classes[int(np.argmax(row))]
-        if truth == OUT_OF_SCOPE and OUT_OF_SCOPE not in model.classes:
-            right.append(
-                decide(row, model.classes, model.threshold, model.margin)[3] != "confident"
-            )
-        else:
-            right.append(top == truth)
-    return float(np.mean(right))
+def cv_score(
+    recipe: Recipe, scored: Sequence[Example], settings: Settings, progress: bool = False
+) -> tuple[float, int]:
+    """(share of `scored` right out of fold, folds) for a model trained from `recipe`."""
+    everything = recipe.everything
+    labels = sorted({label for _, label in everything} - {OUT_OF_SCOPE})
+    has_oos = any(label == OUT_OF_SCOPE for _, label in everything)
+    classes = [*labels, OUT_OF_SCOPE] if has_oos else labels
+    logits, _ = out_of_fold(everything, scored, classes, settings.training, progress)
+    index = {name: i for i, name in enumerate(classes)}
+    truth = [label for _, label in scored]
+    known = [i for i, label in enumerate(truth) if label in index]
+    temperature = fit_temperature(logits[known], np.array([index[truth[i]] for i in known]))
+    probs = softmax(logits, temperature)
+    folds = fold_count(scored, settings.training.calibration_folds)
+    return score(probs, classes, truth, settings.confidence_threshold, settings.margin), folds
+
+
+def stored_corrections(model_dir: Path) -> list[Example]:
+    """The corrections a model directory was trained on ([] for none, or an older model)."""
+    try:
+        rows = json.loads((model_dir / CORRECTIONS).read_text())
+    except (FileNotFoundError, ValueError):
+        return []
+    return [(str(text), str(label)) for text, label in rows]

