@@ -36,6 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.compliance.service import needs_human  # noqa: E402
 from bot.intake.classifier import (  # noqa: E402
     OUT_OF_SCOPE,
     IntakeModel,
@@ -45,12 +46,13 @@ from bot.intake.classifier import (  # noqa: E402
 )
 from bot.intake.classifier.model import base_encoder  # noqa: E402
 from bot.intake.classifier.sources import read_csv, read_examples  # noqa: E402
-from bot.intake.urgency import UrgencyDetector  # noqa: E402
-from policies.compliance import lint, load_rules  # noqa: E402
+from bot.intake.service import deflects  # noqa: E402
 from policies.intake_schema import Settings, Training, load_intake  # noqa: E402
+from policies.loader import load_policy  # noqa: E402
 
 DATA = REPO.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
 TAXONOMY = REPO / "policies" / "intake.yaml"
+POLICY = REPO / "policies" / "default.yaml"
 TAXONOMY_TEST = REPO / "benchmarks" / "data" / "intake_taxonomy_test.csv"
 # Recorded when the split was frozen, before any tuning. Never update it to match an edit.
 TAXONOMY_TEST_SHA256 = "26708baa5ce55387a9348daa65384555f9392b63c27cd42f92047cc746fa8944"
@@ -126,40 +128,32 @@ def taxonomy(args: argparse.Namespace) -> None:
 
 
 def deflection(model: IntakeModel, test: list[tuple[str, str]]) -> None:
-    """What the bot would answer itself: a confident label that has a reply, on a message that is
-    neither urgent nor flagged by the compliance rules (service.deflects decides the same)."""
-    routine = set(load_intake(TAXONOMY).replies())
-    rules = load_rules()
-    urgency = UrgencyDetector()
-    answered = []
-    for (text, _), result in zip(test, model.classify_batch([t for t, _ in test]), strict=True):
-        answered.append(
-            result.label in routine
-            and not result.needs_confirmation
-            and not urgency.detect(text).urgent
-            and not lint(text, rules).findings
+    """What the bot would answer itself, decided as the bot decides (service.deflects): a
+    confident label with a reply, on a message neither urgent nor flagged by the compliance rules."""
+    policy = load_policy(POLICY)
+    routes = load_intake(TAXONOMY)
+    routine = set(routes.replies())
+    answered, right = [], []
+    for (text, label), result in zip(test, model.classify_batch([t for t, _ in test]), strict=True):
+        regulated = needs_human(policy, text)
+        deflected = not result.needs_confirmation and deflects(
+            routes,
+            result.label,
+            urgent=result.urgent,
+            regulated=tuple(sorted(regulated.categories)) if regulated else (),
         )
+        answered.append(deflected)
+        right.append(deflected and result.label == label)
     is_routine = np.array([label in routine for _, label in test])
-    done = np.array(answered)
-    right = np.array(
-        [
-            a and label == r
-            for a, (_, label), r in zip(
-                answered,
-                test,
-                [res.label for res in model.classify_batch([t for t, _ in test])],
-                strict=True,
-            )
-        ]
-    )
-    wrong = done & ~is_routine
+    done, good = np.array(answered), np.array(right)
+    wrong_share = float(done[~is_routine].mean())
     print(
         f"deflection on the frozen test split ({is_routine.sum()} routine, "
         f"{(~is_routine).sum()} other): routine answered {done[is_routine].mean():.1%} "
-        f"({right[is_routine].sum()} with the right reply); other messages wrongly answered "
-        f"{wrong[~is_routine].mean():.1%} ({wrong.sum()}; target < "
+        f"({good[is_routine].sum()} with their own label's reply); other messages wrongly "
+        f"answered {wrong_share:.1%} ({done[~is_routine].sum()}; target < "
         f"{TARGETS['wrongly_answered']:.0%}: "
-        f"{'met' if wrong[~is_routine].mean() < TARGETS['wrongly_answered'] else 'MISSED'})"
+        f"{'met' if wrong_share < TARGETS['wrongly_answered'] else 'MISSED'})"
     )
 
 

@@ -70,6 +70,7 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.view(ViewId.INTAKE_BRIEF)(intake.brief_submitted)
     app.action(ActionId.INTAKE_CLAIM)(intake.claim)
     app.action(ActionId.INTAKE_DONE)(intake.done)
+    app.action(ActionId.INTAKE_NOT_HELPED)(intake.not_helped)
 
     app.action(ActionId.PIPELINE_TASK_CLAIM)(pipeline.claim)
     app.action(ActionId.PIPELINE_TASK_DONE)(pipeline.done)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.flow import capacity, flows
 from bot.flow.flows import ForecastAsk
 from bot.flow.forecast import WhatIf
+from bot.intake import flows as intake_flows
 from handlers.context import Asker
 
 if TYPE_CHECKING:
@@ -28,8 +29,12 @@ def stats(rest: str, runtime: Runtime, asker: Asker) -> str:
     match = DAYS.fullmatch(rest.strip().lower() or "30d")
     if not match or not 1 <= int(match.group(1)) <= 365:
         return STATS_USAGE
+    days, now = int(match.group(1)), runtime.clock()
     return "\n".join(
-        flows.stats_lines(runtime.db, runtime.policy, now=runtime.clock(), days=int(match.group(1)))
+        [
+            *flows.stats_lines(runtime.db, runtime.policy, now=now, days=days),
+            *intake_flows.deflection_lines(runtime.db, now=now, days=days),
+        ]
     )
 
 

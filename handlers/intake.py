@@ -187,6 +187,26 @@ def brief_submitted(
         ack()
 
 
+def not_helped(
+    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
+) -> None:
+    """ "This didn't help" under a saved reply: the request goes to its owner group."""
+    ack()
+    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
+    if button is None:
+        return
+    flows.not_helped(
+        runtime.db,
+        runtime.policy,
+        runtime.intake_routes(),
+        request_id=button.request_id,
+        actor=asker.actor,
+        delivery_key=delivery_key,
+        now=runtime.clock(),
+        reply=reply_to(body),
+    )
+
+
 def queue(rest: str, runtime: Runtime, asker: Asker) -> str:
     """`/mops intake`: the open intake queue (@triage and ops admins)."""
     if rest:

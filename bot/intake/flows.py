@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -163,6 +163,37 @@ def finish(
             now=now,
         ),
     )
+
+
+def not_helped(
+    db: Database,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    *,
+    request_id: int,
+    actor: Actor,
+    delivery_key: str | None,
+    now: datetime,
+    reply: Reply,
+) -> Answer:
+    return _answered(
+        db,
+        reply,
+        lambda session: tickets.not_helped(
+            session,
+            policy,
+            routes,
+            request_id=request_id,
+            actor=actor,
+            delivery_key=delivery_key,
+            now=now,
+        ),
+    )
+
+
+def deflection_lines(db: Database, *, now: datetime, days: int) -> list[str]:
+    with db.transaction() as session:
+        return tickets.deflection_lines(session, since=now - timedelta(days=days))
 
 
 def queue(

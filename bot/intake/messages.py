@@ -38,7 +38,9 @@ def status_words(request: IntakeRequest) -> str:
     if request.label is None:
         return "Waiting for a label"
     if request.ticket_status == TicketStatus.DONE:
-        return f"Done by <@{request.done_by}>" if request.done_by else "Done"
+        if request.done_by:
+            return f"Done by <@{request.done_by}>"
+        return "Answered with a saved reply" if request.reply_version else "Done"
     if request.ticket_status == TicketStatus.CLAIMED:
         return f"Claimed by <@{request.claimed_by}>"
     return "New: nobody has claimed it yet"
@@ -132,6 +134,35 @@ def post_question(
         blocks.actions(buttons, block_id=f"intake_{request.id}"),
     ]
     _post_current(session, request, text, built)
+
+
+def post_deflection(
+    session: Session, policy: Policy, routes: IntakeTaxonomy, request: IntakeRequest, reply: str
+) -> None:
+    """The label's pre-approved reply, with the way to a person when it is not what they needed."""
+    owner = owner_of(policy, routes, request.label, mention=False)
+    text = f"<@{request.user_id}> {blocks.escape(reply)}"
+    note = (
+        f"Request #{request.id} · a saved answer to *{label_name(request.label)}* questions. "
+        f"Not what you needed? Press *This didn't help* and {owner} picks it up."
+    )
+    button = blocks.button(
+        "This didn't help", ActionId.INTAKE_NOT_HELPED, IntakeRef(request.id).format()
+    )
+    built = [
+        blocks.section(text),
+        blocks.context(note),
+        blocks.actions([button], block_id=f"intake_{request.id}"),
+    ]
+    _post_current(session, request, text, built)
+
+
+def deflection_retired(request: IntakeRequest, reply: str, by: str, owner: str) -> str:
+    """The saved reply as it stays in the thread once someone said it didn't help."""
+    return (
+        f"<@{request.user_id}> {blocks.escape(reply)}\n"
+        f"_<@{by}> said this didn't help, so it went to {owner} (below)._"
+    )
 
 
 def retire_current(session: Session, request: IntakeRequest, note: str) -> None:

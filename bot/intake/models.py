@@ -76,6 +76,11 @@ class IntakeRequest(Base):
     # (the question or the routing), so a later change updates it instead of leaving it live.
     message_key: Mapped[str | None] = mapped_column(String(128))
     messages_posted: Mapped[int] = mapped_column(Integer, default=0)
+    # Deflection: the version of the label's pre-approved reply the bot answered with (None: it
+    # did not), and who pressed "This didn't help" (the request then went to the owner group).
+    reply_version: Mapped[int | None] = mapped_column(Integer)
+    not_helped_by: Mapped[str | None] = mapped_column(String(32))
+    not_helped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         UniqueConstraint("channel_id", "ts"),

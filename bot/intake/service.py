@@ -194,12 +194,56 @@ def apply_verdict(
             reviewers=list(verdict.reviewers),
         )
     if chatter and not verdict.regulated:
-        _route(session, policy, routes, request, label=OUT_OF_SCOPE, by=None, now=now)
+        route(session, policy, routes, request, label=OUT_OF_SCOPE, by=None, now=now)
     elif result.needs_confirmation or result.label is None or verdict.regulated:
         request.status = IntakeStatus.AWAITING_CONFIRMATION
         messages.post_question(session, policy, routes, request, verdict.regulated)
+    elif deflects(routes, result.label, urgent=request.urgent, regulated=verdict.regulated):
+        deflect(session, policy, routes, request, now=now)
     else:
-        _route(session, policy, routes, request, label=result.label, by=None, now=now)
+        route(session, policy, routes, request, label=result.label, by=None, now=now)
+
+
+def deflects(
+    routes: IntakeTaxonomy, label: str | None, *, urgent: bool, regulated: tuple[str, ...]
+) -> bool:
+    """Whether the bot answers a request it is sure about with the label's pre-approved reply:
+    only a label that has one, and never an urgent request or one the compliance rules flag
+    (those go to a person)."""
+    return label in routes.replies() and not urgent and not regulated
+
+
+def deflect(
+    session: Session,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    request: IntakeRequest,
+    *,
+    now: datetime,
+) -> None:
+    """Answer with the label's reply: the request is done unless the requester says it didn't
+    help, which routes it to the owner group (tickets.not_helped)."""
+    label = request.predicted_label
+    assert label is not None
+    reply = routes.replies()[label]
+    request.label = label
+    request.status = IntakeStatus.ROUTED
+    request.decided_at = now
+    request.ticket_status = TicketStatus.DONE
+    request.done_by, request.done_at = None, now
+    request.reply_version = reply.version
+    record_event(
+        session,
+        policy,
+        request,
+        "intake_deflected",
+        actor_id=BOT_ACTOR,
+        now=now,
+        label=label,
+        reply_version=reply.version,
+        confidence=request.confidence,
+    )
+    messages.post_deflection(session, policy, routes, request, reply.text)
 
 
 def label_refusal(
@@ -265,7 +309,7 @@ def confirm(
         messages.retire_current(session, request, f"{who} labelled this *{name}*.")
     request.confirmed_by = actor.user_id
     request.corrected = label != request.predicted_label
-    _route(session, policy, routes, request, label=label, by=actor.user_id, now=now)
+    route(session, policy, routes, request, label=label, by=actor.user_id, now=now)
     return Answer(True, f"Thanks: labelled *{name}*.")
 
 
@@ -338,7 +382,7 @@ def record_event(
     )
 
 
-def _route(
+def route(
     session: Session,
     policy: Policy,
     routes: IntakeTaxonomy,
@@ -349,7 +393,7 @@ def _route(
     now: datetime,
 ) -> None:
     """Route under `label`: a new owner starts from new (nobody has claimed it); "not a marketing
-    request" closes it."""
+    request" closes it. `by` is the person whose answer routed it (None: the bot)."""
     request.label = label
     request.status = IntakeStatus.ROUTED
     request.decided_at = now
@@ -387,4 +431,5 @@ __all__ = [
     "judge",
     "label_refusal",
     "receive",
+    "route",
 ]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.briefs.service import Actor
 from bot.intake import messages, roles
 from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
-from bot.intake.service import Answer, lock, record_event
+from bot.intake.service import Answer, lock, record_event, route
 from bot.slack.blocks import escape, local_time
 from bot.slack.deliveries import claim_delivery
 from bot.slack.text import NO_NAMES, Names, clip, readable
@@ -174,6 +174,81 @@ def finish(
         session, request, f"Done: <@{actor.user_id}> marked request #{request.id} as done."
     )
     return Answer(True, f"Request #{request.id} is done.")
+
+
+def not_helped(
+    session: Session,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    *,
+    request_id: int,
+    actor: Actor,
+    delivery_key: str | None,
+    now: datetime,
+) -> Answer:
+    """ "This didn't help" under a saved reply: the request goes to the owner group as new work,
+    the way the bot routes a request it is sure about. The requester, the owner group, @triage
+    and the ops admins may press it; once is enough."""
+    if not claim_delivery(session, delivery_key, "action"):
+        return Answer(False, "Already handled.", duplicate=True)
+    request = lock(session, request_id)
+    if request is None:
+        return Answer(False, "That request is gone.")
+    if not roles.may_label(policy, routes, request, actor.user_id, set(actor.group_ids)):
+        return Answer(
+            False,
+            f"Only {roles.who_may_label(policy, routes, request)} can pass request "
+            f"#{request.id} on to a person.",
+        )
+    if request.reply_version is None or request.label not in routes.labels:
+        return Answer(False, f"Request #{request.id} was not answered with a saved reply.")
+    owner = messages.owner_of(policy, routes, request.label, mention=False)
+    if request.not_helped_at is not None:
+        return Answer(
+            False, f"<@{request.not_helped_by}> already passed request #{request.id} on to {owner}."
+        )
+    request.not_helped_by, request.not_helped_at = actor.user_id, now
+    reply = routes.labels[request.label].reply
+    text = reply.text if reply is not None else ""
+    messages.retire_current(
+        session, request, messages.deflection_retired(request, text, actor.user_id, owner)
+    )
+    record_event(
+        session,
+        policy,
+        request,
+        "intake_not_helped",
+        actor_id=actor.user_id,
+        now=now,
+        label=request.label,
+        reply_version=request.reply_version,
+    )
+    route(session, policy, routes, request, label=request.label, by=actor.user_id, now=now)
+    return Answer(True, f"Thanks: I've passed request #{request.id} on to {owner}.")
+
+
+def deflection_lines(session: Session, *, since: datetime) -> list[str]:
+    """`/mops stats`: how many requests the bot answered with a saved reply, and how many of
+    those someone said didn't help."""
+    received = (
+        select(func.count())
+        .select_from(IntakeRequest)
+        .where(IntakeRequest.classified_at >= since, IntakeRequest.classified_at.is_not(None))
+    )
+    total = session.scalar(received) or 0
+    answered = session.scalar(received.where(IntakeRequest.reply_version.is_not(None))) or 0
+    unhelpful = session.scalar(received.where(IntakeRequest.not_helped_at.is_not(None))) or 0
+    if not total:
+        return []
+    line = (
+        f"*Intake*: {total} requests sorted; {answered} answered with a saved reply "
+        f"({answered / total:.0%})"
+    )
+    if answered:
+        line += (
+            f", of which {unhelpful} didn't help ({unhelpful / answered:.0%}) and went to a person"
+        )
+    return [line + "."]
 
 
 def link_brief(

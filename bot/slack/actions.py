@@ -36,6 +36,7 @@ class ActionId(StrEnum):
     INTAKE_OPEN_BRIEF = "intake_open_brief"
     INTAKE_CLAIM = "intake_claim"
     INTAKE_DONE = "intake_done"
+    INTAKE_NOT_HELPED = "intake_not_helped"  # under a pre-approved reply: route it to a person
     # Numbered (`intake_pick_0`, `intake_pick_1`, ...): ids must be unique within a block.
     INTAKE_PICK = "intake_pick"
     PIPELINE_TASK_CLAIM = "pipeline_task_claim"

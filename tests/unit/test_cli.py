@@ -132,3 +132,21 @@ def test_policy_check_finds_where_the_named_files_and_the_policy_disagree(
         "intake.taxonomy_file (intake.yaml): labels.design_asset.route.owner_group: "
         "'@design-team' is not declared under groups in the policy" in out
     ), out
+
+
+def test_policy_check_refuses_a_saved_reply_the_compliance_rules_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_policy(tmp_path, yaml.safe_load(PACKAGE_POLICY.read_text()))
+    taxonomy = tmp_path / "intake.yaml"
+    taxonomy.write_text(
+        taxonomy.read_text().replace(
+            "Co-branding with a partner", "Our templates guarantee 12% returns. Co-branding"
+        )
+    )
+    assert main(["policy", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "intake.taxonomy_file (intake.yaml): labels.brand_assets.reply.text: the compliance "
+        "rules flag it: Financial promise (“guarantee 12% returns”)" in out
+    ), out
