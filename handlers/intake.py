@@ -106,39 +106,13 @@ def relabel_submitted(
 def claim(
     ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
-    ack()
-    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
-    flows.claim(
-        runtime.db,
-        runtime.policy,
-        runtime.intake_routes(),
-        request_id=button.request_id,
-        actor=asker.actor,
-        delivery_key=delivery_key,
-        now=runtime.clock(),
-        reply=reply_to(body),
-    )
+    _ticket_button("claim", ack, action, body, runtime, asker, delivery_key)
 
 
 def done(
     ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
-    ack()
-    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
-    flows.finish(
-        runtime.db,
-        runtime.policy,
-        runtime.intake_routes(),
-        request_id=button.request_id,
-        actor=asker.actor,
-        delivery_key=delivery_key,
-        now=runtime.clock(),
-        reply=reply_to(body),
-    )
+    _ticket_button("done", ack, action, body, runtime, asker, delivery_key)
 
 
 def open_brief(
@@ -191,14 +165,28 @@ def not_helped(
     ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
     """ "This didn't help" under a saved reply: the request goes to its owner group."""
+    _ticket_button("not_helped", ack, action, body, runtime, asker, delivery_key)
+
+
+def _ticket_button(
+    what: str,
+    ack: Ack,
+    action: dict,
+    body: dict,
+    runtime: Runtime,
+    asker: Asker,
+    delivery_key: str | None,
+) -> None:
+    """Claim, Done, This didn't help: the same checks and one unit of work each."""
     ack()
     button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
     if button is None:
         return
-    flows.not_helped(
+    flows.ticket_action(
         runtime.db,
         runtime.policy,
         runtime.intake_routes(),
+        what,
         request_id=button.request_id,
         actor=asker.actor,
         delivery_key=delivery_key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -113,10 +113,33 @@ def label_form(
     return relabel_form(routes, request_id=request_id, channel=reply.channel)
 
 
-def claim(
+class TicketAction(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        policy: Policy,
+        routes: IntakeTaxonomy,
+        *,
+        request_id: int,
+        actor: Actor,
+        delivery_key: str | None,
+        now: datetime,
+    ) -> Answer: ...
+
+
+# The buttons on a request's message that act on its ticket, all with the same arguments.
+TICKET_ACTIONS: dict[str, TicketAction] = {
+    "claim": tickets.claim,
+    "done": tickets.finish,
+    "not_helped": tickets.not_helped,
+}
+
+
+def ticket_action(
     db: Database,
     policy: Policy,
     routes: IntakeTaxonomy,
+    action: str,
     *,
     request_id: int,
     actor: Actor,
@@ -124,62 +147,12 @@ def claim(
     now: datetime,
     reply: Reply,
 ) -> Answer:
+    """Claim, Done or This didn't help: one unit of work, the clicker told the outcome."""
+    work = TICKET_ACTIONS[action]
     return _answered(
         db,
         reply,
-        lambda session: tickets.claim(
-            session,
-            policy,
-            routes,
-            request_id=request_id,
-            actor=actor,
-            delivery_key=delivery_key,
-            now=now,
-        ),
-    )
-
-
-def finish(
-    db: Database,
-    policy: Policy,
-    routes: IntakeTaxonomy,
-    *,
-    request_id: int,
-    actor: Actor,
-    delivery_key: str | None,
-    now: datetime,
-    reply: Reply,
-) -> Answer:
-    return _answered(
-        db,
-        reply,
-        lambda session: tickets.finish(
-            session,
-            policy,
-            routes,
-            request_id=request_id,
-            actor=actor,
-            delivery_key=delivery_key,
-            now=now,
-        ),
-    )
-
-
-def not_helped(
-    db: Database,
-    policy: Policy,
-    routes: IntakeTaxonomy,
-    *,
-    request_id: int,
-    actor: Actor,
-    delivery_key: str | None,
-    now: datetime,
-    reply: Reply,
-) -> Answer:
-    return _answered(
-        db,
-        reply,
-        lambda session: tickets.not_helped(
+        lambda session: work(
             session,
             policy,
             routes,
