@@ -1,8 +1,8 @@
 """intake deflection: the version of the pre-approved reply the bot answered with, and who said
 it didn't help (the request then went to the owner group)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from bot.storage.base import UtcDateTime
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
