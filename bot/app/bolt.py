@@ -13,6 +13,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.app.config import Settings
 from bot.app.runtime import Runtime
+from bot.core import metrics
 from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from handlers import register_all
@@ -25,13 +26,18 @@ class MopsApp(App):
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
-        response = super().dispatch(req)
         body = req.body if isinstance(req.body, dict) else {}
+        kind = kind_of(body)
+        retry = bool(req.headers.get("x-slack-retry-num"))
+        with metrics.delivery(kind, retry=retry) as note:
+            response = super().dispatch(req)
+        seconds = time.perf_counter() - started
+        metrics.delivered(kind, response.status, seconds, note)
         log.info(
             "request",
             type=describe(body),
             user=(body.get("user") or {}).get("id") or body.get("user_id"),
-            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            latency_ms=round(seconds * 1000, 1),
             outcome="ok" if response.status < 400 else f"http_{response.status}",
         )
         return response
@@ -54,6 +60,27 @@ def create_app(runtime: Runtime) -> App:
     )
     register_all(app, runtime)
     return app
+
+
+# The metric's `type`: a few fixed values (an action id or a command name from a forged request
+# must not make a new time series).
+KINDS = {
+    "block_actions": "action",
+    "view_submission": "view_submission",
+    "view_closed": "view_closed",
+    "block_suggestion": "options",
+    "shortcut": "shortcut",
+    "message_action": "shortcut",
+    "event_callback": "event",
+    "url_verification": "url_verification",
+}
+
+
+def kind_of(body: dict) -> str:
+    """command, action, view_submission, event, ... or other."""
+    if "command" in body:
+        return "command"
+    return KINDS.get(str(body.get("type")), "other")
 
 
 def describe(body: dict) -> str:

@@ -19,6 +19,7 @@ from bot.app.config import Settings
 from bot.app.push import push_app
 from bot.app.readiness import readiness_app
 from bot.app.runtime import Runtime
+from bot.app.scrape import metrics_app
 from bot.app.serving import HttpServer
 from bot.core.clock import Clock, utcnow
 from bot.emulator import SlackDriver, SlackEmulator
@@ -78,6 +79,7 @@ def local_bot(
         stop_within=0.05,
         push=push_app(runtime),
         ready=readiness_app(runtime),
+        metrics=metrics_app(runtime),
     ).start()
     driver = SlackDriver(server.url, secret, emulator)
     try:

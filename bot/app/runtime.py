@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.app import channel_health
 from bot.app.config import Settings
 from bot.app.wiring import wire
+from bot.core import metrics
 from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from bot.intake.classifier import IntakeModel
@@ -93,7 +95,12 @@ class Runtime:
         from bot.intake import service as intake
 
         def judge(payload: dict) -> intake.Verdict:  # outside the write lock: the model is slow
-            return intake.judge(self.policy, self.intake_model(), payload["text"])
+            model = self.intake_model()
+            started = time.perf_counter()
+            verdict = intake.judge(self.policy, model, payload["text"])
+            result = verdict.result
+            metrics.classified(time.perf_counter() - started, result.confidence, result.reason)
+            return verdict
 
         def apply(session: Session, payload: dict, verdict: intake.Verdict) -> None:
             intake.apply_verdict(
@@ -238,6 +245,7 @@ class Runtime:
         self.sender.stop()
         self.worker.stop()
         self.db.dispose()
+        metrics.process_exiting()
 
     def forget_old_rows(self) -> None:
         """Delivered outbox rows and old delivery keys are kept two weeks, for debugging."""

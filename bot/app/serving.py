@@ -41,13 +41,14 @@ class HttpServer:
         stop_within: float = 1.0,
         push: WSGIApplication | None = None,
         ready: WSGIApplication | None = None,
+        metrics: WSGIApplication | None = None,
     ) -> None:
         """`stop_within`: how often waitress's loop looks up from select() when idle, and so
         how long stop() can take. Requests wake it at once whatever the value; the local bot
         (tests, shell) uses a short one, which took ~1 s off each end-to-end test's teardown."""
         handler = SlackRequestHandler(app, path="/slack/events")
         self._server = create_server(
-            _with_health(handler, push, ready),
+            _with_health(handler, push, ready, metrics),
             host=host,
             port=port,
             threads=threads,
@@ -96,9 +97,10 @@ def _with_health(
     handler: WSGIApplication,
     push: WSGIApplication | None = None,
     ready: WSGIApplication | None = None,
+    metrics: WSGIApplication | None = None,
 ) -> WSGIApplication:
-    """/healthz (the process answers), /readyz (bot.app.readiness) and the experiment results
-    push (bot.app.push) when given, else `handler`."""
+    """/healthz (the process answers), /readyz (bot.app.readiness), /metrics (bot.app.scrape)
+    and the experiment results push (bot.app.push) when given, else `handler`."""
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or ""
@@ -107,6 +109,8 @@ def _with_health(
             return [b"ok"]
         if ready is not None and path == "/readyz":
             return ready(environ, start_response)
+        if metrics is not None and path == "/metrics":
+            return metrics(environ, start_response)
         if push is not None and path.startswith("/experiments/"):
             return push(environ, start_response)
         return handler(environ, start_response)
@@ -115,7 +119,7 @@ def _with_health(
 
 
 def not_slack(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    """The side port in Socket Mode serves only the push, /healthz and /readyz."""
+    """The side port in Socket Mode serves only the push, /healthz, /readyz and /metrics."""
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found"]
 
@@ -130,9 +134,10 @@ class SidePort:
         host: str,
         port: int,
         ready: WSGIApplication | None = None,
+        metrics: WSGIApplication | None = None,
     ) -> None:
         self._server = create_server(
-            _with_health(not_slack, push, ready),
+            _with_health(not_slack, push, ready, metrics),
             host=host,
             port=port,
             threads=4,

@@ -97,6 +97,7 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     from bot.app import bolt
     from bot.app.push import push_app
     from bot.app.readiness import readiness_app
+    from bot.app.scrape import metrics_app
     from bot.app.serving import HttpServer, SidePort, run_socket_mode
     from bot.storage.database import migrate
 
@@ -112,6 +113,7 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
                 port=http[1],
                 push=push_app(runtime),
                 ready=readiness_app(runtime),
+                metrics=metrics_app(runtime),
             )
             print(
                 f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr
@@ -119,14 +121,16 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
             server.serve_forever()
         else:
             push, health = settings.push_port, settings.health_port
+            ops = {"ready": readiness_app(runtime), "metrics": metrics_app(runtime)}
             if push:
-                ready = readiness_app(runtime) if health == push else None
-                SidePort(push_app(runtime), "0.0.0.0", push, ready=ready).start()
+                SidePort(
+                    push_app(runtime), "0.0.0.0", push, **(ops if health == push else {})
+                ).start()
                 print(f"experiment results push on port {push}", file=sys.stderr)
             if health:
                 if health != push:
-                    SidePort(None, "0.0.0.0", health, ready=readiness_app(runtime)).start()
-                print(f"/healthz and /readyz on port {health}", file=sys.stderr)
+                    SidePort(None, "0.0.0.0", health, **ops).start()
+                print(f"/healthz, /readyz and /metrics on port {health}", file=sys.stderr)
             print("mopsbot connected in Socket Mode", file=sys.stderr)
             assert settings.slack_app_token is not None  # has_socket_mode_tokens
             run_socket_mode(app, settings.slack_app_token.get_secret_value())

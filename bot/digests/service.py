@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.briefs import messages
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
+from bot.core import metrics
 from bot.core.logs import get_logger
 from bot.digests import settings, waiting, weekly_chart
 from bot.digests.models import DigestRun, UserSetting
@@ -33,7 +34,7 @@ from bot.slack.directory import Directory
 from bot.slack.models import Priority
 from bot.slack.outbox import enqueue
 from bot.slack.text import NO_NAMES, Names
-from bot.storage.database import Database
+from bot.storage.database import Database, after_commit
 from policies import access
 from policies.schema import Policy
 
@@ -239,6 +240,7 @@ def _send_once(
             if outgoing is None:
                 return 0
             outgoing(session)
+            after_commit(session, partial(metrics.digest_sent, kind))
             log.info("digest.sent", kind=kind, target=target, day=day)
             return 1
     except IntegrityError:

@@ -73,6 +73,11 @@ class IntakeModels:
         holds: the listener that asks must not wait for it."""
         return self._model is not None
 
+    def loaded_version(self) -> str | None:
+        """The version of the model in use now; None before one is loaded (never loads one)."""
+        loaded = self._model
+        return loaded[1].version if loaded is not None else None
+
     def model(self) -> IntakeModel:
         with self._lock:
             now = time.monotonic()

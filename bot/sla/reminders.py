@@ -9,6 +9,7 @@ outbox (not_before) until the recipient's quiet hours are over, in their own tim
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.briefs import approvers, away, messages
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
+from bot.core import metrics
 from bot.core.logs import get_logger
 from bot.sla.calendar import as_time, calendar_for, stage_sla_hours
 from bot.sla.models import Reminder, ReminderKind, ReminderStatus
@@ -26,7 +28,7 @@ from bot.slack.directory import Directory, DirectoryUnavailable
 from bot.slack.links import WorkspaceLinks
 from bot.slack.models import Priority
 from bot.slack.outbox import enqueue
-from bot.storage.database import Database
+from bot.storage.database import Database, after_commit
 from policies import access
 from policies.schema import Policy
 from policies.sla import (
@@ -207,6 +209,7 @@ def _send(
         _escalate(session, policy, brief, links)
     if late:
         _plan_next_repeat(session, policy, reminder, now)
+    after_commit(session, partial(metrics.reminder_sent, reminder.kind))
     log.info("reminder.sent", brief=brief.id, kind=reminder.kind, recipients=len(recipients))
     return True
 

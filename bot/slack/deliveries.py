@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from bot.core import metrics
 from bot.core.clock import utcnow
 from bot.storage.base import UtcDateTime
 
@@ -30,7 +31,10 @@ def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
     if key is None:
         return True
     claimed = session.execute(_CLAIM, {"key": key, "kind": kind, "handled_at": utcnow()})
-    return claimed.first() is not None
+    if claimed.first() is None:
+        metrics.seen_before()
+        return False
+    return True
 
 
 def event_key(body: dict) -> str | None:

@@ -26,6 +26,7 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.core import metrics
 from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from bot.slack.lanes import Lanes, lane_of
@@ -297,9 +298,12 @@ class OutboxSender:
         self, method: str, attempts: int, prepared: dict[str, Any] | Delivery
     ) -> Delivery:
         """Make the call, unless preparing the row already decided its outcome."""
-        return (
-            prepared if isinstance(prepared, Delivery) else self._send(method, attempts, prepared)
-        )
+        if isinstance(prepared, Delivery):
+            return prepared
+        with metrics.outbox_call():
+            result = self._send(method, attempts, prepared)
+        metrics.outbox_outcome(method, result.outcome, ratelimited=result.error == "ratelimited")
+        return result
 
     def _prepare(self, session: Session, row: OutboxMessage) -> dict[str, Any] | Delivery:
         try:

@@ -108,6 +108,8 @@ class Database:
             self._commit_listeners.append((signal, listener))
 
     def _after_commit(self, session: Session) -> None:
+        for callback in session.info.pop("after_commit", []):
+            callback()
         signals: set[str] = session.info.pop("signals", set())
         if signals:
             for signal, listener in list(self._commit_listeners):
@@ -123,6 +125,12 @@ class Database:
 def signal_after_commit(session: Session, name: str) -> None:
     """Ask the workers to wake up once this session commits (never before: they'd see nothing)."""
     session.info.setdefault("signals", set()).add(name)
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call `callback()` once this session commits; never when it rolls back (a count of what
+    was sent must not count what was not)."""
+    session.info.setdefault("after_commit", []).append(callback)
 
 
 def alembic_config(url: str) -> Config:
