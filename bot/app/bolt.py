@@ -7,6 +7,7 @@ commit before Slack gets its ack, so a process killed right after acking has los
 
 from __future__ import annotations
 
+import logging
 import time
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -49,10 +50,22 @@ def build(settings: Settings, *, clock: Clock = utcnow, paced: bool = True) -> t
     return runtime, create_app(runtime)
 
 
+def bolt_logger() -> logging.Logger:
+    """The logger Bolt's own loggers copy their level from when the app is built. Left to
+    itself Bolt copies the root logger's level, and at INFO it logs the whole body of a request
+    whose signature is wrong: what a person typed (or a forger sent), at INFO. From WARNING up
+    it says what failed without the body."""
+    logger = logging.getLogger("slack_bolt")
+    if logger.getEffectiveLevel() < logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    return logger
+
+
 def create_app(runtime: Runtime) -> App:
     app = MopsApp(
         signing_secret=s.get_secret_value() if (s := runtime.settings.slack_signing_secret) else "",
         client=runtime.client,
+        logger=bolt_logger(),
         process_before_response=True,
         # The emulator and tests have no real workspace behind auth.test at start-up.
         token_verification_enabled=False,
