@@ -20,6 +20,7 @@ from handlers import (
     intake,
     mops,
     pipeline,
+    privacy,
     sla,
 )
 from handlers.context import RequestContext
@@ -78,6 +79,8 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.view(ViewId.PIPELINE_TASK_BLOCKED)(pipeline.blocked_submitted)
     app.action(ActionId.LAUNCH_CONFIRM)(pipeline.launch)
     app.action(ActionId.LAUNCH_CANCEL)(pipeline.launch)
+    app.action(ActionId.PRIVACY_FORGET)(privacy.forget_clicked)
+    app.action(ActionId.PRIVACY_KEEP)(privacy.forget_clicked)
 
     app.event("app_home_opened")(home.home_opened)
     app.event("app_mention")(events.mention)

@@ -10,7 +10,17 @@ from slack_sdk import WebClient
 
 from bot.slack import health as bot_health
 from bot.slack.blocks import ephemeral, escape
-from handlers import away, compliance, digests, experiments, flow, insights, intake, pipeline
+from handlers import (
+    away,
+    compliance,
+    digests,
+    experiments,
+    flow,
+    insights,
+    intake,
+    pipeline,
+    privacy,
+)
 from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 from policies import access
@@ -36,6 +46,8 @@ HELP_TEXT = "\n".join(
         "• `/mops experiment new|list|show|search`: pre-registered experiments and their readouts",
         "• `/mops policy reload`: reload policies/ (ops admins)",
         "• `/mops health`: channels I can't post in, and what else needs an admin (ops admins)",
+        "• `/mops forget @person`: remove what they typed and their settings, for a privacy "
+        "request; you confirm first (ops admins)",
         "Requests posted in an intake channel are triaged automatically: each gets a number, "
         "the team it goes to claims it and marks it done, and you follow along in its thread.",
     ]
@@ -103,6 +115,8 @@ def mops_command(
     name = name.lower()
     if name == "experiment":  # may open a modal, so it gets the client and the command
         experiments.command(ack, command, client, runtime, asker, rest.strip())
+    elif name == "forget":  # answers with buttons (Forget / Cancel), not only words
+        ack(privacy.forget_command(rest.strip(), runtime, asker))
     elif name in ("", "help"):
         ack(ephemeral(HELP_TEXT))
     elif name in SUBCOMMANDS:

@@ -5,5 +5,5 @@ MOPS_USAGE = (
     "`/mops scorecard` · "
     "`/mops digest [on|off|time 10:30]` · `/mops lint &lt;text&gt;` · `/mops intake` · `/mops tasks` · "
     "`/mops away until YYYY-MM-DD [@delegate]|off` · `/mops experiment help` · "
-    "`/mops policy reload` · `/mops health`"
+    "`/mops policy reload` · `/mops health` · `/mops forget @person`"
 )

@@ -248,7 +248,13 @@ class Runtime:
         metrics.process_exiting()
 
     def forget_old_rows(self) -> None:
-        """Delivered outbox rows and old delivery keys are kept two weeks, for debugging."""
+        """Delivered outbox rows and old delivery keys are kept two weeks, for debugging; message
+        text as long as MOPSBOT_MESSAGE_RETENTION_DAYS says (bot.privacy)."""
+        from bot.privacy import flows as privacy
+
+        days = self.settings.message_retention_days
+        if days:
+            privacy.purge(self.db, self.clock(), days)
         cutoff = self.clock() - RETENTION
         with self.db.transaction() as session:
             session.execute(

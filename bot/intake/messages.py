@@ -16,6 +16,7 @@ from bot.intake.models import IntakeRequest, TicketStatus
 from bot.slack import blocks
 from bot.slack.actions import ActionId, IntakePick, IntakeRef
 from bot.slack.outbox import enqueue, ts_of
+from bot.slack.text import NO_NAMES, Names, clip, readable
 from policies import access
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 from policies.schema import Policy
@@ -280,3 +281,9 @@ def _thread(request: IntakeRequest) -> dict[str, str]:
 
 def _key(request: IntakeRequest) -> str:
     return f"intake:{request.channel_id}:{request.ts}"
+
+
+def snippet(text: str, names: Names = NO_NAMES) -> str:
+    """A request's first words for a list line; its words may have been removed (retention,
+    `/mops forget`), and the line says so rather than quoting nothing."""
+    return clip(readable(text, names), 80) or "(words removed)"

@@ -23,7 +23,7 @@ from bot.intake import messages, roles
 from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
 from bot.slack.blocks import escape, fit
 from bot.slack.deliveries import claim_delivery
-from bot.slack.text import NO_NAMES, Names, clip, readable
+from bot.slack.text import NO_NAMES, Names, readable
 from bot.tasks.service import enqueue_task
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 from policies.schema import Policy
@@ -317,7 +317,9 @@ def labelled_examples(session: Session) -> list[tuple[str, str]]:
     """What people confirmed or corrected: training data for `mopsbot intake retrain`."""
     rows = session.execute(
         select(IntakeRequest.text, IntakeRequest.label).where(
-            IntakeRequest.confirmed_by.is_not(None), IntakeRequest.label.is_not(None)
+            IntakeRequest.confirmed_by.is_not(None),
+            IntakeRequest.label.is_not(None),
+            IntakeRequest.text != "",  # words removed (retention, /mops forget) teach nothing
         )
     )
     return [(text, label) for text, label in rows]
@@ -348,7 +350,7 @@ def digest_lines(
     for request in waiting:
         hours = max(0.0, (now - request.received_at).total_seconds() / 3600)
         urgent = ":rotating_light: " if request.urgent else ""
-        snippet = clip(readable(request.text, names), 80)
+        snippet = messages.snippet(request.text, names)
         lines.append(
             f"• {urgent}<#{request.channel_id}> from <@{request.user_id}>, {hours:.0f} h ago: "
             f"“{escape(snippet)}”"

@@ -18,7 +18,7 @@ from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
 from bot.intake.service import Answer, lock, record_event, route
 from bot.slack.blocks import escape, local_time
 from bot.slack.deliveries import claim_delivery
-from bot.slack.text import NO_NAMES, Names, clip, readable
+from bot.slack.text import NO_NAMES, Names
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 from policies.schema import Policy
 
@@ -80,7 +80,7 @@ def queue_line(
     else:
         owner = messages.owner_of(policy, routes, request.label, mention=False)
         what = f"*{messages.label_name(request.label)}* for {owner}"
-    snippet = escape(clip(readable(request.text, names), 80))
+    snippet = escape(messages.snippet(request.text, names))
     return (
         f"• {urgent}#{request.id} {what} · {messages.status_words(request)} · "
         f"<@{request.user_id}> in <#{request.channel_id}>, {local_time(request.received_at)}:"

@@ -14,6 +14,7 @@ from enum import StrEnum
 # Ids in the database are PostgreSQL `integer`s; a larger number can't name a row.
 MAX_ID = 2**31 - 1
 _NUMBER = re.compile(r"[0-9]{1,10}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 # What the clicker of a button with a malformed value is told.
 OUTDATED_BUTTON = "That button is out of date, so nothing was done."
 
@@ -44,6 +45,8 @@ class ActionId(StrEnum):
     PIPELINE_TASK_BLOCKED = "pipeline_task_blocked"
     LAUNCH_CONFIRM = "launch_confirm"
     LAUNCH_CANCEL = "launch_cancel"
+    PRIVACY_FORGET = "privacy_forget"  # /mops forget's confirmation
+    PRIVACY_KEEP = "privacy_keep"
 
     def numbered(self, n: int) -> str:
         return f"{self.value}_{n}"
@@ -172,3 +175,19 @@ class LaunchRef:
         return cls(
             parse_id(launch_id, "launch", whole=value), parse_id(version, "launch", whole=value)
         )
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """ "U0123ABC": a person's Slack user id (the confirmation of `/mops forget`)."""
+
+    user_id: str
+
+    def format(self) -> str:
+        return self.user_id
+
+    @classmethod
+    def parse(cls, value: object) -> PersonRef:
+        if not isinstance(value, str) or not _USER_ID.fullmatch(value):
+            raise MalformedValue("person", value)
+        return cls(value)
