@@ -45,7 +45,8 @@ HELP_TEXT = "\n".join(
         "• `/mops tasks`: your open tasks from approved briefs, soonest due first",
         "• `/mops experiment new|list|show|search`: pre-registered experiments and their readouts",
         "• `/mops policy reload`: reload policies/ (ops admins)",
-        "• `/mops health`: channels I can't post in, and what else needs an admin (ops admins)",
+        "• `/mops health`: channels I can't post in, messages and work waiting, what was sent, "
+        "and what else needs an admin (ops admins)",
         "• `/mops forget @person`: remove what they typed and their settings, for a privacy "
         "request; you confirm first (ops admins)",
         "Requests posted in an intake channel are triaged automatically: each gets a number, "
@@ -79,6 +80,7 @@ def health(rest: str, runtime: Runtime, asker: Asker) -> str:
         [
             bot_health.channel_section(runtime.client, runtime.policy, runtime.db, now),
             _readiness_section(runtime),
+            *runtime.health_sections(),
         ]
     )
 

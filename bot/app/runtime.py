@@ -36,6 +36,7 @@ from policies.schema import Policy
 
 if TYPE_CHECKING:
     from bot.app.readiness import Check
+    from bot.slack.health import Section
 
 RETENTION = timedelta(days=14)
 TICK_SECONDS = 30
@@ -164,6 +165,12 @@ class Runtime:
         from bot.app import readiness
 
         return readiness.check(self)
+
+    def health_sections(self) -> list[Section]:
+        """`/mops health`'s sections on messages, background work and what was sent."""
+        from bot.app import health_facts
+
+        return health_facts.sections(self)
 
     def intake_routes(self) -> IntakeTaxonomy:
         return self.intake_models().routes()

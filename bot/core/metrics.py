@@ -142,6 +142,16 @@ def outbox_outcome(method: str, outcome: str, *, ratelimited: bool = False) -> N
         RATELIMITED.labels(method).inc()
 
 
+def ratelimited_counts() -> dict[str, int]:
+    """429s by method since this process started (for `/mops health`)."""
+    return {
+        sample.labels["method"]: int(sample.value)
+        for family in RATELIMITED.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total") and sample.value
+    }
+
+
 # -- scheduled sends and the intake model -----------------------------------------------------
 
 
