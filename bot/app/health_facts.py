@@ -1,5 +1,6 @@
 """What /metrics counts, in plain words for `/mops health`: Slack messages waiting or refused,
-background work, what was sent in the last 24 hours, and the versions in force.
+background work, what was sent in the last 24 hours, and the intake model in use (the policy's
+version is in the readiness section).
 
 Read from the shared database (so every instance tells the same), except the 429s, which only
 this instance's counters know.
@@ -108,7 +109,7 @@ def sections(runtime: Runtime) -> list[Section]:
         facts = read(session, runtime.clock())
     lag = timedelta(seconds=runtime.settings.ready_outbox_lag)
     model = runtime.intake_models().loaded_version()
-    return [messages(facts, lag), background(facts), sent(facts, runtime.policy.version, model)]
+    return [messages(facts, lag), background(facts), sent(facts, model)]
 
 
 def messages(facts: Facts, lag: timedelta) -> Section:
@@ -164,15 +165,16 @@ def background(facts: Facts) -> Section:
     return Section("Background work" if ok else "Background work needs a look", ok, lines)
 
 
-def sent(facts: Facts, policy_version: str, model_version: str | None) -> Section:
+def sent(facts: Facts, model_version: str | None) -> Section:
     reminders = facts.reminders
     lines = [
         f"{count(reminders.get(ReminderKind.REMINDER, 0), 'reminder', 'reminders')}, "
         f"{count(reminders.get(ReminderKind.ESCALATION, 0), 'escalation', 'escalations')}, "
         f"{count(reminders.get(ReminderKind.REPEAT, 0), 'repeated escalation', 'repeated escalations')}"
         f" and {count(facts.digests, 'digest', 'digests')}.",
-        f"Policy `{policy_version}`; intake model "
-        + (f"`{model_version}`." if model_version else "not loaded."),
+        f"The intake model in use: `{model_version}`."
+        if model_version
+        else "No intake model is loaded yet.",
     ]
     return Section("Sent in the last 24 hours", True, lines)
 

@@ -32,10 +32,8 @@ def _items(user_id: str, held: Held) -> list[str]:
         names = ", ".join(blocks.user(other) for other in held.delegate_for)
         lines.append(f"their name as delegate in the away setting of {names}")
     if held.outbox_rows:
-        lines.append(
-            f"{_plural(held.outbox_rows, 'message', 'messages')} I sent that name them "
-            "(copies kept for troubleshooting)"
-        )
+        sent = _plural(held.outbox_rows, "message I sent that names", "messages I sent that name")
+        lines.append(f"my copies (kept for troubleshooting) of {sent} them")
     return lines
 
 

@@ -53,7 +53,8 @@ def test_a_quiet_bot_says_nothing_waits_and_counts_what_went_out(quiet: LocalBot
     assert "• No background work is waiting." in text
     assert "*Sent in the last 24 hours*" in text
     assert "• 0 reminders, 0 escalations, 0 repeated escalations and 0 digests." in text
-    assert f"• Policy `{quiet.runtime.policy.version}`; intake model not loaded." in text
+    assert f"• Policy {quiet.runtime.policy.version} is in force" in text
+    assert "• No intake model is loaded yet." in text
 
 
 def test_waiting_refused_and_sent_work_is_told_in_plain_words(quiet: LocalBot) -> None:

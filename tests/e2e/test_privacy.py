@@ -105,6 +105,7 @@ def test_an_ops_admin_sees_what_goes_confirms_and_the_words_and_settings_are_gon
     assert "the words of 1 intake request" in shown.text
     assert "their daily digest setting" in shown.text and "their away setting" in shown.text
     assert "delegate in the away setting of <@U02BRAM>" in shown.text
+    assert "of 1 message I sent that names them" in shown.text
     assert "can't be undone" in shown.text and "audit trail" in shown.text
     assert traces(quiet) == before  # asking changes nothing
 
