@@ -105,7 +105,8 @@ def test_an_ops_admin_sees_what_goes_confirms_and_the_words_and_settings_are_gon
     assert "the words of 1 intake request" in shown.text
     assert "their daily digest setting" in shown.text and "their away setting" in shown.text
     assert "delegate in the away setting of <@U02BRAM>" in shown.text
-    assert "of 1 message I sent that names them" in shown.text
+    naming_her = sent_naming(quiet, "U01RITA")  # the DM telling Sam, her ephemeral answers
+    assert f"of {len(naming_her)} messages I sent that name them" in shown.text
     assert "can't be undone" in shown.text and "audit trail" in shown.text
     assert traces(quiet) == before  # asking changes nothing
 
@@ -113,8 +114,6 @@ def test_an_ops_admin_sees_what_goes_confirms_and_the_words_and_settings_are_gon
     assert answer_to(quiet, "omar") == "Nothing was removed."
     assert traces(quiet) == before
 
-    naming_her = sent_naming(quiet, "U01RITA")
-    assert naming_her  # the DM telling Sam he is her delegate, at least
     quiet.slack.click("Forget them", as_user="omar", message=shown)
     done = answer_to(quiet, "omar")
     assert done.startswith("Done: I removed, for <@U01RITA>:")
