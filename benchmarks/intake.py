@@ -16,7 +16,7 @@
     .venv/bin/python benchmarks/intake.py --only taxonomy
     .venv/bin/python benchmarks/intake.py --vectors /tmp/clinc-vectors.npz  # reuse embeddings
 
-`--vectors FILE` keeps the frozen encoder's vectors of every CLINC150 text in FILE (written on
+`--vectors FILE` keeps the frozen encoder's vectors of the texts trained on in FILE (written on
 the first run): the same vectors the encoder gives, so the figures do not change; the train
 time printed then leaves the embedding out and says so.
 """
@@ -89,6 +89,8 @@ def main() -> int:
 def taxonomy(args: argparse.Namespace) -> None:
     source = read_examples(TAXONOMY)
     settings = source.settings
+    if args.vectors and not args.finetune:
+        print(load_or_write_vectors(args.vectors, [t for t, _ in source.examples]).strip())
     if args.finetune:
         tr = settings.training.model_copy(update={"finetune_epochs": args.finetune})
         settings = settings.model_copy(update={"training": tr})

@@ -241,12 +241,11 @@ def deflection_lines(session: Session, *, since: datetime) -> list[str]:
     if not total:
         return []
     line = (
-        f"*Intake*: {total} requests sorted; {answered} answered with a saved reply "
-        f"({answered / total:.0%})"
+        f"*Intake*: {total} sorted, {answered} answered with a saved reply ({answered / total:.0%})"
     )
     if answered:
         line += (
-            f", of which {unhelpful} didn't help ({unhelpful / answered:.0%}) and went to a person"
+            f"; {unhelpful} of those didn't help ({unhelpful / answered:.0%}) and went to a person"
         )
     return [line + "."]
 
