@@ -44,6 +44,7 @@ from bot.intake.classifier import (  # noqa: E402
     train_examples,
     training,  # noqa: E402
 )
+from bot.intake.classifier.calibration import softmax  # noqa: E402
 from bot.intake.classifier.model import base_encoder  # noqa: E402
 from bot.intake.classifier.sources import read_csv, read_examples  # noqa: E402
 from bot.intake.service import deflects  # noqa: E402
@@ -192,10 +193,10 @@ def clinc(args: argparse.Namespace) -> None:
     how = f"fine-tuned {args.finetune} epochs" if args.finetune else "frozen encoder"
     print(f"trained ({how}) in {train_seconds / 60:.1f} min{embed_note}")
     validation = split["val"] + split["oos_val"]
-    val_probs = model.probabilities([t for t, _ in validation])
+    val_probs = probabilities(model, [t for t, _ in validation])
     threshold = choose_threshold(model, validation, val_probs, VAL_OOS_RECALL)
     test = split["test"] + split["oos_test"]
-    test_probs = model.probabilities([t for t, _ in test])
+    test_probs = probabilities(model, [t for t, _ in test])
     report = evaluate(model, test, threshold=threshold, margin=0.0, probs=test_probs)
     print(
         f"threshold {threshold:.4f}: the lowest with out-of-scope recall >= {VAL_OOS_RECALL:.0%} "
@@ -212,6 +213,14 @@ def clinc(args: argparse.Namespace) -> None:
         args.model / "clinc", [t for t, _ in test], args.latency_samples
     )
     print_summary(report, threshold, latency, train_seconds)
+
+
+def probabilities(model: IntakeModel, texts: list[str]) -> np.ndarray:
+    """model.probabilities, reading the frozen encoder's vectors from the cache when it has them."""
+    if model.meta.finetuned_encoder:
+        return model.probabilities(texts)
+    logits = model.head.logits(training.vectors_of(model.encoder, texts, False))
+    return softmax(logits, model.temperature)
 
 
 def load_or_write_vectors(path: Path, texts: list[str]) -> str:

@@ -101,7 +101,7 @@ def train_examples(
         head, classes, temperature = _calibrate(encoder, head, classes, calibration, progress)
         judged = [(t, label) for t, label in calibration if label in classes]
         held_probs = softmax(
-            head.logits(_embed(encoder, [t for t, _ in judged], "calibrating", False)), temperature
+            head.logits(vectors_of(encoder, [t for t, _ in judged], False)), temperature
         )
     else:
         assert oof is not None
@@ -281,6 +281,13 @@ def cached_vectors(encoder: Encoder, texts: list[str], progress: bool) -> np.nda
     return np.stack([_VECTORS[t] for t in texts])
 
 
+def vectors_of(encoder: Encoder, texts: list[str], progress: bool) -> np.ndarray:
+    """The texts' vectors: through the process cache for the frozen base encoder."""
+    if encoder is base_encoder():
+        return cached_vectors(encoder, texts, progress)
+    return _embed(encoder, texts, "embedding", progress)
+
+
 def _embed(encoder: Encoder, texts: list[str], what: str, progress: bool) -> np.ndarray:
     with tqdm(total=len(texts), desc=what, unit="text", disable=not progress, leave=False) as bar:
         return encoder.embed(texts, progress=bar)
@@ -304,7 +311,7 @@ def _calibrate(
     ]
     if not usable:
         return head, classes, 1.0
-    logits = head.logits(_embed(encoder, [t for t, _ in usable], "calibrating", progress))
+    logits = head.logits(vectors_of(encoder, [t for t, _ in usable], progress))
     targets = np.array([index.get(label, len(classes)) for _, label in usable])
     if background and (targets == len(classes)).any():
         temperature, logit = fit_temperature_and_background(logits, targets)
