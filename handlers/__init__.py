@@ -21,6 +21,7 @@ from handlers import (
     mops,
     pipeline,
     privacy,
+    readiness,
     sla,
 )
 from handlers.context import RequestContext
@@ -63,7 +64,7 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.view(ViewId.EXPERIMENT_FORM)(experiments.plan_submitted)
     app.view(ViewId.EXPERIMENT_EDIT)(experiments.edit_submitted)
 
-    app.event("message")(events.message)  # intake's requests and experiments' results files
+    app.event("message")(events.message)  # intake, experiments' results, briefs' drafts
     app.action(ActionId.INTAKE_PICK.pattern())(intake.pick)
     app.action(ActionId.INTAKE_RELABEL)(intake.relabel)
     app.view(ViewId.INTAKE_RELABEL)(intake.relabel_submitted)
@@ -81,6 +82,12 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.LAUNCH_CANCEL)(pipeline.launch)
     app.action(ActionId.PRIVACY_FORGET)(privacy.forget_clicked)
     app.action(ActionId.PRIVACY_KEEP)(privacy.forget_clicked)
+    app.action(ActionId.CHECKLIST_TICK.pattern())(readiness.tick)
+    app.action(ActionId.ASSET_FIX)(readiness.fix_details)
+    app.view(ViewId.ASSET_DETAILS)(readiness.details_submitted)
+    app.view(ViewId.VARIANTS_DRAFT)(readiness.master_submitted)
+    app.action(ActionId.VARIANT_EDIT)(readiness.edit_variant)
+    app.view(ViewId.VARIANT_EDIT)(readiness.variant_submitted)
 
     app.event("app_home_opened")(home.home_opened)
     app.event("app_mention")(events.mention)

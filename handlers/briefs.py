@@ -15,7 +15,7 @@ from bot.compliance import flows as compliance_flows
 from bot.pipeline import schedule_words
 from bot.slack.actions import ActionId, BriefRef
 from bot.slack.blocks import ephemeral, escape
-from handlers import people, pipeline
+from handlers import people, pipeline, readiness
 from handlers.context import Asker, clicked, reply_to
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 BRIEF_USAGE = (
     "Usage: `/brief new` · `/brief list [mine|waiting|all]` · `/brief show ID` · `/brief cancel ID [REASON]` · "
-    "`/brief reopen ID` · "
+    "`/brief reopen ID` · `/brief variants ID` · "
     "`/brief schedule ID [YYYY-MM-DD HH:MM]` · `/brief live ID` · `/brief assign ID @person` · "
     "`/brief override ID approve|changes|reject REASON` · `/brief help`"
 )
@@ -58,6 +58,9 @@ BRIEF_HELP = "\n".join(
         "• `/brief schedule ID` · `/brief live ID`: after approval, mark it scheduled, then live "
         "now, once nothing blocks it (a brief with regulated claims asks for a *Confirm* click in "
         "its thread first)",
+        "• `/brief variants ID`: the bot drafts the brief's channel variants (X, SMS, email "
+        "subject and preheader, meta description, LinkedIn) from its master copy; you edit and "
+        "accept each in the thread",
         "• `/brief assign ID @person`: hand the waiting stage to one person (ops admins)",
         "• `/brief override ID approve|changes|reject REASON`: decide the waiting stage in place "
         "of its approvers, with a reason (ops admins)",
@@ -132,6 +135,12 @@ def brief_command(
         ack(ephemeral(_override(command.get("text") or "", runtime, asker)))
     elif name == "assign" and args:
         ack(ephemeral(_assign(args, client, runtime, asker)))
+    elif name == "variants" and brief_id:
+        answer = readiness.variants_command(brief_id, command, client, runtime, asker)
+        if answer:
+            ack(ephemeral(answer))
+        else:
+            ack()
     elif name == "help" and not args:
         ack(ephemeral(BRIEF_HELP))
     else:

@@ -1,7 +1,8 @@
 """Messages in the channels the bot is in, and mentions of it.
 
-A file shared in a thread (subtype file_share) may be an experiment's results; every other
-message is intake's to judge. Mentions get what the bot does, to the person only, wherever
+A file shared in a thread (subtype file_share) is a draft when the thread is a brief's, else
+perhaps an experiment's results; a link posted in a brief's thread is the brief's asset; every
+other message is intake's to judge. Mentions get what the bot does, to the person only, wherever
 they mention it.
 
 In an intake channel a new message that mentions the bot and makes a request ("@mopsbot we need
@@ -18,7 +19,7 @@ from slack_bolt import BoltContext
 from bot.intake.service import is_help_mention
 from bot.slack import replies
 from bot.slack.replies import Reply
-from handlers import experiments, intake
+from handlers import experiments, intake, readiness
 from handlers.mops import HELP_TEXT
 
 if TYPE_CHECKING:
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 
 def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
     if event.get("subtype") == "file_share":
-        experiments.file_shared(event, runtime, delivery_key)
-    else:
+        if not readiness.files_shared(event, runtime, delivery_key):
+            experiments.file_shared(event, runtime, delivery_key)
+    elif not readiness.links_posted(event, runtime, delivery_key):
         intake.message(event, context, runtime, delivery_key)
 
 

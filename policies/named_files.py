@@ -1,5 +1,6 @@
-"""The files a policy names, `compliance.rules_file` and `intake.taxonomy_file`, relative to the
-policy file: each must be there and load, or the policy is refused like any other broken setting.
+"""The files a policy names, `compliance.rules_file`, `intake.taxonomy_file` and
+`assets.checklists_file` (optional), relative to the policy file: each must be there and load, or
+the policy is refused like any other broken setting.
 
 Without this a typo loaded fine, every new brief was then gated as "rules unreadable" and the
 server's path to the missing file was shown in Slack. Errors name the key and the file name as
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from policies.checklists import Checklists, agreement_errors, load_checklists
 from policies.compliance import ComplianceRules, lint, load_rules
 from policies.intake_schema import IntakeTaxonomy, load_intake
 from policies.schema import Compliance, Intake, Policy
@@ -23,7 +25,7 @@ from policies.yaml_files import PolicyError
 class NamedFile:
     section: str  # compliance
     setting: str  # rules_file
-    default: str
+    default: str | None  # None: the file is optional
     load: Callable[[Path], Any]
     # What in the loaded file the policy must agree with (a stage a finding needs, a group).
     agrees: Callable[[Any, Policy], list[str]]
@@ -57,6 +59,12 @@ def _taxonomy_agrees(taxonomy: IntakeTaxonomy, policy: Policy) -> list[str]:
     ]
 
 
+def _checklists_agree(checklists: Checklists, policy: Policy) -> list[str]:
+    """Stages the policy has, owner groups it declares."""
+    stages = [*policy.stage_names, *policy.compliance.gate_stages]
+    return agreement_errors(checklists, stages, set(policy.groups))
+
+
 NAMED_FILES = (
     NamedFile(
         "compliance",
@@ -72,6 +80,7 @@ NAMED_FILES = (
         load_intake,
         _taxonomy_agrees,
     ),
+    NamedFile("assets", "checklists_file", None, load_checklists, _checklists_agree),
 )
 
 

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from policies.assets import Assets
 from policies.cross_checks import Problem, cross_checked, duplicates, items
 from policies.durations import BusinessDuration
 from policies.insights import Goal, Scorecard
@@ -40,6 +41,7 @@ from policies.refs import (
     minutes,
 )
 from policies.template import Template, TemplateField, clean_submission, validate_submission
+from policies.variants import Variants
 
 __all__ = [
     "Policy",
@@ -273,6 +275,8 @@ class Policy(Strict):
     scorecard: Scorecard = Scorecard()
     goals: list[Goal] = []
     pipeline: Pipeline = Pipeline()
+    variants: Variants = Variants()
+    assets: Assets = Assets()
 
     _version: str = PrivateAttr("unversioned")
     _source: Path | None = PrivateAttr(None)

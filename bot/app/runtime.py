@@ -154,6 +154,35 @@ class Runtime:
             ),
         )
 
+        from slack_sdk.errors import SlackApiError
+
+        from bot.pipeline.assets import flows as assets
+
+        def file_info(payload: dict) -> dict | str:  # outside the write lock: a Web API call
+            try:
+                return dict(self.client.files_info(file=payload["file_id"])["file"])
+            except SlackApiError as exc:
+                return str(exc.response.get("error") or "files.info failed")
+
+        from bot.encoder.shared import shared_encoder
+        from bot.pipeline.variants import flows as variants
+
+        self.worker.register_prepared(
+            variants.DRAFT_TASK,
+            # The local encoder ranks the master's sentences, outside the write lock.
+            lambda payload: variants.draft(self.policy, payload, shared_encoder().embed),
+            lambda session, payload, drafts: variants.take_drafts(
+                session, self.policy, payload, drafts, self.clock()
+            ),
+        )
+        self.worker.register_prepared(
+            assets.FILE_INFO_TASK,
+            file_info,
+            lambda session, payload, info: assets.take_file_info(
+                session, self.policy, payload, info
+            ),
+        )
+
     def intake_models(self) -> IntakeModels:
         taxonomy = self.policy.beside(self.policy.intake.taxonomy_file)
         if self._intake is None or self._intake.taxonomy_path != taxonomy:

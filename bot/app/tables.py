@@ -15,6 +15,7 @@ from bot.experiments.models import (
 )
 from bot.intake.models import IntakeRequest
 from bot.pipeline.models import Launch, OwnerTurn, PipelineTask, TaskReminder
+from bot.pipeline.readiness_models import Asset, ChecklistTick, Variant
 from bot.sla.models import Reminder
 from bot.slack.models import HandledDelivery, OutboxMessage, SlackMessage
 from bot.storage.base import Base
@@ -22,10 +23,12 @@ from bot.tasks.models import Task
 
 __all__ = [
     "Approval",
+    "Asset",
     "AuditEvent",
     "Away",
     "Base",
     "Brief",
+    "ChecklistTick",
     "DigestRun",
     "Experiment",
     "ExperimentReadout",
@@ -42,4 +45,5 @@ __all__ = [
     "Task",
     "TaskReminder",
     "UserSetting",
+    "Variant",
 ]

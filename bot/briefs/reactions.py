@@ -22,6 +22,8 @@ StagePlanner = Callable[[Session, Policy, Brief, datetime], list[str]]
 # Another domain's audit event in plain words, or None when it isn't one of theirs.
 EventWords = Callable[[Policy, AuditEvent], str | None]
 StandingLines = Callable[[Session, Policy, Brief, datetime], list[str]]
+# Why the brief may not leave the named stage now (a checklist item open), or None.
+StageGuard = Callable[[Session, Policy, Brief, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Reactions:
     describe: tuple[EventWords, ...] = ()
     # Lines other domains add where a brief's full view says where it stands (its SLA).
     standing: tuple[StandingLines, ...] = ()
+    # Asked before a brief leaves a review stage (its last needed approval).
+    leave_stage: tuple[StageGuard, ...] = ()
 
 
 _installed = Reactions()
@@ -80,3 +84,11 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
 
 def standing(session: Session, policy: Policy, brief: Brief, now: datetime) -> list[str]:
     return [line for lines in _installed.standing for line in lines(session, policy, brief, now)]
+
+
+def leave_refusal(session: Session, policy: Policy, brief: Brief, stage: str) -> str | None:
+    """The first reason another domain gives why the brief can't leave `stage` now, or None."""
+    for guard in _installed.leave_stage:
+        if (why := guard(session, policy, brief, stage)) is not None:
+            return why
+    return None

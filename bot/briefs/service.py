@@ -229,6 +229,12 @@ def decide(
     stage, principal = decided.stage, decided.principal
     for_whom = principal if principal != actor.user_id else None
     approved_before = approvers.approved_by(session, brief, stage)
+    completes = len(approved_before | {principal}) >= approvers.quorum(policy, brief, stage)
+    if action == Action.APPROVE and completes:
+        blocked = reactions.leave_refusal(session, policy, brief, stage)
+        if blocked is not None:
+            label = messages.stage_label(policy, stage)
+            return Outcome(False, f"*{label}* can't be approved yet: {blocked}", brief.id)
     session.add(
         Approval(
             brief_id=brief.id,

@@ -1,12 +1,14 @@
-"""Slack's three-step file upload (what `WebClient.files_upload_v2` does).
+"""Slack's three-step file upload (what `WebClient.files_upload_v2` does), and files.info.
 
-1. files.getUploadURLExternal hands out a URL on the emulator, 2. the client POSTs the bytes
-there, 3. files.completeUploadExternal names the file and shares it into a channel.
+1. files.getUploadURLExternal hands out a URL on the emulator (with the image's `alt_txt`), 2. the
+client POSTs the bytes there, 3. files.completeUploadExternal names the file and shares it into a
+channel. files.info (files:read) answers only for a file shared where the bot can see it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import mimetypes
 from typing import Any
 
@@ -16,13 +18,52 @@ from bot.emulator.workspace import Workspace
 
 
 def file_object(file: UploadedFile) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "id": file.id,
         "name": file.filename,
         "title": file.title or file.filename,
         "size": len(file.content or b""),
         "mimetype": mimetypes.guess_type(file.filename)[0] or "application/octet-stream",
         "channels": [file.channel] if file.channel else [],
+    }
+    if file.alt_text:
+        found["alt_txt"] = file.alt_text
+    if file.width is not None and file.height is not None:
+        found.update(original_w=file.width, original_h=file.height)
+    return found
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+    """An image's width and height, as Slack reads them at upload; None for other files."""
+    from PIL import Image, UnidentifiedImageError  # the emulator's only use of Pillow
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        return None
+
+
+def file_info(call: ApiCall) -> dict[str, Any]:
+    """files.info: the file with its shares. Slack answers file_not_found for a file the bot
+    can't see (shared only where it is not a member) as for one that doesn't exist."""
+    ws = call.workspace
+    file = ws.files.get(call.args.required("file"))
+    if file is None or not file.completed:
+        raise SlackError("file_not_found")
+    channel = ws.channel(file.channel)
+    if channel is None or not ws.is_member(channel, ws.seed.bot.id):
+        raise SlackError("file_not_found")
+    share: dict[str, Any] = {"ts": file.share_ts or ""}
+    if file.thread_ts:
+        share["thread_ts"] = file.thread_ts
+    kind = "private" if channel.is_private else "public"
+    return {
+        "file": {
+            **file_object(file),
+            "user": file.user or "",
+            "shares": {kind: {channel.id: [share]}},
+        }
     }
 
 
@@ -70,10 +111,13 @@ def receive_upload(ws: Workspace, file_id: str, data: bytes) -> bool:
 def get_upload_url(call: ApiCall) -> dict[str, Any]:
     filename = call.args.required("filename")
     length = int(call.args.required("length"))
+    alt_text = call.args.text("alt_txt") or call.args.text("alt_text")
     ws = call.workspace
     file_id = ws.next_id("F", 10)
     with ws.mutate():
-        ws.files[file_id] = UploadedFile(id=file_id, filename=filename, length=length)
+        ws.files[file_id] = UploadedFile(
+            id=file_id, filename=filename, length=length, alt_text=alt_text
+        )
     return {"upload_url": f"{call.base_url}upload/{file_id}", "file_id": file_id}
 
 
@@ -131,4 +175,5 @@ def complete_upload(call: ApiCall) -> dict[str, Any]:
 METHODS: dict[str, Method] = {
     "files.getUploadURLExternal": get_upload_url,
     "files.completeUploadExternal": complete_upload,
+    "files.info": file_info,
 }

@@ -67,12 +67,17 @@ class Slack:
         as_user: str,
         channel: str = "marketing",
         thread: Message | str | None = None,
+        text: str = "",
+        alt_text: str | None = None,
     ) -> Message:
-        """Share a file (in a thread, with `thread`), as dragging it into Slack does."""
+        """Share a file (in a thread, with `thread`), as dragging it into Slack does, with the
+        message typed beside it and, for an image, the alt text typed in Slack's dialog."""
         self._acting()
         thread_ts = thread.ts if isinstance(thread, Message) else thread
         data = content.encode() if isinstance(content, str) else content
-        result = self.driver.share_file(channel, as_user, filename, data, thread_ts=thread_ts)
+        result = self.driver.share_file(
+            channel, as_user, filename, data, thread_ts=thread_ts, text=text, alt_text=alt_text
+        )
         assert result.message is not None
         return result.message
 

@@ -8,6 +8,7 @@ to the emulator, so the emulator shows what a person would see.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import secrets
@@ -16,7 +17,7 @@ import urllib.parse
 from typing import Any
 
 from bot.emulator import composer
-from bot.emulator.api_files import shared_file_object
+from bot.emulator.api_files import image_size, shared_file_object
 from bot.emulator.payloads import find_element, picked, view_state
 from bot.emulator.records import Message, UploadedFile
 from bot.emulator.scopes import message_event, receives
@@ -369,15 +370,18 @@ class SlackDriver:
         content: bytes,
         thread_ts: str | None = None,
         text: str = "",
+        alt_text: str | None = None,
         **options: Any,
     ) -> DeliveryResult:
-        """A person uploads a file into a channel or a thread: the file is stored, a message
-        with it is recorded, and the bot gets Slack's `message` event of subtype `file_share`
-        (only from channels it is in), whose files carry `url_private_download`."""
+        """A person uploads a file into a channel or a thread (an image with the alt text they
+        typed, or none): the file is stored with its size, a message with it is recorded, and
+        the bot gets Slack's `message` event of subtype `file_share` (only from channels it is
+        in), whose files carry `url_private_download`."""
         ws = self.emulator.workspace
         who = self.emulator.user(user)
         where = self.emulator.channel(channel)
         file_id = ws.next_id("F", 10)
+        size = image_size(content)
         stored = UploadedFile(
             id=file_id,
             filename=filename,
@@ -386,6 +390,11 @@ class SlackDriver:
             content=content,
             channel=where.id,
             completed=True,
+            alt_text=alt_text,
+            width=size[0] if size else None,
+            height=size[1] if size else None,
+            user=who.id,
+            thread_ts=thread_ts,
         )
         with ws.mutate():
             ws.files[file_id] = stored
@@ -393,6 +402,8 @@ class SlackDriver:
         posted = self.emulator.record_user_message(
             where.id, who.id, composer.encode(text, ws), thread_ts, files=[shared]
         )
+        with ws.mutate():
+            ws.files[file_id] = dataclasses.replace(stored, share_ts=posted.ts)
         if not ws.is_member(where, self.emulator.seed.bot.id) or not receives(
             message_event(where), ws.scopes
         ):

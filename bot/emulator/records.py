@@ -84,6 +84,11 @@ class UploadedFile:
     channel: str | None = None
     thread_ts: str | None = None
     completed: bool = False
+    alt_text: str | None = None  # Slack's `alt_txt`: what a screen reader says for an image
+    width: int | None = None  # an image's pixels (Slack's original_w / original_h)
+    height: int | None = None
+    user: str | None = None
+    share_ts: str | None = None  # the message that shared it
 
 
 @dataclass(frozen=True)

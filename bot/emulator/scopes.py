@@ -37,6 +37,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "usergroups.users.list": "usergroups:read",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "files.info": "files:read",
     "views.open": None,
     "views.push": None,
     "views.update": None,

@@ -2,8 +2,8 @@
 
 `blockers` asks every source in `SOURCES` and returns all they find; an empty list means the
 launch may go. Each blocker has a stable `key` (so its owners are told once, not every tick),
-the people to tell, and a sentence a person can act on. Checklists (bot.pipeline, assets) add
-a source here.
+the people to tell, and a sentence a person can act on. The launch stage's checklist is one of
+the sources.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from bot.briefs.models import Approval, Brief
 from bot.briefs.workflow import Action, BriefState
 from bot.compliance import service as compliance
 from bot.pipeline import service
+from bot.pipeline.checklists import service as checklists
 from bot.pipeline.models import PipelineTask, WorkStatus
 from bot.slack import blocks
 from policies import access
+from policies.checklists import LAUNCH, REQUESTER
 from policies.schema import Policy
 
 LAUNCHABLE = (BriefState.APPROVED, BriefState.SCHEDULED)
@@ -118,7 +120,32 @@ def task_blockers(session: Session, policy: Policy, brief: Brief, now: datetime)
     return found
 
 
-SOURCES: tuple[BlockerSource, ...] = (brief_blockers, gate_blockers, task_blockers)
+def checklist_blockers(
+    session: Session, policy: Policy, brief: Brief, now: datetime
+) -> list[Blocker]:
+    """The launch stage's required checklist items still open (variants not accepted, images
+    the wrong size, an item a person ticks)."""
+    found = []
+    for state in checklists.blocking(session, policy, brief, LAUNCH):
+        owner = state.item.owner
+        who = brief.requester_id if owner in (None, REQUESTER) else owner
+        found.append(
+            Blocker(
+                "checklist",
+                f"checklist:{state.item.id}",
+                f"*{blocks.escape(state.item.label)}*: {state.open}",
+                (who,),
+            )
+        )
+    return found
+
+
+SOURCES: tuple[BlockerSource, ...] = (
+    brief_blockers,
+    gate_blockers,
+    task_blockers,
+    checklist_blockers,
+)
 
 
 def blockers(session: Session, policy: Policy, brief: Brief, now: datetime) -> list[Blocker]:

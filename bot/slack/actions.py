@@ -38,6 +38,9 @@ class ActionId(StrEnum):
     INTAKE_CLAIM = "intake_claim"
     INTAKE_DONE = "intake_done"
     INTAKE_NOT_HELPED = "intake_not_helped"  # under a pre-approved reply: route it to a person
+    CHECKLIST_TICK = "checklist_tick"
+    ASSET_FIX = "asset_fix"
+    VARIANT_EDIT = "variant_edit"
     # Numbered (`intake_pick_0`, `intake_pick_1`, ...): ids must be unique within a block.
     INTAKE_PICK = "intake_pick"
     PIPELINE_TASK_CLAIM = "pipeline_task_claim"
@@ -67,6 +70,9 @@ class ViewId(StrEnum):
     EXPERIMENT_FORM = "experiment_form"
     EXPERIMENT_EDIT = "experiment_edit"
     PIPELINE_TASK_BLOCKED = "pipeline_task_blocked"  # why a task is blocked
+    ASSET_DETAILS = "asset_details"
+    VARIANTS_DRAFT = "variants_draft"
+    VARIANT_EDIT = "variant_edit"
 
 
 class MalformedValue(ValueError):
@@ -191,3 +197,45 @@ class PersonRef:
         if not isinstance(value, str) or not _USER_ID.fullmatch(value):
             raise MalformedValue("person", value)
         return cls(value)
+
+
+_SNAKE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+@dataclass(frozen=True)
+class ChecklistRef:
+    """ "brief_id:round:stage:item": a checklist item's Tick button, for one review round."""
+
+    brief_id: int
+    round: int
+    stage: str
+    item: str
+
+    def format(self) -> str:
+        return f"{self.brief_id}:{self.round}:{self.stage}:{self.item}"
+
+    @classmethod
+    def parse(cls, value: object) -> ChecklistRef:
+        parts = value.split(":") if isinstance(value, str) else []
+        if len(parts) != 4 or not all(_SNAKE.fullmatch(part) for part in parts[2:]):
+            raise MalformedValue("checklist", value)
+        return cls(
+            parse_id(parts[0], "checklist", whole=value),
+            parse_id(parts[1], "checklist", whole=value),
+            parts[2],
+            parts[3],
+        )
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """ "id": the button of one row (an asset's Fix details, a variant's Edit & accept)."""
+
+    row_id: int
+
+    def format(self) -> str:
+        return str(self.row_id)
+
+    @classmethod
+    def parse(cls, value: object) -> RowRef:
+        return cls(parse_id(value, "row"))

@@ -99,3 +99,14 @@ def clip(text: str, limit: int, *, one_line: bool = True) -> str:
 def first_line(text: str) -> str:
     """The first line that has words in it."""
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def links(text: str | None) -> list[str]:
+    """The web addresses a message links to (Slack sends each as `<https://...>` or
+    `<https://...|words>`), decoded, in order, each once."""
+    found: list[str] = []
+    for match in _TOKEN.finditer(text or ""):
+        target = unescape(match.group(1).partition("|")[0])
+        if re.match(r"https?://", target) and target not in found:
+            found.append(target)
+    return found

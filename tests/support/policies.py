@@ -12,7 +12,7 @@ import yaml
 from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
 
-NAMED_FILES = ("compliance.yaml", "intake.yaml", "intake_examples.yaml")
+NAMED_FILES = ("compliance.yaml", "intake.yaml", "intake_examples.yaml", "checklists.yaml")
 
 
 def write_policy(folder: Path, data: dict, name: str = "policy.yaml") -> Path:
@@ -32,6 +32,8 @@ def use_policy(local: LocalBot, folder: Path, change: Callable[[dict], object]) 
     data = yaml.safe_load(PACKAGE_POLICY.read_text())
     data["compliance"]["rules_file"] = str(PACKAGE_POLICY.parent / data["compliance"]["rules_file"])
     data["intake"]["taxonomy_file"] = str(PACKAGE_POLICY.parent / data["intake"]["taxonomy_file"])
+    checklists = data["assets"]["checklists_file"]
+    data["assets"]["checklists_file"] = str(PACKAGE_POLICY.parent / checklists)
     change(data)
     path = folder / "policy.yaml"
     path.write_text(yaml.safe_dump(data))

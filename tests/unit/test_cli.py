@@ -89,6 +89,8 @@ def test_policy_check_reports_every_error_in_one_run(
             "policy's folder)",
             "intake.taxonomy_file: there is no file 'nope.yaml' (it is read from the "
             "policy's folder)",
+            "assets.checklists_file: there is no file 'checklists.yaml' (it is read from the "
+            "policy's folder)",
         ]
     ), out
 

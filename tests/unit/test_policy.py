@@ -27,7 +27,7 @@ def write(tmp_path: Path, data: dict, name: str = "policy.yaml") -> Path:
 def named_files(tmp_path: Path) -> None:
     """The files the policy names (rules, taxonomy) beside the test's policy files, as they are
     beside the package's."""
-    for name in ("compliance.yaml", "intake.yaml", "intake_examples.yaml"):
+    for name in ("compliance.yaml", "intake.yaml", "intake_examples.yaml", "checklists.yaml"):
         shutil.copy(PACKAGE_POLICY.parent / name, tmp_path / name)
 
 

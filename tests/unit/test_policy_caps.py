@@ -72,7 +72,7 @@ def _write(tmp_path: Path, change: Callable[[dict], object]) -> Path:
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     # The rules and taxonomy files sit next to the policy.
-    for name in ("compliance.yaml", "intake.yaml", "intake_examples.yaml"):
+    for name in ("compliance.yaml", "intake.yaml", "intake_examples.yaml", "checklists.yaml"):
         (tmp_path / name).write_text((PACKAGE_POLICY.parent / name).read_text())
     return path
 

@@ -12,6 +12,8 @@ from bot.briefs import reactions as briefs
 from bot.compliance import service as compliance
 from bot.pipeline import launches
 from bot.pipeline import service as pipeline
+from bot.pipeline.checklists import messages as checklist_messages
+from bot.pipeline.checklists import service as checklists
 from bot.sla import reminders
 from bot.storage.database import Database
 
@@ -23,12 +25,13 @@ def test_two_runtimes_wire_the_brief_reactions_once(db: Database) -> None:
     reactions = briefs.connected()
     assert reactions == BRIEF_REACTIONS
     assert reactions.plan_stages == (compliance.plan_gate,)
-    assert reactions.after_submit == (compliance.record_gate,)
+    assert reactions.after_submit == (compliance.record_gate, checklist_messages.post_checklist)
     assert reactions.on_change == (
         reminders.replan,
         pipeline.on_brief_change,
         launches.on_brief_change,
     )
+    assert reactions.leave_stage == (checklists.exit_refusal,)
 
 
 def test_wiring_twice_is_wiring_once() -> None:

@@ -1,0 +1,87 @@
+"""What a draft or link attached to a brief is missing, each in plain words with what to fix.
+
+File name convention, alt text on images, the image's size for its channel, UTM parameters on
+links, and the caption's copy lint (regulated claims name who must approve them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from bot.pipeline.readiness_models import Asset
+from policies.compliance import ComplianceRules, lint
+from policies.schema import Policy
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str  # file_name | alt_text | size | utm | caption
+    words: str  # what is wrong and how to fix it
+
+
+def is_image(asset: Asset) -> bool:
+    return asset.kind == "file" and (asset.mimetype or "").startswith("image/")
+
+
+def problems(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> list[Problem]:
+    found: list[Problem] = []
+    convention = policy.assets.file_names
+    if asset.kind == "file" and convention is not None and not convention.matches(asset.name):
+        how = f" ({convention.description})" if convention.description else ""
+        found.append(
+            Problem(
+                "file_name",
+                f"the file name doesn't follow the convention{how}: rename it like "
+                f"`{convention.example}` and share it again",
+            )
+        )
+    if is_image(asset) and not (asset.alt_text or "").strip():
+        found.append(
+            Problem(
+                "alt_text",
+                "it has no alt text: press *Fix details* and describe the image for people "
+                "who can't see it",
+            )
+        )
+    if (wrong := wrong_size(policy, asset)) is not None:
+        found.append(Problem("size", wrong))
+    if asset.kind == "link" and (missing := missing_utm(policy, asset.url or "")):
+        found.append(
+            Problem(
+                "utm",
+                f"the link has no {' or '.join(missing)}: add "
+                f"{'&'.join(f'{name}=…' for name in missing)} to it and post it again",
+            )
+        )
+    if rules is not None and (asset.caption or "").strip():
+        result = lint(asset.caption or "", rules)
+        for finding in result.findings:
+            found.append(
+                Problem(
+                    "caption",
+                    f"the caption's \u201c{finding.matched}\u201d is a {finding.label.lower()}: "
+                    f"{finding.guidance}",
+                )
+            )
+    return found
+
+
+def missing_utm(policy: Policy, url: str) -> list[str]:
+    query = parse_qs(urlsplit(url).query)
+    return [name for name in policy.assets.utm_parameters if not query.get(name)]
+
+
+def wrong_size(policy: Policy, asset: Asset) -> str | None:
+    channel = (asset.tags or {}).get("channel")
+    sizes = policy.assets.image_sizes.get(str(channel)) if channel else None
+    if not is_image(asset) or not sizes or asset.width is None or asset.height is None:
+        return None
+    if f"{asset.width}x{asset.height}" in sizes:
+        return None
+    label = policy.variants.channels.get(str(channel))
+    name = label.label if label is not None else str(channel)
+    return (
+        f"it is {asset.width}x{asset.height}; {name} takes {' or '.join(sizes)}: export it at "
+        "one of those sizes, or tag it for another channel with *Fix details*"
+    )

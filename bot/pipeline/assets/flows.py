@@ -1,0 +1,165 @@
+"""Units of work for drafts and links in a brief's thread, for handlers and the task worker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.briefs.models import Brief
+from bot.briefs.service import Actor, Outcome
+from bot.compliance.service import rules_for
+from bot.pipeline import asset_checks as checks
+from bot.pipeline.assets import forms, messages, service
+from bot.pipeline.checklists.messages import refresh_checklist
+from bot.pipeline.readiness_models import Asset
+from bot.slack import replies
+from bot.slack.deliveries import claim_delivery
+from bot.slack.replies import Reply
+from bot.slack.text import links
+from bot.storage.database import Database
+from bot.tasks.service import enqueue_task
+from policies.compliance import ComplianceRules, ComplianceRulesError
+from policies.schema import Policy
+
+FILE_INFO_TASK = "asset_file_info"
+
+
+def receive_files(
+    db: Database,
+    policy: Policy,
+    *,
+    channel: str,
+    thread_ts: str,
+    user_id: str,
+    files: list[dict[str, Any]],
+    caption: str,
+    delivery_key: str | None,
+    now: datetime,
+) -> bool:
+    """Files shared in a thread: when it is a brief's, each is attached and files.info is asked
+    for the rest after the ack (a task committed with the delivery's key). False: not a brief's."""
+    with db.transaction() as session:
+        brief = service.brief_for_thread(session, channel, thread_ts)
+        if brief is None:
+            return False
+        if not claim_delivery(session, delivery_key, "event"):
+            return True
+        for file in files[: service.MAX_FILES]:
+            asset = service.attach_file(session, policy, brief, file, user_id, caption, now)
+            if asset is not None:
+                enqueue_task(
+                    session,
+                    FILE_INFO_TASK,
+                    {"asset_id": asset.id, "file_id": asset.ref, "user_id": user_id},
+                    now=now,
+                )
+    return True
+
+
+def receive_links(
+    db: Database,
+    policy: Policy,
+    *,
+    channel: str,
+    thread_ts: str,
+    user_id: str,
+    text: str,
+    delivery_key: str | None,
+    now: datetime,
+) -> bool:
+    """Links posted in a brief's thread, attached and checked at once. False: not a brief's
+    thread, or no link in the message (the message is someone else's business)."""
+    found = links(text)
+    if not found:
+        return False
+    with db.transaction() as session:
+        brief = service.brief_for_thread(session, channel, thread_ts)
+        if brief is None:
+            return False
+        if not claim_delivery(session, delivery_key, "event"):
+            return True
+        for url in found[: service.MAX_LINKS]:
+            asset = service.attach_link(session, policy, brief, url, user_id, now)
+            if asset is not None:
+                _report(session, policy, brief, asset, actor_id=user_id)
+    return True
+
+
+def take_file_info(
+    session: Session, policy: Policy, payload: dict[str, Any], info: dict[str, Any] | str
+) -> None:
+    """files.info's answer (or why there is none) applied, then the check said in the thread."""
+    asset = session.get(Asset, int(payload["asset_id"]))
+    brief = session.get(Brief, asset.brief_id) if asset is not None else None
+    if asset is None or brief is None:
+        return
+    if isinstance(info, dict):
+        service.apply_file_info(session, policy, asset, info)
+    _report(session, policy, brief, asset, actor_id=str(payload.get("user_id") or asset.posted_by))
+
+
+def details_form(
+    db: Database,
+    policy: Policy,
+    *,
+    asset_id: int,
+    actor: Actor,
+    reply: Reply,
+    delivery_key: str | None,
+) -> dict | None:
+    """The details modal, for those who may change them; anyone else is told why, first."""
+    with db.read() as session:
+        refusal = service.edit_refusal(session, policy, asset_id, actor)
+        asset = session.get(Asset, asset_id)
+        if refusal is None and asset is not None:
+            return forms.details_form(policy, asset, reply.channel)
+    replies.tell(db, reply, refusal.message if refusal else "", delivery_key=delivery_key)
+    return None
+
+
+def save_details(
+    db: Database,
+    policy: Policy,
+    *,
+    submitted: forms.Submitted,
+    actor: Actor,
+    delivery_key: str | None,
+    now: datetime,
+) -> Outcome:
+    """New alt text and tags: saved, checked again in the thread, the checklist redrawn."""
+    with db.transaction() as session:
+        if not claim_delivery(session, delivery_key, "view"):
+            return Outcome(False, "That form was already submitted.", duplicate=True)
+        outcome = service.update_details(
+            session, policy, submitted.asset_id, actor, submitted.details, now
+        )
+        asset = session.get(Asset, submitted.asset_id)
+        brief = session.get(Brief, asset.brief_id) if asset is not None else None
+        if outcome.ok and asset is not None and brief is not None:
+            _report(session, policy, brief, asset, actor_id=actor.user_id, again=True)
+        else:
+            replies.ephemeral(session, Reply(submitted.channel_id, actor.user_id), outcome.message)
+    return outcome
+
+
+def _report(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    asset: Asset,
+    *,
+    actor_id: str,
+    again: bool = False,
+) -> None:
+    found = checks.problems(policy, asset, _rules(policy))
+    messages.report(session, policy, brief, asset, found, actor_id=actor_id, again=again)
+    refresh_checklist(session, policy, brief)
+
+
+def _rules(policy: Policy) -> ComplianceRules | None:
+    try:
+        return rules_for(policy)
+    except ComplianceRulesError:
+        return None

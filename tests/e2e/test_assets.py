@@ -1,0 +1,106 @@
+"""Drafts and links in a brief's thread through the emulator: attached, tagged and checked; a
+draft image with no alt text holds the brief at its stage until a person adds it."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+from sqlalchemy import select
+
+from bot.app.local import LocalBot
+from bot.emulator import Message
+from bot.pipeline.readiness_models import Asset
+from tests.support.briefs import approve, new_brief, wait_stage
+from tests.support.waiting import eventually
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def brief_with_thread(local: LocalBot, **overrides: str) -> Message:
+    """A new brief, once its thread is known to the bot (its checklist is posted in it): a
+    reply before then would be a reply to a message the bot doesn't know it posted yet."""
+    parent = new_brief(local, **overrides)
+    local.slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and m.text.startswith("Checklist for brief")
+    )
+    return parent
+
+
+def assets(local: LocalBot) -> list[Asset]:
+    with local.runtime.db.transaction() as session:
+        found = list(session.scalars(select(Asset).order_by(Asset.id)))
+        session.expunge_all()
+        return found
+
+
+def test_a_draft_without_alt_text_is_fixed_in_a_modal_and_the_stage_can_be_left(
+    local: LocalBot,
+) -> None:
+    slack = local.slack
+    parent = brief_with_thread(local, channel_mix="Social")
+    slack.upload(
+        "2027-03-spring-launch-hero.png",
+        png(1200, 675),
+        as_user="rita",
+        thread=parent,
+        text="Hero image for the launch",
+    )
+    checked = slack.wait_for_message(
+        lambda m: (
+            m.thread_ts == parent.ts and "2027-03-spring-launch-hero.png* is attached" in m.text
+        )
+    )
+    assert "(tagged X post, image," in checked.text  # 1200x675 is an X image size
+    assert "1 thing to fix" in checked.text and "it has no alt text" in checked.text
+    (hero,) = assets(local)
+    assert (hero.width, hero.height, hero.alt_text) == (1200, 675, None)
+    assert hero.caption == "Hero image for the launch"
+
+    approve(local, parent, "bram")
+    refusal = slack.wait_for_message(lambda m: "can't be approved yet" in m.text, ephemeral=True)
+    assert "*Alt text on every image*: 2027-03-spring-launch-hero.png has no alt text" in (
+        refusal.text
+    )
+    assert wait_stage(local, "brand").state == "in_review"
+
+    # Someone with no part in the brief can't change its assets, and no form opens for them.
+    slack.click("Fix details", as_user="lena", message=checked)
+    assert slack.view_of("lena") is None
+    told = slack.wait_for_message(lambda m: "can change the details" in m.text, ephemeral=True)
+    assert told.text.startswith("Only <@U01RITA>, <@U01RITA> or an ops admin")
+
+    slack.click("Fix details", as_user="rita", message=checked)
+    assert slack.view_of("rita") is not None
+    result = slack.submit({"alt_text": "A laptop with the spring launch banner"}, as_user="rita")
+    assert result.status == 200 and not result.errors, result.errors
+    again = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "is checked again" in m.text
+    )
+    assert "Nothing is missing." in again.text
+    assert eventually(lambda: assets(local)[0].alt_text, "the alt text saved") == (
+        "A laptop with the spring launch banner"
+    )
+    approve(local, parent, "bram")
+    wait_stage(local, "legal")
+
+
+def test_a_link_without_utm_tags_is_attached_with_what_to_add(local: LocalBot) -> None:
+    slack = local.slack
+    parent = brief_with_thread(local)
+    slack.say(
+        "Landing page draft: https://acme.example/spring?utm_source=newsletter",
+        as_user="rita",
+        thread=parent,
+    )
+    checked = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and m.bot_id and "is attached" in m.text
+    )
+    assert "*acme.example/spring?utm_source=newsletter*" in checked.text
+    assert "the link has no utm_medium or utm_campaign" in checked.text
+    (link,) = assets(local)
+    assert link.kind == "link" and link.tags["format"] == "link"

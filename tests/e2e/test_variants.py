@@ -1,0 +1,88 @@
+"""Channel variants through the emulator: drafted by the bot from the master copy with the real
+encoder, edited and accepted by a person; too long, a missing opt-out or a regulated claim is
+refused inline; nothing counts as accepted without that click."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.app.local import LocalBot
+from bot.emulator import Message
+from bot.pipeline.readiness_models import Variant
+from tests.support.briefs import new_brief
+from tests.support.waiting import eventually
+
+MASTER = (
+    "Acme Cloud Backup keeps every office file safe with hourly backups. "
+    "Restores take two clicks from any browser. "
+    "Our office dog is called Biscuit. "
+    "The Team plan adds a year of version history for every seat."
+)
+
+
+def variants(local: LocalBot) -> dict[str, Variant]:
+    with local.runtime.db.transaction() as session:
+        found = {v.channel: v for v in session.scalars(select(Variant))}
+        session.expunge_all()
+        return found
+
+
+def drafted(local: LocalBot, parent: Message, label: str) -> Message:
+    return local.slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and m.text.startswith(f"*{label}* draft"),
+        timeout=60,  # the first drafting loads the encoder
+    )
+
+
+@pytest.mark.slow
+def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -> None:
+    slack = local.slack
+    parent = new_brief(local, channel_mix="Email", key_message=MASTER)
+
+    slack.command("/brief variants 1", as_user="bram")
+    told = slack.wait_for_message(lambda m: "can ask for variants" in m.text, ephemeral=True)
+    assert told.text.startswith("Only <@U01RITA> or an ops admin")
+    assert slack.view_of("bram") is None
+
+    slack.command("/brief variants 1", as_user="rita")
+    form = slack.view_of("rita")
+    assert form is not None and "Email subject, Email preheader" in str(form["blocks"])
+    result = slack.submit({}, as_user="rita")  # the master copy is the brief's key message
+    assert result.status == 200 and not result.errors, result.errors
+
+    subject = drafted(local, parent, "Email subject")
+    preheader = drafted(local, parent, "Email preheader")
+    assert "Biscuit" not in subject.text and "Edit & accept" in str(subject.blocks)
+    assert set(variants(local)) == {"email_subject", "email_preheader"}
+    assert all(v.status == "drafted" for v in variants(local).values())
+
+    slack.click("Edit & accept", as_user="rita", message=subject)
+    too_long = "Acme Cloud Backup keeps every office file safe, hour after hour"
+    result = slack.submit({"text": too_long}, as_user="rita")
+    assert result.errors == {
+        "text": f"Email subject is {len(too_long)} characters as it counts them; the limit is "
+        f"60: cut {len(too_long) - 60}."
+    }
+    result = slack.submit({"text": "Guaranteed returns on your backups"}, as_user="rita")
+    assert "regulated claim" in result.errors["text"] and "@legal-team" in result.errors["text"]
+    result = slack.submit({"text": "Every office file, backed up hourly"}, as_user="rita")
+    assert result.status == 200 and not result.errors, result.errors
+
+    accepted = eventually(
+        lambda: (
+            "accepted by <@U01RITA>"
+            in (m := slack.emulator.message(subject.channel, subject.ts)).text
+            and m
+        ),
+        "the subject's message updated",
+    )
+    assert "Every office file, backed up hourly" in accepted.text
+    assert "Edit & accept" not in str(accepted.blocks)
+    stored = variants(local)
+    assert stored["email_subject"].status == "accepted"
+    assert stored["email_subject"].text == "Every office file, backed up hourly"
+    assert stored["email_preheader"].status == "drafted"  # nobody accepted it: not ready
+    checklist = slack.emulator.thread(parent.channel, parent.ts)
+    assert any("Email preheader is not accepted yet" in str(m.blocks) for m in checklist)
+    assert preheader.ts != subject.ts
