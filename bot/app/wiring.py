@@ -13,9 +13,9 @@ from __future__ import annotations
 from bot.briefs import reactions
 from bot.compliance import history as compliance_history
 from bot.compliance import service as compliance
+from bot.pipeline import events as pipeline_events
 from bot.pipeline import launches
 from bot.pipeline import service as pipeline
-from bot.pipeline import events as pipeline_events
 from bot.pipeline.checklists import messages as checklist_messages
 from bot.pipeline.checklists import service as checklists
 from bot.sla import reminders, status
