@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.local import LocalBot
+from bot.briefs.models import Brief
 from bot.emulator import Message
+from bot.pipeline import launch
 from bot.pipeline.readiness_models import Variant
 from tests.support.briefs import new_brief
 from tests.support.waiting import eventually
@@ -83,6 +85,16 @@ def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -
     assert stored["email_subject"].status == "accepted"
     assert stored["email_subject"].text == "Every office file, backed up hourly"
     assert stored["email_preheader"].status == "drafted"  # nobody accepted it: not ready
-    checklist = slack.emulator.thread(parent.channel, parent.ts)
-    assert any("Email preheader is not accepted yet" in str(m.blocks) for m in checklist)
+    assert eventually(
+        lambda: any(
+            "Email preheader is not accepted yet" in str(m.blocks)
+            for m in slack.emulator.thread(parent.channel, parent.ts)
+        ),
+        "the checklist redrawn: one variant still waits",
+    )
     assert preheader.ts != subject.ts
+    with local.runtime.db.transaction() as session:  # the launch waits for it too
+        brief = session.get(Brief, 1)
+        found = launch.blockers(session, local.runtime.policy, brief, local.runtime.clock())
+        texts = [b.text for b in found if b.kind == "checklist"]
+    assert texts == ["*Every channel variant accepted*: Email preheader is not accepted yet"]

@@ -23,6 +23,7 @@ def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], pipeline: dict) ->
     data = yaml.safe_load(PACKAGE_POLICY.read_text())
     data["compliance"]["rules_file"] = str(PACKAGE_POLICY.parent / "compliance.yaml")
     data["intake"]["taxonomy_file"] = str(PACKAGE_POLICY.parent / "intake.yaml")
+    data["assets"]["checklists_file"] = str(PACKAGE_POLICY.parent / "checklists.yaml")
     data["pipeline"] = pipeline
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(data))
