@@ -50,7 +50,7 @@ def problems(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> lis
         found.append(
             Problem(
                 "utm",
-                f"the link has no {' or '.join(missing)}: add "
+                f"the link has no {_either(missing)}: add "
                 f"{'&'.join(f'{name}=…' for name in missing)} to it and post it again",
             )
         )
@@ -85,3 +85,7 @@ def wrong_size(policy: Policy, asset: Asset) -> str | None:
         f"it is {asset.width}x{asset.height}; {name} takes {' or '.join(sizes)}: export it at "
         "one of those sizes, or tag it for another channel with *Fix details*"
     )
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -51,12 +51,14 @@ def file_names(facts: Facts) -> str | None:
     if convention is None:
         return None
     wrong = [a for a in facts.assets if a.kind == "file" and not convention.matches(a.name)]
-    return _open("don't follow the convention", wrong, f"name them like `{convention.example}`")
+    verb = "doesn't" if len(wrong) == 1 else "don't"
+    return _open(f"{verb} follow the convention", wrong, f"name it like `{convention.example}`")
 
 
 def image_sizes(facts: Facts) -> str | None:
     wrong = [a for a in facts.assets if wrong_size(facts.policy, a) is not None]
-    return _open("are not a size their channel takes", wrong, "see each one's note in the thread")
+    what = "is not a size its" if len(wrong) == 1 else "are not a size their"
+    return _open(f"{what} channel takes", wrong, "see the note on it in the thread")
 
 
 def captions(facts: Facts) -> str | None:
@@ -65,7 +67,8 @@ def captions(facts: Facts) -> str | None:
         for a in facts.assets
         if any(p.check == "caption" for p in problems(facts.policy, a, facts.rules))
     ]
-    return _open("have captions with claims", flagged, "reword them or get the claim approved")
+    what = "has a caption" if len(flagged) == 1 else "have captions"
+    return _open(f"{what} with claims", flagged, "reword it or get the claim approved")
 
 
 def assets_attached(facts: Facts) -> str | None:
