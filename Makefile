@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache mopsbot.db* var
+
+# The full soak (README "Tests and benchmarks"): 20 SIGKILL runs, two instances on PostgreSQL
+# with one killed, the sustained pace; prints the summary, fails on any lost or duplicated effect.
+soak: install
+	PYTHONPATH=. nice -n 10 $(BIN)/python benchmarks/soak.py

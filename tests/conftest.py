@@ -10,6 +10,7 @@ import logging
 import os
 import uuid
 from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from bot.app.tables import Base
 from bot.app.wiring import wire
 from bot.storage.database import Database, migrate
+from tests.support.intake import TAXONOMY
 from tests.support.logs import logging_restored, route_structlog_to_logging
 
 POSTGRES_URL = os.environ.get("MOPSBOT_TEST_POSTGRES_URL")
@@ -89,3 +91,14 @@ def _empty_all_tables(database: Database) -> None:
                 text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
             ).first():
                 connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default intake model, trained once per session from the shipped taxonomy (the
+    end-to-end tests and the soak's bot processes share it)."""
+    from bot.intake.classifier import train_from_policy
+
+    directory = tmp_path_factory.mktemp("intake") / "model"
+    train_from_policy(TAXONOMY, directory, progress=False)
+    return directory

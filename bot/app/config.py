@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     message_retention_days: int = Field(
         90, ge=0, le=36500, validation_alias="MOPSBOT_MESSAGE_RETENTION_DAYS"
     )
+    # How often the scheduler looks for due reminders and digests (seconds). The soak tests
+    # shorten it so that what falls due in a short run goes out during the run.
+    tick_seconds: float = Field(30, gt=0, validation_alias="MOPSBOT_TICK_SECONDS")
+    # Test only (the soak harness): the bot's clock runs this many seconds ahead of the wall
+    # clock, the same for every process given the same value, so that a short run can start
+    # on a working morning just before a digest is due. Never set it in production.
+    test_clock_offset: float = Field(0, validation_alias="MOPSBOT_TEST_CLOCK_OFFSET")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from bot.slack.health import Section
 
 RETENTION = timedelta(days=14)
-TICK_SECONDS = 30
 DIRECTORY_REFRESH_SECONDS = 60
 PEOPLE_REFRESH_SECONDS = 30 * 60
 log = get_logger(__name__)
@@ -247,7 +246,7 @@ class Runtime:
         self.scheduler.add_job(
             self.tick,
             "interval",
-            seconds=TICK_SECONDS,
+            seconds=self.settings.tick_seconds,
             id="tick",
             next_run_time=datetime.now(UTC),
             **every,

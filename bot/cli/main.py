@@ -99,10 +99,11 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     from bot.app.readiness import readiness_app
     from bot.app.scrape import metrics_app
     from bot.app.serving import HttpServer, SidePort, run_socket_mode
+    from bot.core.clock import ahead_by
     from bot.storage.database import migrate
 
     migrate(settings.database_url)
-    runtime, app = bolt.build(settings)
+    runtime, app = bolt.build(settings, clock=ahead_by(settings.test_clock_offset))
     runtime.start_background()
     runtime.intake_models().warm_up()
     try:

@@ -13,7 +13,6 @@ from bot.emulator.conversation import Slack
 from bot.storage.database import Database
 from tests.support.bots import running_bot
 from tests.support.clock import Clock
-from tests.support.intake import TAXONOMY
 
 
 @pytest.fixture
@@ -41,16 +40,6 @@ def timed(db: Database, clock: Clock) -> Iterator[LocalBot]:
     the clock; a paused one could still run its first tick late.)"""
     with running_bot(Settings(database_url=db.url), clock=clock, schedule=False) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default intake model, trained once per session from the shipped taxonomy."""
-    from bot.intake.classifier import train_from_policy
-
-    directory = tmp_path_factory.mktemp("intake") / "model"
-    train_from_policy(TAXONOMY, directory, progress=False)
-    return directory
 
 
 @pytest.fixture

@@ -45,3 +45,24 @@ def test_the_runtime_hands_the_token_to_slack(db: Database) -> None:
         assert runtime.client.token == TOKEN
     finally:
         runtime.db.dispose()
+
+
+def test_the_soak_settings_default_to_production_behaviour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.clock import ahead_by, utcnow
+
+    settings = load_settings()
+    assert settings.tick_seconds == 30 and settings.test_clock_offset == 0
+    assert ahead_by(settings.test_clock_offset) is utcnow
+    monkeypatch.setenv("MOPSBOT_TICK_SECONDS", "1")
+    monkeypatch.setenv("MOPSBOT_TEST_CLOCK_OFFSET", "86400")
+    settings = load_settings()
+    assert settings.tick_seconds == 1
+    ahead = ahead_by(settings.test_clock_offset)() - datetime.now(UTC)
+    assert timedelta(hours=23, minutes=59) < ahead <= timedelta(days=1)
+    monkeypatch.setenv("MOPSBOT_TICK_SECONDS", "0")
+    with pytest.raises(SettingsError, match="MOPSBOT_TICK_SECONDS"):
+        load_settings()

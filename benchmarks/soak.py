@@ -1,0 +1,169 @@
+"""The soak: real bot processes killed with SIGKILL under a scripted load, two instances on
+PostgreSQL with one killed mid-run, and the sustained pace of one and two instances.
+
+Every kill run (seeded: run N uses seed N, so a failing run is repeated with `--seeds N`) starts
+a fresh database, the emulator's HTTP server in this process, and a bot process (`mopsbot
+migrate`, then `mopsbot run --http`). The load files briefs, sends some back and resubmits them,
+lets some wait through their reminder, escalation and repeats, approves them all, turns
+personal digests on, and posts intake requests; every delivery is redelivered with
+X-Slack-Retry-Num until acked. The bot is SIGKILLed at seeded moments and started again. After
+a quiet end, one checker (tests/soak/invariants.py) compares the acked causes, the database and
+the emulator's record: nothing lost, nothing duplicated, each thread in order.
+
+Prints each run, then: events sent, redeliveries, faults injected, effects observed against
+expected per kind, the pass condition (zero lost, zero duplicated), deliveries per second and
+p99 ack on one and two instances, and recovery after a kill (restart to ready, restart to the
+first outbox row delivered). Exit status 1 when any run broke an invariant.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/soak.py [--runs 20] [--kills 2] [--postgres-url URL]
+                                        [--seeds 3,7] [--no-two] [--no-throughput]
+                                        [--model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from bot.core.logs import configure_logging
+from bot.intake.classifier import train_from_policy
+from tests.soak.invariants import Tally
+from tests.soak.runs import RunReport, soak_run
+from tests.soak.throughput import Throughput, sustained
+from tests.support.intake import TAXONOMY
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="kill runs on SQLite (seeds 1..N)")
+    parser.add_argument("--seeds", help="comma-separated seeds instead of 1..--runs")
+    parser.add_argument("--kills", type=int, default=2, help="SIGKILLs per run")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("MOPSBOT_TEST_POSTGRES_URL", DEFAULT_POSTGRES),
+        help="a server where scratch databases may be created",
+    )
+    parser.add_argument("--no-two", action="store_true", help="skip the two-instance run")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the pace figures")
+    parser.add_argument("--throughput-seconds", type=float, default=20.0)
+    parser.add_argument("--model", type=Path, help="a trained intake model (else trained here)")
+    args = parser.parse_args()
+    configure_logging("WARNING")
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(range(1, args.runs + 1))
+    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
+        folder = Path(tmp)
+        model = args.model or train_model(folder / "model")
+        reports: list[RunReport] = []
+        for seed in seeds:
+            report = soak_run(seed, folder / f"run-{seed}", model, kills=args.kills)
+            print_run(report)
+            reports.append(report)
+        if not args.no_two:
+            report = soak_run(
+                1000, folder / "two", model, kills=1, instances=2, postgres_url=args.postgres_url
+            )
+            print_run(report)
+            reports.append(report)
+        paces: list[Throughput] = []
+        if not args.no_throughput:
+            for n in (1, 2):
+                paces.append(
+                    sustained(
+                        folder / f"pace-{n}",
+                        model,
+                        instances=n,
+                        postgres_url=args.postgres_url,
+                        seconds=args.throughput_seconds,
+                    )
+                )
+    return summary(reports, paces)
+
+
+def train_model(directory: Path) -> Path:
+    started = time.perf_counter()
+    train_from_policy(TAXONOMY, directory, progress=False)
+    print(f"intake model trained in {time.perf_counter() - started:.0f} s (once, shared by runs)")
+    return directory
+
+
+def print_run(report: RunReport) -> None:
+    kills = ", ".join(f"{k.at:.1f}s" for k in report.kills) or "none"
+    print(
+        f"seed {report.seed:>4} {report.backend:<10} x{report.instances}  kills at {kills:<18} "
+        f"deliveries {report.stats.sent:>3} redelivered {report.stats.redeliveries:>3}  "
+        f"{'ok' if report.ok else 'FAILED'}  ({report.seconds:.0f} s)"
+    )
+    for problem in report.verdict.problems[:10]:
+        print(f"    {problem}")
+
+
+def summary(reports: list[RunReport], paces: list[Throughput]) -> int:
+    kinds: dict[str, Tally] = defaultdict(Tally)
+    for report in reports:
+        for name, tally in report.verdict.kinds.items():
+            total = kinds[name]
+            total.expected += tally.expected
+            total.observed += tally.observed
+            total.lost += tally.lost
+            total.duplicated += tally.duplicated
+    failed = [r.seed for r in reports if not r.ok]
+    print()
+    print(f"runs: {len(reports)} ({sum(r.instances == 2 for r in reports)} with two instances)")
+    print(f"events sent: {sum(r.stats.sent for r in reports)}")
+    print(f"redeliveries: {sum(r.stats.redeliveries for r in reports)}")
+    faults = defaultdict(int)
+    for report in reports:
+        for name, count in report.faults.items():
+            faults[name] += count
+    print(
+        "faults injected: "
+        f"kills {faults['kills']}, 429s {faults['429s']}, 5xx {faults['5xx']}, "
+        "ambiguous timeouts 0, database restarts 0"
+    )
+    print("effects (expected / observed, lost, duplicated):")
+    for name in sorted(kinds):
+        t = kinds[name]
+        print(
+            f"  {name:<20} {t.expected:>5} / {t.observed:<5} lost {t.lost}, duplicated {t.duplicated}"
+        )
+    lost = sum(t.lost for t in kinds.values())
+    duplicated = sum(t.duplicated for t in kinds.values())
+    problems = sum(len(r.verdict.problems) for r in reports)
+    verdict = "PASS" if not failed else f"FAIL (seeds {', '.join(map(str, failed))})"
+    print(f"lost {lost}, duplicated {duplicated}, other problems {problems}: {verdict}")
+    ready = [k.ready_after for r in reports if r.instances == 1 for k in r.kills if k.ready_after]
+    first = [
+        k.first_delivery_after
+        for r in reports
+        if r.instances == 1
+        for k in r.kills
+        if k.first_delivery_after
+    ]
+    if ready:
+        print(
+            f"recovery after a kill: restart to ready p50 {statistics.median(ready):.1f} s, "
+            f"max {max(ready):.1f} s; restart to first delivered outbox row p50 "
+            f"{statistics.median(first):.1f} s, max {max(first):.1f} s ({len(first)} restarts)"
+            if first
+            else f"recovery after a kill: restart to ready p50 {statistics.median(ready):.1f} s"
+        )
+    for pace in paces:
+        print(
+            f"sustained, {pace.instances} instance(s) on {pace.backend}: "
+            f"{pace.per_second:.1f} deliveries/s acked over {pace.seconds:.0f} s "
+            f"(p50 ack {pace.p50_ack * 1000:.0f} ms, p99 ack {pace.p99_ack * 1000:.0f} ms, "
+            f"{pace.redeliveries} redelivered); outbox {pace.outbox_per_second:.1f} rows/s"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Bot processes as an operator runs them: `mopsbot migrate`, then `mopsbot run --http`, with the
+environment the README's Deploying section documents; killed with SIGKILL, started again.
+
+The processes run this checkout's code (`python -m bot.cli.main` with the repository first on
+PYTHONPATH), from a scratch working folder so no `.env` of the developer's leaks in.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT = 120.0  # a cold start on a busy 2-core machine imports torch and the model
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class BotEnvironment:
+    """What every instance shares: the database, the policy, the model, Slack's address."""
+
+    database_url: str
+    policy_file: Path
+    model_dir: Path
+    api_url: str
+    bot_token: str
+    signing_secret: str
+    folder: Path
+    tick_seconds: float = 1.0
+    clock_offset: float = 0.0
+
+    def variables(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("SLACK_", "MOPSBOT_", "DATABASE_URL"))
+        }
+        env.update(
+            PYTHONPATH=str(ROOT),
+            SLACK_BOT_TOKEN=self.bot_token,
+            SLACK_SIGNING_SECRET=self.signing_secret,
+            SLACK_API_URL=self.api_url,
+            DATABASE_URL=self.database_url,
+            MOPSBOT_POLICY_FILE=str(self.policy_file),
+            MOPSBOT_INTAKE_MODEL_DIR=str(self.model_dir),
+            MOPSBOT_TICK_SECONDS=str(self.tick_seconds),
+            MOPSBOT_TEST_CLOCK_OFFSET=str(self.clock_offset),
+            MOPSBOT_LOG_LEVEL="INFO",
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+        )
+        return env
+
+    def mopsbot(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """One `mopsbot` command run to completion (migrate, intake ensure)."""
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli.main", *args],
+            env=self.variables(),
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
+
+
+@dataclass
+class BotProcess:
+    """One instance serving HTTP on its own port; `kill()` is SIGKILL, `start()` starts it again
+    on the same port (what a supervisor does)."""
+
+    name: str
+    environment: BotEnvironment
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+    kills: int = 0
+    started_at: float = 0.0  # time.monotonic() of the latest start
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    @property
+    def log_path(self) -> Path:
+        return self.environment.folder / f"{self.name}.log"
+
+    def start(self) -> BotProcess:
+        self.starts += 1
+        self.started_at = time.monotonic()
+        with self.log_path.open("ab") as log:
+            log.write(f"---- start {self.starts}\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.cli.main",
+                    "run",
+                    "--http",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                env=self.environment.variables(),
+                cwd=self.environment.folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
+        """Until /readyz answers 200 (database, migrations, policy, intake model); returns the
+        seconds since the start."""
+        deadline = time.monotonic() + timeout
+        ready = f"http://127.0.0.1:{self.port}/readyz"
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited: see {self.log_path}")
+            try:
+                with urllib.request.urlopen(ready, timeout=2) as answer:
+                    if answer.status == 200:
+                        return time.monotonic() - self.started_at
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} not ready within {timeout:g} s: see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed, open transactions die with the socket."""
+        if self.process is not None and self.alive():
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+            self.kills += 1
+
+    def stop(self) -> None:
+        """A graceful stop (SIGINT: the runtime finishes what it is doing), SIGKILL if it hangs."""
+        if self.process is None or not self.alive():
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)

@@ -1,0 +1,188 @@
+"""Sustained deliveries: many people filing briefs at once against one or two bot processes
+(no faults), for the benchmark's deliveries per second and p99 ack.
+
+Each person opens `/brief new` and submits the form, again and again, for the measured time
+(two deliveries per brief, each a real transaction with its outbox rows); the acks are timed
+from Slack's side. Then the outbox is drained and its pace taken too.
+"""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.emulator import SlackDriver, SlackEmulator
+from bot.emulator.seed import DEFAULT_SEED, Seed, User
+from bot.slack.models import OutboxMessage, OutboxStatus
+from bot.storage.database import Database
+from tests.soak.bots import ROOT, BotEnvironment, BotProcess
+from tests.soak.deliveries import DeliveryStats, Instances, RedeliveringSender
+from tests.soak.runs import scratch_database
+
+
+@dataclass
+class Throughput:
+    instances: int
+    backend: str
+    deliveries: int
+    seconds: float
+    p50_ack: float
+    p99_ack: float
+    redeliveries: int
+    outbox_rows: int
+    outbox_seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.deliveries / self.seconds
+
+    @property
+    def outbox_per_second(self) -> float:
+        return self.outbox_rows / self.outbox_seconds if self.outbox_seconds else 0.0
+
+
+def crowd_seed(people: int) -> Seed:
+    crowd = tuple(
+        User(id=f"U8{n:05d}", name=f"filer{n}", real_name=f"Filer {n}", tz="America/New_York")
+        for n in range(people)
+    )
+    channels = tuple(
+        replace(c, members=(*c.members, *(u.id for u in crowd))) if c.name == "marketing" else c
+        for c in DEFAULT_SEED.channels
+    )
+    return replace(DEFAULT_SEED, users=DEFAULT_SEED.users + crowd, channels=channels)
+
+
+def percentile(values: list[float], q: int) -> float:
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
+        else (values or [0.0])[0]
+    )
+
+
+def sustained(
+    folder: Path,
+    model_dir: Path,
+    *,
+    instances: int,
+    postgres_url: str | None,
+    seconds: float = 20.0,
+    people: int = 8,
+) -> Throughput:
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = crowd_seed(people)
+    stats = DeliveryStats()
+    with scratch_database(folder, postgres_url) as url, SlackEmulator(seed) as emulator:
+        environment = BotEnvironment(
+            database_url=url,
+            policy_file=ROOT / "policies" / "default.yaml",
+            model_dir=model_dir,
+            api_url=emulator.api_url,
+            bot_token=emulator.bot_token,
+            signing_secret=secrets.token_hex(16),
+            folder=folder,
+        )
+        environment.mopsbot("migrate")
+        bots = [BotProcess(f"bot-{n + 1}", environment) for n in range(instances)]
+        try:
+            for bot in bots:
+                bot.start()
+            for bot in bots:
+                bot.wait_ready()
+            balancer = Instances([bot.url for bot in bots])
+            deadline = time.monotonic() + seconds
+            started = time.monotonic()
+            threads = [
+                threading.Thread(
+                    target=_file_briefs,
+                    args=(
+                        emulator,
+                        balancer,
+                        environment.signing_secret,
+                        stats,
+                        user.name,
+                        deadline,
+                    ),
+                )
+                for user in seed.users[len(DEFAULT_SEED.users) :]
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - started
+            db = Database(url)
+            try:
+                rows, drained = _drain(db, started)
+            finally:
+                db.dispose()
+        finally:
+            for bot in bots:
+                bot.kill()
+    return Throughput(
+        instances=instances,
+        backend="postgresql" if postgres_url else "sqlite",
+        deliveries=stats.sent,
+        seconds=elapsed,
+        p50_ack=percentile(stats.acks, 50),
+        p99_ack=percentile(stats.acks, 99),
+        redeliveries=stats.redeliveries,
+        outbox_rows=rows,
+        outbox_seconds=drained,
+    )
+
+
+def _file_briefs(
+    emulator: SlackEmulator,
+    balancer: Instances,
+    secret: str,
+    stats: DeliveryStats,
+    user: str,
+    deadline: float,
+) -> None:
+    driver = SlackDriver(balancer.next(), secret, emulator)
+    driver.sender = RedeliveringSender(balancer, secret, stats)
+    n = 0
+    while time.monotonic() < deadline:
+        n += 1
+        driver.command("/brief new", user, "marketing")
+        if emulator.current_view(user) is None:
+            continue
+        driver.submit_view(
+            user,
+            {
+                "title": f"{user} brief {n}",
+                "objective": "Grow trial sign-ups from the spring campaign",
+                "audience": "SMB marketing leads",
+                "channel_mix": "Email",
+                "launch_date": "2027-03-01",
+            },
+        )
+
+
+def _drain(db: Database, started: float, timeout: float = 300.0) -> tuple[int, float]:
+    """Rows delivered, and seconds from the load's start until the outbox was empty."""
+    limit = time.monotonic() + timeout
+    while time.monotonic() < limit:
+        with db.read() as session:
+            pending = session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+            )
+            delivered = session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.DELIVERED)
+            )
+        if not pending:
+            return int(delivered or 0), time.monotonic() - started
+        time.sleep(0.2)
+    raise TimeoutError("the outbox did not drain")
