@@ -3,7 +3,10 @@
 A decision that needs to know who is in a user group cannot be checked while Slack does not
 answer (`DirectoryUnavailable`): the person is asked to try again in a minute, nothing is done,
 and Slack gets a normal answer (a 500 would show "didn't respond" and, for events, redeliver).
-Anything else is logged with its traceback and answered 500, as Bolt does by default.
+A form that Slack no longer lets the bot open (the trigger expired: the delivery came back to
+a restarted instance, or took longer than Slack's 3 seconds) is answered with "please try again",
+in a normal answer, instead of a stack trace and a 500 that Slack would retry with the same
+dead trigger. Anything else is logged with its traceback and answered 500, as Bolt does by default.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from logging import Logger
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import replies
 from bot.slack.directory import DirectoryUnavailable
@@ -25,27 +29,46 @@ TRY_AGAIN = (
     "I couldn't check with Slack who is in which user group just now, so nothing was done. "
     "Please try again in a minute."
 )
+FORM_TOO_LATE = "That took too long, so the form couldn't open. Please try again."
+EXPIRED_TRIGGER = {"expired_trigger_id", "invalid_trigger_id"}
 
 
 def listener_error(
     error: Exception, body: dict, context: dict, logger: Logger
 ) -> BoltResponse | None:
+    if _expired_trigger(error):
+        logger.warning("form not opened (trigger expired): asked %s to try again", _kind(body))
+        return _try_again(body, context, FORM_TOO_LATE)
     if not isinstance(error, DirectoryUnavailable):
         logger.exception(f"Failed to run listener function (error: {error})")
         return None
+    logger.warning("directory unavailable: asked %s to try again", _kind(body))
+    return _try_again(body, context, TRY_AGAIN)
+
+
+def _expired_trigger(error: Exception) -> bool:
+    return isinstance(error, SlackApiError) and error.response.get("error") in EXPIRED_TRIGGER
+
+
+def _kind(body: dict) -> str:
+    return str(body.get("type") or "command")
+
+
+def _try_again(body: dict, context: dict, text: str) -> BoltResponse:
+    """Nothing was done: the person is told so, and Slack gets a normal answer (a 500 would show
+    "didn't respond" and, for events, redeliver)."""
     runtime: Runtime = context["runtime"]
     kind = body.get("type")
-    logger.warning("directory unavailable: asked %s to try again", kind or "command")
     if "command" in body:  # not acked yet: the answer is the ack
-        return _json({"response_type": "ephemeral", "text": TRY_AGAIN})
+        return _json({"response_type": "ephemeral", "text": text})
     if kind == "view_submission":  # keep the modal open with the answer on its first input
         block_id = _first_input(body.get("view") or {})
         if block_id is not None:
-            return _json({"response_action": "errors", "errors": {block_id: TRY_AGAIN}})
+            return _json({"response_action": "errors", "errors": {block_id: text}})
         return BoltResponse(status=200, body="")
     if kind == "block_actions":  # acked already: tell them in the channel they clicked in
-        replies.tell(runtime.db, reply_to(body), TRY_AGAIN)
-    return BoltResponse(status=200, body="")  # an event: the next one finds the directory
+        replies.tell(runtime.db, reply_to(body), text)
+    return BoltResponse(status=200, body="")  # an event: answered, nothing for Slack to retry
 
 
 def _first_input(view: dict[str, Any]) -> str | None:
