@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-READY_TIMEOUT = 120.0  # a cold start on a busy 2-core machine imports torch and the model
+READY_TIMEOUT = 300.0  # a cold start on a busy 2-core machine imports torch and the model
 
 
 def free_port() -> int:
@@ -131,17 +131,21 @@ class BotProcess:
         seconds since the start."""
         deadline = time.monotonic() + timeout
         ready = f"http://127.0.0.1:{self.port}/readyz"
+        last = "no answer"
         while time.monotonic() < deadline:
             if not self.alive():
                 raise RuntimeError(f"{self.name} exited: see {self.log_path}")
             try:
-                with urllib.request.urlopen(ready, timeout=2) as answer:
-                    if answer.status == 200:
-                        return time.monotonic() - self.started_at
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"{self.name} not ready within {timeout:g} s: see {self.log_path}")
+                with urllib.request.urlopen(ready, timeout=5):
+                    return time.monotonic() - self.started_at
+            except urllib.error.HTTPError as error:
+                last = error.read().decode(errors="replace")[:300]
+            except (urllib.error.URLError, OSError) as error:
+                last = str(error)
+            time.sleep(0.2)
+        raise TimeoutError(
+            f"{self.name} not ready within {timeout:g} s ({last}): see {self.log_path}"
+        )
 
     def kill(self) -> None:
         """SIGKILL: no handler runs, nothing is flushed, open transactions die with the socket."""

@@ -20,13 +20,16 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.payloads import find_element
 from bot.emulator.records import Message
 from tests.soak.deliveries import DeliveryStats, Instances, RedeliveringSender
 
+DIGEST_LEAD = 15.0  # the personal digests fall due at least this long after the load starts
 WAIT = 240.0  # how long a person waits for the bot's answer (restarts on a busy machine)
 INTAKE_TEXTS = [
     "the demo form is broken, leads are getting lost",
@@ -75,7 +78,7 @@ class Ledger:
 def plan_briefs(rng: random.Random, tag: str, count: int, spread: float) -> list[BriefPlan]:
     plans = []
     for n in range(count):
-        kind = rng.choice(["straight", "straight", "rework", "waiting"])
+        kind = "waiting" if n == 0 else rng.choice(["straight", "straight", "rework", "waiting"])
         plans.append(
             BriefPlan(
                 title=f"Soak {tag} brief {n + 1}",
@@ -100,9 +103,13 @@ class TeamLoad:
         intake: int = 4,
         spread: float = 10.0,
         tag: str = "",
-        digest_times: dict[str, str] | None = None,
+        digest_zones: dict[str, ZoneInfo] | None = None,
+        clock_offset: float = 0.0,
     ) -> None:
-        """`digest_times`: person -> HH:MM on their own clock for their daily digest."""
+        """`digest_zones`: the people who turn their daily digest on, with their zones; it is
+        set to the first minute at least DIGEST_LEAD seconds after the load starts, on the bot's
+        clock (`clock_offset` ahead of the wall clock), and the first brief waits at its
+        first stage until that minute has passed, so the digests have something to say."""
         self.emulator = emulator
         self.instances = instances
         self.secret = signing_secret
@@ -113,12 +120,20 @@ class TeamLoad:
         self.intake_count = intake
         self.spread = spread
         self.ledger = Ledger()
-        self.digest_times = digest_times or {}
+        self.digest_zones = digest_zones or {}
+        self.clock_offset = clock_offset
+        self.digest_at = datetime.now(UTC)
+        self._hold_until = 0.0
         self._modal_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
 
     # -- running ------------------------------------------------------------------------------
     def run(self) -> Ledger:
         """Every person's part at once; returns when all are done (or failed, in the ledger)."""
+        bot_now = datetime.now(UTC) + timedelta(seconds=self.clock_offset)
+        due = bot_now + timedelta(seconds=DIGEST_LEAD + 60)
+        self.digest_at = due.replace(second=0, microsecond=0)
+        wait = (self.digest_at - bot_now).total_seconds() + 5
+        self._hold_until = time.monotonic() + wait
         parts: list[Callable[[], None]] = [self._digests]
         parts += [lambda plan=plan: self._brief(plan) for plan in self.plans]
         parts += [self._intake]
@@ -149,7 +164,8 @@ class TeamLoad:
         """People turn their daily digest on, at a minute due during the run on their own
         clocks (the harness chooses it)."""
         driver = self._driver()
-        for user, at in self.digest_times.items():
+        for user, zone in self.digest_zones.items():
+            at = self.digest_at.astimezone(zone).strftime("%H:%M")
             self._require_ok(driver.command("/mops digest on", user, "marketing"), "digest on")
             self._require_ok(driver.command(f"/mops digest time {at}", user, "marketing"), at)
             with self.ledger.lock:
@@ -176,6 +192,8 @@ class TeamLoad:
             self._request_changes(driver, parent, plan.title)
             self._resubmit(driver, parent, plan.title)
         time.sleep(plan.wait)
+        if plan.kind == "waiting":  # over the digests' minute: they have something to say
+            time.sleep(max(0.0, self._hold_until - time.monotonic()))
         for stage in ("Brand", "Legal"):
             self._approve(driver, parent, plan.title, stage)
         self._wait(lambda: "(approved)" in self._latest(parent).text, f"{plan.title} approved")
