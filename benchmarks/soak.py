@@ -72,10 +72,10 @@ def main() -> int:
             )
             print_run(report)
             reports.append(report)
-        paces: list[Throughput] = []
+        failed = summary(reports)  # before the pace figures: they must not hide a verdict
         if not args.no_throughput:
             for n in (1, 2):
-                paces.append(
+                print_pace(
                     sustained(
                         folder / f"pace-{n}",
                         model,
@@ -84,7 +84,7 @@ def main() -> int:
                         seconds=args.throughput_seconds,
                     )
                 )
-    return summary(reports, paces)
+    return failed
 
 
 def train_model(directory: Path) -> Path:
@@ -105,7 +105,7 @@ def print_run(report: RunReport) -> None:
         print(f"    {problem}")
 
 
-def summary(reports: list[RunReport], paces: list[Throughput]) -> int:
+def summary(reports: list[RunReport]) -> int:
     kinds: dict[str, Tally] = defaultdict(Tally)
     for report in reports:
         for name, tally in report.verdict.kinds.items():
@@ -155,14 +155,16 @@ def summary(reports: list[RunReport], paces: list[Throughput]) -> int:
             if first
             else f"recovery after a kill: restart to ready p50 {statistics.median(ready):.1f} s"
         )
-    for pace in paces:
-        print(
-            f"sustained, {pace.instances} instance(s) on {pace.backend}: "
-            f"{pace.per_second:.1f} deliveries/s acked over {pace.seconds:.0f} s "
-            f"(p50 ack {pace.p50_ack * 1000:.0f} ms, p99 ack {pace.p99_ack * 1000:.0f} ms, "
-            f"{pace.redeliveries} redelivered); outbox {pace.outbox_per_second:.1f} rows/s"
-        )
     return 1 if failed else 0
+
+
+def print_pace(pace: Throughput) -> None:
+    print(
+        f"sustained, {pace.instances} instance(s) on {pace.backend}: "
+        f"{pace.per_second:.1f} deliveries/s acked over {pace.seconds:.0f} s "
+        f"(p50 ack {pace.p50_ack * 1000:.0f} ms, p99 ack {pace.p99_ack * 1000:.0f} ms, "
+        f"{pace.redeliveries} redelivered); outbox {pace.outbox_per_second:.1f} rows/s"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ PYTHONPATH), from a scratch working folder so no `.env` of the developer's leaks
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,8 +16,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.emulator import SlackEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 300.0  # a cold start on a busy 2-core machine imports torch and the model
@@ -41,6 +46,29 @@ class BotEnvironment:
     folder: Path
     tick_seconds: float = 1.0
     clock_offset: float = 0.0
+
+    @classmethod
+    def against(
+        cls,
+        emulator: SlackEmulator,
+        *,
+        database_url: str,
+        policy_file: Path,
+        model_dir: Path,
+        folder: Path,
+        clock_offset: float = 0.0,
+    ) -> BotEnvironment:
+        """Instances that talk to `emulator` as their Slack, with a fresh signing secret."""
+        return cls(
+            database_url=database_url,
+            policy_file=policy_file,
+            model_dir=model_dir,
+            api_url=emulator.api_url,
+            bot_token=emulator.bot_token,
+            signing_secret=secrets.token_hex(16),
+            folder=folder,
+            clock_offset=clock_offset,
+        )
 
     def variables(self) -> dict[str, str]:
         env = {
@@ -164,3 +192,20 @@ class BotProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+@contextmanager
+def running_bots(environment: BotEnvironment, instances: int) -> Iterator[list[BotProcess]]:
+    """The start-up sequence of compose.yaml: `mopsbot migrate`, then the instances, all ready;
+    whatever is still running at the end is killed."""
+    environment.mopsbot("migrate")
+    bots = [BotProcess(f"bot-{n + 1}", environment) for n in range(instances)]
+    try:
+        for bot in bots:
+            bot.start()
+        for bot in bots:
+            bot.wait_ready()
+        yield bots
+    finally:
+        for bot in bots:
+            bot.kill()

@@ -11,7 +11,6 @@ second (MOPSBOT_TICK_SECONDS).
 from __future__ import annotations
 
 import random
-import secrets
 import shutil
 import threading
 import time
@@ -33,7 +32,7 @@ from bot.sla.models import Reminder, ReminderStatus
 from bot.slack.models import OutboxMessage, OutboxStatus
 from bot.storage.database import Database
 from bot.tasks.models import Task, TaskStatus
-from tests.soak.bots import ROOT, BotEnvironment, BotProcess
+from tests.soak.bots import ROOT, BotEnvironment, BotProcess, running_bots
 from tests.soak.deliveries import DeliveryStats, Instances
 from tests.soak.invariants import Verdict, check
 from tests.soak.load import Ledger, TeamLoad
@@ -170,23 +169,15 @@ def soak_run(
     schedule = plan_kills(rng, kills, instances, kill_window)
     stats = DeliveryStats()
     with scratch_database(folder, postgres_url) as url, SlackEmulator() as emulator:
-        environment = BotEnvironment(
+        environment = BotEnvironment.against(
+            emulator,
             database_url=url,
             policy_file=policy,
             model_dir=model_dir,
-            api_url=emulator.api_url,
-            bot_token=emulator.bot_token,
-            signing_secret=secrets.token_hex(16),
             folder=folder,
             clock_offset=offset,
         )
-        environment.mopsbot("migrate")
-        bots = [BotProcess(f"bot-{n + 1}", environment) for n in range(instances)]
-        try:
-            for bot in bots:
-                bot.start()
-            for bot in bots:
-                bot.wait_ready()
+        with running_bots(environment, instances) as bots:
             load = TeamLoad(
                 emulator,
                 Instances([bot.url for bot in bots]),
@@ -219,9 +210,6 @@ def soak_run(
                 verdict = check(db, emulator, ledger)
             finally:
                 db.dispose()
-        finally:
-            for bot in bots:
-                bot.kill()
         calls = emulator.calls
     return RunReport(
         seed=seed,

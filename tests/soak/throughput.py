@@ -8,7 +8,6 @@ from Slack's side. Then the outbox is drained and its pace taken too.
 
 from __future__ import annotations
 
-import secrets
 import statistics
 import threading
 import time
@@ -21,7 +20,7 @@ from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.seed import DEFAULT_SEED, Seed, User
 from bot.slack.models import OutboxMessage, OutboxStatus
 from bot.storage.database import Database
-from tests.soak.bots import ROOT, BotEnvironment, BotProcess
+from tests.soak.bots import ROOT, BotEnvironment, running_bots
 from tests.soak.deliveries import DeliveryStats, Instances, RedeliveringSender
 from tests.soak.runs import scratch_database
 
@@ -80,22 +79,14 @@ def sustained(
     seed = crowd_seed(people)
     stats = DeliveryStats()
     with scratch_database(folder, postgres_url) as url, SlackEmulator(seed) as emulator:
-        environment = BotEnvironment(
+        environment = BotEnvironment.against(
+            emulator,
             database_url=url,
             policy_file=ROOT / "policies" / "default.yaml",
             model_dir=model_dir,
-            api_url=emulator.api_url,
-            bot_token=emulator.bot_token,
-            signing_secret=secrets.token_hex(16),
             folder=folder,
         )
-        environment.mopsbot("migrate")
-        bots = [BotProcess(f"bot-{n + 1}", environment) for n in range(instances)]
-        try:
-            for bot in bots:
-                bot.start()
-            for bot in bots:
-                bot.wait_ready()
+        with running_bots(environment, instances) as bots:
             balancer = Instances([bot.url for bot in bots])
             deadline = time.monotonic() + seconds
             started = time.monotonic()
@@ -123,9 +114,6 @@ def sustained(
                 rows, drained = _drain(db, started)
             finally:
                 db.dispose()
-        finally:
-            for bot in bots:
-                bot.kill()
     return Throughput(
         instances=instances,
         backend="postgresql" if postgres_url else "sqlite",
