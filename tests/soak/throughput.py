@@ -3,7 +3,8 @@
 
 Each person opens `/brief new` and submits the form, again and again, for the measured time
 (two deliveries per brief, each a real transaction with its outbox rows); the acks are timed
-from Slack's side. Then the outbox is drained and its pace taken too.
+from Slack's side. The outbox rows delivered meanwhile are counted too (all in one channel, at
+Slack's pace there: about one a second).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def sustained(
             elapsed = time.monotonic() - started
             db = Database(url)
             try:
-                rows, drained = _drain(db, started)
+                rows, drained = _delivered(db), time.monotonic() - started
             finally:
                 db.dispose()
     return Throughput(
@@ -155,22 +156,16 @@ def _file_briefs(
         )
 
 
-def _drain(db: Database, started: float, timeout: float = 300.0) -> tuple[int, float]:
-    """Rows delivered, and seconds from the load's start until the outbox was empty."""
-    limit = time.monotonic() + timeout
-    while time.monotonic() < limit:
-        with db.read() as session:
-            pending = session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.PENDING)
-            )
-            delivered = session.scalar(
+def _delivered(db: Database) -> int:
+    """Outbox rows delivered so far. Not waited for to the end: every brief posts in one channel,
+    and the bot keeps to Slack's pace there (about one message a second, bot.slack.lanes), so
+    draining a 20-second wave takes minutes by design."""
+    with db.read() as session:
+        return int(
+            session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
                 .where(OutboxMessage.status == OutboxStatus.DELIVERED)
             )
-        if not pending:
-            return int(delivered or 0), time.monotonic() - started
-        time.sleep(0.2)
-    raise TimeoutError("the outbox did not drain")
+            or 0
+        )
