@@ -6,7 +6,10 @@ and Slack gets a normal answer (a 500 would show "didn't respond" and, for event
 A form that Slack no longer lets the bot open (the trigger expired: the delivery came back to
 a restarted instance, or took longer than Slack's 3 seconds) is answered with "please try again",
 in a normal answer, instead of a stack trace and a 500 that Slack would retry with the same
-dead trigger. Anything else is logged with its traceback and answered 500, as Bolt does by default.
+dead trigger.
+A delivery no listener takes (an unknown action id, say) is Bolt's 404, without Bolt's
+warning, which quotes the payload. Anything else is logged with its traceback and answered
+500, as Bolt does by default.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from logging import Logger
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import replies
@@ -36,6 +40,8 @@ EXPIRED_TRIGGER = {"expired_trigger_id", "invalid_trigger_id"}
 def listener_error(
     error: Exception, body: dict, context: dict, logger: Logger
 ) -> BoltResponse | None:
+    if isinstance(error, BoltUnhandledRequestError):
+        return None  # Bolt's 404; the request's log line says so (Bolt's own would quote it)
     if _expired_trigger(error):
         logger.warning("form not opened (trigger expired): asked %s to try again", _kind(body))
         return _try_again(body, context, FORM_TOO_LATE)

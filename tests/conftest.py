@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,24 @@ from tests.support.intake import TAXONOMY
 from tests.support.logs import logging_restored, route_structlog_to_logging
 
 POSTGRES_URL = os.environ.get("MOPSBOT_TEST_POSTGRES_URL")
+
+# Property tests (hypothesis) of the bot's entry points. Each test runs its examples against one
+# running bot (a function-scoped fixture, on purpose: every example checks that it stored
+# nothing, so they can share it). "ci": few examples, the same ones every run, no deadline (a
+# request to a real bot takes what it takes); HYPOTHESIS_PROFILE=long explores for real.
+_SHARED_BOT = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile(
+    "ci",
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=_SHARED_BOT,
+)
+settings.register_profile(
+    "long", max_examples=300, deadline=None, suppress_health_check=_SHARED_BOT
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 

@@ -70,6 +70,8 @@ def create_app(runtime: Runtime) -> App:
         # The emulator and tests have no real workspace behind auth.test at start-up.
         token_verification_enabled=False,
         request_verification_enabled=runtime.settings.slack_signing_secret is not None,
+        # To handlers.errors, which answers 404 without the warning that quotes the payload.
+        raise_error_for_unhandled_request=True,
     )
     register_all(app, runtime)
     return app

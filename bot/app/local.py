@@ -80,6 +80,7 @@ def local_bot(
         push=push_app(runtime),
         ready=readiness_app(runtime),
         metrics=metrics_app(runtime),
+        signing_secret=secret,
     ).start()
     driver = SlackDriver(server.url, secret, emulator)
     try:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from bot.core.logs import get_logger
 from bot.experiments import flows
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 PATH = re.compile(r"^/experiments/([0-9]{1,9})/results/?$")
 MAX_BYTES = 20 * 1024 * 1024
+log = get_logger("mopsbot.requests")
 STATUS = {
     200: "200 OK",
     401: "401 Unauthorized",
@@ -41,7 +44,14 @@ STATUS = {
 
 def push_app(runtime: Runtime) -> WSGIApplication:
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
         status, body = _handle(runtime, environ)
+        log.info(  # one line per push, as for Slack's deliveries; never the token or the file
+            "request",
+            type="push",
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            outcome="ok" if status == 200 else f"http_{status}",
+        )
         start_response(STATUS[status], [("Content-Type", "application/json")])
         return [json.dumps(body).encode()]
 
@@ -62,6 +72,8 @@ def _handle(runtime: Runtime, environ: WSGIEnvironment) -> tuple[int, dict]:
     try:
         length = int(environ.get("CONTENT_LENGTH") or "")
     except ValueError:
+        return 411, {"ok": False, "error": "send a Content-Length"}
+    if length < 0:
         return 411, {"ok": False, "error": "send a Content-Length"}
     if length > MAX_BYTES:
         return 413, {"ok": False, "error": "over 20 MB; send one day at a time"}

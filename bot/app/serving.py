@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.app.door import SlackDoor
 from bot.core.gc_pauses import freeze_long_lived
+from bot.core.logs import get_logger
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 # it is ~50 ms, for a few percent of throughput: the right trade for a server whose every
 # request has a 3-second deadline. (Measured with benchmarks/ack_latency.py.)
 GIL_SWITCH_INTERVAL = 0.0005
+# Probes read; anything else sent to /healthz or /readyz is a mistake worth a log line.
+PROBE_METHODS = ("GET", "HEAD")
+log = get_logger("mopsbot.requests")
 
 
 def favour_latency() -> None:
@@ -42,11 +46,14 @@ class HttpServer:
         push: WSGIApplication | None = None,
         ready: WSGIApplication | None = None,
         metrics: WSGIApplication | None = None,
+        signing_secret: str | None = None,
     ) -> None:
-        """`stop_within`: how often waitress's loop looks up from select() when idle, and so
+        """`signing_secret`: Slack's, checked at the door (`bot.app.door`) before Bolt reads
+        the body; None only where the app verifies nothing either (benchmarks).
+        `stop_within`: how often waitress's loop looks up from select() when idle, and so
         how long stop() can take. Requests wake it at once whatever the value; the local bot
         (tests, shell) uses a short one, which took ~1 s off each end-to-end test's teardown."""
-        handler = SlackRequestHandler(app, path="/slack/events")
+        handler = SlackDoor(app, signing_secret)
         self._server = create_server(
             _with_health(handler, push, ready, metrics),
             host=host,
@@ -104,6 +111,13 @@ def _with_health(
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or ""
+        probe = path == "/healthz" or (ready is not None and path == "/readyz")
+        if probe and environ.get("REQUEST_METHOD") not in PROBE_METHODS:
+            log.info("request", type=path.strip("/"), outcome="http_405")
+            start_response(
+                "405 Method Not Allowed", [("Content-Type", "text/plain"), ("Allow", "GET, HEAD")]
+            )
+            return [b"use GET"]
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
@@ -120,6 +134,7 @@ def _with_health(
 
 def not_slack(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
     """The side port in Socket Mode serves only the push, /healthz, /readyz and /metrics."""
+    log.info("request", type="unknown_path", outcome="http_404")
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found"]
 

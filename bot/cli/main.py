@@ -115,6 +115,9 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
                 push=push_app(runtime),
                 ready=readiness_app(runtime),
                 metrics=metrics_app(runtime),
+                signing_secret=settings.slack_signing_secret.get_secret_value()
+                if settings.slack_signing_secret
+                else None,
             )
             print(
                 f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr

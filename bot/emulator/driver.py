@@ -59,6 +59,10 @@ class SlackDriver:
     def _payload(self, payload: dict[str, Any], **options: Any) -> DeliveryResult:
         return self._form({"payload": json.dumps(payload)}, **options)
 
+    def send_payload(self, payload: dict[str, Any], **options: Any) -> DeliveryResult:
+        """An interaction payload as Slack posts it (form-encoded `payload=`), signed."""
+        return self._payload(payload, **options)
+
     # -- who --------------------------------------------------------------------------------
     def _user(self, ref: str) -> dict[str, Any]:
         user = self.emulator.user(ref)
@@ -84,13 +88,20 @@ class SlackDriver:
     # -- slash commands -----------------------------------------------------------------------
     def command(self, line: str, user: str, channel: str, **options: Any) -> DeliveryResult:
         """`/brief new foo` as typed by `user` in `channel`. The ack is what the person sees."""
+        fields = self.command_fields(line, user, channel)
+        result = self._form(fields, **options)
+        self._show_ack(result, fields["command"], fields["channel_id"], fields["user_id"])
+        return result
+
+    def command_fields(self, line: str, user: str, channel: str) -> dict[str, str]:
+        """The form Slack posts for `line` typed by `user` in `channel` (not sent)."""
         command, _, text = line.strip().partition(" ")
         who, where, seed = (
             self.emulator.user(user),
             self.emulator.channel(channel),
             self.emulator.seed,
         )
-        fields = {
+        return {
             "token": VERIFICATION_TOKEN,
             "team_id": seed.team.id,
             "team_domain": seed.team.domain,
@@ -105,9 +116,6 @@ class SlackDriver:
             "response_url": self.emulator.issue_response_url(where.id, who.id),
             "trigger_id": self.emulator.issue_trigger_id(who.id),
         }
-        result = self._form(fields, **options)
-        self._show_ack(result, command, where.id, who.id)
-        return result
 
     def _show_ack(self, result: DeliveryResult, command: str, channel: str, user: str) -> None:
         if result.status != 200 or result.late:
@@ -173,7 +181,7 @@ class SlackDriver:
             if element.get("type") == "users_select":
                 value = self.emulator.user(value).id
             entry.update(picked(element, value))
-        return self._payload(self._block_actions(target, user, entry), **options)
+        return self._payload(self.click_payload(target, user, entry), **options)
 
     def select(
         self,
@@ -186,9 +194,10 @@ class SlackDriver:
         """Pick `option` (its value or its text) in a select menu or overflow."""
         return self.click(target, action_id, user, value=option, **options)
 
-    def _block_actions(
+    def click_payload(
         self, target: Message | dict[str, Any], user: str, entry: dict[str, Any]
     ) -> dict[str, Any]:
+        """The block_actions payload of `entry` (one action) clicked by `user` (not sent)."""
         payload = {"type": "block_actions", **self._common(user), "actions": [entry]}
         if isinstance(target, Message):
             channel = self.emulator.channel(target.channel)

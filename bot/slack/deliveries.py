@@ -6,6 +6,8 @@ retries, a double click) finds the key taken and does nothing.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
@@ -22,6 +24,9 @@ _CLAIM = text(
 ).bindparams(bindparam("handled_at", type_=UtcDateTime()))
 
 
+KEY_LENGTH = 255  # handled_deliveries.key
+
+
 def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
     """Record `key` as handled; False when it already was (then do nothing).
 
@@ -30,6 +35,8 @@ def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
     """
     if key is None:
         return True
+    if len(key) > KEY_LENGTH:  # a forged action_id or event id; its digest is as unique
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
     claimed = session.execute(_CLAIM, {"key": key, "kind": kind, "handled_at": utcnow()})
     if claimed.first() is None:
         metrics.seen_before()
