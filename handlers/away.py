@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.briefs import away, flows
-from bot.slack.blocks import escape
+from bot.slack.blocks import echo
 from handlers import people
 from handlers.context import Asker
 
@@ -37,16 +37,14 @@ def away_settings(rest: str, runtime: Runtime, asker: Asker) -> str:
     try:
         until = date.fromisoformat(words[1])
     except ValueError:
-        return (
-            f"`{escape(words[1])}` isn't a date I can read; write it like 2027-01-10. {AWAY_USAGE}"
-        )
+        return f"`{echo(words[1])}` isn't a date I can read; write it like 2027-01-10. {AWAY_USAGE}"
     if until < away.today(runtime.policy, now):
         return f"{until:%a %d %b %Y} has already passed; give the last day you are away."
     delegate = None
     if len(words) == 3:
         delegate = people.user_id_of(runtime.client, words[2])
         if delegate is None:
-            return f"I can't tell who {escape(words[2])} is; name one person, like `@sam`."
+            return f"I can't tell who {echo(words[2])} is; name one person, like `@sam`."
         if delegate == asker.user_id:
             return "You can't be your own delegate; name someone else, or leave the name out."
     flows.go_away(

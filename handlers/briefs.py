@@ -13,10 +13,16 @@ from bot.briefs.service import FormErrors, Outcome
 from bot.briefs.workflow import Action
 from bot.compliance import flows as compliance_flows
 from bot.pipeline import schedule_words
-from bot.slack.actions import ActionId, BriefRef
-from bot.slack.blocks import ephemeral, escape
+from bot.slack.actions import (
+    OUTDATED_FORM,
+    ActionId,
+    BriefRef,
+    metadata_channel,
+    metadata_id,
+)
+from bot.slack.blocks import echo, ephemeral
 from handlers import people, pipeline, readiness
-from handlers.context import Asker, clicked, reply_to
+from handlers.context import Asker, clicked, first_input, reply_to
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -144,7 +150,7 @@ def brief_command(
     elif name == "help" and not args:
         ack(ephemeral(BRIEF_HELP))
     else:
-        ack(ephemeral(f"I didn't understand `/brief {escape(' '.join(words))}`. {BRIEF_USAGE}"))
+        ack(ephemeral(f"I didn't understand `/brief {echo(' '.join(words))}`. {BRIEF_USAGE}"))
 
 
 def _cancel(command: dict, client: WebClient, runtime: Runtime, asker: Asker) -> str | None:
@@ -205,7 +211,7 @@ def _assign(args: list[str], client: WebClient, runtime: Runtime, asker: Asker) 
     stage = args[1] if len(args) == 3 else None
     assignee = people.user_id_of(client, args[-1])
     if assignee is None:
-        return f"I can't tell who {escape(args[-1])} is; name one person, like `@sam`."
+        return f"I can't tell who {echo(args[-1])} is; name one person, like `@sam`."
     outcome = flows.assign(
         runtime.db,
         runtime.policy,
@@ -352,7 +358,7 @@ def brief_submitted(
         runtime.db,
         runtime.policy,
         requester_id=asker.user_id,
-        channel_id=forms.metadata(view).get("channel_id") or runtime.policy.channels.briefs,
+        channel_id=brief_channel(runtime, view),
         values=forms.submitted_values(view),
         now=runtime.clock(),
         delivery_key=delivery_key,
@@ -360,16 +366,27 @@ def brief_submitted(
     _answer_form(ack, result)
 
 
+def brief_channel(runtime: Runtime, view: dict) -> str:
+    """Where a new brief goes: the policy's brief channel; without one, the channel the form
+    was opened in (kept in private_metadata, so read as a channel id, not trusted further)."""
+    kept = metadata_channel(forms.metadata(view).get("channel_id"))
+    return runtime.policy.channels.briefs or kept or ""
+
+
 def edit_submitted(
     ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
-    meta = forms.metadata(view)
+    brief_id = metadata_id(forms.metadata(view).get("brief_id"))
+    if brief_id is None:
+        _outdated(ack, view)
+        return
     result = flows.resubmit(
         runtime.db,
         runtime.policy,
-        brief_id=int(meta.get("brief_id", 0)),
+        brief_id=brief_id,
         actor=asker.actor,
-        channel_id=meta.get("channel_id"),
+        # a refusal is told in the brief's own channel, not in one the form names
+        channel_id=flows.reply_in_brief_channel(runtime.db, brief_id, asker.user_id).channel,
         values=forms.submitted_values(view),
         now=runtime.clock(),
         delivery_key=delivery_key,
@@ -381,12 +398,16 @@ def reason_submitted(
     ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
     meta = forms.metadata(view)
+    brief_id, version = metadata_id(meta.get("brief_id")), metadata_id(meta.get("version"))
+    action = meta.get("action")
+    if brief_id is None or action not in forms.REASON_WORDS:  # only what the form asks why for
+        _outdated(ack, view)
+        return
     reason = (forms.submitted_values(view).get(forms.REASON_BLOCK) or "").strip()
     if not reason:
         ack(response_action="errors", errors={forms.REASON_BLOCK: "Please give a reason."})
         return
-    if meta.get("action") == Action.CANCEL:
-        brief_id = int(meta.get("brief_id", 0))
+    if action == Action.CANCEL:
         flows.cancel(
             runtime.db,
             runtime.policy,
@@ -399,18 +420,30 @@ def reason_submitted(
         )
         ack()
         return
+    if version is None:
+        _outdated(ack, view)
+        return
     flows.decide_with_reason(
         runtime.db,
         runtime.policy,
-        brief_id=int(meta.get("brief_id", 0)),
-        expected_version=int(meta.get("version", 0)),
+        brief_id=brief_id,
+        expected_version=version,
         actor=asker.actor,
-        action=Action(meta.get("action", "")),
+        action=Action(action),
         reason=reason,
         now=runtime.clock(),
         delivery_key=delivery_key,
     )
     ack()
+
+
+def _outdated(ack: Ack, view: dict) -> None:
+    """A modal whose private_metadata names nothing the bot wrote: kept open, with why."""
+    block_id = first_input(view)
+    if block_id is None:
+        ack()
+        return
+    ack(response_action="errors", errors={block_id: OUTDATED_FORM})
 
 
 def _answer_form(ack: Ack, result: Outcome | FormErrors) -> None:

@@ -10,7 +10,7 @@ from bot.compliance import flows, messages
 from bot.compliance.confirmations import Prompt, Shown
 from bot.compliance.service import rules_for
 from bot.slack.actions import ActionId
-from bot.slack.blocks import escape
+from bot.slack.blocks import echo
 from handlers.context import Asker, clicked, reply_to
 from handlers.options import SlashOptions, UsageError
 from policies.compliance import ComplianceRulesError, lint
@@ -41,7 +41,7 @@ def lint_text(rest: str, runtime: Runtime, asker: Asker) -> str:
     channel = options.channel
     if channel is not None and rules.channel_named(channel) is None:
         known = ", ".join(f"`{name}`" for name in sorted(rules.channels))
-        return f"I don't know the channel `{escape(channel)}`; channels: {known}. {LINT_USAGE}"
+        return f"I don't know the channel `{echo(channel)}`; channels: {known}. {LINT_USAGE}"
     if not text:
         return f"Add the text to check. {LINT_USAGE}"
     result = lint(text, rules, channel=channel)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -97,6 +97,13 @@ def reply_to(body: dict) -> Reply:
         channel=channel,
         user=body["user"]["id"],
         thread_ts=(body.get("message") or {}).get("thread_ts"),
+    )
+
+
+def first_input(view: dict[str, Any]) -> str | None:
+    """The block id of a modal's first input: where an answer about the whole form goes."""
+    return next(
+        (b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None
     )
 
 

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import replies
 from bot.slack.directory import DirectoryUnavailable
-from handlers.context import reply_to
+from handlers.context import first_input, reply_to
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -68,19 +68,13 @@ def _try_again(body: dict, context: dict, text: str) -> BoltResponse:
     if "command" in body:  # not acked yet: the answer is the ack
         return _json({"response_type": "ephemeral", "text": text})
     if kind == "view_submission":  # keep the modal open with the answer on its first input
-        block_id = _first_input(body.get("view") or {})
+        block_id = first_input(body.get("view") or {})
         if block_id is not None:
             return _json({"response_action": "errors", "errors": {block_id: text}})
         return BoltResponse(status=200, body="")
     if kind == "block_actions":  # acked already: tell them in the channel they clicked in
         replies.tell(runtime.db, reply_to(body), text)
     return BoltResponse(status=200, body="")  # an event: answered, nothing for Slack to retry
-
-
-def _first_input(view: dict[str, Any]) -> str | None:
-    return next(
-        (b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None
-    )
 
 
 def _json(answer: dict[str, Any]) -> BoltResponse:

@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 
 from bot.experiments import flows, forms
 from bot.experiments.service import Done
-from bot.slack.blocks import ephemeral, escape
+from bot.slack.actions import metadata_id
+from bot.slack.blocks import echo, ephemeral
 from handlers.context import Asker
 from policies import access
 
@@ -76,7 +77,7 @@ def command(
     elif name == "help" and not args:
         ack(ephemeral(HELP))
     else:
-        ack(ephemeral(f"I didn't understand `/mops experiment {escape(rest)}`. {USAGE}"))
+        ack(ephemeral(f"I didn't understand `/mops experiment {echo(rest)}`. {USAGE}"))
 
 
 def plan_submitted(
@@ -96,8 +97,8 @@ def plan_submitted(
 def edit_submitted(
     ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
-    experiment_id = forms.metadata(view).get("experiment_id")
-    if not isinstance(experiment_id, int):
+    experiment_id = metadata_id(forms.metadata(view).get("experiment_id"))
+    if experiment_id is None:
         ack(response_action="errors", errors={"title": "This form is out of date; open it again."})
         return
     result = flows.amend(

@@ -14,6 +14,7 @@ from bot.intake import flows, forms
 from bot.intake.service import is_new_request
 from bot.slack.actions import IntakePick, IntakeRef
 from bot.slack.replies import Reply
+from handlers import briefs
 from handlers.context import Asker, clicked, reply_to
 from handlers.usage import MOPS_USAGE
 
@@ -150,7 +151,7 @@ def brief_submitted(
         runtime.intake_routes(),
         request_id=flows.brief_request(view),
         requester_id=asker.user_id,
-        channel_id=brief_forms.metadata(view).get("channel_id") or runtime.policy.channels.briefs,
+        channel_id=briefs.brief_channel(runtime, view),
         values=brief_forms.submitted_values(view),
         now=runtime.clock(),
         delivery_key=delivery_key,

@@ -9,7 +9,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack import health as bot_health
-from bot.slack.blocks import ephemeral, escape
+from bot.slack.blocks import echo, ephemeral, escape
 from handlers import (
     away,
     compliance,
@@ -124,4 +124,4 @@ def mops_command(
     elif name in SUBCOMMANDS:
         ack(ephemeral(SUBCOMMANDS[name](rest.strip(), runtime, asker)))
     else:
-        ack(ephemeral(f"I don't know `/mops {escape(name)}`. {MOPS_USAGE}"))
+        ack(ephemeral(f"I don't know `/mops {echo(name)}`. {MOPS_USAGE}"))

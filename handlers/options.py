@@ -12,7 +12,7 @@ import argparse
 import re
 from typing import NoReturn
 
-from bot.slack.blocks import escape
+from bot.slack.blocks import echo, escape
 
 _WORD = re.compile(r"\S+")
 _OPTION = re.compile(r"--[A-Za-z]")  # "---" or "--%" is text, not an option
@@ -57,7 +57,7 @@ class SlashOptions:
             index += 1
             option, equals, value = word.partition("=")
             if option not in self._needs:
-                raise UsageError(f"I don't know the option `{escape(option)}`.")
+                raise UsageError(f"I don't know the option `{echo(option)}`.")
             if equals and not value:
                 raise UsageError(f"`{option}` needs {self._needs[option]}.")
             head.append(word)

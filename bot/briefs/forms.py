@@ -124,10 +124,13 @@ def _element_value(element: dict) -> str | None:
 
 
 def metadata(view: dict) -> dict[str, Any]:
+    """The modal's private_metadata as the bot wrote it, or {} when it is not a JSON object
+    (its values are still to be read through the codecs in bot.slack.actions)."""
     try:
-        return json.loads(view.get("private_metadata") or "{}")
+        loaded = json.loads(view.get("private_metadata") or "{}")
     except json.JSONDecodeError:
         return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 # action -> (modal title, question)

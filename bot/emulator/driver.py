@@ -242,13 +242,7 @@ class SlackDriver:
         if client_errors:  # Slack's client would not send it; the person sees the errors
             self._keep_state(user, submitted)
             return DeliveryResult(0, errors=client_errors)
-        payload = {
-            "type": "view_submission",
-            **self._common(user),
-            "view": submitted,
-            "response_urls": [],
-        }
-        result = self._payload(payload, **options)
+        result = self._payload(self.submission_payload(user, submitted), **options)
         body = result.body if isinstance(result.body, dict) else {}
         action = body.get("response_action")
         if result.status != 200 or result.late:
@@ -261,6 +255,15 @@ class SlackDriver:
                 self.emulator.user(user).id, action or "close", body.get("view")
             )
         return result
+
+    def submission_payload(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
+        """The view_submission payload of `view` (with its state) by `user` (not sent)."""
+        return {
+            "type": "view_submission",
+            **self._common(user),
+            "view": view,
+            "response_urls": [],
+        }
 
     def close_view(self, user: str, **options: Any) -> DeliveryResult | None:
         """The person presses Cancel; the bot hears of it only with notify_on_close."""

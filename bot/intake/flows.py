@@ -17,7 +17,7 @@ from bot.intake import messages, service, tickets
 from bot.intake.forms import relabel_form
 from bot.intake.service import Answer
 from bot.slack import replies
-from bot.slack.actions import ViewId
+from bot.slack.actions import ViewId, metadata_id
 from bot.slack.replies import Reply
 from bot.slack.text import NO_NAMES, Names, clip, first_line, readable
 from bot.storage.database import Database
@@ -213,8 +213,7 @@ def brief_form(
 
 def brief_request(view: dict) -> int:
     """Which intake request a submitted brief form came from (0: none)."""
-    value = forms.metadata(view).get("intake_request")
-    return value if isinstance(value, int) else 0
+    return metadata_id(forms.metadata(view).get("intake_request")) or 0
 
 
 def open_brief(

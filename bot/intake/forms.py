@@ -10,7 +10,7 @@ from slack_sdk.models.views import View
 
 from bot.briefs import forms
 from bot.intake import messages
-from bot.slack.actions import ViewId
+from bot.slack.actions import ViewId, metadata_channel, metadata_id
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 
 LABEL_BLOCK = "label"
@@ -51,7 +51,7 @@ def relabel_form(routes: IntakeTaxonomy, *, request_id: int, channel: str | None
 def relabel_submitted(view: dict) -> Relabel:
     meta = forms.metadata(view)
     return Relabel(
-        request_id=int(meta.get("request_id", 0)),
+        request_id=metadata_id(meta.get("request_id")) or 0,  # 0: no request, told so
         label=forms.submitted_values(view).get(LABEL_BLOCK) or "",
-        channel=meta.get("channel"),
+        channel=metadata_channel(meta.get("channel")),
     )

@@ -15,8 +15,12 @@ from enum import StrEnum
 MAX_ID = 2**31 - 1
 _NUMBER = re.compile(r"[0-9]{1,10}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+# Slack's channel ids (public, private, DM); the tables keep them in 32 characters.
+_CHANNEL = re.compile(r"[CDG][A-Z0-9]{2,30}")
 # What the clicker of a button with a malformed value is told.
 OUTDATED_BUTTON = "That button is out of date, so nothing was done."
+# What the sender of a modal whose private_metadata does not read is told, on the modal.
+OUTDATED_FORM = "This form is out of date, so nothing was done. Close it and start again."
 
 
 class ActionId(StrEnum):
@@ -89,6 +93,22 @@ def parse_id(text: object, codec: str, *, whole: object = None) -> int:
     if not isinstance(text, str) or not _NUMBER.fullmatch(text) or not 0 < int(text) <= MAX_ID:
         raise MalformedValue(codec, whole if whole is not None else text)
     return int(text)
+
+
+# A modal's private_metadata comes back with its submission; like a button's value it is read
+# through a codec, never trusted: a forged one names no row (None) rather than failing.
+
+
+def metadata_id(value: object) -> int | None:
+    """A row id kept in private_metadata (a JSON number, 1 to MAX_ID), or None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        return None
+    return value
+
+
+def metadata_channel(value: object) -> str | None:
+    """A channel id kept in private_metadata, or None when it is not one."""
+    return value if isinstance(value, str) and _CHANNEL.fullmatch(value) else None
 
 
 @dataclass(frozen=True)

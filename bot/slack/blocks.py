@@ -23,10 +23,18 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.slack.text import clip
+
 
 def escape(text: str | None) -> str:
     """Slack's control characters (&, <, >) as entities: user text stays text."""
     return html.escape(text or "", quote=False)
+
+
+def echo(text: str, limit: int = 80) -> str:
+    """What a person typed, quoted back in an answer: on one line, cut short (100 KB of it
+    made an answer longer than Slack shows), escaped."""
+    return escape(clip(text, limit))
 
 
 # An entity or a token the cut would split: `&am`, `&lt`, `<@U02BR`, `<https://x|wor`.

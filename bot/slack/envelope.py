@@ -154,6 +154,7 @@ class Envelope(_Loose):
     authorizations: list[Authorization] | None = None
     is_ext_shared_channel: StrictBool | None = None
     challenge: StrictStr | None = None
+    workflow_step: dict[str, Any] | None = None  # Bolt reads it for the two kinds below
 
     @model_validator(mode="after")
     def _complete(self) -> Envelope:
@@ -171,9 +172,17 @@ class Envelope(_Loose):
         if self.type == "block_actions" and not self.actions:
             raise ValueError("a block_actions payload without actions")
         if self.type in ("view_submission", "view_closed") and (
-            self.view is None or not self.view.id or self.view.callback_id is None
+            self.view is None
+            or not self.view.id
+            or self.view.callback_id is None
+            or self.view.type is None
         ):
             raise ValueError(f"a {self.type} payload without its view")
+        step_kind = self.type == "workflow_step_edit" or (
+            self.type == "view_submission" and self.view and self.view.type == "workflow_step"
+        )
+        if step_kind and self.workflow_step is None:
+            raise ValueError(f"a {self.type} payload without its workflow_step")
         if self.type == "event_callback" and (self.event is None or not self.event_id):
             raise ValueError("an event_callback without its event or event_id")
         return self

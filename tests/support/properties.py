@@ -98,6 +98,17 @@ def domain_counts(local: LocalBot) -> dict[str, int]:
     return {k: v for k, v in row_counts(local).items() if k not in ANSWER_TABLES}
 
 
+def domain_rows(local: LocalBot) -> dict[str, list[str]]:
+    """Every row of every domain table, so that an update shows as well as an insert (the
+    tables of these tests hold a brief or two)."""
+    with local.runtime.db.read() as session:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in session.execute(select(table)))
+            for table in Base.metadata.sorted_tables
+            if table.name not in ANSWER_TABLES
+        }
+
+
 def newest_outbox_id(local: LocalBot) -> int:
     with local.runtime.db.read() as session:
         return session.scalar(select(func.max(OutboxMessage.id))) or 0
