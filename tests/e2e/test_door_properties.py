@@ -10,6 +10,7 @@ unsigned or wrongly signed where the point is the signature.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,8 @@ from hypothesis import strategies as st
 
 from bot.app.local import LocalBot
 from bot.storage.database import Database
+from tests.e2e.test_experiments import PLAN
+from tests.support.briefs import outbox_drained
 from tests.support.properties import (
     domain_counts,
     newest_outbox_id,
@@ -31,6 +34,7 @@ from tests.support.properties import (
     row_counts,
     signed,
 )
+from tests.support.waiting import eventually
 
 CONTENT_TYPES = [
     "application/json",
@@ -295,3 +299,53 @@ def test_a_push_without_the_token_is_refused_and_stores_nothing(
     assert 400 <= answer.status < 500, (answer.status, answer.text)
     one_line_about_it(lines.take())
     assert row_counts(local) == before
+
+
+@pytest.fixture
+def token(local: LocalBot) -> str:
+    """Experiment #1, registered by Rita, and its push token."""
+    slack = local.slack
+    slack.command("/mops experiment new", as_user="rita")
+    assert slack.submit(PLAN, as_user="rita").ok
+    slack.command("/mops experiment token 1", as_user="rita")
+    shown = slack.wait_for_message(lambda m: "mxp_1_" in m.text, ephemeral=True).text
+    found = re.search(r"`(mxp_1_[^`]+)`", shown)
+    assert found is not None, shown
+    eventually(lambda: outbox_drained(local), "the registration's messages sent")
+    return found.group(1)
+
+
+csv_cells = st.one_of(
+    st.sampled_from(["control", "short", "2026-11-03", "100", "7", "-1", "1e999", "NaN", ""]),
+    odd_text,
+)
+csv_bodies = st.lists(
+    st.lists(csv_cells, min_size=1, max_size=6).map(lambda row: ",".join(row)), max_size=6
+).map(lambda rows: "\n".join(["arm,date,users,signup_sum,signup_sumsq", *rows]))
+
+
+@given(
+    body=st.one_of(st.binary(max_size=2000), csv_bodies.map(str.encode), odd_text.map(str.encode)),
+    key=st.one_of(st.none(), header_text),
+)
+@example(body=b"arm,date\n\x00,\x00", key=None)
+@example(body=b"\xff\xfe", key="k")
+def test_a_push_with_the_token_and_a_bad_file_stores_nothing(
+    local: LocalBot, token: str, body: bytes, key: str | None
+) -> None:
+    """The right token, and a file that isn't daily aggregates: 4xx with the reason, or 200
+    when the rows happen to be good aggregates. (A Content-Length that lies is waitress's to
+    answer, before the push sees the request.)"""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    before = row_counts(local)
+    with request_lines() as lines:
+        answer = post(local.server.base_url, body, headers, path="/experiments/1/results")
+    assert answer.status in (200, 400, 411, 413, 415, 422), (answer.status, answer.text)
+    one_line_about_it(lines.take())
+    if answer.status != 200:
+        assert json.loads(answer.body)["ok"] is False
+        assert domain_counts(local) == {
+            k: v for k, v in before.items() if k not in ("handled_deliveries", "outbox")
+        }
