@@ -430,7 +430,7 @@ def test_an_event_outside_the_intake_channels_stores_nothing(
 def test_a_kind_of_payload_the_bot_has_no_listener_for_is_a_404(
     local: LocalBot, kind: str, callback_id: str
 ) -> None:
-    """The bot declares no options loads, shortcuts or dialogs: Bolt's 404, one line, no rows."""
+    """The bot declares no options loads, shortcuts or dialogs: no rows, one line."""
     payload: dict[str, Any] = {
         **local.driver.click_payload(
             {"id": "V0X", "type": "modal"}, "lena", {"action_id": callback_id}
@@ -447,4 +447,7 @@ def test_a_kind_of_payload_the_bot_has_no_listener_for_is_a_404(
         "state": {"values": {}},
     }
     result = check_refused(local, lambda: local.driver.send_payload(payload), "U03LENA")
-    assert result.status in (400, 404)  # 400: a kind whose required parts are missing
+    # 404 mostly; 400 for a kind whose required parts are missing; 200 when a legacy kind's
+    # callback_id is one of the bot's action ids (Bolt matches those too): then the click's
+    # own checks answer, and check_refused saw that nothing changed.
+    assert result.status in (200, 400, 404)
