@@ -108,7 +108,9 @@ def test_an_unsure_question_is_answered_once_and_its_buttons_retire(bot: LocalBo
     offered = buttons(question)
     assert offered[-1] == "Something else" and all("(0%)" not in b for b in offered)
     [stored] = requests(bot)
-    assert (stored.status, stored.reason) == ("awaiting_confirmation", "low_confidence")
+    # Unsure either way: under the threshold, or more likely chatter than any label (at 45%).
+    assert stored.status == "awaiting_confirmation"
+    assert stored.reason in ("low_confidence", "out_of_scope")
 
     # Lena is neither the requester nor in @triage: refused, nothing changes.
     first_pick = question.blocks[-1]["elements"][0]
