@@ -10,6 +10,7 @@ cycle, so `mopsbot policy check` can refuse one.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
@@ -93,18 +94,18 @@ class Pipeline(_Strict):
 
     @model_validator(mode="after")
     def _graph(self) -> Pipeline:
-        names = [task.name for task in self.tasks]
-        dupes = sorted({name for name in names if names.count(name) > 1})
-        if dupes:
+        by_name = {task.name: task for task in self.tasks}
+        if len(by_name) < len(self.tasks):
+            names = Counter(task.name for task in self.tasks)
+            dupes = sorted(name for name, count in names.items() if count > 1)
             raise ValueError(f"duplicate task names: {', '.join(dupes)}")
         # Unknown names are the Policy's to report (a dependency may be a review stage).
-        known = set(names)
-        cycle = find_cycle({t.name: [d for d in t.depends_on if d in known] for t in self.tasks})
+        cycle = find_cycle({t.name: t.depends_on for t in self.tasks})
         if cycle:
             raise ValueError(f"tasks depend on each other in a circle: {' → '.join(cycle)}")
         for task in self.tasks:
             for dep in task.depends_on:
-                earlier = self.task(dep)
+                earlier = by_name.get(dep)
                 dues = (earlier.due if earlier else None, task.due)
                 if dues[0] is not None and dues[1] is not None and dues[0] < dues[1]:
                     raise ValueError(

@@ -14,6 +14,7 @@ from bot.briefs import reactions
 from bot.compliance import history as compliance_history
 from bot.compliance import service as compliance
 from bot.pipeline import events as pipeline_events
+from bot.pipeline import history as pipeline_history
 from bot.pipeline import launches
 from bot.pipeline import service as pipeline
 from bot.pipeline.checklists import messages as checklist_messages
@@ -24,7 +25,7 @@ BRIEF_REACTIONS = reactions.Reactions(
     plan_stages=(compliance.plan_gate,),
     after_submit=(compliance.record_gate, checklist_messages.post_checklist),
     on_change=(reminders.replan, pipeline.on_brief_change, launches.on_brief_change),
-    describe=(compliance_history.describe, pipeline_events.describe),
+    describe=(compliance_history.describe, pipeline_history.describe, pipeline_events.describe),
     standing=(status.standing_lines,),
     leave_stage=(checklists.exit_refusal,),
 )

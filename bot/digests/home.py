@@ -1,7 +1,7 @@
 """The App Home: a person's place to act from, published through the outbox.
 
 New brief; "Waiting on you" with each brief's buttons (the same as in its thread), the most
-urgent first; for @triage and the ops admins, the open intake queue; "My requests" with where
+urgent first; "Your tasks" from approved briefs, soonest due first; for @triage and the ops admins, the open intake queue; "My requests" with where
 each stands, in plain words; the team's figures. Slack
 allows 100 blocks in a home tab: each list shows its first SHOWN and says how many more and which
 command lists them all, so a home stays near 50 blocks however long the queues are.
@@ -25,6 +25,8 @@ from bot.digests import waiting
 from bot.flow import service as flow
 from bot.insights import service as insights
 from bot.intake import roles, tickets
+from bot.pipeline import overview as pipeline_tasks
+from bot.pipeline import service as pipeline
 from bot.slack import blocks
 from bot.slack.actions import ActionId
 from bot.slack.outbox import enqueue
@@ -62,6 +64,7 @@ def home_view(
         built.append(blocks.section(f":information_source: {notice}"))
     built += _new_brief(policy)
     built += _waiting_on_you(policy, [*deciding, *to_fix], now)
+    built += _your_tasks(session, policy, actor)
     built += _intake_queue(session, policy, actor, intake)
     built.append(blocks.divider())
     built += _my_requests(policy, mine, now)
@@ -100,6 +103,25 @@ def _waiting_on_you(policy: Policy, briefs: Sequence[Brief], now: datetime) -> l
         if buttons:
             built.append(blocks.actions(buttons, block_id=f"home_brief_{item.brief.id}"))
     built += _more(len(items) - SHOWN, "`/brief list` shows them all")
+    return built
+
+
+def _your_tasks(session: Session, policy: Policy, actor: Actor) -> list[Block]:
+    """The person's open pipeline tasks, soonest due first (due dates on their own clock)."""
+    found = pipeline.tasks_for_person(session, actor, policy, limit=SHOWN + 1)
+    if not found:
+        return []
+    count = f"{SHOWN}+" if len(found) > SHOWN else str(len(found))
+    built: list[Block] = [blocks.section(f"*Your tasks ({count})*")]
+    built += [
+        blocks.section(pipeline_tasks.task_line(session, policy, task)) for task in found[:SHOWN]
+    ]
+    more = "`/mops tasks` lists them" if len(found) > SHOWN else ""
+    built.append(
+        blocks.context(
+            f"Claim, finish or mark one blocked with the buttons in its brief's thread. {more}"
+        )
+    )
     return built
 
 

@@ -9,7 +9,7 @@ turned theirs on, at their own time within the working day (`bot.digests.setting
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from bot.digests.weekly_chart import Enqueue
 from bot.experiments import service as experiments
 from bot.insights import service as insights
 from bot.intake import service as intake
+from bot.pipeline import figures as pipeline
 from bot.sla.calendar import as_time, business_time, weekday
 from bot.slack import blocks
 from bot.slack.directory import Directory
@@ -68,6 +69,7 @@ def channel_digest_text(
     ]
     lines += _more(soon - len(due_soon))
     lines += unanswered
+    lines += pipeline.lines(pipeline.compute(session, since=now - timedelta(days=1), now=now))
     return "\n".join(lines)
 
 

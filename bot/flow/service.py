@@ -1,4 +1,5 @@
-"""The flow figures from the database, for `/mops stats`, the App Home and the weekly chart.
+"""The flow figures from the database, for `/mops stats`, the App Home and the weekly chart;
+the pipeline's tasks (bot.pipeline.figures) beside them once a team has any.
 
 moves.py reads the audit trail's moves as columns, metrics.py does the arithmetic and
 the wording, charts.py draws; this module passes the policy's stages, limits and labels.
@@ -17,6 +18,7 @@ from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
 from bot.flow import charts, moves
 from bot.flow.metrics import FlowMetrics, flow_metrics, format_stats, stats_heading
+from bot.pipeline import figures as pipeline
 from policies.schema import Policy
 
 
@@ -50,13 +52,18 @@ def labels(policy: Policy, metrics: FlowMetrics) -> dict[str, str]:
 def stats_lines(session: Session, policy: Policy, *, since: datetime, now: datetime) -> list[str]:
     """`/mops stats`: a heading, then the figures."""
     metrics = compute(session, policy, since=since, now=now)
-    return [stats_heading(metrics), *format_stats(metrics, labels(policy, metrics))]
+    return [
+        stats_heading(metrics),
+        *format_stats(metrics, labels(policy, metrics)),
+        *pipeline.lines(pipeline.compute(session, since=since, now=now)),
+    ]
 
 
 def figure_lines(session: Session, policy: Policy, *, since: datetime, now: datetime) -> list[str]:
     """The figures alone, for a surface with its own heading (the App Home)."""
     metrics = compute(session, policy, since=since, now=now)
-    return format_stats(metrics, labels(policy, metrics))
+    tasks = pipeline.lines(pipeline.compute(session, since=since, now=now))
+    return [*format_stats(metrics, labels(policy, metrics)), *tasks]
 
 
 def cycle_time_chart(

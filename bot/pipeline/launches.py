@@ -22,11 +22,11 @@ from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
 from bot.briefs.workflow import Action, BriefState
 from bot.compliance import service as compliance
-from bot.pipeline import due, reminders, schedule_words
+from bot.pipeline import due, messages, reminders, schedule_words
 from bot.pipeline import launch as readiness
 from bot.pipeline.launch import Blocker
 from bot.pipeline.models import PENDING_LAUNCH, Launch, LaunchStatus, PipelineTask, TaskReminder
-from bot.pipeline.service import tasks_of
+from bot.pipeline.service import open_dependencies, tasks_of
 from bot.sla.calendar import calendar_for
 from bot.sla.models import ReminderStatus
 from bot.slack import blocks
@@ -148,6 +148,8 @@ def _recount_due_dates(
             )
         )
         reminders.plan(session, policy, task, now)
+        task.version += 1  # its message is drawn again, with the new date
+        messages.update(session, policy, brief, task, open_dependencies(session, task))
 
 
 # -- the tick -----------------------------------------------------------------------------------

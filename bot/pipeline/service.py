@@ -217,12 +217,10 @@ def refusal(
             task.id,
         )
     if not may_work(policy, task, actor):
-        owners = access.describe_approvers([task.owner_ref], policy, mention=False)
         return TaskOutcome(
             False,
-            f"*{task.label}* is for {owners}"
-            + (f" (with {blocks.user(task.assignee_id)})" if task.assignee_id else "")
-            + "; you can't change it.",
+            f"*{task.label}* is for {messages.owner_words(policy, task, mention=False)}; "
+            "you can't change it.",
             task.id,
         )
     return None

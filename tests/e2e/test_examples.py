@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app.local import LocalBot
+from bot.briefs.models import Brief
 from bot.emulator.shell import run_shell
+from bot.pipeline import launches
 from tests.support.clock import Clock
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -58,3 +60,38 @@ def test_reject_reopen_resubmit_with_a_diff_and_a_delegates_approval(timed: Loca
         assert line in text, line
     assert ":white_check_mark: *Approved* · round 2" in text
     assert "!" not in "".join(line[:2] for line in text.splitlines())  # no refusals or errors
+
+
+def test_a_brief_through_its_tasks_to_a_launch_that_goes_when_they_are_done(
+    timed: LocalBot, clock: Clock
+) -> None:
+    """examples/launch-pipeline.txt on examples/pipeline-policy.yaml: tasks with owners and
+    dependencies, one blocked and taken up again, a launch set for a time; then, at that time,
+    it goes by itself (its channel, Web, auto-launches)."""
+    runtime = timed.runtime
+    runtime.policies.path = EXAMPLES / "pipeline-policy.yaml"
+    assert runtime.policies.reload() == []
+    text = run_example(timed, "launch-pipeline.txt")
+    lines = [
+        "3 tasks to do before launch, in this order:",
+        "*Copy draft* · @omar (*@triage*) · due 2027-02-22 22:30 UTC",
+        ":white_check_mark: @omar finished *Copy draft*.",
+        "@bram, *Design asset* can start now.",
+        "*Your tasks (1)*",
+        ":no_entry: @bram marked *Design asset* blocked:",
+        "Brief #1 launches on Mon 1 Mar 2027 at 09:00 (America/New_York), once nothing blocks it",
+        "Brief #1 can't go live yet; nothing was done:",
+        "• *Design asset* (@bram) is blocked: “Waiting for the final logo from the agency”",
+        "*Your open tasks* (1)",
+        "@bram took up *Design asset* again.",
+        "@omar, *Landing page* can start now.",
+        ":white_check_mark: @omar finished *Landing page*.",
+    ]
+    for line in lines:
+        assert line in text, line
+    assert "!" not in "".join(line[:2] for line in text.splitlines())  # no refusals or errors
+    clock.now = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert launches.tick(runtime.db, runtime.policy, clock.now) == 1
+    with runtime.db.transaction() as session:
+        brief = session.get(Brief, 1)
+        assert brief is not None and brief.state == "live"

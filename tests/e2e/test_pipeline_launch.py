@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.app.local import LocalBot
 from bot.emulator import Message
 from bot.pipeline import launches
+from bot.pipeline import reminders as task_reminders
 from bot.pipeline.models import Launch
 from tests.support.briefs import audit_actions, brief_row, outbox_drained, wait_state
 from tests.support.clock import Clock
@@ -126,6 +127,15 @@ def test_a_launch_waits_for_a_blocked_task_and_goes_when_it_is_done(
         "the prompt closed",
     )
     assert "Launch" not in str(closed.blocks)
+    # The figures count the tasks and split the wait: approvals (all at once here) and tasks
+    # (from approval on 1 February to the last one done at the launch time, 1 March).
+    slack.command("/mops stats", as_user="omar")
+    stats = ephemeral(local, "U04OMAR", "*Tasks:*")
+    assert "*Tasks:* 4 done · 0 open (0 blocked, 0 past due)" in stats.text
+    assert (
+        "*Waiting before launch* (1 launched): under an hour on approvals, 671 hours on tasks"
+        in (stats.text)
+    )
 
 
 def test_an_auto_launch_channel_goes_live_by_itself_when_ready(
@@ -208,3 +218,60 @@ def test_live_is_refused_while_a_task_is_open_and_mops_tasks_lists_yours(
     assert "*Design asset* for brief" not in mine.text  # bram's
     slack.command("/mops tasks", as_user="rita")
     ephemeral(local, "U01RITA", "You have no open tasks")
+
+
+def test_the_home_shows_your_tasks_with_due_dates(
+    timed: LocalBot, clock: Clock, tmp_path: Path
+) -> None:
+    local, slack = timed, timed.slack
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Web", launch_date="2027-03-01")
+    task_message(local, parent, "Landing page")
+    before = slack.home_of("omar")
+    slack.open_home(as_user="omar")
+    home = eventually(
+        lambda: (v := slack.home_of("omar")) is not before and outbox_drained(local) and v,
+        "omar's home",
+    )
+    shown = str(home)
+    assert "*Your tasks (2)*" in shown
+    # Due at the close of business in New York on 22 February, as a date token each reader sees
+    # on their own clock (Omar is in Los Angeles).
+    due = int(datetime(2027, 2, 22, 17, 30, tzinfo=NEW_YORK).timestamp())
+    assert "*Copy draft* for brief #1" in shown and f"<!date^{due}^" in shown
+
+
+def test_a_task_is_reminded_then_escalated_once_each(
+    timed: LocalBot, clock: Clock, tmp_path: Path
+) -> None:
+    local, slack = timed, timed.slack
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)  # a Monday
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Web", launch_date="2027-03-01")
+    task_message(local, parent, "Copy draft")
+    runtime = local.runtime
+
+    def tick() -> int:
+        return task_reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
+
+    # Copy draft's SLA is 2 business days (17 business hours) from Monday 10:00, earlier than its
+    # due date (22 February): the reminder at 75% is Tuesday 14:15, the escalation Wednesday 10:00.
+    clock.now = datetime(2027, 2, 2, 14, 14, tzinfo=NEW_YORK)
+    assert tick() == 0
+    clock.now = datetime(2027, 2, 2, 14, 15, tzinfo=NEW_YORK)
+    assert tick() == 1
+    assert tick() == 0  # never the same reminder twice
+    dm = slack.wait_for_message(lambda m: m.channel == "D04OMAR" and "Reminder" in m.text)
+    assert "*Copy draft* for brief #1" in dm.text
+    clock.now = datetime(2027, 2, 3, 10, 0, tzinfo=NEW_YORK)
+    assert tick() == 1
+    escalation = slack.wait_for_message(lambda m: "is late" in m.text, channel="mops-escalations")
+    assert "*Copy draft* (<@U04OMAR>) for brief #1" in escalation.text
+    assert tick() == 0
+    clock.now = datetime(2027, 2, 3, 12, 0, tzinfo=NEW_YORK)  # 09:00 for Omar: his DMs go out
+    finish(local, parent, "Copy draft", "omar")
+    clock.now = datetime(2027, 2, 10, 10, 0, tzinfo=NEW_YORK)
+    assert tick() == 1  # the planned repeat, cancelled now the task is done
+    eventually(lambda: outbox_drained(local), "the outbox drained")
+    assert len([m for m in slack.messages("D04OMAR") if "is late" in m.text]) == 1

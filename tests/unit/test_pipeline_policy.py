@@ -150,3 +150,20 @@ def test_due_dates_count_back_over_weekends_and_holidays() -> None:
     # Presidents' Day, Monday 15 February 2027, is not a business day in the US calendar.
     assert business_day_before(calendar, date(2027, 2, 16), 1) == date(2027, 2, 12)
     assert business_day_before(calendar, date(2027, 2, 27), 0) == date(2027, 2, 26)  # Saturday
+
+
+def test_the_example_policy_is_the_package_policy_with_tasks() -> None:
+    example = yaml.safe_load(
+        (PACKAGE_POLICY.parents[1] / "examples/pipeline-policy.yaml").read_text()
+    )
+    package = yaml.safe_load(PACKAGE_POLICY.read_text())
+    assert [task["name"] for task in example["pipeline"].pop("tasks")] == [
+        "copy_draft",
+        "design_asset",
+        "landing_page",
+        "email_build",
+    ]
+    package["pipeline"].pop("tasks")
+    for named in (("compliance", "rules_file"), ("intake", "taxonomy_file")):
+        assert example[named[0]].pop(named[1]) == f"../policies/{package[named[0]].pop(named[1])}"
+    assert example == package

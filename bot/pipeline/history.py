@@ -1,0 +1,39 @@
+"""The pipeline's events of a brief's audit trail in plain words, for its history (`/brief show`):
+"finished the task *Copy draft*", not `task_done`. Handed to briefs by bot.app.wiring."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.audit.models import AuditEvent
+from bot.slack import blocks
+from policies.schema import Policy
+
+TASK_WORDS = {
+    "task_claimed": "took the task",
+    "task_done": "finished the task",
+    "task_blocked": "marked blocked the task",
+}
+
+
+def describe(policy: Policy, event: AuditEvent) -> str | None:
+    detail = event.detail or {}
+    if event.action in TASK_WORDS:
+        task = policy.pipeline.task(event.stage or "")
+        label = task.label if task else (event.stage or "").replace("_", " ")
+        return f"{TASK_WORDS[event.action]} *{blocks.escape(label)}*"
+    if event.action == "tasks_created":
+        count = len(detail.get("tasks") or [])
+        return f"approval created {count} task{'s' if count != 1 else ''} to do before launch"
+    if event.action in ("launch_moved", "schedule") and detail.get("launch_at"):
+        at = datetime.fromisoformat(str(detail["launch_at"]))
+        verb = "moved the launch to" if event.action == "launch_moved" else "set the launch for"
+        return f"{verb} {blocks.local_time(at)}"
+    if event.action == "launch_waiting":
+        count = len(detail.get("blockers") or [])
+        return f"launch time came; it waits on {count} thing{'s' if count != 1 else ''} first"
+    if event.action == "launch_cancelled":
+        return "cancelled the launch"
+    if event.action == "go_live" and detail.get("auto_launch"):
+        return "launched it by itself at its time (its channel launches without a click)"
+    return None
