@@ -74,8 +74,8 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.action(ActionId.INTAKE_DONE)(intake.done)
     app.action(ActionId.INTAKE_NOT_HELPED)(intake.not_helped)
 
-    app.action(ActionId.PIPELINE_TASK_CLAIM)(pipeline.claim)
-    app.action(ActionId.PIPELINE_TASK_DONE)(pipeline.done)
+    app.action(ActionId.PIPELINE_TASK_CLAIM)(pipeline.pressed)
+    app.action(ActionId.PIPELINE_TASK_DONE)(pipeline.pressed)
     app.action(ActionId.PIPELINE_TASK_BLOCKED)(pipeline.blocked)
     app.view(ViewId.PIPELINE_TASK_BLOCKED)(pipeline.blocked_submitted)
     app.action(ActionId.LAUNCH_CONFIRM)(pipeline.launch)

@@ -19,32 +19,21 @@ if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
 
-def claim(
+# The task buttons that act at once, by action id (Blocked asks why first).
+PRESSED = {ActionId.PIPELINE_TASK_CLAIM: "claim", ActionId.PIPELINE_TASK_DONE: "done"}
+
+
+def pressed(
     ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
+    """Claim or Done on a task's message."""
     ack()
     ref = clicked(TaskRef.parse, action, body, runtime, delivery_key)
     if ref is not None:
-        flows.claim(
+        flows.press(
             runtime.db,
             runtime.policy,
-            ref=ref,
-            actor=asker.actor,
-            reply=reply_to(body),
-            delivery_key=delivery_key,
-            now=runtime.clock(),
-        )
-
-
-def done(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
-    ack()
-    ref = clicked(TaskRef.parse, action, body, runtime, delivery_key)
-    if ref is not None:
-        flows.finish(
-            runtime.db,
-            runtime.policy,
+            button=PRESSED[ActionId(action["action_id"])],
             ref=ref,
             actor=asker.actor,
             reply=reply_to(body),

@@ -60,16 +60,26 @@ def _on_task(
         return TaskOutcome(False, RACE_LOST, ref.task_id)
 
 
-def claim(
+# What a button does to a task, by its name: Claim, Done.
+BUTTONS: dict[str, Callable[[Session, Policy, PipelineTask, Actor, datetime], TaskOutcome]] = {
+    "claim": service.claim,
+    "done": service.finish,
+}
+
+
+def press(
     db: Database,
     policy: Policy,
     *,
+    button: str,
     ref: TaskRef,
     actor: Actor,
     reply: Reply,
     delivery_key: str | None,
     now: datetime,
 ) -> TaskOutcome:
+    """Claim or Done on a task's message."""
+    act = BUTTONS[button]
     return _on_task(
         db,
         policy,
@@ -78,30 +88,7 @@ def claim(
         reply,
         delivery_key,
         "action",
-        lambda s, t: service.claim(s, policy, t, actor, now),
-        now,
-    )
-
-
-def finish(
-    db: Database,
-    policy: Policy,
-    *,
-    ref: TaskRef,
-    actor: Actor,
-    reply: Reply,
-    delivery_key: str | None,
-    now: datetime,
-) -> TaskOutcome:
-    return _on_task(
-        db,
-        policy,
-        ref,
-        actor,
-        reply,
-        delivery_key,
-        "action",
-        lambda s, t: service.finish(s, policy, t, actor, now),
+        lambda session, task: act(session, policy, task, actor, now),
         now,
     )
 

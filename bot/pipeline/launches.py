@@ -11,6 +11,7 @@ time, claimed by the tick (SKIP LOCKED on PostgreSQL), so any number of instance
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -74,19 +75,7 @@ def schedule(
         return Outcome(False, "That time has passed; choose a launch time in the future.", brief.id)
     when = {"launch_at": launch_at.isoformat(), "timezone": timezone}
     if again:
-        audit.record(
-            session,
-            brief_id=brief.id,
-            actor_id=actor.user_id,
-            action="launch_moved",
-            from_state=brief.state,
-            to_state=brief.state,
-            round=brief.round,
-            policy_version=policy.version,
-            template_version=brief.template_version,
-            at=now,
-            detail=when,
-        )
+        _record(session, policy, brief, actor.user_id, "launch_moved", now, when)
     else:
         briefs.advance(
             session,
@@ -233,19 +222,8 @@ def _wait(
         f"{opening}\n{readiness.blockers_text(new)}\n{who}: it launches as soon as "
         f"{'this is' if len(found) == 1 else 'these are'} cleared.",
     )
-    audit.record(
-        session,
-        brief_id=brief.id,
-        actor_id=row.requested_by,
-        action="launch_waiting",
-        from_state=brief.state,
-        to_state=brief.state,
-        round=brief.round,
-        policy_version=policy.version,
-        template_version=brief.template_version,
-        at=now,
-        detail={"blockers": [b.key for b in new]},
-    )
+    detail = {"blockers": [b.key for b in new]}
+    _record(session, policy, brief, row.requested_by, "launch_waiting", now, detail)
 
 
 def _ask(session: Session, policy: Policy, brief: Brief, row: Launch, now: datetime) -> None:
@@ -279,6 +257,31 @@ def _ask(session: Session, policy: Policy, brief: Brief, row: Launch, now: datet
     )
     brief_messages.reply(
         session, brief, text, extra_blocks=[buttons.to_dict()], message_key=_prompt_key(row)
+    )
+
+
+def _record(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    actor_id: str,
+    action: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """A launch event in the brief's audit trail (the brief's state doesn't change)."""
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=actor_id,
+        action=action,
+        from_state=brief.state,
+        to_state=brief.state,
+        round=brief.round,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail=detail,
     )
 
 
@@ -352,18 +355,7 @@ def answer(
         row.status = LaunchStatus.CANCELLED
         row.updated_at = now
         row.version += 1
-        audit.record(
-            session,
-            brief_id=brief.id,
-            actor_id=actor.user_id,
-            action="launch_cancelled",
-            from_state=brief.state,
-            to_state=brief.state,
-            round=brief.round,
-            policy_version=policy.version,
-            template_version=brief.template_version,
-            at=now,
-        )
+        _record(session, policy, brief, actor.user_id, "launch_cancelled", now)
         _close(
             session,
             brief,
