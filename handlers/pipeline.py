@@ -112,7 +112,7 @@ def launch(
 def my_tasks(rest: str, runtime: Runtime, asker: Asker) -> str:
     """`/mops tasks`: your open tasks, soonest due first."""
     if rest:
-        return f"Usage: `/mops tasks` lists your open tasks. {MOPS_USAGE}"
+        return f"`/mops tasks` takes nothing after it: it lists your open tasks. {MOPS_USAGE}"
     return flows.my_tasks(runtime.db, runtime.policy, asker.actor)
 
 

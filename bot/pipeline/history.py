@@ -24,16 +24,16 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
         return f"{TASK_WORDS[event.action]} *{blocks.escape(label)}*"
     if event.action == "tasks_created":
         count = len(detail.get("tasks") or [])
-        return f"approval created {count} task{'s' if count != 1 else ''} to do before launch"
+        return f"approved: {count} task{'s' if count != 1 else ''} to do before launch"
     if event.action in ("launch_moved", "schedule") and detail.get("launch_at"):
         at = datetime.fromisoformat(str(detail["launch_at"]))
         verb = "moved the launch to" if event.action == "launch_moved" else "set the launch for"
         return f"{verb} {blocks.local_time(at)}"
     if event.action == "launch_waiting":
         count = len(detail.get("blockers") or [])
-        return f"launch time came; it waits on {count} thing{'s' if count != 1 else ''} first"
+        return f"launch time came, but it waits on {count} thing{'s' if count != 1 else ''} first"
     if event.action == "launch_cancelled":
         return "cancelled the launch"
     if event.action == "go_live" and detail.get("auto_launch"):
-        return "launched it by itself at its time (its channel launches without a click)"
+        return "launched it at the time set (by itself: its channel launches without a click)"
     return None

@@ -103,7 +103,7 @@ def schedule(
     pending = (
         f"\nIt goes once these are cleared:\n{readiness.blockers_text(found)}" if found else ""
     )
-    how = "by itself" if _goes_by_itself(policy, brief) else "with a *Confirm* click"
+    how = "by itself" if _goes_by_itself(policy, brief) else "with a *Launch* click"
     brief_messages.reply(
         session,
         brief,
@@ -243,8 +243,8 @@ def _ask(session: Session, policy: Policy, brief: Brief, row: Launch, now: datet
         else ""
     )
     text = (
-        f":rocket: Brief #{brief.id} is ready to launch: every task is done and its review "
-        f"passed.{claims} {blocks.user(brief.requester_id)} or "
+        f":rocket: Brief #{brief.id} is ready to launch: nothing blocks it (its tasks are done "
+        f"and its review passed).{claims} {blocks.user(brief.requester_id)} or "
         f"{access.describe_roles(['ops_admin'], policy)}: *Launch* takes it live now; this can't "
         "be undone."
     )

@@ -127,6 +127,8 @@ def test_a_launch_waits_for_a_blocked_task_and_goes_when_it_is_done(
         "the prompt closed",
     )
     assert "Launch" not in str(closed.blocks)
+    local.driver.click(prompt, "Launch", "rita")  # the buttons as they were: a second click
+    ephemeral(local, "U01RITA", "This launch prompt no longer applies")
     # The figures count the tasks and split the wait: approvals (all at once here) and tasks
     # (from approval on 1 February to the last one done at the launch time, 1 March).
     slack.command("/mops stats", as_user="omar")
