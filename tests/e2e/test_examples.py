@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.app.local import LocalBot
 from bot.briefs.models import Brief
 from bot.emulator.shell import run_shell
 from bot.pipeline import launches
+from bot.tasks.models import Task, TaskStatus
+from tests.support.briefs import outbox_drained
 from tests.support.clock import Clock
+from tests.support.waiting import eventually
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -24,7 +29,10 @@ def clock() -> Clock:
     return Clock(datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("America/New_York")))
 
 
-def run_example(local: LocalBot, name: str) -> str:
+def run_example(local: LocalBot, name: str, patient: bool = False) -> str:
+    """The script's output; `patient`: each line is typed only once the bot has finished what
+    the one before caused (its queued work and its Slack messages), as a person reads before
+    typing, so a slow machine can't make a button number point elsewhere."""
     secret = local.runtime.settings.slack_signing_secret
     assert secret is not None
     out = io.StringIO()
@@ -33,11 +41,28 @@ def run_example(local: LocalBot, name: str) -> str:
             local.server.url,
             secret.get_secret_value(),
             local.emulator,
-            stdin=script,
+            stdin=PatientReader(local, script) if patient else script,
             stdout=out,
             quiet=0.3,
         )
     return out.getvalue()
+
+
+class PatientReader(io.StringIO):
+    def __init__(self, local: LocalBot, script: io.TextIOBase | TextIO) -> None:
+        super().__init__(script.read())
+        self.local = local
+
+    def readline(self, size: int | None = -1) -> str:  # noqa: ARG002 (the shell reads lines)
+        eventually(lambda: self._idle(), "the bot done with the previous line", timeout=30)
+        return super().readline()
+
+    def _idle(self) -> bool:
+        with self.local.runtime.db.transaction() as session:
+            queued = session.scalar(
+                select(func.count()).select_from(Task).where(Task.status == TaskStatus.PENDING)
+            )
+        return not queued and outbox_drained(self.local)
 
 
 def test_reject_reopen_resubmit_with_a_diff_and_a_delegates_approval(timed: LocalBot) -> None:
@@ -71,7 +96,7 @@ def test_a_brief_through_its_tasks_to_a_launch_that_goes_when_they_are_done(
     runtime = timed.runtime
     runtime.policies.path = EXAMPLES / "pipeline-policy.yaml"
     assert runtime.policies.reload() == []
-    text = run_example(timed, "launch-pipeline.txt")
+    text = run_example(timed, "launch-pipeline.txt", patient=True)
     lines = [
         "3 tasks to do before launch, in this order:",
         "*Copy draft* · @omar (*@triage*) · due 2027-02-22 22:30 UTC",
