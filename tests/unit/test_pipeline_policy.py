@@ -164,6 +164,10 @@ def test_the_example_policy_is_the_package_policy_with_tasks() -> None:
         "email_build",
     ]
     package["pipeline"].pop("tasks")
-    for named in (("compliance", "rules_file"), ("intake", "taxonomy_file")):
+    for named in (
+        ("compliance", "rules_file"),
+        ("intake", "taxonomy_file"),
+        ("assets", "checklists_file"),
+    ):
         assert example[named[0]].pop(named[1]) == f"../policies/{package[named[0]].pop(named[1])}"
     assert example == package
