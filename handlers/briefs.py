@@ -22,7 +22,7 @@ from bot.slack.actions import (
 )
 from bot.slack.blocks import echo, ephemeral
 from handlers import people, pipeline, readiness
-from handlers.context import Asker, clicked, first_input, reply_to
+from handlers.context import Asker, clicked, first_input, open_modal, reply_to
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -283,7 +283,7 @@ def ask_why(
         reply=reply_to(body),
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def show_full(
@@ -301,7 +301,7 @@ def show_full(
         return
     view = flows.full_brief(runtime.db, runtime.policy, button.brief_id)
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def reopen(
@@ -345,7 +345,7 @@ def edit(
         runtime.db, runtime.policy, brief_id=button.brief_id, reply=reply_to(body)
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 # -- modals ---------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ from bot.briefs import flows as briefs
 from bot.briefs.service import Actor
 from bot.slack import replies
 from bot.slack.actions import OUTDATED_BUTTON, MalformedValue
-from bot.slack.deliveries import action_key, event_key, view_key
+from bot.slack.deliveries import action_key, event_key, first_delivery, view_key
 from bot.slack.replies import Reply
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from bot.app.runtime import Runtime
 
 
@@ -122,3 +124,12 @@ def clicked(
     except MalformedValue:
         replies.tell(runtime.db, reply_to(body), OUTDATED_BUTTON, delivery_key=delivery_key)
         return None
+
+
+def open_modal(
+    client: WebClient, body: dict, view: dict, runtime: Runtime, delivery_key: str | None
+) -> None:
+    """Open `view` for a click, once per click: Slack's retries of the click (and a
+    Socket Mode redelivery) find it claimed and open nothing (their trigger id is spent)."""
+    if first_delivery(runtime.db, delivery_key, "modal"):
+        client.views_open(trigger_id=body["trigger_id"], view=view)

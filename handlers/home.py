@@ -18,7 +18,7 @@ from bot.digests import flows
 from bot.digests.home import IntakeQueue
 from bot.slack.actions import OUTDATED_BUTTON, ActionId, BriefRef, MalformedValue
 from handlers import briefs
-from handlers.context import Asker
+from handlers.context import Asker, open_modal
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -50,7 +50,14 @@ def home_opened(event: dict, runtime: Runtime, asker: Asker, delivery_key: str |
     )
 
 
-def new_brief(ack: Ack, body: dict, client: WebClient, runtime: Runtime, asker: Asker) -> None:
+def new_brief(
+    ack: Ack,
+    body: dict,
+    client: WebClient,
+    runtime: Runtime,
+    asker: Asker,
+    delivery_key: str | None,
+) -> None:
     """New brief: the same form as `/brief new`, posted to the policy's brief channel."""
     ack()
     channel = runtime.policy.channels.briefs
@@ -64,9 +71,8 @@ def new_brief(ack: Ack, body: dict, client: WebClient, runtime: Runtime, asker: 
             intake=_intake(runtime),
         )
         return
-    client.views_open(
-        trigger_id=body["trigger_id"], view=forms.brief_form(runtime.policy, channel_id=channel)
-    )
+    form = forms.brief_form(runtime.policy, channel_id=channel)
+    open_modal(client, body, form, runtime, delivery_key)
 
 
 def approve(
@@ -113,7 +119,7 @@ def ask_why(
         intake=_intake(runtime),
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def from_home(view: dict) -> bool:

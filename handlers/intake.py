@@ -15,7 +15,7 @@ from bot.intake.service import is_new_request
 from bot.slack.actions import IntakePick, IntakeRef
 from bot.slack.replies import Reply
 from handlers import briefs
-from handlers.context import Asker, clicked, reply_to
+from handlers.context import Asker, clicked, open_modal, reply_to
 from handlers.usage import MOPS_USAGE
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def relabel(
         delivery_key=delivery_key,
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def relabel_submitted(
@@ -138,7 +138,7 @@ def open_brief(
         names=runtime.names(),
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def brief_submitted(

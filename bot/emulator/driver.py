@@ -26,6 +26,9 @@ from bot.emulator.signed import VERIFICATION_TOKEN, DeliveryResult, SignedSender
 from bot.emulator.validation import block_errors
 
 SLACKBOT = "USLACKBOT"  # who tells a person that a command failed
+# Slack retries Events API deliveries (X-Slack-Retry-Num, up to 3 times), never a slash command:
+# a command not acked within 3 seconds shows the person "operation_timeout" and that is all.
+NO_COMMAND_RETRIES = "Slack never retries a slash command; the person sees the error instead"
 
 
 class SlackDriver:
@@ -49,6 +52,10 @@ class SlackDriver:
         if self.sender.last is None:
             raise LookupError("nothing was delivered yet")
         body, content_type = self.sender.last
+        if content_type.startswith("application/x-www-form") and "command" in (
+            urllib.parse.parse_qs(body)
+        ):
+            raise ValueError(NO_COMMAND_RETRIES)
         return self.post(body, content_type, retry_num=retry_num, retry_reason=retry_reason)
 
     def _form(self, fields: dict[str, Any], **options: Any) -> DeliveryResult:
@@ -88,6 +95,8 @@ class SlackDriver:
     # -- slash commands -----------------------------------------------------------------------
     def command(self, line: str, user: str, channel: str, **options: Any) -> DeliveryResult:
         """`/brief new foo` as typed by `user` in `channel`. The ack is what the person sees."""
+        if options.get("retry_num") is not None or options.get("redeliveries"):
+            raise ValueError(NO_COMMAND_RETRIES)
         fields = self.command_fields(line, user, channel)
         result = self._form(fields, **options)
         self._show_ack(result, fields["command"], fields["channel_id"], fields["user_id"])

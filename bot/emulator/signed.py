@@ -7,6 +7,8 @@ Every request carries `X-Slack-Request-Timestamp` and `X-Slack-Signature` (HMAC-
 from __future__ import annotations
 
 import json
+import random
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -34,6 +36,7 @@ class DeliveryResult:
     ephemeral: Message | None = None  # what the person was shown from a command's ack
     message: Message | None = None  # the person's own message, for driver.message()
     mention: DeliveryResult | None = None  # the app_mention Slack sent too, when it named the bot
+    redeliveries: list[DeliveryResult] = field(default_factory=list)  # sent with it, see post()
 
     @property
     def ok(self) -> bool:
@@ -60,9 +63,28 @@ class SignedSender:
         retry_reason: str = "http_timeout",
         stale: bool = False,
         bad_signature: bool = False,
+        redeliveries: int = 0,
     ) -> DeliveryResult:
-        """One signed POST to the bot. `stale` and `bad_signature` forge what Bolt must refuse."""
+        """One signed POST to the bot. `stale` and `bad_signature` forge what Bolt must refuse.
+
+        `redeliveries`: Slack's retries of the same body (X-Slack-Retry-Num 1..n) sent at the
+        same moment as the original, each from its own thread and started in a shuffled order,
+        as they arrive when the bot's first ack is late: the original's result comes back with
+        the others in `redeliveries` (in retry-number order)."""
         self.last = (body, content_type)
+        if redeliveries:
+            return self._with_redeliveries(body, content_type, redeliveries, retry_reason)
+        return self._send(body, content_type, retry_num, retry_reason, stale, bad_signature)
+
+    def _send(
+        self,
+        body: str,
+        content_type: str,
+        retry_num: int | None,
+        retry_reason: str,
+        stale: bool = False,
+        bad_signature: bool = False,
+    ) -> DeliveryResult:
         timestamp = str(int(time.time()) - (600 if stale else 0))
         signature = self._verifier.generate_signature(timestamp=timestamp, body=body) or ""
         if bad_signature:
@@ -92,6 +114,28 @@ class SignedSender:
         if text and "json" in (answer_headers.get("Content-Type") or ""):
             parsed = json.loads(text)
         return DeliveryResult(status, parsed, text, elapsed, dict(answer_headers.items()))
+
+    def _with_redeliveries(
+        self, body: str, content_type: str, retries: int, reason: str
+    ) -> DeliveryResult:
+        numbers: list[int | None] = [None, *range(1, retries + 1)]
+        results: dict[int | None, DeliveryResult] = {}
+        start = threading.Barrier(len(numbers))
+
+        def deliver(number: int | None) -> None:
+            start.wait()
+            results[number] = self._send(body, content_type, number, reason)
+
+        order = list(numbers)
+        random.shuffle(order)
+        threads = [threading.Thread(target=deliver, args=(n,)) for n in order]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        original = results[None]
+        original.redeliveries = [results[n] for n in numbers[1:]]
+        return original
 
     def _form(self, fields: dict[str, Any], **options: Any) -> DeliveryResult:
         return self.post(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core import metrics
 from bot.core.clock import utcnow
 from bot.storage.base import UtcDateTime
+from bot.storage.database import Database
 
 # Written as text, not with the dialects' insert(): SQLAlchemy does not cache the SQL compiled
 # from those constructs, and compiling it again took most of the time of every click's ack.
@@ -42,6 +43,16 @@ def claim_delivery(session: Session, key: str | None, kind: str) -> bool:
         metrics.seen_before()
         return False
     return True
+
+
+def first_delivery(db: Database, key: str | None, kind: str) -> bool:
+    """Claim `key` in a transaction of its own: for an effect outside the database that must
+    happen once per delivery (opening a modal: Slack's copies of one click carry one trigger
+    id, which opens one modal and then answers `expired_trigger_id`)."""
+    if key is None:
+        return True
+    with db.transaction() as session:
+        return claim_delivery(session, key, kind)
 
 
 def event_key(body: dict) -> str | None:
