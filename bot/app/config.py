@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Seconds a Web API call may take before the bot gives up on its answer (a post that timed
+    # out may still have been made: the outbox looks it up before posting again).
+    slack_timeout: float = Field(15, gt=0, le=120, validation_alias="MOPSBOT_SLACK_TIMEOUT")
     database_url: str = Field("sqlite:///mopsbot.db", validation_alias="DATABASE_URL")
     policy_file: Path = Field(
         PACKAGE_POLICY, validation_alias=AliasChoices("MOPSBOT_POLICY_FILE", "POLICY_FILE")

@@ -24,6 +24,7 @@ from bot.app.serving import HttpServer
 from bot.core.clock import Clock, utcnow
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.conversation import Slack
+from bot.emulator.faults import FaultPlan
 from bot.emulator.limits import NetworkDelay, RateLimits
 from bot.emulator.seed import DEFAULT_SEED, Seed
 from bot.storage.database import migrate
@@ -51,10 +52,12 @@ def local_bot(
     limits: RateLimits | None = None,
     network: NetworkDelay | None = None,
     seed: Seed = DEFAULT_SEED,
+    faults: FaultPlan | None = None,
 ) -> Iterator[LocalBot]:
     """The emulator, the bot wired to it and served over HTTP, and a driver to talk to it.
-    `limits` and `network` make the emulator keep Slack's pace (off in most tests)."""
-    emulator = SlackEmulator(seed, limits=limits, network=network)
+    `limits` and `network` make the emulator keep Slack's pace (off in most tests); `faults`
+    makes it fail calls at random (bot.emulator.faults)."""
+    emulator = SlackEmulator(seed, limits=limits, network=network, faults=faults)
     emulator.start()
     secret = secrets.token_hex(16)
     bot_settings = settings.model_copy(

@@ -67,7 +67,7 @@ class Runtime:
         does not enforce them, where pacing would slow tests down for nothing)."""
         db = Database(settings.database_url)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-        client = direct_client(token, settings.slack_api_url)
+        client = direct_client(token, settings.slack_api_url, settings.slack_timeout)
         runtime = cls(
             settings=settings,
             db=db,
@@ -78,7 +78,7 @@ class Runtime:
             links=WorkspaceLinks(client),
             sender=OutboxSender(
                 db,
-                outbox_client(token, settings.slack_api_url),
+                outbox_client(token, settings.slack_api_url, settings.slack_timeout),
                 clock=clock,
                 lanes=Lanes(clock, paced=paced),
             ),

@@ -24,9 +24,27 @@ def _bot_message(
     )
 
 
+def message_metadata(call: ApiCall) -> dict[str, Any] | None:
+    """`metadata` as Slack takes it: an object with a string `event_type` and an object
+    `event_payload` (docs.slack.dev, "Message metadata"); anything else is refused."""
+    metadata = call.args.json("metadata")
+    if metadata is None:
+        return None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not metadata["event_type"]
+        or not isinstance(metadata.get("event_payload"), dict)
+        or set(metadata) - {"event_type", "event_payload"}
+    ):
+        raise SlackError("invalid_metadata_format")
+    return metadata
+
+
 def post_message(call: ApiCall) -> dict[str, Any]:
     channel = call.postable_channel()
     text, blocks = call.content()
+    metadata = message_metadata(call)
     message = _bot_message(
         call,
         channel.id,
@@ -34,7 +52,7 @@ def post_message(call: ApiCall) -> dict[str, Any]:
         blocks,
         thread_ts=call.thread_root(channel.id),
         attachments=call.args.json("attachments") or [],
-        metadata=call.args.json("metadata"),
+        metadata=metadata,
         unfurl_links=call.args.flag("unfurl_links"),
     )
     stored = call.workspace.add_message(message)
@@ -55,7 +73,7 @@ def update(call: ApiCall) -> dict[str, Any]:
         text=text if text is not None else original.text,
         blocks=blocks if blocks is not None else original.blocks,
         attachments=call.args.json("attachments") or original.attachments,
-        metadata=call.args.json("metadata") or original.metadata,
+        metadata=message_metadata(call) or original.metadata,
         edited=True,
     )
     stored = call.workspace.replace_message(changed)

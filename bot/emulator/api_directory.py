@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.emulator.api import ApiCall, Method, SlackError
+from bot.emulator.records import Message
 from bot.emulator.seed import Channel, User
 from bot.emulator.workspace import Workspace
 
@@ -156,34 +157,68 @@ def conversations_members(call: ApiCall) -> dict[str, Any]:
     }
 
 
+def _conversation_to_read(call: ApiCall) -> Channel:
+    """The conversation history and replies read: by its id (Slack takes no user id here: a
+    DM's id comes from conversations.open), one the bot is in."""
+    if (call.args.text("channel") or "") in call.workspace.users:
+        raise SlackError("channel_not_found")
+    return call.postable_channel(public_scope=False)
+
+
+def _page(call: ApiCall, messages: list[Message], include_metadata: bool) -> dict[str, Any]:
+    """One page of `messages` (in the order given) from the call's cursor, `limit` long."""
+    start = _offset(call.args.text("cursor"))
+    limit = max(1, min(int(call.args.text("limit") or 100), 1000))
+    page = messages[start : start + limit]
+    more = start + limit < len(messages)
+    team = call.workspace.seed.team.id
+    return {
+        "messages": [m.as_slack(team, metadata=include_metadata) for m in page],
+        "has_more": more,
+        "response_metadata": {"next_cursor": f"dXNlcjo{start + limit}" if more else ""},
+    }
+
+
+def _in_window(call: ApiCall, messages: list[Message]) -> list[Message]:
+    """Messages between `oldest` and `latest` (exclusive unless `inclusive`), as Slack reads."""
+    oldest = float(call.args.text("oldest") or 0)
+    latest = float(call.args.text("latest") or "inf")
+    inclusive = bool(call.args.flag("inclusive"))
+
+    def within(ts: str) -> bool:
+        value = float(ts)
+        if inclusive:
+            return oldest <= value <= latest
+        return oldest < value < latest
+
+    return [m for m in messages if within(m.ts)]
+
+
 def conversations_replies(call: ApiCall) -> dict[str, Any]:
-    ws, channel = call.workspace, call.postable_channel(public_scope=False)
+    ws, channel = call.workspace, _conversation_to_read(call)
     parent = ws.message(channel.id, call.args.text("ts") or "")
     if parent is None or parent.ephemeral_to:
         raise SlackError("thread_not_found")
     root = parent.thread_ts or parent.ts
     thread = ws.thread(channel.id, root)
-    out = [m.as_slack(ws.seed.team.id) for m in thread]
+    window = [thread[0], *_in_window(call, thread[1:])] if thread else []
+    answer = _page(call, window, bool(call.args.flag("include_all_metadata")))
+    out = answer["messages"]
     replies = thread[1:]
-    if replies and out:
+    if replies and out and out[0]["ts"] == root:
         out[0].update(
             thread_ts=root,
             reply_count=len(replies),
             latest_reply=replies[-1].ts,
             reply_users=sorted({m.user for m in replies}),
         )
-    return {"messages": out, "has_more": False, "response_metadata": {"next_cursor": ""}}
+    return answer
 
 
 def conversations_history(call: ApiCall) -> dict[str, Any]:
-    ws, channel = call.workspace, call.postable_channel(public_scope=False)
-    limit = int(call.args.text("limit") or 100)
-    newest_first = list(reversed(ws.messages(channel.id)))[:limit]
-    return {
-        "messages": [m.as_slack(ws.seed.team.id) for m in newest_first],
-        "has_more": False,
-        "response_metadata": {"next_cursor": ""},
-    }
+    ws, channel = call.workspace, _conversation_to_read(call)
+    newest_first = list(reversed(_in_window(call, ws.messages(channel.id))))
+    return _page(call, newest_first, bool(call.args.flag("include_all_metadata")))
 
 
 def usergroups_list(call: ApiCall) -> dict[str, Any]:

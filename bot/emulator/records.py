@@ -36,8 +36,10 @@ class Message:
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def as_slack(self, team_id: str | None = None) -> dict[str, Any]:
-        """The message as Slack's API returns it (history, replies, interaction payloads)."""
+    def as_slack(self, team_id: str | None = None, *, metadata: bool = True) -> dict[str, Any]:
+        """The message as Slack's API returns it (history, replies, interaction payloads).
+        `metadata`: conversations.history and .replies return a message's metadata only when
+        asked with include_all_metadata, as Slack does."""
         out: dict[str, Any] = {
             "type": "message",
             "user": self.user,
@@ -54,7 +56,7 @@ class Message:
             out["files"] = self.files
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
-        if self.metadata:
+        if self.metadata and metadata:
             out["metadata"] = self.metadata
         if self.edited:
             out["edited"] = {"user": self.user, "ts": self.ts}

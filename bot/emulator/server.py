@@ -3,7 +3,8 @@
 Point `slack_sdk.WebClient(base_url=emulator.api_url, token=emulator.bot_token)` at it. It answers
 in Slack's shapes and with Slack's errors, validates blocks as Slack does, and can be told to
 fail the next calls of a method (rate limits, 5xx, any Slack error) to test the bot's retries,
-or slow them down. With `limits` it enforces Slack's rate-limit tiers and the per-channel posting
+or slow them down, or answer them too late after doing them (`late_next`); `faults` draws such
+faults at random for a whole run (bot.emulator.faults). With `limits` it enforces Slack's rate-limit tiers and the per-channel posting
 limit, and with `network` every Web API call takes a round trip's time (bot.emulator.limits).
 """
 
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from bot.emulator import api_chat, api_directory, api_files, api_views, response_url
 from bot.emulator.api import ApiCall, Args, Method, SlackError
+from bot.emulator.faults import FaultKind, FaultPlan
 from bot.emulator.limits import NetworkDelay, RateLimits, Slowdowns, wait_for_network
 from bot.emulator.queries import WorkspaceQueries
 from bot.emulator.records import Call
@@ -63,10 +65,11 @@ class SlackEmulator(WorkspaceQueries):
         scopes: frozenset[str] | None = None,
         limits: RateLimits | None = None,
         network: NetworkDelay | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         """`scopes`: the bot token's scopes; by default what manifest.yaml requests.
         `limits`, `network`: Slack's rate limits and round trip (bot.emulator.limits); off
-        unless given."""
+        unless given. `faults`: 429s, 5xx and late answers at random (bot.emulator.faults)."""
         super().__init__(Workspace(seed, scopes))
         self.seed = seed
         self.bot_token = BOT_TOKEN
@@ -78,6 +81,8 @@ class SlackEmulator(WorkspaceQueries):
         self.limits = limits
         self.network = network
         self._slowdowns = Slowdowns()
+        self._late = Slowdowns()  # answers held back after the call took effect
+        self.faults = faults
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> SlackEmulator:
@@ -133,6 +138,11 @@ class SlackEmulator(WorkspaceQueries):
     def slow_next(self, method: str, seconds: float, times: int = 1) -> None:
         """The next `times` calls of `method` take `seconds` longer (on top of the network)."""
         self._slowdowns.add(method, seconds, times)
+
+    def late_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect, then answer `seconds` late: a client
+        whose timeout is shorter sees a timeout for a call that happened."""
+        self._late.add(method, seconds, times)
 
     def issue_trigger_id(self, user: str) -> str:
         found = self.workspace.user(user)
@@ -243,6 +253,21 @@ class SlackEmulator(WorkspaceQueries):
             retry_after = self.limits.admit(method, self._channel_id(values))
             if retry_after is not None:
                 return self._ratelimited(method, values, retry_after)
+        drawn = self.faults.draw(method) if self.faults is not None else None
+        if drawn == FaultKind.RATELIMITED:
+            return self._ratelimited(method, values, self.faults.retry_after if self.faults else 1)
+        if drawn == FaultKind.SERVER_ERROR:
+            status = self.faults.status if self.faults else 503
+            return self._fail(method, values, _Fault(None, status, 0, 1))
+        late = self._late.take(method)
+        if drawn == FaultKind.TIMEOUT_AFTER_ACCEPT and self.faults is not None:
+            late = max(late, self.faults.late_by)
+        response = self._run(method, handler, values)
+        if late > 0:
+            time.sleep(late)  # done and logged already; only the answer is late
+        return response
+
+    def _run(self, method: str, handler: Method, values: dict[str, Any]) -> Response:
         call = ApiCall(self.workspace, Args(values), self.base_url, self.trigger_ttl)
         # A method's effect and its call-log entry appear together: whoever sees one sees both.
         with self.workspace.lock:

@@ -23,14 +23,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 TIMEOUT_SECONDS = 15
 
 
-def direct_client(token: str | None, base_url: str) -> WebClient:
+def direct_client(token: str | None, base_url: str, timeout: float = TIMEOUT_SECONDS) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url,
         retry_handlers=[ConnectionErrorRetryHandler(), ServerErrorRetryHandler()],
-        timeout=TIMEOUT_SECONDS,
+        # slack_sdk annotates it int, but hands it to urllib, which takes fractions of seconds
+        timeout=timeout,  # type: ignore[arg-type]
     )
 
 
-def outbox_client(token: str | None, base_url: str) -> WebClient:
-    return WebClient(token=token, base_url=base_url, retry_handlers=[], timeout=TIMEOUT_SECONDS)
+def outbox_client(token: str | None, base_url: str, timeout: float = TIMEOUT_SECONDS) -> WebClient:
+    # timeout: slack_sdk annotates it int, but hands it to urllib, which takes fractions too
+    return WebClient(token=token, base_url=base_url, retry_handlers=[], timeout=timeout)  # type: ignore[arg-type]

@@ -4,7 +4,9 @@ It claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so several instances c
 the Web API, and marks each row delivered once; a row waits while an earlier row of its
 ordering key is pending, and while a message it refers to is not posted yet. Interactive rows
 go before bulk ones, calls go several at once, and each keeps to its lane's pace
-(bot.slack.lanes): a 429 pauses that lane only, until Retry-After.
+(bot.slack.lanes): a 429 pauses that lane only, until Retry-After. A post whose answer was lost
+(a timeout, a 5xx, a process that died mid-call) is looked up before it is posted again
+(bot.slack.settle), so it is posted once.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.core.logs import get_logger
 from bot.slack.lanes import Lanes, lane_of
 from bot.slack.models import OutboxMessage, OutboxStatus, SlackMessage
 from bot.slack.outbox import FILE_UPLOAD, NotYetPosted, referenced_keys, resolve_refs
+from bot.slack.settle import CannotLookUp, find_post, tagged
 from bot.storage.database import Database
 
 log = get_logger(__name__)
@@ -46,6 +49,10 @@ TRANSIENT_ERRORS = {
     "team_added_to_org",
 }
 MAX_ATTEMPTS = 10
+POST = "chat.postMessage"
+# An earlier attempt that ended so may still have posted: look before posting again. (A 429 and
+# a Slack refusal are answers: nothing was posted.)
+DEFINITELY_NOT_POSTED = {"ratelimited"}
 CONCURRENCY = 8  # calls in flight at once, each in its own lane
 # Called with a row that failed for good, in the transaction that marks it failed.
 FailureHook = Callable[[Session, OutboxMessage, str | None], None]
@@ -109,6 +116,7 @@ class _Job:
     attempts: int
     lane: str
     prepared: dict[str, Any] | Delivery
+    settle: bool = False  # an earlier call may have posted it: look it up first
 
 
 class OutboxSender:
@@ -139,6 +147,8 @@ class OutboxSender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Rows written before this moment may have been sent by a process that died mid-call.
+        self.started_at = clock()
         db.on_commit("outbox", self._wake.set)
 
     # -- the loop -------------------------------------------------------------------------
@@ -243,7 +253,9 @@ class OutboxSender:
             )
             if isinstance(prepared, dict) and not self.lanes.take(lane):
                 continue
-            jobs.append(_Job(row.id, row.method, row.attempts, lane, prepared))
+            jobs.append(
+                _Job(row.id, row.method, row.attempts, lane, prepared, self._maybe_sent(row))
+            )
             if row.message_key:
                 keys_in_batch.add(row.message_key)
         return jobs
@@ -263,7 +275,7 @@ class OutboxSender:
     def _send_lane(self, jobs: list[_Job]) -> dict[int, Delivery]:
         outcomes: dict[int, Delivery] = {}
         for job in jobs:
-            outcome = self._send_prepared(job.method, job.attempts, job.prepared)
+            outcome = self._send_prepared(job)
             outcomes[job.row_id] = outcome
             if outcome.error == "ratelimited":
                 self.lanes.pause(job.lane, outcome.delay)
@@ -294,20 +306,53 @@ class OutboxSender:
             waits.append(opens_in)
         return max(0.0, min(waits))
 
-    def _send_prepared(
-        self, method: str, attempts: int, prepared: dict[str, Any] | Delivery
-    ) -> Delivery:
-        """Make the call, unless preparing the row already decided its outcome."""
-        if isinstance(prepared, Delivery):
-            return prepared
+    def _send_prepared(self, job: _Job) -> Delivery:
+        """Make the call, unless preparing the row already decided its outcome, or an earlier
+        call turns out to have posted it."""
+        if isinstance(job.prepared, Delivery):
+            return job.prepared
+        if job.settle:
+            settled = self._settle(job)
+            if settled is not None:
+                metrics.outbox_outcome(job.method, settled.outcome, ratelimited=False)
+                return settled
         with metrics.outbox_call():
-            result = self._send(method, attempts, prepared)
-        metrics.outbox_outcome(method, result.outcome, ratelimited=result.error == "ratelimited")
+            result = self._send(job.method, job.attempts, job.prepared)
+        metrics.outbox_outcome(
+            job.method, result.outcome, ratelimited=result.error == "ratelimited"
+        )
         return result
+
+    def _maybe_sent(self, row: OutboxMessage) -> bool:
+        if row.method != POST:
+            return False
+        if row.attempts > 0:
+            return row.last_error not in DEFINITELY_NOT_POSTED
+        return row.created_at < self.started_at
+
+    def _settle(self, job: _Job) -> Delivery | None:
+        """The earlier call's message when Slack has it (the row is delivered as it); None to
+        post now; a retry when the conversation could not be read just now."""
+        assert isinstance(job.prepared, dict)
+        try:
+            found = find_post(self.client, job.prepared)
+        except CannotLookUp as why:
+            log.warning("outbox.unsettled", row=job.row_id, reason=str(why))
+            return None
+        except SlackApiError as exc:
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            return self._retry_later(job.attempts, f"looking up: {error or exc}")
+        except Exception as exc:
+            return self._retry_later(job.attempts, f"looking up: {type(exc).__name__}: {exc}")
+        if found is None:
+            return None
+        log.info("outbox.settled", row=job.row_id, channel=found.channel, ts=found.ts)
+        return Delivery(Outcome.DELIVERED, channel=found.channel, ts=found.ts)
 
     def _prepare(self, session: Session, row: OutboxMessage) -> dict[str, Any] | Delivery:
         try:
-            return resolve_refs(session, row.payload)
+            resolved = resolve_refs(session, row.payload)
+            return tagged(resolved, row.id, row.created_at) if row.method == POST else resolved
         except NotYetPosted as missing:
             parent_pending = session.scalar(
                 select(OutboxMessage.id).where(

@@ -25,6 +25,9 @@ EVENT_SCOPES = {
 # Scopes a feature needs without calling a method: downloading a file a person shared, from its
 # `url_private_download` with the bot token, needs files:read.
 FEATURE_SCOPES = {"url_private_download": "files:read"}
+# Reading back its own posts to settle an ambiguous one (bot.slack.settle): in DMs and private
+# channels too, which need the history scope of their kind.
+EVERY_KIND_SCOPES = {"include_all_metadata": ("im:history", "groups:history")}
 _LITERAL = re.compile(r'"((?:chat|views|users|usergroups|conversations|files|auth)\.[A-Za-z.]+)"')
 _CLIENT_CALL = re.compile(r"\bclient\.([a-z][a-z0-9_]*)\(")
 
@@ -101,4 +104,7 @@ def test_every_called_method_is_covered_and_no_scope_is_unused() -> None:
     if manifest["features"].get("slash_commands"):
         used.add("commands")
     used |= {scope for marker, scope in FEATURE_SCOPES.items() if _bot_code_mentions(marker)}
+    for marker, scopes in EVERY_KIND_SCOPES.items():
+        if _bot_code_mentions(marker):
+            used |= set(scopes)
     assert granted == used, f"unused: {sorted(granted - used)}, needed: {sorted(used - granted)}"
