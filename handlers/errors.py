@@ -8,8 +8,12 @@ a restarted instance, or took longer than Slack's 3 seconds) is answered with "p
 in a normal answer, instead of a stack trace and a 500 that Slack would retry with the same
 dead trigger.
 A delivery no listener takes (an unknown action id, say) is Bolt's 404, without Bolt's
-warning, which quotes the payload. Anything else is logged with its traceback and answered
-500, as Bolt does by default.
+warning, which quotes the payload.
+When the database cannot take the delivery's effects (locked by another process, the disk
+full, the server gone: `not_stored`), its transaction rolled back: one log line says why, and
+Slack gets a 503, so it retries an event, and a person's click or form shows Slack's error and
+can be sent again. A slash command, which Slack never retries, is answered in words instead.
+Anything else is logged with its traceback and answered 500, as Bolt does by default.
 """
 
 from __future__ import annotations
@@ -22,13 +26,21 @@ from slack_bolt import BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.errors import SlackApiError
 
+from bot.core.logs import get_logger
 from bot.slack import replies
+from bot.slack.deliveries import not_stored
 from bot.slack.directory import DirectoryUnavailable
 from handlers.context import first_input, reply_to
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
+log = get_logger("mopsbot.requests")
+
+NOT_SAVED = (
+    "I couldn't save that just now (my database did not take it), so it may not have been "
+    "done. Please try again in a minute."
+)
 TRY_AGAIN = (
     "I couldn't check with Slack who is in which user group just now, so nothing was done. "
     "Please try again in a minute."
@@ -45,6 +57,9 @@ def listener_error(
     if _expired_trigger(error):
         logger.warning("form not opened (trigger expired): asked %s to try again", _kind(body))
         return _try_again(body, context, FORM_TOO_LATE)
+    trouble = not_stored(error)
+    if trouble is not None:
+        return _not_stored(body, trouble, error)
     if not isinstance(error, DirectoryUnavailable):
         logger.exception(f"Failed to run listener function (error: {error})")
         return None
@@ -75,6 +90,14 @@ def _try_again(body: dict, context: dict, text: str) -> BoltResponse:
     if kind == "block_actions":  # acked already: tell them in the channel they clicked in
         replies.tell(runtime.db, reply_to(body), text)
     return BoltResponse(status=200, body="")  # an event: answered, nothing for Slack to retry
+
+
+def _not_stored(body: dict, trouble: str, error: Exception) -> BoltResponse:
+    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    log.error("delivery.not_stored", kind=kind, reason=trouble, error=type(error).__name__)
+    if "command" in body:
+        return _json({"response_type": "ephemeral", "text": NOT_SAVED})
+    return BoltResponse(status=503, body="")
 
 
 def _json(answer: dict[str, Any]) -> BoltResponse:

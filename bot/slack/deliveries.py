@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core import metrics
 from bot.core.clock import utcnow
 from bot.storage.base import UtcDateTime
-from bot.storage.database import Database
+from bot.storage.database import Database, storage_failure
 
 # Written as text, not with the dialects' insert(): SQLAlchemy does not cache the SQL compiled
 # from those constructs, and compiling it again took most of the time of every click's ack.
@@ -75,3 +75,10 @@ def view_key(body: dict) -> str | None:
     if not view.get("id"):
         return None
     return f"view:{view['id']}:{view.get('hash', '')}"
+
+
+def not_stored(error: BaseException) -> str | None:
+    """Why a delivery's effects could not be stored (the database locked, full, unreachable, a
+    connection cut), in words; None when `error` is something else. Its transaction rolled back,
+    its key with it: a retry of the delivery is handled as new."""
+    return storage_failure(error)

@@ -16,19 +16,27 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, pool, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.fair_lock import FairLock
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# How long a SQLite writer waits for another process's write lock (this process's writers queue
+# on a FairLock first). Under Slack's 3-second ack deadline: a delivery that cannot write in
+# time answers 503 at once and Slack retries it, instead of hanging past the deadline, when
+# Slack retries anyway and the person already sees an error.
+SQLITE_LOCK_WAIT_SECONDS = 2.0
 # The PostgreSQL advisory lock `migrate` holds: a fixed key every instance agrees on ("mops").
 MIGRATION_LOCK_KEY = 0x6D6F7073
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_LOCK_WAIT_SECONDS},
+        )
         _sqlite_transactions(engine, read_only=read_only)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -47,7 +55,7 @@ def _sqlite_transactions(engine: Engine, *, read_only: bool) -> None:
         # In WAL mode NORMAL survives a killed process (the WAL is in the OS cache); only a power
         # cut can lose the last commits. FULL would fsync every ack.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_WAIT_SECONDS * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         if read_only:
             cursor.execute("PRAGMA query_only=ON")  # a write through a read session fails loudly
@@ -120,6 +128,36 @@ class Database:
         self.engine.dispose()
         if self._read_engine.pool is not self.engine.pool:
             self._read_engine.dispose()
+
+
+# What the database said, in words for the log line of a delivery it refused (SQLite's and
+# PostgreSQL's own messages, matched on their stable parts).
+_TROUBLES = {
+    "database is locked": "the database is locked by another process",
+    "database or disk is full": "the disk (or the database's size limit) is full",
+    "disk I/O error": "the disk failed to write",
+    "server closed the connection": "the database server closed the connection",
+    "connection refused": "the database server refused the connection",
+    "terminating connection": "the database server ended the connection",
+    "the database system is": "the database server is starting or shutting down",
+    "consuming input failed": "the connection to the database server was cut",
+    "connection is closed": "the connection to the database server was cut",
+    "connection timeout expired": "the database server did not answer",
+}
+
+
+def storage_failure(error: BaseException) -> str | None:
+    """Why the database could not take a write, in words, when `error` says it could not
+    (locked, full, unreachable, a connection cut); None for any other error (a bug)."""
+    if not isinstance(error, (OperationalError, DBAPIError)):
+        return None
+    said = str(error.orig if error.orig is not None else error)
+    for marker, words in _TROUBLES.items():
+        if marker.lower() in said.lower():
+            return words
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        return "the database could not be reached"
+    return None
 
 
 def signal_after_commit(session: Session, name: str) -> None:
