@@ -1,4 +1,4 @@
-"""SQLite locked by another process: the delivery is answered 503 (so Slack retries it)
+"""SQLite locked by another process, or full: the delivery is answered 503 (so Slack retries it)
 with one log line saying why, nothing of it is stored, and the retry, once the database takes
 writes again, does it exactly once."""
 
@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
 from bot.app.local import LocalBot
@@ -95,3 +96,46 @@ def test_a_slash_command_is_told_in_words_not_a_dispatch_failure(
     result = local.slack.command("/mops digest on", as_user="rita")
     assert result.status == 200
     assert result.ephemeral is not None and "couldn't save that" in result.ephemeral.text
+
+
+def test_a_full_disk_answers_503_and_keeps_nothing(
+    sqlite_bot: LocalBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Disk full, honestly: SQLite's own limit on the file's pages (PRAGMA max_page_count) set
+    to what the file has now, with no free pages left in it (VACUUM), and a brief bigger than a
+    page (4 KB), so storing it needs a page the file may not grow, as on a full disk."""
+    local = sqlite_bot
+    engine = local.runtime.db.engine
+    path = make_url(local.runtime.db.url).database
+    assert path
+    local.slack.command("/brief new", as_user="rita")
+    with sqlite3.connect(path, isolation_level=None) as compact:
+        compact.execute("VACUUM")
+
+    def cap(dbapi_connection: Any, _record: object) -> None:
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
+
+    before = counts(local)
+    words = "Reach new buyers with a clear, honest offer. " * 44
+    big = form_values(
+        local.runtime.policy,
+        objective=words[:2000],
+        key_message=words[:1000],
+        notes=words[:1000],
+        audience=words[:200],
+    )
+    event.listen(engine, "connect", cap)
+    engine.dispose()  # the next connections come capped
+    try:
+        with caplog.at_level(logging.INFO):
+            refused = local.driver.submit_view("rita", big)
+        assert refused.status == 503
+        assert counts(local) == before  # nothing half-written
+        [line] = not_stored_lines(caplog)
+        assert "is full" in line
+    finally:
+        event.remove(engine, "connect", cap)
+        engine.dispose()
+    assert local.driver.redeliver(retry_num=1, retry_reason="http_error").status == 200
+    eventually(lambda: counts(local)[0] == 1, "the brief stored on the retry")
