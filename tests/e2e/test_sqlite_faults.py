@@ -95,7 +95,8 @@ def test_a_slash_command_is_told_in_words_not_a_dispatch_failure(
     local = sqlite_bot
     result = local.slack.command("/mops digest on", as_user="rita")
     assert result.status == 200
-    assert result.ephemeral is not None and "couldn't save that" in result.ephemeral.text
+    assert isinstance(result.body, dict) and result.body["response_type"] == "ephemeral"
+    assert "couldn't save that" in result.body["text"]
 
 
 def test_a_full_disk_answers_503_and_keeps_nothing(
