@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.pipeline import flows, forms, schedule_words
 from bot.slack.actions import ActionId, LaunchRef, TaskRef
 from bot.slack.replies import Reply
-from handlers.context import Asker, clicked, reply_to
+from handlers.context import Asker, clicked, open_modal, reply_to
 from handlers.usage import MOPS_USAGE
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def blocked(
         delivery_key=delivery_key,
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def blocked_submitted(
