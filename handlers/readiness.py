@@ -14,7 +14,7 @@ from bot.pipeline.checklists import flows as checklist_flows
 from bot.pipeline.variants import flows as variant_flows
 from bot.pipeline.variants import forms as variant_forms
 from bot.slack.actions import ChecklistRef, RowRef
-from handlers.context import Asker, clicked, reply_to
+from handlers.context import Asker, clicked, open_modal, reply_to
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -103,7 +103,7 @@ def fix_details(
         delivery_key=delivery_key,
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def details_submitted(
@@ -181,7 +181,7 @@ def edit_variant(
         delivery_key=delivery_key,
     )
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, view, runtime, delivery_key)
 
 
 def variant_submitted(
