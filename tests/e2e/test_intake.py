@@ -273,17 +273,28 @@ def test_unanswered_questions_appear_in_the_channel_digest(bot: LocalBot) -> Non
 def test_retrain_uses_corrections_and_promotes_only_if_not_worse(
     tmp_path: Path, model_dir: Path
 ) -> None:
-    """Corrections people made in Slack teach the next model; the held-out score decides."""
+    """Corrections people made in Slack teach the next model; the k-fold scores of both recipes
+    on the same folds decide. One benign correction moves the score by about one example of 871
+    either way, so the test holds the rule, not a direction: promoted exactly when not worse."""
+    from bot.intake.classifier import IntakeModel
+
     current = tmp_path / "current"
     train_from_policy(TAXONOMY, current, progress=False)
+    before = IntakeModel.load(current).version
     text = "pls set up the booth shipping for the trade show in Austin"
     result = retrain_and_maybe_promote(
         TAXONOMY, [(text, "event_support")], current, tmp_path / "candidate"
     )
-    assert result.promoted and result.candidate_score >= (result.current_score or 0)
-    from bot.intake.classifier import IntakeModel
-
-    assert IntakeModel.load(current).classify(text).top3[0][0] == "event_support"
+    assert (result.folds, result.scored_size) == (5, 871)
+    assert result.current_score is not None
+    assert result.promoted == (result.candidate_score >= result.current_score)
+    kept = IntakeModel.load(current)
+    if result.promoted:
+        assert kept.version == result.candidate_version != before
+        assert kept.classify(text).top3[0][0] == "event_support"
+    else:
+        assert kept.version == before
+        assert (tmp_path / "candidate" / "meta.json").exists()
 
 
 def test_policy_names_the_intake_channels_and_taxonomy() -> None:
