@@ -225,7 +225,12 @@ def decide(
     brief = session.get(Brief, brief_id)  # from the session's identity map: no second query
     assert brief is not None
     decided = decider(session, policy, brief, actor, action)
-    assert decided is not None  # decision_refusal found one
+    if decided is None:  # another approver's decision committed between the check and now
+        return Outcome(
+            False,
+            f"Someone decided on brief #{brief.id} just before you; nothing was done.",
+            brief.id,
+        )
     stage, principal = decided.stage, decided.principal
     for_whom = principal if principal != actor.user_id else None
     approved_before = approvers.approved_by(session, brief, stage)
