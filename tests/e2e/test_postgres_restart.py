@@ -4,95 +4,33 @@ it is back the bot reconnects by itself (pool_pre_ping drops the dead connection
 retry is handled once, and nothing committed before the crash is lost.
 
 A throwaway cluster under /tmp on a port of its own, never the shared server: the test needs
-MOPSBOT_TEST_POSTGRES_URL (a PostgreSQL install to run) and PostgreSQL 15's binaries."""
+MOPSBOT_TEST_POSTGRES_URL (a PostgreSQL install to run) and PostgreSQL 15's binaries
+(tests.support.postgres)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from bot.app.config import Settings
 from bot.app.local import LocalBot, local_bot
 from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
 from tests.conftest import POSTGRES_URL
+from tests.support.postgres import Cluster, available, throwaway_cluster
 from tests.support.waiting import eventually
 
-BIN = Path("/usr/lib/postgresql/15/bin")
 pytestmark = pytest.mark.skipif(
-    not POSTGRES_URL or not (BIN / "pg_ctl").exists() or os.geteuid() != 0,
+    not POSTGRES_URL or not available(),
     reason="needs MOPSBOT_TEST_POSTGRES_URL, PostgreSQL 15 and root (to run it as postgres)",
 )
 
 
-def _as_postgres(*command: str) -> None:
-    subprocess.run(
-        ["runuser", "-u", "postgres", "--", *command],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
-class Cluster:
-    def __init__(self, root: Path, port: int) -> None:
-        self.data, self.port = root / "data", port
-        self.options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
-        self.log = root / "server.log"
-
-    def ctl(self, *args: str) -> None:
-        _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", *args)
-
-    def start(self) -> None:
-        self.ctl("-o", self.options, "start")
-
-    def stop_now(self) -> None:
-        self.ctl("-m", "immediate", "stop")
-
-    def restart_now(self) -> None:
-        self.ctl("-m", "immediate", "-o", self.options, "restart")
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/mopsbot"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    root = Path(tempfile.mkdtemp(prefix="mopsbot-pg-"))
-    shutil.chown(root, "postgres", "postgres")
-    own = Cluster(root, _free_port())
-    _as_postgres(
-        str(BIN / "initdb"), "-D", str(own.data), "-A", "trust", "-U", "postgres", "--no-sync"
-    )
-    own.start()
-    try:
-        admin = create_engine(
-            f"postgresql+psycopg://postgres@127.0.0.1:{own.port}/postgres",
-            isolation_level="AUTOCOMMIT",
-        )
-        with admin.connect() as connection:
-            connection.execute(text("CREATE DATABASE mopsbot"))
-        admin.dispose()
+    with throwaway_cluster() as own:
         yield own
-    finally:
-        try:
-            own.stop_now()
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
