@@ -40,7 +40,9 @@ def forget_command(rest: str, runtime: Runtime, asker: Asker) -> dict:
             f"I can't tell who {escape(words[0])} is; name one person, like `@sam`. "
             f"{messages.FORGET_USAGE}"
         )
-    return messages.preview(user_id, flows.holding(runtime.db, user_id))
+    return messages.preview(
+        user_id, flows.holding(runtime.db, user_id, runtime.settings.intake_model_dir)
+    )
 
 
 def forget_clicked(
@@ -70,4 +72,5 @@ def forget_clicked(
         reply=reply,
         now=runtime.clock(),
         delivery_key=delivery_key,
+        model_dir=runtime.settings.intake_model_dir,
     )

@@ -289,7 +289,7 @@ class Runtime:
 
         days = self.settings.message_retention_days
         if days:
-            privacy.purge(self.db, self.clock(), days)
+            privacy.purge(self.db, self.clock(), days, self.settings.intake_model_dir)
         cutoff = self.clock() - RETENTION
         with self.db.transaction() as session:
             session.execute(

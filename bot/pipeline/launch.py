@@ -103,7 +103,12 @@ def task_blockers(session: Session, policy: Policy, brief: Brief, now: datetime)
         owner = task.assignee_id or task.owner_ref
         who = blocks.user(owner) if task.assignee_id else owner
         if task.status == WorkStatus.BLOCKED:
-            why = f"is blocked: “{blocks.escape(task.blocked_reason or '')}”"
+            # No reason: its words were removed (retention, /mops forget); it is still blocked.
+            why = (
+                f"is blocked: “{blocks.escape(task.blocked_reason)}”"
+                if task.blocked_reason
+                else "is blocked"
+            )
         else:
             why = "is not done"
             waiting = service.open_dependencies(session, task)

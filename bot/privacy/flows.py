@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.audit import service as audit
 from bot.core.logs import get_logger
-from bot.privacy import messages, service
+from bot.privacy import corrections, messages, service
 from bot.privacy.service import Held, Purged
 from bot.slack import replies
 from bot.slack.deliveries import claim_delivery
@@ -18,23 +20,37 @@ log = get_logger(__name__)
 FORGOTTEN = "person_forgotten"  # the audit action
 
 
-def purge(db: Database, now: datetime, days: int) -> Purged:
-    """Remove message text older than `days` (the retention setting)."""
+def _dirs(model_dir: Path | None) -> list[Path]:
+    return corrections.model_dirs(model_dir) if model_dir is not None else []
+
+
+def purge(db: Database, now: datetime, days: int, model_dir: Path | None = None) -> Purged:
+    """Remove message text older than `days` (the retention setting), and the intake model's
+    copies of the requests' words in `model_dir` and its siblings (bot.privacy.corrections)."""
     with db.transaction() as session:
         purged = service.purge_text_before(session, now - timedelta(days=days))
+        # The files are rewritten before the commit: if the commit fails, the words are gone
+        # from the files and still in the database, and the next run removes them there; the
+        # other order could leave them in the files with nothing left to find them by.
+        purged = replace(purged, corrections=corrections.remove(_dirs(model_dir), purged.words))
     log.info(
         "retention.purged",
         days=days,
         request_texts=purged.request_texts,
         tasks=purged.tasks,
         outbox_rows=purged.outbox_rows,
+        blocked_reasons=purged.blocked_reasons,
+        assets=purged.assets,
+        variants=purged.variants,
+        corrections=purged.corrections,
     )
     return purged
 
 
-def holding(db: Database, user_id: str) -> Held:
+def holding(db: Database, user_id: str, model_dir: Path | None = None) -> Held:
     with db.read() as session:
-        return service.held(session, user_id)
+        held = service.held(session, user_id)
+    return replace(held, corrections=corrections.count(_dirs(model_dir), held.words))
 
 
 def forget_person(
@@ -46,6 +62,7 @@ def forget_person(
     reply: Reply,
     now: datetime,
     delivery_key: str | None,
+    model_dir: Path | None = None,
 ) -> Held | None:
     """Forget the person, record who asked in the audit trail (counts, never words) and answer
     the asker, in one transaction. None when this click was handled before."""
@@ -53,20 +70,15 @@ def forget_person(
         if not claim_delivery(session, delivery_key, "action"):
             return None
         removed = service.forget(session, user_id)
+        # Before the commit, as the purge does (see there).
+        removed = replace(removed, corrections=corrections.remove(_dirs(model_dir), removed.words))
         audit.record(
             session,
             actor_id=actor_id,
             action=FORGOTTEN,
             policy_version=policy.version,
             at=now,
-            detail={
-                "user": user_id,
-                "request_texts": removed.request_texts,
-                "digest_setting": removed.digest_setting,
-                "away_setting": removed.away_setting,
-                "delegate_for": list(removed.delegate_for),
-                "outbox_rows": removed.outbox_rows,
-            },
+            detail={"user": user_id, **removed.counts()},
         )
         replies.ephemeral(session, reply, messages.forgotten(user_id, removed))
     log.info("privacy.forgotten", actor=actor_id, user=user_id)

@@ -24,6 +24,28 @@ def _items(user_id: str, held: Held) -> list[str]:
             f"the words of {_plural(held.request_texts, 'intake request', 'intake requests')} "
             f"{person} made (each request stays: when, its label, who worked on it)"
         )
+    if held.blocked_reasons:
+        lines.append(
+            f"the words of {_plural(held.blocked_reasons, 'reason', 'reasons')} they gave for a "
+            "blocked task (each task stays, and who marked it blocked and when)"
+        )
+    if held.assets:
+        lines.append(
+            f"the file names, links, captions and alt text of "
+            f"{_plural(held.assets, 'draft or link', 'drafts and links')} they attached or "
+            "described (each stays on its brief as “(removed)”; its checks will ask again)"
+        )
+    if held.variants:
+        lines.append(
+            f"their edits to {_plural(held.variants, 'channel variant', 'channel variants')} "
+            "(each goes back to my draft; on a brief not yet live it must be accepted again "
+            "before it launches)"
+        )
+    if held.corrections:
+        lines.append(
+            f"{_plural(held.corrections, 'copy', 'copies')} of their requests' words kept to "
+            "train the intake model"
+        )
     if held.digest_setting:
         lines.append("their daily digest setting")
     if held.away_setting:

@@ -138,6 +138,10 @@ def test_an_ops_admin_sees_what_goes_confirms_and_the_words_and_settings_are_gon
             "away_setting": True,
             "delegate_for": ["U02BRAM"],
             "outbox_rows": event.detail["outbox_rows"],
+            "blocked_reasons": 0,
+            "assets": 0,
+            "variants": 0,
+            "corrections": 0,
         }
         assert event.detail["outbox_rows"] == len(naming_her)
         assert "NIGHTJAR" not in str(event.detail)

@@ -36,6 +36,66 @@ def test_audit_rows_cannot_be_updated(db: Database) -> None:
         session.execute(update(AuditEvent).values(action="forged"))
 
 
+def record_words(db: Database) -> None:
+    with db.transaction() as session:
+        for action, reason, detail in (
+            ("task_blocked", "Waiting on the KESTREL footer", {"task_id": 7}),
+            ("asset_attached", None, {"name": "kestrel-hero.png"}),
+            ("reject", "Too loud", None),
+        ):
+            audit.record(
+                session,
+                actor_id="U05SAM",
+                action=action,
+                policy_version="abc123",
+                at=datetime(2026, 11, 3, tzinfo=UTC),
+                reason=reason,
+                detail=detail,
+            )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"reason": None},  # a decision's reason is the team's record
+        {"actor_id": "U01RITA"},
+        {"action": "forged"},
+        {"at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"stage": "legal"},
+    ],
+)
+def test_facts_and_decision_reasons_never_change(db: Database, change: dict) -> None:
+    record_words(db)
+    for action in ("task_blocked", "asset_attached", "reject"):
+        if change == {"reason": None} and action != "reject":
+            continue
+        with pytest.raises(DBAPIError, match="append-only"), db.transaction() as session:
+            session.execute(update(AuditEvent).where(AuditEvent.action == action).values(change))
+
+
+def test_the_words_people_typed_may_be_removed_from_the_trail(db: Database) -> None:
+    """bot.privacy removes a Blocked reason and an asset's name; the event stays."""
+    record_words(db)
+    with db.transaction() as session:
+        blocked = update(AuditEvent).where(AuditEvent.action == "task_blocked")
+        session.execute(blocked.values(reason=None))
+        attached = update(AuditEvent).where(AuditEvent.action == "asset_attached")
+        session.execute(attached.values(detail={"name": "(removed)"}))
+    with db.read() as session:
+        rows = session.query(AuditEvent).order_by(AuditEvent.id).all()
+        assert [(e.action, e.actor_id, e.reason, e.detail) for e in rows] == [
+            ("task_blocked", "U05SAM", None, {"task_id": 7}),
+            ("asset_attached", "U05SAM", None, {"name": "(removed)"}),
+            ("reject", "U05SAM", "Too loud", None),
+        ]
+    # but a Blocked reason can't be rewritten, only removed, and its task id stays
+    for change in ({"reason": "Something else"}, {"detail": {"task_id": 8}}):
+        with pytest.raises(DBAPIError, match="append-only"), db.transaction() as session:
+            session.execute(
+                update(AuditEvent).where(AuditEvent.action == "task_blocked").values(change)
+            )
+
+
 def test_export_json_and_csv_for_a_range(db: Database, monkeypatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     seed(db)
     monkeypatch.setenv("DATABASE_URL", db.url)
