@@ -52,8 +52,10 @@ class Settings(BaseSettings):
     health_port: int | None = Field(None, ge=1, le=65535, validation_alias="MOPSBOT_HEALTH_PORT")
     # /readyz fails when a due Slack message has waited longer than this many seconds.
     ready_outbox_lag: float = Field(300, gt=0, validation_alias="MOPSBOT_READY_OUTBOX_LAG")
-    # Message text (intake requests' words once done, finished tasks, sent Slack messages) is
-    # removed after this many days; briefs and the audit trail are kept. 0: kept for ever.
+    # Message text (intake requests' words once done and the model's copies of them, finished
+    # tasks, sent Slack messages, Blocked reasons of tasks no longer blocked, the drafts, links
+    # and variants of closed briefs) is removed after this many days; briefs and the audit
+    # trail's facts are kept (bot.privacy). 0: kept for ever.
     message_retention_days: int = Field(
         90, ge=0, le=36500, validation_alias="MOPSBOT_MESSAGE_RETENTION_DAYS"
     )

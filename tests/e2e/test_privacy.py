@@ -6,9 +6,12 @@ audit trail. Only ops admins may ask, they confirm first, and the audit trail re
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -340,3 +343,88 @@ def test_retention_0_keeps_message_text(db: Database) -> None:
         bot.runtime.forget_old_rows()
         with db.read() as session:
             assert session.get_one(IntakeRequest, kept).text.startswith("words")
+
+
+# -- the intake model's copies ---------------------------------------------------------------
+
+RITA_CORRECTED = "rita needs the OSPREY event booth poster redone"
+BRAM_CORRECTED = "bram: the KESTREL hubspot form stopped syncing"
+
+
+def tiny_taxonomy(folder: Path) -> Path:
+    """Twenty examples of two labels: enough for the retrain's 5 folds, quick to train."""
+    path = folder / "examples.csv"
+    design = ["banner", "poster", "logo", "illustration", "hero image", "icon set", "brochure"]
+    design += ["social graphic", "infographic", "slide design"]
+    tooling = ["hubspot form", "salesforce sync", "CMS login", "analytics tag", "tracking pixel"]
+    tooling += ["email tool", "zapier flow", "crm field", "dashboard", "api key"]
+    rows = [f"please help with the {w} for our team,design" for w in design]
+    rows += [f"the {w} is broken for our team,tooling" for w in tooling]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def stored_pairs(directory: Path) -> list[list[str]]:
+    return json.loads((directory / "corrections.json").read_text())
+
+
+@pytest.mark.slow
+def test_forget_and_retention_remove_the_words_from_the_intake_models_files(
+    db: Database, tmp_path: Path
+) -> None:
+    """A retrain keeps people's corrections (their requests' words) in corrections.json beside
+    the model, and the model it replaced keeps its own: forgetting Rita removes her words from
+    both, Bram's stay until the retention purge, and a retrain still works afterwards."""
+    from bot.intake.classifier import retrain_and_maybe_promote, train_from_policy
+    from bot.intake.service import labelled_examples
+
+    examples = tiny_taxonomy(tmp_path)
+    model = tmp_path / "model"
+    corrections = [(RITA_CORRECTED, "design"), (BRAM_CORRECTED, "tooling")]
+    train_from_policy(examples, model, corrections, progress=False)
+    previous = model.with_name("model.previous")
+    shutil.copytree(model, previous)
+    settings = Settings(database_url=db.url, intake_model_dir=model, message_retention_days=30)
+    with local_bot(settings, background=False, migrate_first=False) as bot:
+        bot.slack.say(RITA_CORRECTED, as_user="rita", channel="intake")
+        bot.slack.say(BRAM_CORRECTED, as_user="bram", channel="intake")
+        with db.transaction() as session:  # both were labelled by a person, and done
+            for request in session.scalars(select(IntakeRequest)):
+                request.status, request.confirmed_by = IntakeStatus.ROUTED, "U05SAM"
+                request.label = "design" if request.user_id == "U01RITA" else "tooling"
+                request.ticket_status = TicketStatus.DONE
+        for directory in (model, previous):
+            assert sorted(map(tuple, stored_pairs(directory))) == sorted(corrections)
+
+        shown = preview(bot, "omar")
+        assert "2 copies of their requests' words kept to train the intake model" in shown.text
+        bot.slack.click("Forget them", as_user="omar", message=shown)
+        assert answer_to(bot, "omar").startswith("Done: I removed, for <@U01RITA>:")
+        for directory in (model, previous):
+            assert stored_pairs(directory) == [[BRAM_CORRECTED, "tooling"]]
+        with db.read() as session:
+            [event] = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "person_forgotten")
+            ).all()
+            assert event.detail["corrections"] == 2
+            assert "OSPREY" not in str(event.detail)
+            corrected = labelled_examples(session)
+        assert corrected == [(BRAM_CORRECTED, "tooling")]
+
+        # The retrain still works: it trains on what is held, and writes no word of Rita's
+        candidate = model.with_name("model.candidate")  # where `mopsbot intake retrain` puts it
+        result = retrain_and_maybe_promote(examples, corrected, model, candidate)
+        assert result.current_score is not None and result.folds == 5
+        assert stored_pairs(model) == [[BRAM_CORRECTED, "tooling"]]
+
+        # Retention: once Bram's request is older than 30 days, his words leave the files too
+        bot.runtime.forget_old_rows()
+        assert stored_pairs(model) == [[BRAM_CORRECTED, "tooling"]]  # not old yet
+        with db.transaction() as session:
+            for request in session.scalars(select(IntakeRequest)):
+                request.received_at = utcnow() - timedelta(days=31)
+        bot.runtime.forget_old_rows()
+        on_disk = list(tmp_path.rglob("corrections.json"))
+        assert len(on_disk) >= 2
+        for path in on_disk:
+            assert "KESTREL" not in path.read_text() and "OSPREY" not in path.read_text(), path

@@ -9,12 +9,15 @@ are searched for the token values, the signing secret, the database password and
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.app.config import Settings
 from bot.app.local import LocalBot, local_bot
@@ -22,8 +25,11 @@ from bot.app.readiness import readiness_app
 from bot.app.scrape import metrics_app
 from bot.app.serving import SidePort
 from bot.cli.main import main
+from bot.pipeline.readiness_models import Asset
 from bot.storage.database import Database
-from tests.support.briefs import form_values
+from tests.support.briefs import form_values, new_brief, outbox_drained
+from tests.support.pipeline import approved_brief, task_message, task_rows, with_pipeline
+from tests.support.waiting import eventually
 
 PASSWORD = "pw-K7QX-never-logged"
 DOWN_DATABASE = f"postgresql+psycopg://mopsbot:{PASSWORD}@127.0.0.1:9/nowhere"
@@ -143,3 +149,84 @@ def test_start_up_errors_print_and_log_no_secret(
     assert "Traceback" not in out.err
     for text in (out.out, out.err, logged(records)):
         assert_clean(text, [token, APP_TOKEN, secret, PASSWORD])
+
+
+def png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_pipeline_words_appear_in_no_log_above_debug(
+    local: LocalBot, records: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """A task's Blocked reason, a draft's file name, caption and alt text, a link, and the
+    forgetting and purging of them: the words are stored (the flows ran) and never logged."""
+    slack = local.slack
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Social")
+    design = task_message(local, parent, "Design asset", "Blocked")
+    slack.click("Blocked", as_user="bram", message=design)
+    assert slack.submit({"reason": f"waiting for {TYPED} photos"}, as_user="bram").ok
+    slack.upload(
+        f"{TYPED.lower()}-hero.png",
+        png(1200, 675),
+        as_user="rita",
+        thread=parent,
+        text=f"hero for {TYPED}",
+    )
+    attached = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "-hero.png* is attached" in m.text
+    )
+    slack.click("Fix details", as_user="rita", message=attached)
+    assert slack.submit({"alt_text": f"a laptop showing {TYPED}"}, as_user="rita").ok
+    slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "is checked again" in m.text)
+    slack.say(f"page: https://acme.example/{TYPED}?utm_source=x", as_user="rita", thread=parent)
+    eventually(lambda: len(stored_assets(local)) == 2, "the link attached")
+    [hero, link] = stored_assets(local)
+    assert TYPED in f"{hero.caption} {hero.alt_text} {link.url}"  # the words were typed
+    assert TYPED in str(task_rows(local)["design_asset"].blocked_reason)
+
+    shown = slack.command("/mops forget @bram", as_user="omar").ephemeral
+    assert shown is not None
+    slack.click("Forget them", as_user="omar", message=shown)
+    slack.wait_for_message(lambda m: m.text.startswith("Done: I removed"), ephemeral=True)
+    local.runtime.forget_old_rows()
+    eventually(lambda: outbox_drained(local), "the outbox drained")
+
+    above_debug = logged(records, logging.INFO)
+    assert "privacy.forgotten" in above_debug and "retention.purged" in above_debug  # captured
+    assert_clean(above_debug, [TYPED, TYPED.lower()])
+
+
+def stored_assets(local: LocalBot) -> list[Asset]:
+    with local.runtime.db.read() as session:
+        found = list(session.scalars(select(Asset).order_by(Asset.id)))
+        session.expunge_all()
+        return found
+
+
+@pytest.mark.slow
+def test_variant_edits_appear_in_no_log_above_debug(
+    local: LocalBot, records: pytest.LogCaptureFixture
+) -> None:
+    slack = local.slack
+    parent = new_brief(
+        local, channel_mix="Email", key_message=f"{TYPED} keeps every office file safe hourly."
+    )
+    slack.command("/brief variants 1", as_user="rita")
+    assert slack.submit({}, as_user="rita").ok
+    subject = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and m.text.startswith("*Email subject* draft"),
+        timeout=60,  # the first drafting loads the encoder
+    )
+    slack.click("Edit & accept", as_user="rita", message=subject)
+    result = slack.submit({"text": f"{TYPED}: every file, hourly"}, as_user="rita")
+    assert result.status == 200 and not result.errors, result.errors
+    eventually(
+        lambda: TYPED in str(slack.emulator.message(subject.channel, subject.ts)), "accepted"
+    )
+    eventually(lambda: outbox_drained(local), "the outbox drained")
+    assert_clean(logged(records, logging.INFO), [TYPED])
