@@ -7,7 +7,8 @@ from bot.slack import blocks
 from bot.slack.actions import ActionId, PersonRef
 
 KEPT = (
-    "Kept: briefs, decisions and their reasons, and the audit trail: the team's records of what "
+    "Kept: briefs, decisions and their reasons, tasks and what is attached to briefs, and the "
+    "audit trail of who did what and when (without the words above): the team's records of what "
     "was approved and why."
 )
 
