@@ -3,7 +3,7 @@ the (text, label) pairs a model was trained on, the texts being intake requests'
 
 Forgetting or purging a request's words removes its pairs from every model directory the bot
 keeps: the current model, the one it replaced (`.previous`) and a refused retrain
-(`.candidate`, `.candidate.previous`). The file is rewritten under a temporary name and renamed
+(`.candidate`, `.candidate.previous`). Each file is rewritten under a temporary name and renamed
 into place, so a retrain reading it sees the old list or the new one, never half of one. A
 retrain after this works as before: it trains on the corrections still held (the database's,
 which no longer have these words) and compares with the current recipe as its file now says.
@@ -56,19 +56,28 @@ def count(directories: Iterable[Path], texts: Collection[str]) -> int:
 
 
 def remove(directories: Iterable[Path], texts: Collection[str]) -> int:
-    """Remove the pairs whose text is one of `texts`; how many were removed."""
+    """Remove the pairs whose text is one of `texts`; how many were removed. Every new file is
+    written before any is renamed into place: a failure to write (OSError) changes no file."""
     keys = {_key(text) for text in texts if text}
     if not keys:
         return 0
+    staged: list[tuple[Path, Path]] = []
     removed = 0
-    for directory in directories:
-        pairs = _pairs(directory)
-        kept = [pair for pair in pairs if _key(pair[0]) not in keys]
-        if len(kept) == len(pairs):
-            continue
-        target = directory / CORRECTIONS
-        staging = target.with_name(f".{CORRECTIONS}.tmp-{os.getpid()}")
-        staging.write_text(json.dumps(kept, ensure_ascii=False))
+    try:
+        for directory in directories:
+            pairs = _pairs(directory)
+            kept = [pair for pair in pairs if _key(pair[0]) not in keys]
+            if len(kept) == len(pairs):
+                continue
+            target = directory / CORRECTIONS
+            staging = target.with_name(f".{CORRECTIONS}.tmp-{os.getpid()}")
+            staged.append((staging, target))
+            staging.write_text(json.dumps(kept, ensure_ascii=False))
+            removed += len(pairs) - len(kept)
+    except OSError:
+        for staging, _ in staged:
+            staging.unlink(missing_ok=True)
+        raise
+    for staging, target in staged:
         os.replace(staging, target)
-        removed += len(pairs) - len(kept)
     return removed

@@ -88,6 +88,11 @@ def forgotten(user_id: str, removed: Held) -> str:
 
 
 KEPT_ALL = "Nothing was removed."
+FILES_UNWRITABLE = (
+    "Nothing was removed: I couldn't rewrite the intake model's files on the server, where "
+    "copies of their words are kept. Ask whoever runs me to check that folder, then press "
+    "*Forget them* again."
+)
 ONLY_OPS_ADMINS = "Only ops admins can make the bot forget a person."
 FORGET_USAGE = (
     "Usage: `/mops forget @person` (ops admins): removes what they typed and their settings."

@@ -7,6 +7,7 @@ audit trail. Only ops admins may ask, they confirm first, and the audit trail re
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -428,3 +429,54 @@ def test_forget_and_retention_remove_the_words_from_the_intake_models_files(
         assert len(on_disk) >= 2
         for path in on_disk:
             assert "KESTREL" not in path.read_text() and "OSPREY" not in path.read_text(), path
+
+
+def test_when_the_models_files_cannot_be_written_nothing_is_removed(
+    db: Database, tmp_path: Path
+) -> None:
+    """The files are rewritten inside the unit of work: a failure (here a directory where the
+    new file must go) rolls the database back, and the admin is told; pressing again works."""
+    model, previous = tmp_path / "model", tmp_path / "model.previous"
+    for directory in (model, previous):
+        directory.mkdir()
+        pairs = [[RITA_CORRECTED, "design"], [BRAM_CORRECTED, "tooling"]]
+        (directory / "corrections.json").write_text(json.dumps(pairs))
+    blocker = previous / f".corrections.json.tmp-{os.getpid()}"
+    blocker.mkdir()
+    settings = Settings(database_url=db.url, intake_model_dir=model, message_retention_days=30)
+    with local_bot(settings, background=False, migrate_first=False) as bot:
+        bot.slack.say(RITA_CORRECTED, as_user="rita", channel="intake")
+        with db.transaction() as session:
+            [request] = session.scalars(select(IntakeRequest)).all()
+            request.status, request.label = IntakeStatus.ROUTED, "design"
+            request.ticket_status = TicketStatus.DONE
+            request.received_at = utcnow() - timedelta(days=31)
+        files_before = [(d / "corrections.json").read_text() for d in (model, previous)]
+
+        def unchanged() -> None:
+            with db.read() as session:
+                assert session.scalars(select(IntakeRequest.text)).all() == [RITA_CORRECTED]
+                forgotten = select(AuditEvent).where(AuditEvent.action == "person_forgotten")
+                assert session.scalars(forgotten).all() == []
+            assert [(d / "corrections.json").read_text() for d in (model, previous)] == (
+                files_before
+            )
+            assert sorted(p.name for p in model.iterdir()) == ["corrections.json"]
+
+        bot.runtime.forget_old_rows()  # the retention purge: nothing half-done either
+        unchanged()
+        shown = preview(bot, "omar")
+        assert "2 copies of their requests' words kept to train the intake model" in shown.text
+        bot.slack.click("Forget them", as_user="omar", message=shown)
+        assert answer_to(bot, "omar").startswith(
+            "Nothing was removed: I couldn't rewrite the intake model's files"
+        )
+        unchanged()
+
+        blocker.rmdir()
+        bot.slack.click("Forget them", as_user="omar", message=shown)
+        assert answer_to(bot, "omar").startswith("Done: I removed, for <@U01RITA>:")
+        for directory in (model, previous):
+            assert stored_pairs(directory) == [[BRAM_CORRECTED, "tooling"]]
+        with db.read() as session:
+            assert session.scalars(select(IntakeRequest.text)).all() == [""]
