@@ -150,9 +150,10 @@ def forget_assets(session: Session, user_id: str, removed: Removed) -> None:
 def _their_assets(session: Session, user_id: str) -> list[Asset]:
     """Assets they attached (not yet removed), and others' whose alt text they wrote (who set
     an asset's details is kept in its tags, a JSON value: compared here, in Python)."""
+    maybe = (Asset.posted_by == user_id) | Asset.alt_text.is_not(None)
     return [
         asset
-        for asset in session.scalars(select(Asset).order_by(Asset.id))
+        for asset in session.scalars(select(Asset).where(maybe).order_by(Asset.id))
         if (asset.posted_by == user_id and asset.name != REMOVED_NAME)
         or (asset.tags.get("set_by") == user_id and asset.alt_text)
     ]
