@@ -178,7 +178,7 @@ class Runtime:
             assets.FILE_INFO_TASK,
             file_info,
             lambda session, payload, info: assets.take_file_info(
-                session, self.policy, payload, info
+                session, self.policy, payload, info, self.clock()
             ),
         )
 

@@ -50,7 +50,9 @@ def channel_digest_text(
     found = waiting.groups(session, policy, now, limit=LISTED)
     # intake questions nobody answered, quoting the people's messages with names, not ids
     unanswered = intake.digest_lines(session, policy, now, names)
-    if not found and not unanswered:
+    # assets to fix and checklist items to tick, on whom each waits
+    held = pipeline.waiting_lines(session, policy, now, limit=LISTED)
+    if not found and not unanswered and not held:
         return None
     lines = [f"*Daily brief digest* ({sum(g.count for g in found):,} open)"]
     for group in found:
@@ -68,8 +70,11 @@ def channel_digest_text(
         if item.due_at
     ]
     lines += _more(soon - len(due_soon))
+    lines += held
     lines += unanswered
-    lines += pipeline.lines(pipeline.compute(session, since=now - timedelta(days=1), now=now))
+    lines += pipeline.lines(
+        pipeline.compute(session, policy, since=now - timedelta(days=1), now=now)
+    )
     return "\n".join(lines)
 
 

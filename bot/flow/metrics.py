@@ -170,6 +170,7 @@ def flow_metrics(
     brief_stages: Mapping[int, Sequence[str]] | None = None,
     calendar: BusinessCalendar | None = None,
     week_tz: str = "UTC",
+    waits: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> FlowMetrics:
     """Flow over [window_start, now] (aware datetimes); events after `now` are ignored.
 
@@ -184,6 +185,10 @@ def flow_metrics(
     grew the most between `window_start` and `now`. It grows when arrivals outpace departures and
     when waiting items sit still. Ties go to the larger net inflow (arrivals - departures), then to
     the oldest waiting item. None when nothing waits.
+
+    `waits` adds work that is not a review stage but holds briefs all the same (tasks, asset
+    fixes, checklist ticks), as name -> (began, ended) POSIX seconds, `inf` while it still
+    waits: each is counted as a stage is, and may be the bottleneck.
     """
     cols = (
         events
@@ -192,34 +197,55 @@ def flow_metrics(
     )
     t_now, t_start = now.timestamp(), window_start.timestamp()
     trail = _Trail.until(cols, t_now)
+    names, stays = _stays(trail, stage_order, brief_stages, wip_limits)
+    extra = {name: spans for name, spans in (waits or {}).items() if name not in names}
+    names = [*names, *extra]
+    x_stage = np.concatenate(
+        [np.full(len(spans[0]), names.index(name), dtype=np.int64) for name, spans in extra.items()]
+        or [np.empty(0, dtype=np.int64)]
+    )
+    x_entered = np.concatenate([spans[0] for spans in extra.values()] or [np.empty(0)])
+    x_left = np.concatenate([spans[1] for spans in extra.values()] or [np.empty(0)])
+    keep = x_entered <= t_now  # a wait that began after `now` is not there yet
+    x_stage, x_entered = x_stage[keep], x_entered[keep]
+    x_left = np.where(x_left[keep] <= t_now, x_left[keep], np.inf)
     if calendar:  # one call, so every moment's business index shares the same origin
-        both = _business_clock(calendar, np.concatenate([trail.at, [t_start, t_now]]))
-        clock, clock_start, clock_now = both[:-2], both[-2], both[-1]
+        n, m = trail.at.size, x_entered.size
+        both = _business_clock(
+            calendar, np.concatenate([trail.at, x_entered, x_left, [t_start, t_now]])
+        )
+        clock, clock_start, clock_now = both[:n], both[-2], both[-1]
+        x_entered_clock, x_left_clock = both[n : n + m], both[n + m : n + 2 * m]
     else:
         clock, clock_start, clock_now = trail.at, t_start, t_now
+        x_entered_clock, x_left_clock = x_entered, x_left
 
-    names, stays = _stays(trail, stage_order, brief_stages, wip_limits)
-    entered_clock, left_clock = clock[stays.entry_rows], clock[stays.leave_rows]
-    left_clock[~stays.ended] = np.inf
-    ended_inside = stays.ended & (stays.left >= t_start)
-    waits_now = ~stays.ended
+    stage = np.concatenate([stays.stage, x_stage])
+    entered = np.concatenate([stays.entered, x_entered])
+    left = np.concatenate([stays.left, x_left])
+    ended = np.concatenate([stays.ended, np.isfinite(x_left)])
+    entered_clock = np.concatenate([clock[stays.entry_rows], x_entered_clock])
+    left_clock = np.concatenate([clock[stays.leave_rows], x_left_clock])
+    left_clock[~ended] = np.inf
+    ended_inside = ended & (left >= t_start)
+    waits_now = ~ended
     age_now = (clock_now - entered_clock) / HOUR
-    waited_at_start = (stays.entered <= t_start) & (stays.left > t_start)
+    waited_at_start = (entered <= t_start) & (left > t_start)
 
     def per_stage(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         chosen = None if weights is None else weights[mask]
-        return np.bincount(stays.stage[mask], weights=chosen, minlength=len(names))
+        return np.bincount(stage[mask], weights=chosen, minlength=len(names))
 
-    arrivals, departures = per_stage(stays.entered >= t_start), per_stage(ended_inside)
+    arrivals, departures = per_stage(entered >= t_start), per_stage(ended_inside)
     wip, age_sum = per_stage(waits_now), per_stage(waits_now, age_now)
     growth = age_sum - per_stage(waited_at_start, (clock_start - entered_clock) / HOUR)
     oldest = np.zeros(len(names))
-    np.maximum.at(oldest, stays.stage[waits_now], age_now[waits_now])
+    np.maximum.at(oldest, stage[waits_now], age_now[waits_now])
     durations = (left_clock - entered_clock) / HOUR
     stages = {
         name: StageFlow(
             name,
-            Distribution.of(durations[ended_inside & (stays.stage == code)]),
+            Distribution.of(durations[ended_inside & (stage == code)]),
             int(arrivals[code]),
             int(departures[code]),
             int(wip[code]),

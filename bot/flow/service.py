@@ -19,11 +19,16 @@ from bot.briefs.workflow import BriefState
 from bot.flow import charts, moves
 from bot.flow.metrics import FlowMetrics, flow_metrics, format_stats, stats_heading
 from bot.pipeline import figures as pipeline
+from bot.pipeline import waits
 from policies.schema import Policy
 
 
-def compute(session: Session, policy: Policy, *, since: datetime, now: datetime) -> FlowMetrics:
-    """Flow over [since, now], in wall-clock hours: what a requester waits, nights included."""
+def compute(
+    session: Session, policy: Policy, *, since: datetime, now: datetime, pipeline_waits: bool = True
+) -> FlowMetrics:
+    """Flow over [since, now], in wall-clock hours: what a requester waits, nights included.
+    With `pipeline_waits`, tasks, asset fixes and checklist ticks stand beside the review stages
+    (each counted as a stage is), so any of them can be the bottleneck."""
     order = [stage.name for stage in policy.workflows.brief.stages]
     return flow_metrics(
         moves.read(session, since, now, [*order, *policy.compliance.gate_stages]),
@@ -33,6 +38,7 @@ def compute(session: Session, policy: Policy, *, since: datetime, now: datetime)
         stage_order=order,
         brief_stages=brief_stage_lists(session, order),
         week_tz=policy.business_hours.timezone,
+        waits=waits.spans(session, policy, since=since, now=now) if pipeline_waits else None,
     )
 
 
@@ -46,7 +52,10 @@ def brief_stage_lists(session: Session, order: list[str]) -> dict[int, list[str]
 
 
 def labels(policy: Policy, metrics: FlowMetrics) -> dict[str, str]:
-    return {name: messages.stage_label(policy, name) for name in metrics.stages}
+    own = (waits.TASKS, waits.ASSET_FIXES, waits.CHECKLIST_TICKS)
+    return {
+        name: name if name in own else messages.stage_label(policy, name) for name in metrics.stages
+    }
 
 
 def stats_lines(session: Session, policy: Policy, *, since: datetime, now: datetime) -> list[str]:
@@ -55,21 +64,22 @@ def stats_lines(session: Session, policy: Policy, *, since: datetime, now: datet
     return [
         stats_heading(metrics),
         *format_stats(metrics, labels(policy, metrics)),
-        *pipeline.lines(pipeline.compute(session, since=since, now=now)),
+        *pipeline.lines(pipeline.compute(session, policy, since=since, now=now)),
     ]
 
 
 def figure_lines(session: Session, policy: Policy, *, since: datetime, now: datetime) -> list[str]:
     """The figures alone, for a surface with its own heading (the App Home)."""
     metrics = compute(session, policy, since=since, now=now)
-    tasks = pipeline.lines(pipeline.compute(session, since=since, now=now))
+    tasks = pipeline.lines(pipeline.compute(session, policy, since=since, now=now))
     return [*format_stats(metrics, labels(policy, metrics)), *tasks]
 
 
 def cycle_time_chart(
     session: Session, policy: Policy, *, since: datetime, now: datetime
 ) -> bytes | None:
-    """The weekly chart's PNG; None when no review finished in the window (nothing to draw)."""
-    metrics = compute(session, policy, since=since, now=now)
+    """The weekly chart's PNG; None when no review finished in the window (nothing to draw).
+    Review stages only: the chart is about reviews."""
+    metrics = compute(session, policy, since=since, now=now, pipeline_waits=False)
     finished = metrics.end_to_end.count or any(s.cycle.count for s in metrics.stages.values())
     return charts.cycle_time_chart_png(metrics, labels(policy, metrics)) if finished else None

@@ -132,7 +132,7 @@ class _Windows:
     def __call__(self, since: datetime, until: datetime) -> FlowMetrics:
         if (since, until) not in self.computed:
             self.computed[since, until] = flow.compute(
-                self.session, self.policy, since=since, now=until
+                self.session, self.policy, since=since, now=until, pipeline_waits=False
             )
         return self.computed[since, until]
 

@@ -15,6 +15,15 @@ from bot.briefs.models import Brief
 from bot.slack.blocks import escape
 from policies.schema import Policy
 
+ASSET_CHECKED = "asset_checked"  # a draft or link checked, with the problems found (maybe none)
+CHECK_WORDS = {
+    "file_name": "file name",
+    "alt_text": "alt text",
+    "size": "image size",
+    "utm": "UTM tags",
+    "caption": "caption",
+}
+
 
 def record(
     session: Session,
@@ -48,6 +57,12 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
         return f"ticked *{escape(str(detail.get('label') or detail.get('item')))}*"
     if event.action == "asset_attached":
         return f"attached {escape(str(detail.get('name')))}"
+    if event.action == ASSET_CHECKED:
+        name = escape(str(detail.get("name")))
+        problems = [CHECK_WORDS.get(str(p), str(p)) for p in detail.get("problems") or []]
+        if not problems:
+            return f"checked {name}: nothing is missing"
+        return f"checked {name}: to fix: {', '.join(problems)}"
     if event.action == "asset_details":
         return f"changed the alt text or tags of {escape(str(detail.get('name')))}"
     if event.action == "variants_drafted":

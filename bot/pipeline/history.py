@@ -32,6 +32,8 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
     if event.action == "launch_waiting":
         count = len(detail.get("blockers") or [])
         return f"launch time came, but it waits on {count} thing{'s' if count != 1 else ''} first"
+    if event.action == "launch_ready":
+        return "nothing blocks the launch any more: it waits for a *Launch* click"
     if event.action == "launch_cancelled":
         return "cancelled the launch"
     if event.action == "go_live" and detail.get("auto_launch"):

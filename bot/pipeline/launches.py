@@ -258,6 +258,7 @@ def _ask(session: Session, policy: Policy, brief: Brief, row: Launch, now: datet
     brief_messages.reply(
         session, brief, text, extra_blocks=[buttons.to_dict()], message_key=_prompt_key(row)
     )
+    _record(session, policy, brief, row.requested_by, "launch_ready", now)
 
 
 def _record(

@@ -110,12 +110,13 @@ def test_a_launch_waits_for_a_blocked_task_and_goes_when_it_is_done(
     assert wait_state(local, "live").state == "live"
     assert launch_row(local).status == "launched"
     actions = [action for action, _, _ in audit_actions(local)]
-    assert actions[-6:] == [
+    assert actions[-7:] == [
         "task_done",
         "task_blocked",
         "launch_waiting",
         "task_claimed",
         "task_done",
+        "launch_ready",  # the prompt asked for the click
         "go_live",
     ]
     closed = eventually(
@@ -129,15 +130,17 @@ def test_a_launch_waits_for_a_blocked_task_and_goes_when_it_is_done(
     assert "Launch" not in str(closed.blocks)
     local.driver.click(prompt, "Launch", "rita")  # the buttons as they were: a second click
     ephemeral(local, "U01RITA", "This launch prompt no longer applies")
-    # The figures count the tasks and split the wait: approvals (all at once here) and tasks
-    # (from approval on 1 February to the last one done at the launch time, 1 March).
+    # The figures count the tasks and split the wait in business hours (New York, 09:00-17:30,
+    # weekdays, Presidents' Day off): approvals (all at once here), tasks (from approval on
+    # Mon 1 Feb 10:00 to the last one done on Mon 1 Mar 09:01: 7.5 + 18 days x 8.5 = 160.5 h),
+    # and no asset or checklist waits.
     slack.command("/mops stats", as_user="omar")
     stats = ephemeral(local, "U04OMAR", "*Tasks:*")
     assert "*Tasks:* 4 done · 0 open (0 blocked, 0 past due)" in stats.text
     assert (
-        "*Waiting before launch* (1 launched): under an hour on approvals, 671 hours on tasks"
-        in (stats.text)
-    )
+        "*Waiting before launch* (1 launched): none on approvals, 161 business hours on tasks, "
+        "none on asset fixes, none on checklist ticks (medians)"
+    ) in stats.text
 
 
 def test_an_auto_launch_channel_goes_live_by_itself_when_ready(

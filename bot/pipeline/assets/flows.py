@@ -11,6 +11,7 @@ from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
 from bot.compliance.service import rules_for
 from bot.pipeline import asset_checks as checks
+from bot.pipeline import events
 from bot.pipeline.assets import forms, messages, service
 from bot.pipeline.checklists.messages import refresh_checklist
 from bot.pipeline.readiness_models import Asset
@@ -83,12 +84,16 @@ def receive_links(
         for url in found[: service.MAX_LINKS]:
             asset = service.attach_link(session, policy, brief, url, user_id, now)
             if asset is not None:
-                _report(session, policy, brief, asset, actor_id=user_id)
+                _report(session, policy, brief, asset, actor_id=user_id, now=now)
     return True
 
 
 def take_file_info(
-    session: Session, policy: Policy, payload: dict[str, Any], info: dict[str, Any] | str
+    session: Session,
+    policy: Policy,
+    payload: dict[str, Any],
+    info: dict[str, Any] | str,
+    now: datetime,
 ) -> None:
     """files.info's answer (or why there is none) applied, then the check said in the thread."""
     asset = session.get(Asset, int(payload["asset_id"]))
@@ -97,7 +102,8 @@ def take_file_info(
         return
     if isinstance(info, dict):
         service.apply_file_info(session, policy, asset, info)
-    _report(session, policy, brief, asset, actor_id=str(payload.get("user_id") or asset.posted_by))
+    actor_id = str(payload.get("user_id") or asset.posted_by)
+    _report(session, policy, brief, asset, actor_id=actor_id, now=now)
 
 
 def details_form(
@@ -138,7 +144,7 @@ def save_details(
         asset = session.get(Asset, submitted.asset_id)
         brief = session.get(Brief, asset.brief_id) if asset is not None else None
         if outcome.ok and asset is not None and brief is not None:
-            _report(session, policy, brief, asset, actor_id=actor.user_id, again=True)
+            _report(session, policy, brief, asset, actor_id=actor.user_id, now=now, again=True)
         else:
             replies.ephemeral(session, Reply(submitted.channel_id, actor.user_id), outcome.message)
     return outcome
@@ -151,9 +157,26 @@ def _report(
     asset: Asset,
     *,
     actor_id: str,
+    now: datetime,
     again: bool = False,
 ) -> None:
     found = checks.problems(policy, asset, _rules(policy))
+    # Every check in the trail, with what it found: how long a brief waited on an asset fix
+    # (bot.pipeline.waits) is read from these.
+    events.record(
+        session,
+        policy,
+        brief,
+        actor_id,
+        events.ASSET_CHECKED,
+        now,
+        {
+            "asset": asset.id,
+            "name": asset.name,
+            "posted_by": asset.posted_by,
+            "problems": sorted({problem.check for problem in found}),
+        },
+    )
     messages.report(session, policy, brief, asset, found, actor_id=actor_id, again=again)
     refresh_checklist(session, policy, brief)
 
