@@ -58,11 +58,10 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
     if event.action == "asset_attached":
         return f"attached {escape(str(detail.get('name')))}"
     if event.action == ASSET_CHECKED:
-        name = escape(str(detail.get("name")))
         problems = [CHECK_WORDS.get(str(p), str(p)) for p in detail.get("problems") or []]
         if not problems:
-            return f"checked {name}: nothing is missing"
-        return f"checked {name}: to fix: {', '.join(problems)}"
+            return "checked an attachment: nothing is missing"
+        return f"checked an attachment: to fix: {', '.join(problems)}"
     if event.action == "asset_details":
         return f"changed the alt text or tags of {escape(str(detail.get('name')))}"
     if event.action == "variants_drafted":

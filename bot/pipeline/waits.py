@@ -15,7 +15,7 @@ For the figures (bot.pipeline.figures), the digest's "waiting on whom" and the b
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +30,7 @@ from bot.pipeline.checklists.service import checklists_for
 from bot.pipeline.events import ASSET_CHECKED
 from bot.pipeline.models import OPEN_STATUSES as OPEN_STATUSES_OF_TASKS
 from bot.pipeline.models import PipelineTask, WorkStatus
+from bot.pipeline.readiness_models import Asset
 from policies.checklists import LAUNCH, REQUESTER, Checklists, Item
 from policies.schema import Policy
 from policies.yaml_files import PolicyError
@@ -84,20 +85,30 @@ def waits(session: Session, policy: Policy, *, since: datetime, now: datetime) -
         brief.id: brief
         for brief in session.scalars(select(Brief).where(Brief.id.in_(list(by_brief))))
     }
+    checked = {int((row.detail or {}).get("asset") or 0) for row in rows if row.action == CHECKED}
+    names: dict[int, str] = {
+        asset_id: name
+        for asset_id, name in session.execute(
+            select(Asset.id, Asset.name).where(Asset.id.in_(checked))
+        )
+    }
     template = _template(policy)
     found: list[Wait] = []
     for brief_id, events in by_brief.items():
         brief = briefs.get(brief_id)
         if brief is None:
             continue
-        found += _asset_waits(brief, events)
+        found += _asset_waits(brief, events, names)
         if template is not None:
             found += _checklist_waits(brief, events, template)
     return [w for w in found if w.until is None or w.until > since]
 
 
-def _asset_waits(brief: Brief, events: list[AuditEvent]) -> list[Wait]:
-    open_: dict[str, Wait] = {}
+def _asset_waits(
+    brief: Brief, events: list[AuditEvent], names: Mapping[int, str] | None = None
+) -> list[Wait]:
+    """The asset's name comes from its row (`names` by id): the trail keeps no words."""
+    open_: dict[int, Wait] = {}
     found: list[Wait] = []
     for event in events:
         detail = event.detail or {}
@@ -106,13 +117,13 @@ def _asset_waits(brief: Brief, events: list[AuditEvent]) -> list[Wait]:
             open_.clear()
         if event.action != CHECKED:
             continue
-        key = str(detail.get("asset"))
+        key = int(detail.get("asset") or 0)
         problems = [str(p) for p in detail.get("problems") or []]
         if problems and key not in open_:
             open_[key] = Wait(
                 ASSET,
                 brief.id,
-                str(detail.get("name") or "an asset"),
+                (names or {}).get(key, "an attachment"),
                 str(detail.get("posted_by") or event.actor_id),
                 event.at,
                 None,

@@ -118,9 +118,9 @@ def test_waits_on_an_asset_fix_and_a_checklist_tick_are_counted_in_business_hour
     ).text
     for words in (
         f"<@U01RITA> attached {HERO}",
-        f"checked {HERO}: to fix: alt text",
+        "checked an attachment: to fix: alt text",
         f"<@U01RITA> changed the alt text or tags of {HERO}",
-        f"checked {HERO}: nothing is missing",
+        "checked an attachment: nothing is missing",
         "<@U03LENA> ticked *Legal disclaimer present*",
         "<@U03LENA> approved *Legal*",
     ):

@@ -41,7 +41,7 @@ def brief() -> Brief:
 
 
 def checked(hours: float, problems: list[str], asset: int = 7) -> AuditEvent:
-    detail = {"asset": asset, "name": "hero.png", "posted_by": "U01RITA", "problems": problems}
+    detail = {"asset": asset, "posted_by": "U01RITA", "problems": problems}
     return event("asset_checked", hours, detail=detail)
 
 
@@ -53,10 +53,10 @@ def test_an_asset_waits_from_the_check_that_found_a_problem_to_the_clean_one() -
         checked(4, ["utm"], asset=8),  # another asset, never fixed: ended by the launch
         event("go_live", 30),
     ]
-    found = _asset_waits(brief(), events)
-    assert [(w.kind, w.since, w.until, w.who) for w in found] == [
-        (ASSET, at(1), at(3), "U01RITA"),
-        (ASSET, at(4), at(30), "U01RITA"),
+    found = _asset_waits(brief(), events, {7: "hero.png"})
+    assert [(w.kind, w.what, w.since, w.until, w.who) for w in found] == [
+        (ASSET, "hero.png", at(1), at(3), "U01RITA"),
+        (ASSET, "an attachment", at(4), at(30), "U01RITA"),  # its row is gone
     ]
     still = _asset_waits(brief(), events[:4])
     assert still[-1].until is None and still[-1].detail == "utm"
@@ -125,14 +125,14 @@ def test_overlapping_waits_count_once_and_nights_and_weekends_not_at_all() -> No
                 actor_id="U01RITA",
                 action="asset_checked",
                 at=friday,
-                detail={"asset": 1, "name": "a", "posted_by": "U01RITA", "problems": ["size"]},
+                detail={"asset": 1, "posted_by": "U01RITA", "problems": ["size"]},
             ),
             AuditEvent(
                 brief_id=1,
                 actor_id="U01RITA",
                 action="asset_checked",
                 at=friday + timedelta(days=3, hours=-6),  # Monday 10:30
-                detail={"asset": 1, "name": "a", "posted_by": "U01RITA", "problems": []},
+                detail={"asset": 1, "posted_by": "U01RITA", "problems": []},
             ),
         ],
     )

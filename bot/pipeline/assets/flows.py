@@ -162,7 +162,9 @@ def _report(
 ) -> None:
     found = checks.problems(policy, asset, _rules(policy))
     # Every check in the trail, with what it found: how long a brief waited on an asset fix
-    # (bot.pipeline.waits) is read from these.
+    # (bot.pipeline.waits) is read from these. By the asset's id, not its name: the name is a
+    # person's words, which /mops forget and the retention purge remove (bot.privacy), and the
+    # trail's facts never change.
     events.record(
         session,
         policy,
@@ -172,7 +174,6 @@ def _report(
         now,
         {
             "asset": asset.id,
-            "name": asset.name,
             "posted_by": asset.posted_by,
             "problems": sorted({problem.check for problem in found}),
         },
