@@ -17,7 +17,7 @@ from bot.intake.models import IntakeRequest
 from bot.pipeline.models import Launch, OwnerTurn, PipelineTask, TaskReminder
 from bot.pipeline.readiness_models import Asset, ChecklistTick, Variant
 from bot.sla.models import Reminder
-from bot.slack.models import HandledDelivery, OutboxMessage, SlackMessage
+from bot.slack.models import HandledDelivery, OutboxCall, OutboxMessage, SlackMessage
 from bot.storage.base import Base
 from bot.tasks.models import Task
 
@@ -37,6 +37,7 @@ __all__ = [
     "HandledDelivery",
     "IntakeRequest",
     "Launch",
+    "OutboxCall",
     "OutboxMessage",
     "OwnerTurn",
     "PipelineTask",

@@ -59,6 +59,19 @@ class OutboxMessage(Base):
     )
 
 
+class OutboxCall(Base):
+    """A post the sender is making for an outbox row, committed before the call on a connection
+    of its own and removed with the row's answer. One left behind means the answer was never
+    recorded (the process died, or the database went away, mid-call; on PostgreSQL the row's
+    claim rolled back with it, so another instance sees an untried row): whoever sends the row
+    next looks the post up before making it again (bot.slack.settle)."""
+
+    __tablename__ = "outbox_calls"
+
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    called_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class SlackMessage(Base):
     """Where a message we posted lives, so later rows can reply in its thread or update it."""
 

@@ -5,8 +5,10 @@ the Web API, and marks each row delivered once; a row waits while an earlier row
 ordering key is pending, and while a message it refers to is not posted yet. Interactive rows
 go before bulk ones, calls go several at once, and each keeps to its lane's pace
 (bot.slack.lanes): a 429 pauses that lane only, until Retry-After. A post whose answer was lost
-(a timeout, a 5xx, a process that died mid-call) is looked up before it is posted again
-(bot.slack.settle), so it is posted once.
+(a timeout, a 5xx, a process that died or lost its database mid-call) is looked up before it is
+posted again (bot.slack.settle), so it is posted once: every post is marked in `outbox_calls`,
+committed before the call, and the mark goes with the recorded answer, so one left behind says
+a call was made whose answer nobody recorded.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.core import metrics
 from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
 from bot.slack.lanes import Lanes, lane_of
-from bot.slack.models import OutboxMessage, OutboxStatus, SlackMessage
+from bot.slack.models import OutboxCall, OutboxMessage, OutboxStatus, SlackMessage
 from bot.slack.outbox import FILE_UPLOAD, NotYetPosted, referenced_keys, resolve_refs
 from bot.slack.settle import CannotLookUp, find_post, tagged
 from bot.storage.database import Database
@@ -147,8 +149,6 @@ class OutboxSender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # Rows written before this moment may have been sent by a process that died mid-call.
-        self.started_at = clock()
         db.on_commit("outbox", self._wake.set)
 
     # -- the loop -------------------------------------------------------------------------
@@ -206,29 +206,35 @@ class OutboxSender:
             rows = session.scalars(
                 _claim_statement(limit=self.batch, lock=True), self._claim_params()
             ).all()
-            outcomes = self._send_all(self._jobs(session, rows))
+            jobs = self._jobs(session, rows)
+            self._mark_calls(jobs)
+            outcomes = self._send_all(jobs)
             for row in rows:
                 if row.id in outcomes:
                     self._record(session, row, outcomes[row.id])
+            self._unmark_calls(session, outcomes)
             return len(outcomes)
 
     def _deliver_batch(self) -> int:
         """SQLite is one process with one sender. It reads the due rows from a snapshot, makes the
         calls outside any transaction, then records every outcome in one short write. So under
-        load the sender takes SQLite's single write lock once per batch, not twice per message,
-        and the handlers acking Slack wait on it that much less. (A crash in the middle sends
-        the batch's delivered rows again after the restart, as it would one row.)"""
+        load the sender takes SQLite's single write lock once per batch (twice when it has posts
+        to mark first), not twice per message, and the handlers acking Slack wait on it that much
+        less. A crash in the middle leaves the posts' marks: after the restart they are looked up,
+        not posted again; updates are sent again, which changes nothing."""
         with self.db.read() as session:
             rows = session.scalars(
                 _claim_statement(limit=self.batch, lock=False), self._claim_params()
             ).all()
             jobs = self._jobs(session, rows)
+        self._mark_calls(jobs)
         outcomes = self._send_all(jobs)
         if outcomes:
             with self.db.transaction() as session:
                 done = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outcomes)))
                 for row in done:
                     self._record(session, row, outcomes[row.id])
+                self._unmark_calls(session, outcomes)
         return len(outcomes)
 
     def _claim_params(self) -> dict[str, Any]:
@@ -240,6 +246,12 @@ class OutboxSender:
         batch (untouched: it is not an attempt)."""
         jobs: list[_Job] = []
         keys_in_batch: set[str] = set()
+        posts = [row.id for row in rows if row.method == POST]
+        called = (
+            set(session.scalars(select(OutboxCall.row_id).where(OutboxCall.row_id.in_(posts))))
+            if posts
+            else set()
+        )
         for row in rows:
             if self._stop.is_set():
                 break
@@ -254,11 +266,38 @@ class OutboxSender:
             if isinstance(prepared, dict) and not self.lanes.take(lane):
                 continue
             jobs.append(
-                _Job(row.id, row.method, row.attempts, lane, prepared, self._maybe_sent(row))
+                _Job(
+                    row.id,
+                    row.method,
+                    row.attempts,
+                    lane,
+                    prepared,
+                    self._maybe_sent(row, row.id in called),
+                )
             )
             if row.message_key:
                 keys_in_batch.add(row.message_key)
         return jobs
+
+    def _mark_calls(self, jobs: list[_Job]) -> None:
+        """Mark the posts about to be called, committed on a connection of its own before any
+        call (on PostgreSQL the claim's transaction stays open through the calls, and dies with
+        the process or the server). If this fails, no call is made."""
+        posts = [
+            job.row_id for job in jobs if job.method == POST and isinstance(job.prepared, dict)
+        ]
+        if not posts:
+            return
+        now = self.clock()
+        with self.db.transaction() as session:
+            for row_id in posts:
+                session.merge(OutboxCall(row_id=row_id, called_at=now))
+
+    @staticmethod
+    def _unmark_calls(session: Session, outcomes: dict[int, Delivery]) -> None:
+        """In the transaction that records the answers: from then on the row tells the truth
+        (delivered, or its last error says whether the post may have been made)."""
+        session.execute(delete(OutboxCall).where(OutboxCall.row_id.in_(list(outcomes))))
 
     def _send_all(self, jobs: list[_Job]) -> dict[int, Delivery]:
         """Every lane's jobs at once, in the pool; within a lane one after another, in claim
@@ -323,12 +362,16 @@ class OutboxSender:
         )
         return result
 
-    def _maybe_sent(self, row: OutboxMessage) -> bool:
+    @staticmethod
+    def _maybe_sent(row: OutboxMessage, called: bool) -> bool:
+        """A post may already be in Slack when a call for it was made and never answered on
+        record (`called`: its mark was left behind), or the last recorded answer was not a
+        definite no."""
         if row.method != POST:
             return False
-        if row.attempts > 0:
-            return row.last_error not in DEFINITELY_NOT_POSTED
-        return row.created_at < self.started_at
+        if called:
+            return True
+        return row.attempts > 0 and row.last_error not in DEFINITELY_NOT_POSTED
 
     def _settle(self, job: _Job) -> Delivery | None:
         """The earlier call's message when Slack has it (the row is delivered as it); None to

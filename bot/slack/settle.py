@@ -6,8 +6,9 @@ Slack all the same. Every post the outbox makes carries its row in the message's
 posting such a row again the sender reads the conversation (`conversations.history`, or
 `.replies` in a thread, with `include_all_metadata`, as Slack returns metadata only then) for a
 message carrying the same row: found, the row is delivered as that message; not found, it is
-posted again. A row written before this process started is looked up too: the process that
-made its call may have died before recording the answer.
+posted again. A post called but never answered on record (the process died, or the database
+went away, between the call and the record: its mark in `outbox_calls` was left behind) is
+looked up too.
 
 What cannot be looked up is sent again: an ephemeral is in no history, so a person may rarely
 see one answer twice (better than none). `chat.update`, `views.publish` and `views.update`

@@ -9,14 +9,23 @@ MOPSBOT_TEST_POSTGRES_URL (a PostgreSQL install to run) and PostgreSQL 15's bina
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from slack_sdk import WebClient
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from bot.app.config import Settings
 from bot.app.local import LocalBot, local_bot
-from bot.slack.models import HandledDelivery, OutboxMessage, OutboxStatus
+from bot.core.clock import utcnow
+from bot.emulator import SlackEmulator
+from bot.slack.lanes import Lanes
+from bot.slack.models import HandledDelivery, OutboxCall, OutboxMessage, OutboxStatus
+from bot.slack.outbox import enqueue
+from bot.slack.sender import OutboxSender
+from bot.storage.database import Database, migrate
 from tests.conftest import POSTGRES_URL
 from tests.support.postgres import Cluster, available, throwaway_cluster
 from tests.support.waiting import eventually
@@ -79,3 +88,39 @@ def test_a_crashed_server_is_never_acked_and_the_bot_reconnects(
     assert after.status == 200  # pool_pre_ping replaced the dead connections
     eventually(lambda: _rows(bot) == (3, 3), "rita's home published once")
     assert {bot.emulator.home(u) is not None for u in ("U02BRAM", "U05SAM", "U01RITA")} == {True}
+
+
+def test_a_post_made_as_the_server_crashed_is_looked_up_not_made_again(cluster: Cluster) -> None:
+    """The sender keeps its claim's transaction open through the call: a crash between the
+    call and the commit rolls the claim back, so the row looks untried; the mark committed
+    before the call says otherwise."""
+    admin = create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE sender"))
+    admin.dispose()
+    migrate(cluster.url_of("sender"))
+    db = Database(cluster.url_of("sender"))
+    try:
+        with SlackEmulator() as emulator:
+            client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
+            sender = OutboxSender(db, client, lanes=Lanes(utcnow, paced=False))
+            with db.transaction() as session:
+                enqueue(session, "chat.postMessage", {"channel": "C01MKTG", "text": "once"})
+            emulator.late_next("chat.postMessage", 1.0)  # made at once, answered a second later
+
+            def crash_while_the_answer_is_on_its_way() -> None:
+                eventually(lambda: emulator.calls_to("chat.postMessage"), "the post made")
+                cluster.restart_now()
+
+            crash = threading.Thread(target=crash_while_the_answer_is_on_its_way)
+            crash.start()
+            with pytest.raises(OperationalError):
+                sender.drain()  # the answer came; the claim's connection had died
+            crash.join()
+            eventually(lambda: sender.drain() == 1, "the row settled", timeout=20)
+            assert [m.text for m in emulator.messages("C01MKTG")] == ["once"]
+            assert len(emulator.calls_to("conversations.history")) == 1  # looked up, found
+            with db.read() as session:
+                assert session.scalars(select(OutboxCall)).all() == []
+    finally:
+        db.dispose()

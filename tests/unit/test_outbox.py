@@ -4,6 +4,7 @@ Waits for a retry are on the sender's clock: a test moves the clock past them, i
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -12,15 +13,18 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.core.clock import utcnow
 from bot.emulator import SlackEmulator
 from bot.slack.lanes import Lanes
-from bot.slack.models import OutboxMessage, SlackMessage
+from bot.slack.models import OutboxCall, OutboxMessage, SlackMessage
 from bot.slack.outbox import channel_of, enqueue, enqueue_file, ts_of
 from bot.slack.sender import OutboxSender
-from bot.storage.database import Database
+from bot.storage.database import SQLITE_LOCK_WAIT_SECONDS, Database
 from tests.support.clock import Clock
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -207,6 +211,40 @@ def test_crash_between_commit_and_delivery_delivers_after_restart(
     assert restarted.drain() == 1
     assert restarted.drain() == 0
     assert [m.text for m in emulator.messages("C01MKTG")] == ["committed before the crash"]
+
+
+def test_a_post_whose_answer_could_not_be_recorded_is_looked_up_not_made_again(
+    db: Database, emulator: SlackEmulator
+) -> None:
+    if db.is_postgres:
+        pytest.skip("PostgreSQL: tests/e2e/test_postgres_restart.py crashes the server instead")
+    sender = sender_for(db, emulator)  # a running process, then its row
+    post(db, "made once")
+    emulator.late_next("chat.postMessage", 1.0)  # made at once, answered a second later
+    locked = threading.Event()
+
+    def another_process_takes_the_lock() -> None:  # while the sender waits for the answer
+        eventually(lambda: emulator.calls_to("chat.postMessage"), "the post made")
+        other = sqlite3.connect(make_url(db.url).database or "", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        locked.set()
+        time.sleep(SQLITE_LOCK_WAIT_SECONDS + 2)
+        other.execute("ROLLBACK")
+        other.close()
+
+    holder = threading.Thread(target=another_process_takes_the_lock)
+    holder.start()
+    with pytest.raises(OperationalError, match="locked"):
+        sender.drain()  # the post was made; recording it was not
+    holder.join()
+    assert locked.is_set()
+    assert [(r.status, r.attempts) for r in rows(db)] == [("pending", 0)]
+    assert sender.drain() == 1  # its loop goes on after a database error: it finds the mark
+    assert [m.text for m in emulator.messages("C01MKTG")] == ["made once"]
+    assert len(emulator.calls_to("conversations.history")) == 1  # looked up, found
+    assert [(r.status, r.attempts) for r in rows(db)] == [("delivered", 1)]
+    with db.read() as session:
+        assert session.scalars(select(OutboxCall)).all() == []  # the mark went with the answer
 
 
 def test_rolled_back_transaction_sends_nothing(db: Database, emulator: SlackEmulator) -> None:
