@@ -192,6 +192,16 @@ def decision_refusal(
     return None
 
 
+def hold(session: Session, brief_id: int) -> None:
+    """Hold the brief's row until this transaction ends (PostgreSQL; SQLite has one writer at
+    a time already). What writes to a brief's thread takes it first, before any outbox row:
+    two transactions writing one thread then commit one after the other, so the rows' ids,
+    which the sender follows within a thread, are in the order the causes committed. (Without
+    it an approval whose ids came first could commit after a reminder it waited on, and the
+    thread read either way round, or "waiting on Brand" after "Brand approved".)"""
+    session.execute(select(Brief.id).where(Brief.id == brief_id).with_for_update())
+
+
 def decide(
     session: Session,
     policy: Policy,
@@ -211,6 +221,7 @@ def decide(
         return Outcome(False, "A reason is required.", brief_id)
     if not claim_delivery(session, delivery_key, "action"):
         return click_already_handled(brief_id)
+    hold(session, brief_id)  # before anything is read or written: see hold()
     refusal = decision_refusal(
         session,
         policy,

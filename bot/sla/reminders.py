@@ -139,7 +139,10 @@ def tick(
     `links` puts a link to the brief's thread in escalations."""
     with db.transaction() as session:
         due = claim_due(session, now, limit=limit, skip_locked=db.is_postgres)
-        return sum(_send(session, policy, directory, reminder, now, links) for reminder in due)
+        return sum(
+            _send(session, policy, directory, reminder, now, links, skip_busy=db.is_postgres)
+            for reminder in due
+        )
 
 
 def claim_due(session: Session, now: datetime, *, limit: int, skip_locked: bool) -> list[Reminder]:
@@ -163,9 +166,24 @@ def _send(
     reminder: Reminder,
     now: datetime,
     links: WorkspaceLinks | None = None,
+    *,
+    skip_busy: bool = False,
 ) -> bool:
     """Send one due reminder (or cancel it when its stage has moved on); False when it stays
-    pending for a later tick."""
+    pending for a later tick.
+
+    `skip_busy` (PostgreSQL): the brief's row is held first, as a decision holds it
+    (bot.briefs.service.hold), so the reminder and a decision on the brief commit one after the
+    other and the thread reads in that order; a brief a decision holds right now is left for
+    the next tick, which sees the decision (waiting for it could deadlock: the decision waits
+    for this reminder's row, which this tick holds)."""
+    if skip_busy:
+        held = session.scalar(
+            select(Brief.id).where(Brief.id == reminder.brief_id).with_for_update(skip_locked=True)
+        )
+        if held is None and session.get(Brief, reminder.brief_id) is not None:
+            log.info("reminder.brief_busy", brief=reminder.brief_id, kind=reminder.kind)
+            return False
     brief = session.get(Brief, reminder.brief_id)
     if brief is None or (brief.state, brief.stage, brief.round) != (
         BriefState.IN_REVIEW,

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.local import LocalBot
+from bot.briefs import service as briefs
 from bot.sla import reminders
 from bot.sla.models import Reminder
 from bot.slack.models import OutboxMessage
@@ -175,3 +176,26 @@ def test_snooze_button_in_the_dm(timed: LocalBot, clock: Clock) -> None:
     assert "Snoozed for an hour" in answer.text
     pending = [r for r in rows(timed) if r.status == "pending"]
     assert all(r.due_at >= datetime(2026, 11, 10, 11, 0, tzinfo=NY) for r in pending)
+
+
+def test_a_reminder_waits_while_a_decision_holds_its_brief(
+    timed: LocalBot, clock: Clock, db: Database
+) -> None:
+    """A decision holds the brief's row from its start (bot.briefs.service.hold); a reminder due
+    meanwhile is left for the next tick instead of writing to the thread under it, so the two
+    reach the thread in the order they commit (its outbox ids)."""
+    if not db.is_postgres:
+        pytest.skip("SQLite has one writer at a time: a tick never runs beside a decision")
+    parent = new_brief(timed)
+    brief_id = int(parent.text.split("#", 1)[1].split(":", 1)[0])
+    clock.now = datetime(2026, 11, 10, 13, 16, tzinfo=NY)  # the reminder is due
+    deciding = Database(db.url)  # another instance, in the middle of a decision
+    try:
+        with deciding.transaction() as session:
+            briefs.hold(session, brief_id)
+            assert tick(timed) == 0  # left for the next tick, not waited for
+            assert [r.status for r in rows(timed) if r.kind == "reminder"] == ["pending"]
+        assert tick(timed) == 1  # the decision is over (here: nothing changed): sent now
+    finally:
+        deciding.dispose()
+    assert [r.status for r in rows(timed) if r.kind == "reminder"] == ["sent"]
