@@ -4,14 +4,16 @@ Slack answers bursts with HTTP 429 `ratelimited` (and Retry-After), has the odd 
 edge, and can take a post, store it, and answer too late: the client sees a timeout although
 the message is in the channel (the ambiguous case an outbox must settle without posting twice).
 `FaultPlan` draws one of these per call with the given rates from its own seeded generator, so
-a run is repeatable, and counts what it injected (the figures a soak reports).
+a run is repeatable, and counts what it injected (the figures a soak reports). `burst()` makes
+the next few calls meet one kind in a row, as Slack's faults come: a soak sets one of each kind
+off at a seeded moment, so every run meets every kind whatever the draws.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -43,6 +45,7 @@ class FaultPlan:
     late_by: float = 1.0
     methods: frozenset[str] = WRITES
     injected: Counter[str] = field(default_factory=Counter, init=False)
+    _bursts: deque[FaultKind] = field(default_factory=deque, init=False, repr=False)
     _random: random.Random = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -52,11 +55,20 @@ class FaultPlan:
             raise ValueError(f"fault rates must add up to at most 1, not {total:g}")
         self._random = random.Random(self.seed)
 
+    def burst(self, kind: FaultKind, calls: int) -> None:
+        """The next `calls` calls of `methods` meet `kind` (after any burst already queued)."""
+        with self._lock:
+            self._bursts.extend([kind] * calls)
+
     def draw(self, method: str) -> FaultKind | None:
         """The fault this call meets, if any (counted in `injected`)."""
         if method not in self.methods:
             return None
         with self._lock:
+            if self._bursts:
+                burst = self._bursts.popleft()
+                self.injected[burst] += 1
+                return burst
             roll = self._random.random()
             kind = None
             for candidate, rate in (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -115,6 +116,21 @@ def test_a_fault_plan_is_repeatable_and_counts_what_it_injected() -> None:
     assert plan.injected == {FaultKind.RATELIMITED: 1}
     with pytest.raises(ValueError, match="at most 1"):
         FaultPlan(ratelimited=0.6, server_error=0.6)
+
+
+def test_a_burst_comes_first_then_the_draws_go_on_where_they_were() -> None:
+    def plan() -> FaultPlan:
+        return FaultPlan(ratelimited=0.3, server_error=0.3, timeout_after_accept=0.3, seed=5)
+
+    calm, stormy = plan(), plan()
+    stormy.burst(FaultKind.SERVER_ERROR, 2)
+    stormy.burst(FaultKind.TIMEOUT_AFTER_ACCEPT, 1)
+    assert stormy.draw("users.info") is None  # not a method it covers: the burst waits
+    burst = [stormy.draw("chat.postMessage") for _ in range(3)]
+    assert burst == [FaultKind.SERVER_ERROR] * 2 + [FaultKind.TIMEOUT_AFTER_ACCEPT]
+    after = [stormy.draw("chat.update") for _ in range(20)]
+    assert after == [calm.draw("chat.update") for _ in range(20)]  # a burst spends no draws
+    assert stormy.injected == calm.injected + Counter(burst)
 
 
 def test_a_plan_answers_429_and_5xx_without_doing_the_call() -> None:
