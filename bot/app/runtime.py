@@ -149,7 +149,7 @@ class Runtime:
             pipeline.ASSIGN_JOB,
             lambda payload: owners.read_members(self.directory.members, payload),
             lambda session, payload, members: owners.assign_and_post(
-                session, self.policy, payload, members
+                session, self.policy, payload, members, self.clock()
             ),
         )
 

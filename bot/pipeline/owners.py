@@ -3,17 +3,21 @@ briefs, kept in `pipeline_owner_turns`), then every task of the brief is posted 
 
 Runs as a durable job after the approval commits: group members are read from Slack by the
 prepare step, outside the write lock. When Slack can't say who is in a group, the task is posted
-for the whole group, and any member may claim it.
+for the whole group, and any member may claim it. People away today (`/mops away`) are skipped:
+a task must not sit with someone out of office; when the whole group is away, it is posted for
+the group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.briefs import away
 from bot.briefs.models import Brief
 from bot.pipeline import messages, service
 from bot.pipeline.models import OwnerTurn, WorkStatus
@@ -36,7 +40,11 @@ def read_members(members: Members, payload: dict[str, Any]) -> dict[str, list[st
 
 
 def assign_and_post(
-    session: Session, policy: Policy, payload: dict[str, Any], members: dict[str, Any]
+    session: Session,
+    policy: Policy,
+    payload: dict[str, Any],
+    members: dict[str, Any],
+    now: datetime,
 ) -> None:
     brief = session.get(Brief, payload["brief_id"])
     if brief is None or brief.round != payload["round"]:
@@ -45,7 +53,12 @@ def assign_and_post(
     for task in tasks:
         group = access.group_for_ref(policy, task.owner_ref)
         if task.assignee_id is None and task.status == WorkStatus.OPEN and group is not None:
-            people = [p for p in members.get(group.usergroup_id) or [] if p != brief.requester_id]
+            people = [
+                person
+                for person in members.get(group.usergroup_id) or []
+                if person != brief.requester_id
+                and away.absence(session, policy, person, now) is None
+            ]
             task.assignee_id = next_in_turn(session, task.owner_ref, people)
     for task in tasks:
         messages.post(session, policy, brief, task, service.open_dependencies(session, task))

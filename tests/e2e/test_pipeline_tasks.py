@@ -44,6 +44,19 @@ def test_approval_creates_the_tasks_with_owners_due_dates_and_order(
     assert ("tasks_created", "approved", 1) in audit_actions(local)
 
 
+def test_turns_skip_someone_away(local: LocalBot, tmp_path: Path) -> None:
+    """Omar's turn comes first in @triage, but he is out of office: Sam takes both turns."""
+    with_pipeline(local, tmp_path)
+    local.slack.command("/mops away until 2099-12-31", as_user="omar")
+    assert "away" in local.slack.last_ephemeral("omar").text
+    parent = approved_brief(local, channel_mix="Email", launch_date="2099-03-02")
+    task_message(local, parent, "Landing page")
+    rows = task_rows(local)
+    assert rows["copy_draft"].assignee_id == "U05SAM"
+    assert rows["email_build"].assignee_id == "U05SAM"
+    assert rows["landing_page"].assignee_id == "U04OMAR"  # named in the policy: his still
+
+
 def test_tasks_a_brief_does_not_need_are_not_created(local: LocalBot, tmp_path: Path) -> None:
     with_pipeline(local, tmp_path)
     parent = approved_brief(local, channel_mix="Web")
