@@ -15,7 +15,7 @@ from bot.briefs.service import Actor, Outcome, click_already_handled
 from bot.briefs.workflow import Action
 from bot.compliance import confirmations
 from bot.pipeline import forms, launches, overview, service
-from bot.pipeline.models import PipelineTask
+from bot.pipeline.models import Launch, PipelineTask
 from bot.pipeline.service import TaskOutcome
 from bot.slack import replies
 from bot.slack.actions import LaunchRef, TaskRef
@@ -26,6 +26,12 @@ from policies.schema import Policy
 
 TaskWork = Callable[[Session, PipelineTask], TaskOutcome]
 RACE_LOST = "Someone else changed this task at the same moment; nothing was done."
+# A click that would let a waiting launch go, while the launch tick looked at the same launch
+# (each bumps the launch row's version): the task is fine, the click just lost to the tick.
+LAUNCH_RACE = (
+    "This brief's launch was being checked at that same moment, so your click was not saved; "
+    "nothing was done. Press the button again."
+)
 
 
 def _on_task(
@@ -55,9 +61,11 @@ def _on_task(
                 launches.recheck(session, policy, outcome.brief_id, now)
             replies.ephemeral(session, reply, outcome.message)
             return outcome
-    except StaleDataError:
-        replies.tell(db, reply, RACE_LOST)
-        return TaskOutcome(False, RACE_LOST, ref.task_id)
+    except StaleDataError as exc:
+        # SQLAlchemy names the table whose row changed under us: the task, or its launch.
+        said = LAUNCH_RACE if f"'{Launch.__tablename__}'" in str(exc) else RACE_LOST
+        replies.tell(db, reply, said)
+        return TaskOutcome(False, said, ref.task_id)
 
 
 # What a button does to a task, by its name: Claim, Done.

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from bot.app.local import LocalBot
 from bot.emulator import Message
@@ -280,3 +281,46 @@ def test_a_task_is_reminded_then_escalated_once_each(
     assert tick() == 1  # the planned repeat, cancelled now the task is done
     eventually(lambda: outbox_drained(local), "the outbox drained")
     assert len([m for m in slack.messages("D04OMAR") if "is late" in m.text]) == 1
+
+
+def test_a_done_click_that_loses_to_the_launch_tick_says_so_and_works_when_pressed_again(
+    timed: LocalBot, clock: Clock, tmp_path: Path
+) -> None:
+    """The last Done lets a waiting launch go in the click's own transaction; when the launch
+    tick changes the same launch row meanwhile, the click's update finds a newer version. The
+    person is told that, not that someone changed the task (nobody did)."""
+    local, slack = timed, timed.slack
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Email", launch_date="2027-03-01")
+    slack.command("/brief schedule 1 2027-03-01 09:00", as_user="rita")
+    ephemeral(local, "U01RITA", "launches")
+    for label, person in (("Copy draft", "omar"), ("Design asset", "bram"), ("Email build", "sam")):
+        finish(local, parent, label, person)
+    clock.now = datetime(2027, 3, 1, 9, 0, tzinfo=NEW_YORK)
+    assert tick(local) == 1 and launch_row(local).status == "waiting"
+
+    fired: list[bool] = []
+
+    def the_tick_writes_first(session: Session, *_: object) -> None:
+        """The tick's committed update, seen by the click just before it writes the launch."""
+        if not fired and any(isinstance(row, Launch) for row in session.dirty):
+            fired.append(True)
+            session.connection().execute(
+                update(Launch).values(version=Launch.version + 1, updated_at=clock.now)
+            )
+
+    event.listen(Session, "before_flush", the_tick_writes_first)
+    try:
+        done = task_message(local, parent, "Landing page", "Done")
+        slack.click("Done", as_user="omar", message=done)
+        told = ephemeral(local, "U04OMAR", "nothing was done")
+    finally:
+        event.remove(Session, "before_flush", the_tick_writes_first)
+    assert told.text.startswith("This brief's launch was being checked at that same moment")
+    assert "changed this task" not in told.text
+    assert task_rows(local)["landing_page"].status != "done"  # nothing was saved
+
+    finish(local, parent, "Landing page", "omar")
+    slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "ready to launch" in m.text)
+    assert launch_row(local).status == "confirming"
