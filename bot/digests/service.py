@@ -111,15 +111,23 @@ def user_digest_text(
     )
     found = waiting.groups(session, policy, now, where=[mine], limit=LISTED)
     total = sum(group.count for group in found)
+    held = pipeline.waiting_lines(
+        session,
+        policy,
+        now,
+        limit=LISTED,
+        on=(user_id, frozenset(group_ids)),
+        heading="Assets and checklist items waiting on you",
+    )
     if not total:
-        return None
+        return "\n".join(held) if held else None
     # The longest waits first, whichever stage they are in.
     items = sorted(
         (item for group in found for item in group.oldest),
         key=lambda item: (item.brief.stage_entered_at, item.brief.id),
     )[:LISTED]
     lines = [f"*Waiting on you* ({total:,})", *(_line(policy, item) for item in items)]
-    return "\n".join([*lines, *_more(total - len(items))])
+    return "\n".join([*lines, *_more(total - len(items)), *held])
 
 
 # -- the tick -----------------------------------------------------------------------------

@@ -213,14 +213,24 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def waiting_lines(session: Session, policy: Policy, now: datetime, *, limit: int = 10) -> list[str]:
+def waiting_lines(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    *,
+    limit: int = 10,
+    on: tuple[str, frozenset[str]] | None = None,
+    heading: str = "Waiting on assets and checklists",
+) -> list[str]:
     """What waits on whom besides approvals and tasks, the longest waits first: assets that
     need a fix (on whoever shared them) and checklist items a person must tick. Named, not
-    pinged, as the digest names approvers."""
+    pinged, as the digest names approvers. `on` = (user id, their group ids): only what waits
+    on that person (their own assets, items they or their groups tick)."""
     found = [
         wait
         for wait in pipeline_waits.waits(session, policy, since=now, now=now)
         if wait.until is None
+        and (on is None or access.may_decide([wait.who], on[0], set(on[1]), policy))
     ]
     if not found:
         return []
@@ -232,7 +242,7 @@ def waiting_lines(session: Session, policy: Policy, now: datetime, *, limit: int
             select(Brief.id, Brief.title).where(Brief.id.in_({w.brief_id for w in found}))
         )
     }
-    lines = [f"*Waiting on assets and checklists* ({len(found):,})"]
+    lines = [f"*{heading}* ({len(found):,})"]
     for wait in found[:limit]:
         brief = f"#{wait.brief_id} {blocks.escape(titles.get(wait.brief_id, ''))}"
         who = access.describe_approvers([wait.who], policy, mention=False)

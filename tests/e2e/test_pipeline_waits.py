@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
-from bot.digests.service import channel_digest_text
+from bot.digests.service import channel_digest_text, user_digest_text
 from bot.emulator import Message
 from tests.e2e.test_assets import brief_with_thread, png
 from tests.support.briefs import approve, wait_stage, wait_state
@@ -47,6 +47,17 @@ def digest(local: LocalBot) -> str:
         return channel_digest_text(session, runtime.policy, runtime.clock()) or ""
 
 
+def personal_digest(local: LocalBot, user_id: str) -> str:
+    """Their own digest: what waits on them (their groups as Slack says)."""
+    runtime = local.runtime
+    policy = runtime.policy
+    groups = set(
+        runtime.directory.groups_of(user_id, [g.usergroup_id for g in policy.groups.values()])
+    )
+    with runtime.db.transaction() as session:
+        return user_digest_text(session, policy, user_id, groups, runtime.clock()) or ""
+
+
 def fix_alt_text(local: LocalBot, checked: Message) -> None:
     slack = local.slack
     slack.click("Fix details", as_user="rita", message=checked)
@@ -81,6 +92,10 @@ def test_waits_on_an_asset_fix_and_a_checklist_tick_are_counted_in_business_hour
         f"• #1 Spring launch title: {HERO} needs a fix (alt text), waiting on <@U01RITA> "
         "(who shared it) for 2 business hours"
     ) in said, said
+    mine = personal_digest(local, "U01RITA")
+    assert "*Assets and checklist items waiting on you* (1)" in mine
+    assert f"{HERO} needs a fix (alt text)" in mine
+    assert "needs a fix" not in personal_digest(local, "U03LENA")  # not hers to fix
 
     fix_alt_text(local, checked)
     slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "is checked again" in m.text)
@@ -101,6 +116,8 @@ def test_waits_on_an_asset_fix_and_a_checklist_tick_are_counted_in_business_hour
         "for 6.5 business hours"
     ) in said, said
     assert "*Checklist ticks:* 1 checklist item to tick now, the oldest for 6.5" in stats(local)
+    assert "*Legal disclaimer present* waits on" in personal_digest(local, "U03LENA")  # legal
+    assert "Legal disclaimer" not in personal_digest(local, "U01RITA")
     slack.click("Tick: Legal disclaimer present", as_user="lena", message=checklist)
     slack.wait_for_message(
         lambda m: m.thread_ts == parent.ts and "ticked *Legal disclaimer present*" in m.text
