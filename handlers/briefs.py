@@ -13,16 +13,11 @@ from bot.briefs.service import FormErrors, Outcome
 from bot.briefs.workflow import Action
 from bot.compliance import flows as compliance_flows
 from bot.pipeline import schedule_words
-from bot.slack.actions import (
-    OUTDATED_FORM,
-    ActionId,
-    BriefRef,
-    metadata_channel,
-    metadata_id,
-)
+from bot.slack.actions import ActionId, BriefRef, metadata_channel, metadata_id
 from bot.slack.blocks import echo, ephemeral
-from handlers import people, pipeline, readiness
-from handlers.context import Asker, clicked, first_input, open_modal, reply_to
+from handlers import clicks, people, pipeline, readiness, submissions
+from handlers.clicks import Click
+from handlers.context import Asker
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -232,120 +227,63 @@ def _brief_id(text: str) -> int | None:
 # -- buttons in the brief's thread ----------------------------------------------------------
 
 
-def approve(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
-    ack()
-    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
+@clicks.decides(BriefRef.parse)
+def approve(click: Click[BriefRef]) -> None:
     flows.decide(
-        runtime.db,
-        runtime.policy,
-        brief_id=button.brief_id,
-        expected_version=button.version,
-        actor=asker.actor,
+        click.runtime.db,
+        click.runtime.policy,
+        brief_id=click.button.brief_id,
+        expected_version=click.button.version,
+        actor=click.actor,
         action=Action.APPROVE,
-        now=runtime.clock(),
-        delivery_key=delivery_key,
-        reply=reply_to(body),
+        now=click.runtime.clock(),
+        delivery_key=click.delivery_key,
+        reply=click.reply,
     )
 
 
-def ask_why(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
+@clicks.opens_form(BriefRef.parse)
+def ask_why(click: Click[BriefRef]) -> dict | None:
     """Request changes and Reject open a modal that asks why, for someone who may decide; the
     decision comes with it. Anyone else is told why not instead of being handed a form."""
-    ack()
-    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
-    view = flows.reason_form(
-        runtime.db,
-        runtime.policy,
-        brief_id=button.brief_id,
-        version=button.version,
-        actor=asker.actor,
-        action=ASKS_WHY[ActionId(action["action_id"])],
-        delivery_key=delivery_key,
-        reply=reply_to(body),
+    return flows.reason_form(
+        click.runtime.db,
+        click.runtime.policy,
+        brief_id=click.button.brief_id,
+        version=click.button.version,
+        actor=click.actor,
+        action=ASKS_WHY[ActionId(click.action_id)],
+        delivery_key=click.delivery_key,
+        reply=click.reply,
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
 
 
-def show_full(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    delivery_key: str | None,
-) -> None:
+@clicks.opens_form(BriefRef.parse)
+def show_full(click: Click[BriefRef]) -> dict | None:
     """Show full brief: every field in full, in a modal (the message shortens long ones)."""
-    ack()
-    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
-    view = flows.full_brief(runtime.db, runtime.policy, button.brief_id)
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
+    return flows.full_brief(click.runtime.db, click.runtime.policy, click.button.brief_id)
 
 
-def reopen(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
+@clicks.decides(BriefRef.parse)
+def reopen(click: Click[BriefRef]) -> None:
     """Reopen on a rejected or cancelled brief (the roles in policy `roles.reopen`)."""
-    ack()
-    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
     flows.reopen(
-        runtime.db,
-        runtime.policy,
-        brief_id=button.brief_id,
-        actor=asker.actor,
-        now=runtime.clock(),
-        delivery_key=delivery_key,
-        reply=reply_to(body),
+        click.runtime.db,
+        click.runtime.policy,
+        brief_id=click.button.brief_id,
+        actor=click.actor,
+        now=click.runtime.clock(),
+        delivery_key=click.delivery_key,
+        reply=click.reply,
     )
 
 
-def edit(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    delivery_key: str | None,
-) -> None:
+@clicks.opens_form(BriefRef.parse)
+def edit(click: Click[BriefRef]) -> dict | None:
     """Edit & resubmit: the brief form again, filled in, for the requester."""
-    ack()
-    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
-    view = flows.edit_form(
-        runtime.db, runtime.policy, brief_id=button.brief_id, reply=reply_to(body)
+    return flows.edit_form(
+        click.runtime.db, click.runtime.policy, brief_id=click.button.brief_id, reply=click.reply
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
 
 
 # -- modals ---------------------------------------------------------------------------------
@@ -363,7 +301,7 @@ def brief_submitted(
         now=runtime.clock(),
         delivery_key=delivery_key,
     )
-    _answer_form(ack, result)
+    submissions.answer(ack, result.errors if isinstance(result, FormErrors) else None)
 
 
 def brief_channel(runtime: Runtime, view: dict) -> str:
@@ -378,7 +316,7 @@ def edit_submitted(
 ) -> None:
     brief_id = metadata_id(forms.metadata(view).get("brief_id"))
     if brief_id is None:
-        _outdated(ack, view)
+        submissions.outdated(ack, view)
         return
     result = flows.resubmit(
         runtime.db,
@@ -391,7 +329,7 @@ def edit_submitted(
         now=runtime.clock(),
         delivery_key=delivery_key,
     )
-    _answer_form(ack, result)
+    submissions.answer(ack, result.errors if isinstance(result, FormErrors) else None)
 
 
 def reason_submitted(
@@ -401,7 +339,7 @@ def reason_submitted(
     brief_id, version = metadata_id(meta.get("brief_id")), metadata_id(meta.get("version"))
     action = meta.get("action")
     if brief_id is None or action not in forms.REASON_WORDS:  # only what the form asks why for
-        _outdated(ack, view)
+        submissions.outdated(ack, view)
         return
     reason = (forms.submitted_values(view).get(forms.REASON_BLOCK) or "").strip()
     if not reason:
@@ -421,7 +359,7 @@ def reason_submitted(
         ack()
         return
     if version is None:
-        _outdated(ack, view)
+        submissions.outdated(ack, view)
         return
     flows.decide_with_reason(
         runtime.db,
@@ -435,20 +373,3 @@ def reason_submitted(
         delivery_key=delivery_key,
     )
     ack()
-
-
-def _outdated(ack: Ack, view: dict) -> None:
-    """A modal whose private_metadata names nothing the bot wrote: kept open, with why."""
-    block_id = first_input(view)
-    if block_id is None:
-        ack()
-        return
-    ack(response_action="errors", errors={block_id: OUTDATED_FORM})
-
-
-def _answer_form(ack: Ack, result: Outcome | FormErrors) -> None:
-    """Inline errors keep the modal open; otherwise it closes (a refusal was told already)."""
-    if isinstance(result, FormErrors):
-        ack(response_action="errors", errors=result.errors)
-    else:
-        ack()

@@ -8,6 +8,7 @@ again with the outcome on top.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack
@@ -17,7 +18,8 @@ from bot.briefs import forms
 from bot.digests import flows
 from bot.digests.home import IntakeQueue
 from bot.slack.actions import OUTDATED_BUTTON, ActionId, BriefRef, MalformedValue
-from handlers import briefs
+from handlers import briefs, clicks
+from handlers.clicks import Click
 from handlers.context import Asker, open_modal
 
 if TYPE_CHECKING:
@@ -62,64 +64,57 @@ def new_brief(
     ack()
     channel = runtime.policy.channels.briefs
     if not channel:  # a home drawn before the policy lost its brief channel
-        flows.refresh_home(
-            runtime.db,
-            runtime.policy,
-            asker.actor,
-            now=runtime.clock(),
-            notice=NO_CHANNEL,
-            intake=_intake(runtime),
-        )
+        _tell_on_home(runtime, asker, NO_CHANNEL)
         return
     form = forms.brief_form(runtime.policy, channel_id=channel)
     open_modal(client, body, form, runtime, delivery_key)
 
 
-def approve(
-    ack: Ack, action: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
-    ack()
-    button = _button(action, runtime, asker)
-    if button is not None:
-        flows.approve_from_home(
-            runtime.db,
-            runtime.policy,
-            asker.actor,
-            brief_id=button.brief_id,
-            version=button.version,
-            now=runtime.clock(),
-            delivery_key=delivery_key,
-            intake=_intake(runtime),
-        )
-
-
-def ask_why(
-    ack: Ack,
+def _read_on_home(
+    parse: Callable[[str | None], BriefRef],
     action: dict,
     body: dict,
-    client: WebClient,
     runtime: Runtime,
     asker: Asker,
     delivery_key: str | None,
-) -> None:
-    """Request changes and Reject: the thread's reason form."""
-    ack()
-    button = _button(action, runtime, asker)
-    if button is None:
-        return
-    view = flows.reason_form_from_home(
-        runtime.db,
-        runtime.policy,
-        asker.actor,
-        brief_id=button.brief_id,
-        version=button.version,
-        action=briefs.ASKS_WHY[ActionId(action["action_id"])],
-        now=runtime.clock(),
-        delivery_key=delivery_key,
-        intake=_intake(runtime),
+) -> BriefRef | None:
+    """A button on the Home tab: there is no channel to answer an outdated value in, so the
+    home is drawn again with the refusal on top."""
+    try:
+        return parse(action.get("value"))
+    except MalformedValue:
+        _tell_on_home(runtime, asker, OUTDATED_BUTTON)
+        return None
+
+
+@clicks.decides(BriefRef.parse, read=_read_on_home)
+def approve(click: Click[BriefRef]) -> None:
+    flows.approve_from_home(
+        click.runtime.db,
+        click.runtime.policy,
+        click.actor,
+        brief_id=click.button.brief_id,
+        version=click.button.version,
+        now=click.runtime.clock(),
+        delivery_key=click.delivery_key,
+        intake=_intake(click.runtime),
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
+
+
+@clicks.opens_form(BriefRef.parse, read=_read_on_home)
+def ask_why(click: Click[BriefRef]) -> dict | None:
+    """Request changes and Reject: the thread's reason form."""
+    return flows.reason_form_from_home(
+        click.runtime.db,
+        click.runtime.policy,
+        click.actor,
+        brief_id=click.button.brief_id,
+        version=click.button.version,
+        action=briefs.ASKS_WHY[ActionId(click.action_id)],
+        now=click.runtime.clock(),
+        delivery_key=click.delivery_key,
+        intake=_intake(click.runtime),
+    )
 
 
 def from_home(view: dict) -> bool:
@@ -142,20 +137,17 @@ def reason_submitted(
     )
 
 
+def _tell_on_home(runtime: Runtime, asker: Asker, notice: str) -> None:
+    """The Home tab has no channel for an ephemeral: it is drawn again with `notice` on top."""
+    flows.refresh_home(
+        runtime.db,
+        runtime.policy,
+        asker.actor,
+        now=runtime.clock(),
+        notice=notice,
+        intake=_intake(runtime),
+    )
+
+
 def _intake(runtime: Runtime) -> IntakeQueue:
     return IntakeQueue(runtime.intake_routes(), runtime.names())
-
-
-def _button(action: dict, runtime: Runtime, asker: Asker) -> BriefRef | None:
-    try:
-        return BriefRef.parse(action.get("value"))
-    except MalformedValue:
-        flows.refresh_home(
-            runtime.db,
-            runtime.policy,
-            asker.actor,
-            now=runtime.clock(),
-            notice=OUTDATED_BUTTON,
-            intake=_intake(runtime),
-        )
-        return None

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from slack_bolt import Ack
-
 from bot.sla import flows
 from bot.slack.actions import ActionId, BriefRef
-from handlers.context import Asker, clicked, reply_to
-
-if TYPE_CHECKING:
-    from bot.app.runtime import Runtime
+from handlers import clicks
+from handlers.clicks import Click
 
 SNOOZES = {ActionId.REMINDER_SNOOZE_1H: "1h", ActionId.REMINDER_SNOOZE_1BD: "1bd"}
 
 
-def snooze(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
-    ack()
-    button = clicked(BriefRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
+@clicks.decides(BriefRef.parse)
+def snooze(click: Click[BriefRef]) -> None:
     flows.snooze(
-        runtime.db,
-        runtime.policy,
-        brief_id=button.brief_id,
-        actor=asker.actor,
-        option=SNOOZES[ActionId(action["action_id"])],
-        now=runtime.clock(),
-        delivery_key=delivery_key,
-        reply=reply_to(body),
+        click.runtime.db,
+        click.runtime.policy,
+        brief_id=click.button.brief_id,
+        actor=click.actor,
+        option=SNOOZES[ActionId(click.action_id)],
+        now=click.runtime.clock(),
+        delivery_key=click.delivery_key,
+        reply=click.reply,
     )
