@@ -1,10 +1,10 @@
 """The two kinds of button listener, written once: a click that decides, and a click that opens
 a form. A listener module declares only what differs (the button's codec and the flow to call).
 
-Both ack first: with `process_before_response` Slack's 3 seconds run until the listener returns,
-and an ack is all a click needs (its answer comes as an ephemeral or a modal). Then the button's
-value is read through its codec; an outdated or forged one is refused once per click and nothing
-else runs.
+Both ack at once: a click needs nothing else from the ack (its answer comes as an ephemeral or a
+modal), and with `process_before_response` Slack gets the ack when the listener returns, or
+handlers.errors' answer in its place when the flow fails. Then the button's value is read
+through its codec; an outdated or forged one is refused once per click and nothing else runs.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.briefs.service import Actor
 
 B = TypeVar("B")  # a button's value, as its codec reads it
+R = TypeVar("R")  # what the declared function gives back: None, or a modal to open
 
 
 @dataclass(frozen=True)
@@ -74,54 +75,53 @@ def decides(
 ) -> Callable[[Decision[B]], Listener]:
     """A button that acts at once: the declared function calls its flow with the click (the
     flow owns the unit of work, the delivery key and the answer)."""
-
-    def declare(decision: Decision[B]) -> Listener:
-        def listener(
-            ack: Ack,
-            action: dict,
-            body: dict,
-            runtime: Runtime,
-            asker: Asker,
-            delivery_key: str | None,
-        ) -> None:
-            ack()
-            button = read(parse, action, body, runtime, asker, delivery_key)
-            if button is not None:
-                decision(Click(button, action["action_id"], body, runtime, asker, delivery_key))
-
-        return _standing_for(decision, listener)
-
-    return declare
+    return lambda decision: _listener(parse, read, decision, _done)
 
 
 def opens_form(
     parse: Callable[[str | None], B], read: Reader[B] = read_in_channel
 ) -> Callable[[Form[B]], Listener]:
     """A button that opens a modal: the declared function returns it, or None when its flow
-    told the clicker why not (so nobody fills in a form that would be refused). The modal
-    opens once per click (`open_modal`)."""
+    told the clicker why not (so nobody fills in a form that would be refused)."""
+    return lambda form: _listener(parse, read, form, _open)
 
-    def declare(form: Form[B]) -> Listener:
-        def listener(
-            ack: Ack,
-            action: dict,
-            body: dict,
-            client: WebClient,
-            runtime: Runtime,
-            asker: Asker,
-            delivery_key: str | None,
-        ) -> None:
-            ack()
-            button = read(parse, action, body, runtime, asker, delivery_key)
-            if button is None:
-                return
-            view = form(Click(button, action["action_id"], body, runtime, asker, delivery_key))
-            if view is not None:
-                open_modal(client, body, view, runtime, delivery_key)
 
-        return _standing_for(form, listener)
+def _listener(
+    parse: Callable[[str | None], B],
+    read: Reader[B],
+    declared: Callable[[Click[B]], R],
+    then: Callable[[R, WebClient, dict, Runtime, str | None], None],
+) -> Listener:
+    def listener(
+        ack: Ack,
+        action: dict,
+        body: dict,
+        client: WebClient,
+        runtime: Runtime,
+        asker: Asker,
+        delivery_key: str | None,
+    ) -> None:
+        ack()
+        button = read(parse, action, body, runtime, asker, delivery_key)
+        if button is not None:
+            result = declared(
+                Click(button, action["action_id"], body, runtime, asker, delivery_key)
+            )
+            then(result, client, body, runtime, delivery_key)
 
-    return declare
+    return _standing_for(declared, listener)
+
+
+def _done(result: None, client: WebClient, body: dict, runtime: Runtime, key: str | None) -> None:
+    """A decision's flow has answered already."""
+
+
+def _open(
+    view: dict | None, client: WebClient, body: dict, runtime: Runtime, key: str | None
+) -> None:
+    """The form, once per click (`open_modal`: a retried click's trigger is spent)."""
+    if view is not None:
+        open_modal(client, body, view, runtime, key)
 
 
 def _standing_for(declared: Callable[..., object], listener: Listener) -> Listener:
