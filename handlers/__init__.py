@@ -70,9 +70,9 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.view(ViewId.INTAKE_RELABEL)(intake.relabel_submitted)
     app.action(ActionId.INTAKE_OPEN_BRIEF)(intake.open_brief)
     app.view(ViewId.INTAKE_BRIEF)(intake.brief_submitted)
-    app.action(ActionId.INTAKE_CLAIM)(intake.claim)
-    app.action(ActionId.INTAKE_DONE)(intake.done)
-    app.action(ActionId.INTAKE_NOT_HELPED)(intake.not_helped)
+    app.action(ActionId.INTAKE_CLAIM)(intake.ticket_button)
+    app.action(ActionId.INTAKE_DONE)(intake.ticket_button)
+    app.action(ActionId.INTAKE_NOT_HELPED)(intake.ticket_button)
 
     app.action(ActionId.PIPELINE_TASK_CLAIM)(pipeline.pressed)
     app.action(ActionId.PIPELINE_TASK_DONE)(pipeline.pressed)

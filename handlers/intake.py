@@ -6,20 +6,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
 from bot.briefs import forms as brief_forms
 from bot.briefs.service import FormErrors
 from bot.intake import flows, forms
 from bot.intake.service import is_new_request
-from bot.slack.actions import IntakePick, IntakeRef
+from bot.slack.actions import ActionId, IntakePick, IntakeRef
 from bot.slack.replies import Reply
-from handlers import briefs
-from handlers.context import Asker, clicked, open_modal, reply_to
+from handlers import briefs, clicks, submissions
+from handlers.clicks import Click
+from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
+
+# The buttons on a request that act on it at once, by action id.
+TICKET_BUTTONS = {
+    ActionId.INTAKE_CLAIM: "claim",
+    ActionId.INTAKE_DONE: "done",
+    ActionId.INTAKE_NOT_HELPED: "not_helped",
+}
 
 
 def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
@@ -37,53 +44,35 @@ def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: s
     )
 
 
-def pick(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
+@clicks.decides(IntakePick.parse)
+def pick(click: Click[IntakePick]) -> None:
     """One of the labels the bot offered."""
-    ack()
-    button = clicked(IntakePick.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
     flows.label(
-        runtime.db,
-        runtime.policy,
-        runtime.intake_routes(),
-        request_id=button.request_id,
-        actor=asker.actor,
-        label=button.label,
-        delivery_key=delivery_key,
-        now=runtime.clock(),
-        reply=reply_to(body),
+        click.runtime.db,
+        click.runtime.policy,
+        click.runtime.intake_routes(),
+        request_id=click.button.request_id,
+        actor=click.actor,
+        label=click.button.label,
+        delivery_key=click.delivery_key,
+        now=click.runtime.clock(),
+        reply=click.reply,
     )
 
 
-def relabel(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
+@clicks.opens_form(IntakeRef.parse)
+def relabel(click: Click[IntakeRef]) -> dict | None:
     """Wrong label? / Something else / It's a request: a modal with every label, for those who
     may label (anyone else is told so before they fill anything in)."""
-    ack()
-    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
-    view = flows.label_form(
-        runtime.db,
-        runtime.policy,
-        runtime.intake_routes(),
-        request_id=button.request_id,
-        actor=asker.actor,
-        reply=reply_to(body),
-        delivery_key=delivery_key,
+    return flows.label_form(
+        click.runtime.db,
+        click.runtime.policy,
+        click.runtime.intake_routes(),
+        request_id=click.button.request_id,
+        actor=click.actor,
+        reply=click.reply,
+        delivery_key=click.delivery_key,
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
 
 
 def relabel_submitted(
@@ -104,41 +93,17 @@ def relabel_submitted(
     )
 
 
-def claim(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
-    _ticket_button("claim", ack, action, body, runtime, asker, delivery_key)
-
-
-def done(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
-    _ticket_button("done", ack, action, body, runtime, asker, delivery_key)
-
-
-def open_brief(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    delivery_key: str | None,
-) -> None:
+@clicks.opens_form(IntakeRef.parse)
+def open_brief(click: Click[IntakeRef]) -> dict | None:
     """Open a brief: the brief form, filled in from the request."""
-    ack()
-    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
-    view = flows.brief_form(
-        runtime.db,
-        runtime.policy,
-        request_id=button.request_id,
-        reply=reply_to(body),
-        delivery_key=delivery_key,
-        names=runtime.names(),
+    return flows.brief_form(
+        click.runtime.db,
+        click.runtime.policy,
+        request_id=click.button.request_id,
+        reply=click.reply,
+        delivery_key=click.delivery_key,
+        names=click.runtime.names(),
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
 
 
 def brief_submitted(
@@ -156,43 +121,23 @@ def brief_submitted(
         now=runtime.clock(),
         delivery_key=delivery_key,
     )
-    if isinstance(result, FormErrors):
-        ack(response_action="errors", errors=result.errors)
-    else:
-        ack()
+    submissions.answer(ack, result.errors if isinstance(result, FormErrors) else None)
 
 
-def not_helped(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
-    """ "This didn't help" under a saved reply: the request goes to its owner group."""
-    _ticket_button("not_helped", ack, action, body, runtime, asker, delivery_key)
-
-
-def _ticket_button(
-    what: str,
-    ack: Ack,
-    action: dict,
-    body: dict,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
-    """Claim, Done, This didn't help: the same checks and one unit of work each."""
-    ack()
-    button = clicked(IntakeRef.parse, action, body, runtime, delivery_key)
-    if button is None:
-        return
+@clicks.decides(IntakeRef.parse)
+def ticket_button(click: Click[IntakeRef]) -> None:
+    """Claim, Done, and "This didn't help" under a saved reply (the request goes to its owner
+    group): the same checks and one unit of work each."""
     flows.ticket_action(
-        runtime.db,
-        runtime.policy,
-        runtime.intake_routes(),
-        what,
-        request_id=button.request_id,
-        actor=asker.actor,
-        delivery_key=delivery_key,
-        now=runtime.clock(),
-        reply=reply_to(body),
+        click.runtime.db,
+        click.runtime.policy,
+        click.runtime.intake_routes(),
+        TICKET_BUTTONS[ActionId(click.action_id)],
+        request_id=click.button.request_id,
+        actor=click.actor,
+        delivery_key=click.delivery_key,
+        now=click.runtime.clock(),
+        reply=click.reply,
     )
 
 

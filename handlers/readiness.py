@@ -3,6 +3,7 @@ and their details modal, and channel variants (`/brief variants ID`, Edit & acce
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack
@@ -14,28 +15,25 @@ from bot.pipeline.checklists import flows as checklist_flows
 from bot.pipeline.variants import flows as variant_flows
 from bot.pipeline.variants import forms as variant_forms
 from bot.slack.actions import ChecklistRef, RowRef
-from handlers.context import Asker, clicked, open_modal, reply_to
+from handlers import clicks, submissions
+from handlers.clicks import Click
+from handlers.context import Asker
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
 
-def tick(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
+@clicks.decides(ChecklistRef.parse)
+def tick(click: Click[ChecklistRef]) -> None:
     """Tick: a person checks a checklist item in the brief's thread."""
-    ack()
-    ref = clicked(ChecklistRef.parse, action, body, runtime, delivery_key)
-    if ref is None:
-        return
     checklist_flows.tick(
-        runtime.db,
-        runtime.policy,
-        ref=ref,
-        actor=asker.actor,
-        now=runtime.clock(),
-        delivery_key=delivery_key,
-        reply=reply_to(body),
+        click.runtime.db,
+        click.runtime.policy,
+        ref=click.button,
+        actor=click.actor,
+        now=click.runtime.clock(),
+        delivery_key=click.delivery_key,
+        reply=click.reply,
     )
 
 
@@ -80,30 +78,17 @@ def links_posted(event: dict, runtime: Runtime, delivery_key: str | None) -> boo
     )
 
 
-def fix_details(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
+@clicks.opens_form(RowRef.parse)
+def fix_details(click: Click[RowRef]) -> dict | None:
     """Fix details: the alt text and tags modal, for those who may change them."""
-    ack()
-    ref = clicked(RowRef.parse, action, body, runtime, delivery_key)
-    if ref is None:
-        return
-    view = asset_flows.details_form(
-        runtime.db,
-        runtime.policy,
-        asset_id=ref.row_id,
-        actor=asker.actor,
-        reply=reply_to(body),
-        delivery_key=delivery_key,
+    return asset_flows.details_form(
+        click.runtime.db,
+        click.runtime.policy,
+        asset_id=click.button.row_id,
+        actor=click.actor,
+        reply=click.reply,
+        delivery_key=click.delivery_key,
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
 
 
 def details_submitted(
@@ -143,55 +128,48 @@ def variants_command(
 def master_submitted(
     ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
-    submitted = variant_forms.submitted(view, variant_forms.MASTER)
-    if submitted is None:
-        ack()
-        return
-    errors = variant_flows.request_drafts(
-        runtime.db,
-        runtime.policy,
-        submitted=submitted,
-        actor=asker.actor,
-        delivery_key=delivery_key,
-        now=runtime.clock(),
+    """The master copy form: the variants are drafted from it."""
+    _variant_form(
+        variant_forms.MASTER, variant_flows.request_drafts, ack, view, runtime, asker, delivery_key
     )
-    _answer(ack, errors)
 
 
-def edit_variant(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
+@clicks.opens_form(RowRef.parse)
+def edit_variant(click: Click[RowRef]) -> dict | None:
     """Edit & accept: the variant's text in a modal, for those who may accept it."""
-    ack()
-    ref = clicked(RowRef.parse, action, body, runtime, delivery_key)
-    if ref is None:
-        return
-    view = variant_flows.edit_form(
-        runtime.db,
-        runtime.policy,
-        variant_id=ref.row_id,
-        actor=asker.actor,
-        reply=reply_to(body),
-        delivery_key=delivery_key,
+    return variant_flows.edit_form(
+        click.runtime.db,
+        click.runtime.policy,
+        variant_id=click.button.row_id,
+        actor=click.actor,
+        reply=click.reply,
+        delivery_key=click.delivery_key,
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
 
 
 def variant_submitted(
     ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
-    submitted = variant_forms.submitted(view, variant_forms.TEXT)
+    """Edit & accept's form: the variant's text, accepted."""
+    _variant_form(variant_forms.TEXT, variant_flows.accept, ack, view, runtime, asker, delivery_key)
+
+
+def _variant_form(
+    field: str,
+    save: Callable[..., dict[str, str] | None],
+    ack: Ack,
+    view: dict,
+    runtime: Runtime,
+    asker: Asker,
+    delivery_key: str | None,
+) -> None:
+    """Both variant forms: one text field read, then saved; a form the bot did not draw just
+    closes, and what the flow says about the text stays on the field."""
+    submitted = variant_forms.submitted(view, field)
     if submitted is None:
         ack()
         return
-    errors = variant_flows.accept(
+    errors = save(
         runtime.db,
         runtime.policy,
         submitted=submitted,
@@ -199,11 +177,4 @@ def variant_submitted(
         delivery_key=delivery_key,
         now=runtime.clock(),
     )
-    _answer(ack, errors)
-
-
-def _answer(ack: Ack, errors: dict[str, str] | None) -> None:
-    if errors:
-        ack(response_action="errors", errors=errors)
-    else:
-        ack()
+    submissions.answer(ack, errors)
