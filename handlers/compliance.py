@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack
-
 from bot.compliance import flows, messages
 from bot.compliance.confirmations import Prompt, Shown
 from bot.compliance.service import rules_for
 from bot.slack.actions import ActionId
 from bot.slack.blocks import echo
-from handlers.context import Asker, clicked, reply_to
+from handlers import clicks
+from handlers.clicks import Click
+from handlers.context import Asker
 from handlers.options import SlashOptions, UsageError
 from policies.compliance import ComplianceRulesError, lint
 
@@ -48,29 +48,19 @@ def lint_text(rest: str, runtime: Runtime, asker: Asker) -> str:
     return messages.lint_answer(runtime.policy, rules, result)
 
 
-def confirmation(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
+@clicks.decides(Prompt.parse)
+def confirmation(click: Click[Prompt]) -> None:
     """Confirm or Cancel under a request to mark flagged content scheduled or live."""
-    ack()
-    prompt = clicked(Prompt.parse, action, body, runtime, delivery_key)
-    if prompt is None:
-        return
     flows.answer(
-        runtime.db,
-        runtime.policy,
-        confirmed=action["action_id"] == ActionId.BRIEF_CONFIRM_ADVANCE,
-        prompt=prompt,
-        actor=asker.actor,
-        now=runtime.clock(),
-        delivery_key=delivery_key,
-        shown=shown_at(body),
-        reply=reply_to(body),
+        click.runtime.db,
+        click.runtime.policy,
+        confirmed=click.action_id == ActionId.BRIEF_CONFIRM_ADVANCE,
+        prompt=click.button,
+        actor=click.actor,
+        now=click.runtime.clock(),
+        delivery_key=click.delivery_key,
+        shown=shown_at(click.body),
+        reply=click.reply,
     )
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
 
 from bot.pipeline import flows, forms, schedule_words
 from bot.slack.actions import ActionId, LaunchRef, TaskRef
 from bot.slack.replies import Reply
-from handlers.context import Asker, clicked, open_modal, reply_to
+from handlers import clicks
+from handlers.clicks import Click
+from handlers.context import Asker
 from handlers.usage import MOPS_USAGE
 
 if TYPE_CHECKING:
@@ -23,49 +24,32 @@ if TYPE_CHECKING:
 PRESSED = {ActionId.PIPELINE_TASK_CLAIM: "claim", ActionId.PIPELINE_TASK_DONE: "done"}
 
 
-def pressed(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
+@clicks.decides(TaskRef.parse)
+def pressed(click: Click[TaskRef]) -> None:
     """Claim or Done on a task's message."""
-    ack()
-    ref = clicked(TaskRef.parse, action, body, runtime, delivery_key)
-    if ref is not None:
-        flows.press(
-            runtime.db,
-            runtime.policy,
-            button=PRESSED[ActionId(action["action_id"])],
-            ref=ref,
-            actor=asker.actor,
-            reply=reply_to(body),
-            delivery_key=delivery_key,
-            now=runtime.clock(),
-        )
-
-
-def blocked(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
-    """Blocked: a form asks what blocks it, for someone who may change the task."""
-    ack()
-    ref = clicked(TaskRef.parse, action, body, runtime, delivery_key)
-    if ref is None:
-        return
-    view = flows.blocked_form(
-        runtime.db,
-        runtime.policy,
-        ref=ref,
-        actor=asker.actor,
-        reply=reply_to(body),
-        delivery_key=delivery_key,
+    flows.press(
+        click.runtime.db,
+        click.runtime.policy,
+        button=PRESSED[ActionId(click.action_id)],
+        ref=click.button,
+        actor=click.actor,
+        reply=click.reply,
+        delivery_key=click.delivery_key,
+        now=click.runtime.clock(),
     )
-    if view is not None:
-        open_modal(client, body, view, runtime, delivery_key)
+
+
+@clicks.opens_form(TaskRef.parse)
+def blocked(click: Click[TaskRef]) -> dict | None:
+    """Blocked: a form asks what blocks it, for someone who may change the task."""
+    return flows.blocked_form(
+        click.runtime.db,
+        click.runtime.policy,
+        ref=click.button,
+        actor=click.actor,
+        reply=click.reply,
+        delivery_key=click.delivery_key,
+    )
 
 
 def blocked_submitted(
@@ -90,23 +74,19 @@ def blocked_submitted(
     )
 
 
-def launch(
-    ack: Ack, action: dict, body: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
-) -> None:
+@clicks.decides(LaunchRef.parse)
+def launch(click: Click[LaunchRef]) -> None:
     """Launch (or Cancel launch) on a launch that is ready."""
-    ack()
-    ref = clicked(LaunchRef.parse, action, body, runtime, delivery_key)
-    if ref is not None:
-        flows.answer_launch(
-            runtime.db,
-            runtime.policy,
-            ref=ref,
-            actor=asker.actor,
-            confirmed=action["action_id"] == ActionId.LAUNCH_CONFIRM,
-            reply=reply_to(body),
-            delivery_key=delivery_key,
-            now=runtime.clock(),
-        )
+    flows.answer_launch(
+        click.runtime.db,
+        click.runtime.policy,
+        ref=click.button,
+        actor=click.actor,
+        confirmed=click.action_id == ActionId.LAUNCH_CONFIRM,
+        reply=click.reply,
+        delivery_key=click.delivery_key,
+        now=click.runtime.clock(),
+    )
 
 
 def my_tasks(rest: str, runtime: Runtime, asker: Asker) -> str:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack
-
 from bot.privacy import flows, messages
 from bot.slack import replies
 from bot.slack.actions import ActionId, PersonRef
 from bot.slack.blocks import ephemeral, escape
-from handlers import people
-from handlers.context import Asker, clicked, reply_to
+from handlers import clicks, people
+from handlers.clicks import Click
+from handlers.context import Asker
 from policies import access
 
 if TYPE_CHECKING:
@@ -45,30 +44,21 @@ def forget_command(rest: str, runtime: Runtime, asker: Asker) -> dict:
     )
 
 
-def forget_clicked(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    runtime: Runtime,
-    asker: Asker,
-    delivery_key: str | None,
-) -> None:
-    ack()
-    person = clicked(PersonRef.parse, action, body, runtime, delivery_key)
-    if person is None:
-        return
-    reply = reply_to(body)
-    if not _is_ops_admin(runtime, asker):
+@clicks.decides(PersonRef.parse)
+def forget_clicked(click: Click[PersonRef]) -> None:
+    """Forget or Cancel under what `/mops forget` found; who may is checked again here."""
+    runtime, delivery_key, reply = click.runtime, click.delivery_key, click.reply
+    if not _is_ops_admin(runtime, click.asker):
         replies.tell(runtime.db, reply, messages.ONLY_OPS_ADMINS, delivery_key=delivery_key)
         return
-    if action["action_id"] == ActionId.PRIVACY_KEEP:
+    if click.action_id == ActionId.PRIVACY_KEEP:
         replies.tell(runtime.db, reply, messages.KEPT_ALL, delivery_key=delivery_key)
         return
     flows.forget_person(
         runtime.db,
         runtime.policy,
-        actor_id=asker.user_id,
-        user_id=person.user_id,
+        actor_id=click.asker.user_id,
+        user_id=click.button.user_id,
         reply=reply,
         now=runtime.clock(),
         delivery_key=delivery_key,
