@@ -80,8 +80,8 @@ def _try_again(body: dict, context: dict, text: str) -> BoltResponse:
     "didn't respond" and, for events, redeliver)."""
     runtime: Runtime = context["runtime"]
     kind = body.get("type")
-    if "command" in body:  # not acked yet: the answer is the ack
-        return _json({"response_type": "ephemeral", "text": text})
+    if "command" in body:
+        return _command_answer(text)
     if kind == "view_submission":  # keep the modal open with the answer on its first input
         block_id = first_input(body.get("view") or {})
         if block_id is not None:
@@ -96,8 +96,14 @@ def _not_stored(body: dict, trouble: str, error: Exception) -> BoltResponse:
     kind = body.get("type") or ("command" if "command" in body else "unknown")
     log.error("delivery.not_stored", kind=kind, reason=trouble, error=type(error).__name__)
     if "command" in body:
-        return _json({"response_type": "ephemeral", "text": NOT_SAVED})
+        return _command_answer(NOT_SAVED)
     return BoltResponse(status=503, body="")
+
+
+def _command_answer(text: str) -> BoltResponse:
+    """A slash command's listener failed before its ack, so the answer is the ack: words to the
+    asker only (Slack never retries a command, so a status code would tell them nothing)."""
+    return _json({"response_type": "ephemeral", "text": text})
 
 
 def _json(answer: dict[str, Any]) -> BoltResponse:

@@ -9,9 +9,9 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.experiments import flows, forms
-from bot.experiments.service import Done
 from bot.slack.actions import metadata_id
 from bot.slack.blocks import echo, ephemeral
+from handlers import submissions
 from handlers.context import Asker
 from policies import access
 
@@ -91,7 +91,7 @@ def plan_submitted(
         now=runtime.clock(),
         delivery_key=delivery_key,
     )
-    _answer(ack, result)
+    submissions.answer(ack, result if isinstance(result, dict) else None)
 
 
 def edit_submitted(
@@ -111,7 +111,7 @@ def edit_submitted(
         now=runtime.clock(),
         delivery_key=delivery_key,
     )
-    _answer(ack, result)
+    submissions.answer(ack, result if isinstance(result, dict) else None)
 
 
 def file_shared(event: dict, runtime: Runtime, delivery_key: str | None) -> None:
@@ -129,13 +129,6 @@ def file_shared(event: dict, runtime: Runtime, delivery_key: str | None) -> None
         delivery_key=delivery_key,
         now=runtime.clock(),
     )
-
-
-def _answer(ack: Ack, result: Done | dict[str, str]) -> None:
-    if isinstance(result, dict):
-        ack(response_action="errors", errors=result)
-    else:
-        ack()
 
 
 def _is_admin(runtime: Runtime, asker: Asker) -> bool:
