@@ -2,7 +2,10 @@
 
 A listener translates a payload, calls one flow or service function, and turns the result into an
 ack, an ephemeral, a modal or a modal's errors. It asks Bolt only for the arguments it uses;
-`runtime`, `delivery_key` and `asker` come from the middleware in `handlers.context`.
+`runtime`, `delivery_key` and `asker` come from the middleware in `handlers.context`. A button's
+listener is declared through `handlers.clicks` (the flow to call; the ack, the codec's refusal and
+the one modal per click are written there once); a modal's answer goes through
+`handlers.submissions`.
 """
 
 from __future__ import annotations

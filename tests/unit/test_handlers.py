@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 
 import handlers
@@ -141,6 +142,20 @@ def test_listeners_are_module_level_functions_of_handlers(app: App) -> None:
         function = listener.ack_function
         assert "<locals>" not in function.__qualname__, function.__qualname__
         assert function.__module__.startswith("handlers."), function.__module__
+
+
+# What Bolt injects that our listeners use, and what the middleware in handlers.context adds.
+INJECTED = {"ack", "action", "body", "client", "command", "context", "event", "logger", "view"}
+INJECTED |= {"runtime", "delivery_key", "asker"}
+
+
+def test_every_listener_asks_only_for_arguments_bolt_can_give(app: App) -> None:
+    """A button declared through handlers.clicks is registered as the listener that clicks
+    builds: Bolt must see that listener's arguments, not the declared function's `click` (Bolt
+    would pass None for a name it does not know, and only log a warning)."""
+    for listener in app._listeners:
+        asked = set(get_arg_names_of_callable(listener.ack_function))
+        assert asked <= INJECTED, (listener.ack_function.__qualname__, asked - INJECTED)
 
 
 def test_one_middleware_puts_the_context_in_place(app: App) -> None:
