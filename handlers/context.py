@@ -102,6 +102,15 @@ def reply_to(body: dict) -> Reply:
     )
 
 
+def person_reply_in_thread(event: dict) -> str | None:
+    """The thread a person's message replies in (its parent's ts); None for a top-level message
+    (Slack gives a thread's parent a thread_ts equal to its own ts) or one without a person."""
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts") or not event.get("user"):
+        return None
+    return thread_ts  # as Slack sent it
+
+
 def first_input(view: dict[str, Any]) -> str | None:
     """The block id of a modal's first input: where an answer about the whole form goes."""
     return next(

@@ -12,7 +12,7 @@ from bot.experiments import flows, forms
 from bot.slack.actions import metadata_id
 from bot.slack.blocks import echo, ephemeral
 from handlers import submissions
-from handlers.context import Asker
+from handlers.context import Asker, person_reply_in_thread
 from policies import access
 
 if TYPE_CHECKING:
@@ -117,8 +117,8 @@ def edit_submitted(
 def file_shared(event: dict, runtime: Runtime, delivery_key: str | None) -> None:
     """A file shared in a thread (message subtype file_share): results, if the thread is an
     experiment's."""
-    thread_ts = event.get("thread_ts")
-    if not thread_ts or thread_ts == event.get("ts") or not event.get("user"):
+    thread_ts = person_reply_in_thread(event)
+    if thread_ts is None:
         return
     flows.receive_file(
         runtime.db,

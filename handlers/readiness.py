@@ -17,7 +17,7 @@ from bot.pipeline.variants import forms as variant_forms
 from bot.slack.actions import ChecklistRef, RowRef
 from handlers import clicks, submissions
 from handlers.clicks import Click
-from handlers.context import Asker
+from handlers.context import Asker, person_reply_in_thread
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -39,8 +39,8 @@ def tick(click: Click[ChecklistRef]) -> None:
 
 def files_shared(event: dict, runtime: Runtime, delivery_key: str | None) -> bool:
     """Files shared in a brief's thread become its assets; False when the thread isn't one."""
-    thread_ts = event.get("thread_ts")
-    if not thread_ts or thread_ts == event.get("ts") or not event.get("user"):
+    thread_ts = person_reply_in_thread(event)
+    if thread_ts is None:
         return False
     return asset_flows.receive_files(
         runtime.db,
@@ -57,14 +57,8 @@ def files_shared(event: dict, runtime: Runtime, delivery_key: str | None) -> boo
 
 def links_posted(event: dict, runtime: Runtime, delivery_key: str | None) -> bool:
     """Links a person posts in a brief's thread become its assets; False otherwise."""
-    thread_ts = event.get("thread_ts")
-    if (
-        not thread_ts
-        or thread_ts == event.get("ts")
-        or not event.get("user")
-        or event.get("subtype")
-        or event.get("bot_id")
-    ):
+    thread_ts = person_reply_in_thread(event)
+    if thread_ts is None or event.get("subtype") or event.get("bot_id"):
         return False
     return asset_flows.receive_links(
         runtime.db,
