@@ -4,6 +4,7 @@ translate payloads without owning units of work."""
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 from pathlib import Path
 from types import SimpleNamespace
@@ -142,6 +143,15 @@ def test_listeners_are_module_level_functions_of_handlers(app: App) -> None:
         function = listener.ack_function
         assert "<locals>" not in function.__qualname__, function.__qualname__
         assert function.__module__.startswith("handlers."), function.__module__
+
+
+def test_every_listener_is_what_its_module_exposes_under_its_name(app: App) -> None:
+    """handlers.clicks builds a button's listener once, at import, and names it as the declared
+    function: the name must lead to that very listener (not to a copy made at registration)."""
+    for listener in app._listeners:
+        function = listener.ack_function
+        module = importlib.import_module(function.__module__)
+        assert getattr(module, function.__qualname__) is function, function.__qualname__
 
 
 # What Bolt injects that our listeners use, and what the middleware in handlers.context adds.
