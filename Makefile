@@ -44,7 +44,8 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache mopsbot.db* var
 
-# The full soak (README "Tests and benchmarks"): 20 SIGKILL runs, two instances on PostgreSQL
-# with one killed, the sustained pace; prints the summary, fails on any lost or duplicated effect.
+# The full soak (README "Tests and benchmarks"): 20 SIGKILL runs under Slack faults (429, 5xx,
+# late answers), one and two instances on a throwaway PostgreSQL cluster restarted mid-run, the
+# sustained pace; prints the summary, fails on any lost or duplicated effect.
 soak: install
 	PYTHONPATH=. nice -n 10 $(BIN)/python benchmarks/soak.py

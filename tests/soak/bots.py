@@ -46,6 +46,7 @@ class BotEnvironment:
     folder: Path
     tick_seconds: float = 1.0
     clock_offset: float = 0.0
+    slack_timeout: float = 15.0  # MOPSBOT_SLACK_TIMEOUT: shorter than a late answer under faults
 
     @classmethod
     def against(
@@ -57,6 +58,7 @@ class BotEnvironment:
         model_dir: Path,
         folder: Path,
         clock_offset: float = 0.0,
+        slack_timeout: float = 15.0,
     ) -> BotEnvironment:
         """Instances that talk to `emulator` as their Slack, with a fresh signing secret."""
         return cls(
@@ -68,6 +70,7 @@ class BotEnvironment:
             signing_secret=secrets.token_hex(16),
             folder=folder,
             clock_offset=clock_offset,
+            slack_timeout=slack_timeout,
         )
 
     def variables(self) -> dict[str, str]:
@@ -86,6 +89,7 @@ class BotEnvironment:
             MOPSBOT_INTAKE_MODEL_DIR=str(self.model_dir),
             MOPSBOT_TICK_SECONDS=str(self.tick_seconds),
             MOPSBOT_TEST_CLOCK_OFFSET=str(self.clock_offset),
+            MOPSBOT_SLACK_TIMEOUT=str(self.slack_timeout),
             MOPSBOT_LOG_LEVEL="INFO",
             HF_HUB_OFFLINE="1",
             TRANSFORMERS_OFFLINE="1",

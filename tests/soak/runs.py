@@ -1,6 +1,8 @@
 """One soak run: a fresh database, the emulator, one or two bot processes, the scripted load,
 SIGKILLs at seeded moments (each killed instance started again at once, as a supervisor does),
-then a quiet end and the invariant checker.
+Slack's bad weather throughout (the emulator's seeded FaultPlan: 429s, 5xx, posts answered too
+late), optionally PostgreSQL crashed and restarted (`pg_ctl -m immediate`, a throwaway cluster
+of the run's own), then a quiet end and the invariant checker.
 
 The bot's clock is set ahead (MOPSBOT_TEST_CLOCK_OFFSET) to a working Wednesday morning in the
 team's zone, a little before the minute the run's digests are due; stage SLAs are seconds long
@@ -26,8 +28,10 @@ import holidays
 import yaml
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from bot.emulator import SlackEmulator
+from bot.emulator.faults import FaultKind, FaultPlan
 from bot.sla.models import Reminder, ReminderStatus
 from bot.slack.models import OutboxMessage, OutboxStatus
 from bot.storage.database import Database
@@ -36,6 +40,7 @@ from tests.soak.bots import ROOT, BotEnvironment, BotProcess, running_bots
 from tests.soak.deliveries import DeliveryStats, Instances
 from tests.soak.invariants import Verdict, check
 from tests.soak.load import Ledger, TeamLoad
+from tests.support.postgres import Cluster
 
 TEAM_ZONE = ZoneInfo("America/New_York")
 # Each person's own zone (the emulator's seed), for their digest minute.
@@ -46,6 +51,38 @@ DIGEST_LEAD = 25.0  # the run's digests fall due this long after the load starts
 QUIET_FOR = 3.0
 SETTLE_TIMEOUT = 180.0
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Under faults the bot gives up on a Web API call after SLACK_TIMEOUT; a late answer comes after
+# LATE_BY, so the bot sees a timeout for a post Slack made (the ambiguous case).
+SLACK_TIMEOUT = 2.0
+LATE_BY = 3.0
+
+
+@dataclass(frozen=True)
+class SlackWeather:
+    """Rates per call of the bot's writes (bot.emulator.faults): 429 `ratelimited`, a 5xx page,
+    and a call made but answered after the bot gave up."""
+
+    ratelimited: float = 0.05
+    server_error: float = 0.03
+    timeout_after_accept: float = 0.03
+
+    bursts: bool = True  # one burst of each kind at a seeded moment, whatever the draws
+
+    def plan(self, seed: int) -> FaultPlan | None:
+        if not (self.ratelimited or self.server_error or self.timeout_after_accept or self.bursts):
+            return None
+        return FaultPlan(
+            ratelimited=self.ratelimited,
+            server_error=self.server_error,
+            timeout_after_accept=self.timeout_after_accept,
+            seed=seed,
+            late_by=LATE_BY,
+        )
+
+
+CALM = SlackWeather(0.0, 0.0, 0.0, bursts=False)
+# A burst: this many of the bot's writes in a row meet the kind.
+BURSTS = {FaultKind.RATELIMITED: 3, FaultKind.SERVER_ERROR: 2, FaultKind.TIMEOUT_AFTER_ACCEPT: 1}
 
 
 @dataclass
@@ -56,6 +93,13 @@ class Kill:
     done_at: float | None = None
     ready_after: float | None = None  # restart -> /readyz 200
     first_delivery_after: float | None = None  # restart -> first outbox call Slack answered ok
+
+
+@dataclass
+class Restart:
+    at: float  # seconds after the load started
+    done_at: float | None = None
+    down_for: float | None = None  # pg_ctl restart -m immediate, until it accepts connections
 
 
 @dataclass
@@ -70,6 +114,7 @@ class RunReport:
     seconds: float
     faults: dict[str, int] = field(default_factory=dict)
     load_seconds: float = 0.0
+    restarts: list[Restart] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -120,7 +165,8 @@ def scratch_database(folder: Path, postgres_url: str | None) -> Iterator[str]:
     if postgres_url is None:
         yield f"sqlite:///{folder / 'soak.db'}"
         return
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    # No pool: a run may restart the server, and a pooled connection would die with it.
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     name = f"mopsbot_soak_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -146,6 +192,14 @@ def plan_kills(rng: random.Random, count: int, instances: int, window: float) ->
     )
 
 
+def plan_bursts(rng: random.Random, window: float) -> list[tuple[float, FaultKind]]:
+    return sorted((rng.uniform(1.0, window), kind) for kind in BURSTS)
+
+
+def plan_restarts(rng: random.Random, count: int, window: float) -> list[Restart]:
+    return sorted((Restart(at=rng.uniform(1.0, window)) for _ in range(count)), key=lambda r: r.at)
+
+
 def soak_run(
     seed: int,
     folder: Path,
@@ -157,7 +211,14 @@ def soak_run(
     briefs: int = 6,
     intake: int = 4,
     kill_window: float = 30.0,
+    weather: SlackWeather = SlackWeather(),
+    cluster: Cluster | None = None,
+    restarts: int = 0,
 ) -> RunReport:
+    """`postgres_url`: a server where the run's database is created (else SQLite); `cluster`:
+    the throwaway cluster behind it, restarted `restarts` times in the kill window."""
+    if restarts and cluster is None:
+        raise ValueError("database restarts need a throwaway cluster, never a shared server")
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -167,8 +228,14 @@ def soak_run(
     offset = (digest_at - timedelta(seconds=DIGEST_LEAD + STARTUP_GUESS) - wall).total_seconds()
     policy = soak_policy(folder, digest_at)
     schedule = plan_kills(rng, kills, instances, kill_window)
+    crashes = plan_restarts(rng, restarts, kill_window)
     stats = DeliveryStats()
-    with scratch_database(folder, postgres_url) as url, SlackEmulator() as emulator:
+    plan = weather.plan(seed)
+    bursts = plan_bursts(rng, kill_window) if plan is not None and weather.bursts else []
+    with (
+        scratch_database(folder, postgres_url) as url,
+        SlackEmulator(faults=plan) as emulator,
+    ):
         environment = BotEnvironment.against(
             emulator,
             database_url=url,
@@ -176,6 +243,7 @@ def soak_run(
             model_dir=model_dir,
             folder=folder,
             clock_offset=offset,
+            slack_timeout=SLACK_TIMEOUT if plan is not None else 15.0,
         )
         with running_bots(environment, instances) as bots:
             load = TeamLoad(
@@ -198,9 +266,25 @@ def soak_run(
                 daemon=True,
             )
             killer.start()
+            crasher = threading.Thread(
+                target=_restart_on_schedule,
+                args=(cluster, crashes, load_started),
+                name="crasher",
+                daemon=True,
+            )
+            crasher.start()
+            storm = threading.Thread(
+                target=_bursts_on_schedule,
+                args=(plan, bursts, load_started),
+                name="storm",
+                daemon=True,
+            )
+            storm.start()
             ledger = load.run()
             load_seconds = time.monotonic() - load_started
             killer.join()
+            crasher.join()
+            storm.join()
             db = Database(url)
             try:
                 _until_digests_due(max(digest_at, load.digest_at), offset)
@@ -210,7 +294,7 @@ def soak_run(
                 verdict = check(db, emulator, ledger)
             finally:
                 db.dispose()
-        calls = emulator.calls
+    injected = plan.injected if plan is not None else {}
     return RunReport(
         seed=seed,
         instances=instances,
@@ -221,12 +305,38 @@ def soak_run(
         verdict=verdict,
         seconds=time.monotonic() - started,
         load_seconds=load_seconds,
+        restarts=crashes,
         faults={
             "kills": sum(bot.kills for bot in bots),  # the final stop is a graceful SIGINT
-            "429s": sum(1 for c in calls if c.error == "ratelimited"),
-            "5xx": sum(1 for c in calls if (c.error or "").startswith("http_5")),
+            "429s": injected.get(FaultKind.RATELIMITED, 0),
+            "5xx": injected.get(FaultKind.SERVER_ERROR, 0),
+            "ambiguous timeouts": injected.get(FaultKind.TIMEOUT_AFTER_ACCEPT, 0),
+            "database restarts": sum(1 for r in crashes if r.done_at is not None),
         },
     )
+
+
+def _bursts_on_schedule(
+    plan: FaultPlan | None, bursts: list[tuple[float, FaultKind]], load_started: float
+) -> None:
+    for at, kind in bursts:
+        assert plan is not None
+        time.sleep(max(0.0, load_started + at - time.monotonic()))
+        plan.burst(kind, BURSTS[kind])
+
+
+def _restart_on_schedule(
+    cluster: Cluster | None, schedule: list[Restart], load_started: float
+) -> None:
+    """PostgreSQL crashed and started again at each moment, whatever the bots are doing:
+    every connection is cut, uncommitted work is gone, committed work comes back from the WAL."""
+    for restart in schedule:
+        assert cluster is not None
+        time.sleep(max(0.0, load_started + restart.at - time.monotonic()))
+        began = time.monotonic()
+        cluster.restart_now()
+        restart.down_for = time.monotonic() - began
+        restart.done_at = began - load_started
 
 
 def _kill_on_schedule(
