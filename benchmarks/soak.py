@@ -180,7 +180,11 @@ def print_run(report: RunReport) -> None:
         + f"deliveries {report.stats.sent:>3} redelivered {report.stats.redeliveries:>3}  "
         f"{'ok' if report.ok else 'FAILED'}  ({report.seconds:.0f} s)"
     )
-    print("    faults: " + ", ".join(f"{name} {report.faults.get(name, 0)}" for name in FAULTS))
+    print(
+        "    faults: "
+        + ", ".join(f"{name} {report.faults.get(name, 0)}" for name in FAULTS)
+        + (f"; exited by itself and started again: {report.exits}" if report.exits else "")
+    )
     for problem in report.verdict.problems[:10]:
         print(f"    {problem}")
 
@@ -207,6 +211,9 @@ def summary(reports: list[RunReport]) -> int:
         for name, count in report.faults.items():
             faults[name] += count
     print("faults injected: " + ", ".join(f"{name} {faults[name]}" for name in FAULTS))
+    exits = sum(r.exits for r in reports)
+    if exits:
+        print(f"instances that exited by themselves (one started while the database was restarting exits with an error): {exits}")
     print("effects (expected / observed, lost, duplicated):")
     for name in sorted(kinds):
         t = kinds[name]

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -112,7 +113,8 @@ class BotEnvironment:
 @dataclass
 class BotProcess:
     """One instance serving HTTP on its own port; `kill()` is SIGKILL, `start()` starts it again
-    on the same port (what a supervisor does)."""
+    on the same port (what a supervisor does). `lock` and `held` let the harness's killer and its
+    supervisor take turns: a held instance is down on purpose and is not started again."""
 
     name: str
     environment: BotEnvironment
@@ -121,6 +123,9 @@ class BotProcess:
     starts: int = 0
     kills: int = 0
     started_at: float = 0.0  # time.monotonic() of the latest start
+    exits: int = 0  # times it exited by itself (e.g. started while the database was down)
+    held: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def url(self) -> str:

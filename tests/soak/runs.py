@@ -115,6 +115,7 @@ class RunReport:
     faults: dict[str, int] = field(default_factory=dict)
     load_seconds: float = 0.0
     restarts: list[Restart] = field(default_factory=list)
+    exits: int = 0  # instances that exited by themselves and were started again
 
     @property
     def ok(self) -> bool:
@@ -280,6 +281,11 @@ def soak_run(
                 daemon=True,
             )
             storm.start()
+            supervising = threading.Event()
+            supervisor = threading.Thread(
+                target=_supervise, args=(bots, supervising), name="supervisor", daemon=True
+            )
+            supervisor.start()
             ledger = load.run()
             load_seconds = time.monotonic() - load_started
             killer.join()
@@ -289,6 +295,8 @@ def soak_run(
             try:
                 _until_digests_due(max(digest_at, load.digest_at), offset)
                 _settle(db, offset)
+                supervising.set()
+                supervisor.join()
                 for bot in bots:
                     bot.stop()
                 verdict = check(db, emulator, ledger)
@@ -306,6 +314,7 @@ def soak_run(
         seconds=time.monotonic() - started,
         load_seconds=load_seconds,
         restarts=crashes,
+        exits=sum(bot.exits for bot in bots),
         faults={
             "kills": sum(bot.kills for bot in bots),  # the final stop is a graceful SIGINT
             "429s": injected.get(FaultKind.RATELIMITED, 0),
@@ -349,11 +358,15 @@ def _kill_on_schedule(
     for kill in schedule:
         time.sleep(max(0.0, load_started + kill.at - time.monotonic()))
         bot = bots[kill.instance]
-        bot.kill()
+        with bot.lock:
+            bot.kill()
+            bot.held = True
         kill.done_at = time.monotonic() - load_started
         time.sleep(kill.pause)
         restarted_wall = time.time()
-        bot.start()
+        with bot.lock:
+            bot.held = False
+            bot.start()
         watcher = threading.Thread(
             target=_watch_recovery, args=(kill, bot, bot.starts, restarted_wall, emulator)
         )
@@ -361,6 +374,18 @@ def _kill_on_schedule(
         watchers.append(watcher)
     for watcher in watchers:
         watcher.join()
+
+
+def _supervise(bots: list[BotProcess], until: threading.Event) -> None:
+    """What compose's `restart:` does: an instance that exited by itself (one started while
+    PostgreSQL was restarting stops with an error, as `mopsbot run` does when it can't migrate)
+    is started again."""
+    while not until.wait(0.5):
+        for bot in bots:
+            with bot.lock:
+                if not bot.held and bot.process is not None and not bot.alive():
+                    bot.exits += 1
+                    bot.start()
 
 
 def _watch_recovery(
