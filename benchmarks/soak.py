@@ -213,7 +213,9 @@ def summary(reports: list[RunReport]) -> int:
     print("faults injected: " + ", ".join(f"{name} {faults[name]}" for name in FAULTS))
     exits = sum(r.exits for r in reports)
     if exits:
-        print(f"instances that exited by themselves (one started while the database was restarting exits with an error): {exits}")
+        print(
+            f"instances that exited by themselves (one started while the database was restarting exits with an error): {exits}"
+        )
     print("effects (expected / observed, lost, duplicated):")
     for name in sorted(kinds):
         t = kinds[name]
