@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from policies.compliance.channels import ChannelIssue, UnknownChannelError
+from policies.compliance.examples import LabelledExamples, load_examples
 from policies.compliance.matcher import CompiledRules, Finding, LintResult
 from policies.compliance.schema import SEVERITY_ORDER, ComplianceRules
 from policies.yaml_files import PolicyError, content_version, format_errors, problems_in, read_yaml
@@ -28,6 +29,7 @@ __all__ = [
     "ComplianceRules",
     "ComplianceRulesError",
     "Finding",
+    "LabelledExamples",
     "LintResult",
     "UnknownChannelError",
     "check_rules_file",
@@ -43,16 +45,21 @@ class ComplianceRulesError(PolicyError):
 
 
 def load_rules(path: Path | str = DEFAULT_RULES_PATH) -> ComplianceRules:
-    """Read, validate and compile a rules file; raises ComplianceRulesError with every error."""
+    """Read, validate and compile a rules file, and read the labelled examples it names;
+    raises ComplianceRulesError with every error."""
+    path = Path(path)
     try:
-        data, raw = read_yaml(Path(path))
+        data, raw = read_yaml(path)
     except PolicyError as exc:
         raise ComplianceRulesError(exc.errors) from None
-    return parse_rules(data, version=content_version(raw), source=str(path))
+    return parse_rules(data, version=content_version(raw), source=str(path), folder=path.parent)
 
 
-def parse_rules(data: object, *, version: str = "unversioned", source: str = "") -> ComplianceRules:
-    """Validate an already parsed rules mapping (tests, or rules kept elsewhere)."""
+def parse_rules(
+    data: object, *, version: str = "unversioned", source: str = "", folder: Path | None = None
+) -> ComplianceRules:
+    """Validate an already parsed rules mapping (tests, or rules kept elsewhere). The semantic
+    layer's examples file is read from `folder`; without one the rules have no examples."""
     if not isinstance(data, dict):
         raise ComplianceRulesError([f"{source or 'rules'}: expected a mapping at the top level"])
     try:
@@ -60,6 +67,16 @@ def parse_rules(data: object, *, version: str = "unversioned", source: str = "")
     except ValidationError as exc:
         raise ComplianceRulesError(format_errors(exc)) from None
     rules._version = version
+    if rules.semantic is not None and folder is not None:
+        written = rules.semantic.examples_file
+        try:
+            rules._examples = load_examples(
+                folder / written, list(rules.categories), f"semantic.examples_file ({written})"
+            )
+        except PolicyError as exc:
+            raise ComplianceRulesError(exc.errors) from None
+        # A new example changes what is found: the version every decision records says so.
+        rules._version = content_version(f"{version} {rules._examples.version}".encode())
     # Compiled once here, so that lint() only runs ready regexes (see matcher).
     rules._compiled = CompiledRules.build(rules)
     return rules

@@ -20,8 +20,18 @@ class Finding:
     severity: str
     guidance: str
     approver_stage: str
+    # Which layer found it: "pattern" (the rules' phrases) or "model" (the semantic layer, which
+    # finds a whole sentence and says how sure it is and which labelled example is nearest).
+    layer: str = "pattern"
+    score: float | None = None
+    nearest: str | None = None
 
     def to_dict(self) -> dict[str, object]:
+        extra: dict[str, object] = (
+            {"score": round(self.score, 3), "nearest": self.nearest}
+            if self.score is not None
+            else {}
+        )
         return {
             "category": self.category,
             "label": self.label,
@@ -31,6 +41,8 @@ class Finding:
             "severity": self.severity,
             "guidance": self.guidance,
             "approver_stage": self.approver_stage,
+            "layer": self.layer,
+            **extra,
         }
 
 
@@ -150,7 +162,7 @@ class CompiledRules:
 
     @classmethod
     def build(cls, rules: ComplianceRules) -> CompiledRules:
-        terms = {name: list(phrases) for name, phrases in rules.terms.items()}
+        terms = {name: list(phrases) for name, phrases in rules.all_terms().items()}
         matchers = tuple(
             _CategoryMatcher(
                 name=name,

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from policies.compliance.examples import LabelledExamples
 from policies.compliance.phrases import PhraseError, compile_phrase
 
 Severity = Literal["info", "warning", "blocking"]
@@ -27,6 +28,7 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # Validation context key: the `terms` lists of the file, so a pattern can use <competitor>.
 TERMS_KEY = "compliance_terms"
+COMPETITOR = "competitor"
 
 
 def _phrase(value: str, info: ValidationInfo) -> str:
@@ -111,20 +113,54 @@ class Profanity(Strict):
     allow: list[str] = []
 
 
+class Semantic(Strict):
+    """The second layer: a classifier per category over sentence embeddings (bot/compliance)."""
+
+    # Labelled sentences (policies/compliance/examples.py), relative to the rules file.
+    examples_file: str = Field(min_length=1)
+    # Each category's threshold is the lowest score at which its 5-fold cross-validated
+    # findings on the examples are at least this precise (and never below 0.5).
+    target_precision: float = Field(default=0.9, ge=0.5, le=1.0)
+
+
 class ComplianceRules(Strict):
     description: str = ""
+    # The competitors a comparative claim may name; patterns use them as <competitor>.
+    competitors: list[TermPhrase] = []
     terms: dict[Name, list[TermPhrase]] = {}
     categories: dict[Name, Category] = Field(min_length=1)
     channels: dict[Name, ChannelRule] = {}
     profanity: Profanity = Profanity()
+    semantic: Semantic | None = None
 
     _version: str = PrivateAttr(default="unversioned")
     _compiled: Any = PrivateAttr(default=None)
+    _examples: Any = PrivateAttr(default=None)
+
+    @property
+    def examples(self) -> LabelledExamples | None:
+        """The semantic layer's labelled sentences, when the rules name them and they loaded."""
+        return self._examples
+
+    def all_terms(self) -> dict[str, list[str]]:
+        """The `terms` lists, with `competitors` as the <competitor> term."""
+        return {**self.terms, **({COMPETITOR: self.competitors} if self.competitors else {})}
 
     @property
     def version(self) -> str:
-        """Content hash of the rules file (sha256, 12 hex chars); stored with every decision."""
+        """Content hash of the rules file and of its labelled examples (sha256, 12 hex chars);
+        stored with every decision."""
         return self._version
+
+    @model_validator(mode="after")
+    def _competitors_once(self) -> ComplianceRules:
+        if self.competitors and COMPETITOR in self.terms:
+            raise ValueError("terms.competitor: name competitors once, in `competitors`")
+        seen: dict[str, str] = {}
+        for name in self.competitors:
+            if seen.setdefault(name.lower(), name) != name or self.competitors.count(name) > 1:
+                raise ValueError(f"competitors: '{name}' is listed twice")
+        return self
 
     @model_validator(mode="after")
     def _one_channel_per_name(self) -> ComplianceRules:
@@ -157,8 +193,10 @@ class ComplianceRules(Strict):
 
 def _terms_context(data: Any) -> dict[str, Any]:
     terms = data.get("terms") if isinstance(data, dict) else None
-    if not isinstance(terms, dict):
-        return {TERMS_KEY: {}}
+    terms = dict(terms) if isinstance(terms, dict) else {}
+    competitors = data.get("competitors") if isinstance(data, dict) else None
+    if competitors:
+        terms[COMPETITOR] = competitors
     usable: dict[str, list[str]] = {}
     for name, phrases in terms.items():
         if isinstance(phrases, list):

@@ -12,7 +12,13 @@ import yaml
 from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
 
-NAMED_FILES = ("compliance.yaml", "intake.yaml", "intake_examples.yaml", "checklists.yaml")
+NAMED_FILES = (
+    "compliance.yaml",
+    "compliance_examples.yaml",
+    "intake.yaml",
+    "intake_examples.yaml",
+    "checklists.yaml",
+)
 
 
 def write_policy(folder: Path, data: dict, name: str = "policy.yaml") -> Path:

@@ -334,9 +334,14 @@ def _minimal() -> dict:
     }
 
 
-def test_version_is_the_content_hash(rules: ComplianceRules) -> None:
+def test_version_is_the_content_hash_of_the_rules_and_their_examples(
+    rules: ComplianceRules,
+) -> None:
+    """A new labelled example changes what the model finds, so it changes the version too."""
     raw = DEFAULT_RULES_PATH.read_bytes()
-    assert rules.version == hashlib.sha256(raw).hexdigest()[:12]
+    examples = (DEFAULT_RULES_PATH.parent / "compliance_examples.yaml").read_bytes()
+    both = f"{hashlib.sha256(raw).hexdigest()[:12]} {hashlib.sha256(examples).hexdigest()[:12]}"
+    assert rules.version == hashlib.sha256(both.encode()).hexdigest()[:12]
     assert rules.approver_stages() == {"legal"}
 
 

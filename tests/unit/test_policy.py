@@ -15,6 +15,7 @@ from bot.app.config import PACKAGE_POLICY
 from policies import access
 from policies.loader import PolicyError, PolicyStore, check_policy_file, load_policy
 from policies.schema import clean_submission, validate_submission
+from tests.support.policies import NAMED_FILES
 
 
 def write(tmp_path: Path, data: dict, name: str = "policy.yaml") -> Path:
@@ -27,7 +28,7 @@ def write(tmp_path: Path, data: dict, name: str = "policy.yaml") -> Path:
 def named_files(tmp_path: Path) -> None:
     """The files the policy names (rules, taxonomy) beside the test's policy files, as they are
     beside the package's."""
-    for name in ("compliance.yaml", "intake.yaml", "intake_examples.yaml", "checklists.yaml"):
+    for name in NAMED_FILES:
         shutil.copy(PACKAGE_POLICY.parent / name, tmp_path / name)
 
 

@@ -13,6 +13,7 @@ from bot.app.config import PACKAGE_POLICY
 from bot.briefs.forms import brief_form
 from bot.emulator.validation import view_errors
 from policies.loader import check_policy_file, load_policy
+from tests.support.policies import NAMED_FILES
 
 
 def fields(data: dict) -> list[dict]:
@@ -72,7 +73,7 @@ def _write(tmp_path: Path, change: Callable[[dict], object]) -> Path:
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     # The rules and taxonomy files sit next to the policy.
-    for name in ("compliance.yaml", "intake.yaml", "intake_examples.yaml", "checklists.yaml"):
+    for name in NAMED_FILES:
         (tmp_path / name).write_text((PACKAGE_POLICY.parent / name).read_text())
     return path
 
