@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.compliance import flows, messages
+from bot.compliance import flows, layers, messages
 from bot.compliance.confirmations import Prompt, Shown
 from bot.compliance.service import rules_for
 from bot.slack.actions import ActionId
@@ -13,7 +13,7 @@ from handlers import clicks
 from handlers.clicks import Click
 from handlers.context import Asker
 from handlers.options import SlashOptions, UsageError
-from policies.compliance import ComplianceRulesError, lint
+from policies.compliance import ComplianceRulesError
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -44,7 +44,7 @@ def lint_text(rest: str, runtime: Runtime, asker: Asker) -> str:
         return f"I don't know the channel `{echo(channel)}`; channels: {known}. {LINT_USAGE}"
     if not text:
         return f"Add the text to check. {LINT_USAGE}"
-    result = lint(text, rules, channel=channel)
+    result = layers.lint_text(text, rules, channel=channel)
     return messages.lint_answer(runtime.policy, rules, result)
 
 

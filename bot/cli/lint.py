@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.compliance import layers
 from policies.compliance import (
     DEFAULT_RULES_PATH,
     ComplianceRules,
@@ -23,12 +24,15 @@ from policies.compliance import (
     resolve_channel,
 )
 
+Linter = Callable[[str, ComplianceRules, str | None], LintResult]
+
 EPILOG = """\
 examples:
   mopsbot lint brief.txt                   findings with line:col, guidance and approver
   mopsbot lint --channel sms sms.txt       also the SMS length, opt-out text and tone
   echo "Win a free cruise!" | mopsbot lint -
   mopsbot lint --jsonl < texts.txt         one JSON object per input line
+  mopsbot lint --patterns-only brief.txt   the rules' phrases only (no model to load)
 """
 
 
@@ -53,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--channel", metavar="NAME", help="also check this channel's rules")
     parser.add_argument(
+        "--patterns-only",
+        action="store_true",
+        help="skip the semantic model (no encoder to load: quick, but misses paraphrases)",
+    )
+    parser.add_argument(
         "--rules",
         type=Path,
         default=DEFAULT_RULES_PATH,
@@ -74,6 +83,7 @@ def cmd_lint(args: argparse.Namespace, settings: object = None) -> int:
         except UnknownChannelError as exc:
             return _usage(str(exc))
     name = args.file or "-"
+    linter: Linter = lint if args.patterns_only else layers.lint_text
     try:
         source = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
@@ -81,20 +91,22 @@ def cmd_lint(args: argparse.Namespace, settings: object = None) -> int:
     try:
         with source:
             if args.jsonl:
-                return _lint_lines(source, rules, args.channel, sys.stdout)
+                return _lint_lines(source, rules, args.channel, sys.stdout, linter)
             text = source.read()
     except UnicodeDecodeError:
         return _usage(f"{name}: not UTF-8 text")
-    result = lint(text, rules, args.channel)
+    result = linter(text, rules, args.channel)
     print_report("<stdin>" if name == "-" else name, text, result, sys.stdout)
     return 0 if result.clean else 1
 
 
-def _lint_lines(source: TextIO, rules: ComplianceRules, channel: str | None, out: TextIO) -> int:
+def _lint_lines(
+    source: TextIO, rules: ComplianceRules, channel: str | None, out: TextIO, linter: Linter
+) -> int:
     status = 0
     for number, line in enumerate(source, start=1):
         text = line.rstrip("\r\n")
-        result = lint(text, rules, channel)
+        result = linter(text, rules, channel)
         out.write(json.dumps({"line": number, **result.to_dict()}, ensure_ascii=False) + "\n")
         if not result.clean:
             status = 1
@@ -111,6 +123,11 @@ def print_report(name: str, text: str, result: LintResult, out: TextIO) -> None:
             f"    {finding.label}. {finding.guidance}\n"
             f"    approval needed from: {finding.approver_stage}\n"
         )
+        if finding.layer == "model" and finding.score is not None:
+            out.write(
+                f"    found by the semantic model ({finding.score:.0%} sure); nearest labelled "
+                f'example: "{finding.nearest}"\n'
+            )
     for issue in result.channel_issues:
         out.write(f"{name}: channel {result.channel}: {issue.check}: {issue.message}\n")
     if result.clean:

@@ -99,6 +99,8 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     from bot.app.readiness import readiness_app
     from bot.app.scrape import metrics_app
     from bot.app.serving import HttpServer, SidePort, run_socket_mode
+    from bot.compliance import layers as compliance_layers
+    from bot.compliance.service import rules_for
     from bot.core.clock import ahead_by
     from bot.storage.database import migrate
 
@@ -106,6 +108,7 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     runtime, app = bolt.build(settings, clock=ahead_by(settings.test_clock_offset))
     runtime.start_background()
     runtime.intake_models().warm_up()
+    compliance_layers.warm_up(lambda: rules_for(runtime.policy))
     try:
         if http:
             server = HttpServer(

@@ -11,7 +11,7 @@ from bot.compliance.findings import BriefLint, FieldFinding
 from bot.slack import blocks
 from bot.slack.blocks import escape
 from policies import access
-from policies.compliance import ComplianceRules, LintResult
+from policies.compliance import ComplianceRules, Finding, LintResult
 from policies.schema import Policy
 
 MAX_SHOWN = 10  # one section per finding; Slack allows 50 blocks, people read far fewer
@@ -57,11 +57,23 @@ def summary(
     return text
 
 
+def found_by(finding: Finding) -> str:
+    """For a model finding, why: how sure, and the labelled example it reads like."""
+    if finding.layer != "model" or finding.score is None:
+        return ""
+    nearest = escape((finding.nearest or "")[:MAX_SPAN])
+    return (
+        f"Found by meaning, not by a listed phrase ({finding.score:.0%} sure); it reads like "
+        f"the example “{nearest}”\n"
+    )
+
+
 def finding_text(policy: Policy, item: FieldFinding) -> str:
     finding = item.finding
     span = escape(finding.matched[:MAX_SPAN])
     return (
         f"*{escape(item.field_label)}*: “{span}” · *{escape(finding.label)}* ({finding.severity})\n"
+        f"{found_by(finding)}"
         f"{escape(finding.guidance)}\n"
         f"Approver: {approvers_of(policy, finding.approver_stage)} "
         f"(*{messages.stage_label(policy, finding.approver_stage)}*)"
@@ -104,9 +116,10 @@ def lint_answer(policy: Policy, rules: ComplianceRules, result: LintResult) -> s
         counts.append(counted(len(result.channel_issues), "channel issue"))
     lines = [f"*{' and '.join(counts)}*{where}"]
     for finding in result.findings:
+        why = found_by(finding).replace("\n", ". ")
         lines.append(
             f"• `{escape(finding.matched)}`: *{escape(finding.label)}* ({finding.severity}). "
-            f"{escape(finding.guidance)} Needs approval from "
+            f"{escape(finding.guidance)} {why}Needs approval from "
             f"*{escape(messages.stage_label(policy, finding.approver_stage))}* "
             f"({approvers_of(policy, finding.approver_stage)})."
         )

@@ -22,6 +22,7 @@ from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
 from bot.compliance import messages
 from bot.compliance.findings import BriefLint, FieldFinding
+from bot.compliance.layers import lint_text
 from policies import access
 from policies.compliance import (
     ComplianceRules,
@@ -55,14 +56,18 @@ def rules_for(policy: Policy) -> ComplianceRules:
 def needs_human(policy: Policy, text: str) -> LintResult | None:
     """The findings when `text` makes a regulated claim (a person must confirm before the bot
     acts on it), or None when it is clean. Raises ComplianceRulesError when the rules can't be
-    read; treat that as needing a human too."""
+    read; treat that as needing a human too.
+
+    Patterns only: the semantic model learned from marketing copy, and reads a request to the
+    team ("Please update the pricing page copy") as the offer it talks about."""
     result = lint(text, rules_for(policy))
     return result if result.regulated else None
 
 
 def lint_brief(policy: Policy, fields: dict[str, Any]) -> BriefLint:
-    """The brief's copy, linted: every text and textarea field of its template except those the
-    policy marks `lint: false` (notes to the reviewers); findings in form order."""
+    """The brief's copy, linted by both layers (patterns, then the semantic model): every text
+    and textarea field of its template except those the policy marks `lint: false` (notes to
+    the reviewers); findings in form order."""
     try:
         rules = rules_for(policy)
     except ComplianceRulesError as exc:
@@ -71,7 +76,9 @@ def lint_brief(policy: Policy, fields: dict[str, Any]) -> BriefLint:
     for field in policy.workflows.brief.template.fields:
         value = fields.get(field.id)
         if field.linted and isinstance(value, str) and value.strip():
-            found += [FieldFinding(field.id, field.label, f) for f in lint(value, rules).findings]
+            found += [
+                FieldFinding(field.id, field.label, f) for f in lint_text(value, rules).findings
+            ]
     return BriefLint(found, rules.version)
 
 
@@ -158,6 +165,12 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
                     "start": item.finding.start,
                     "end": item.finding.end,
                     "matched": item.finding.matched,
+                    "layer": item.finding.layer,
+                    **(
+                        {"score": round(item.finding.score, 3), "nearest": item.finding.nearest}
+                        if item.finding.score is not None
+                        else {}
+                    ),
                 }
                 for item in review.findings
             ],

@@ -15,7 +15,7 @@ from bot.audit.models import AuditEvent
 from bot.briefs.models import Approval
 from bot.compliance.service import rules_for
 from bot.emulator import Message
-from policies.compliance import DEFAULT_RULES_PATH
+from policies.compliance import DEFAULT_RULES_PATH, lint
 from tests.support.briefs import (
     approve,
     audit_actions,
@@ -307,3 +307,32 @@ def test_brief_history_says_compliance_events_in_plain_words(gated: LocalBot) ->
     assert "compliance check: it makes regulated claims, so *Legal* reviews it" in shown
     assert "asked to mark it scheduled: it makes regulated claims" in shown
     assert "cancelled the request to mark it scheduled" in shown
+
+
+# A testimonial with none of the rules' trigger words: only the semantic model finds it.
+PARAPHRASED_TESTIMONIAL = "Sunita from Pune says our course got her a job at a top bank."
+
+
+def test_a_paraphrased_testimonial_is_found_by_the_model_and_gates_the_brief(
+    gated: LocalBot,
+) -> None:
+    policy = gated.runtime.policy
+    assert not lint(PARAPHRASED_TESTIMONIAL, rules_for(policy)).findings  # patterns miss it
+    parent = new_brief(gated, key_message=PARAPHRASED_TESTIMONIAL)
+    brief = wait_state(gated, "in_review")
+    assert brief.stages == ["brand", "legal"]
+    note = compliance_note(gated, parent)
+    shown = str(note.blocks)
+    assert "Endorsement or testimonial" in note.text and "*Legal*" in note.text
+    assert f"*Key message*: “{PARAPHRASED_TESTIMONIAL}”" in shown  # the whole sentence
+    assert "Found by meaning, not by a listed phrase" in shown
+    [event] = gate_events(gated)
+    assert event.detail["categories"] == ["endorsement"]
+    [finding] = event.detail["findings"]
+    assert finding["layer"] == "model" and finding["matched"] == PARAPHRASED_TESTIMONIAL
+    examples = rules_for(policy).examples
+    assert examples is not None and finding["nearest"] in examples.texts
+    assert f"reads like the example “{finding['nearest']}”" in shown.replace("&amp;", "&")
+    # nobody outside legal can wave it through: brand approval leaves it waiting for legal
+    approve(gated, parent, "bram")
+    assert wait_stage(gated, "legal").stage == "legal"

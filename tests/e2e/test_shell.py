@@ -30,7 +30,7 @@ def test_an_impossible_date_is_refused_inline_and_the_rest_of_the_form_is_kept(
     text = _shell(
         local,
         "/brief new",
-        "Spring pricing launch",
+        "SMB pricing page launch",
         "Launch the new SMB pricing page and grow trials",
         "SMB marketing leads",
         "9",  # not one of the seven channels: asked again, nothing lost
@@ -45,5 +45,5 @@ def test_an_impossible_date_is_refused_inline_and_the_rest_of_the_form_is_kept(
     assert "! choose a number from 1 to 7" in text
     assert "! Launch date: 2026-13-45 is not a date. Please enter one as YYYY-MM-DD" in text
     assert text.count("Title (required)") == 1 and text.count("Launch date (required") == 2
-    assert "Brief #1: Spring pricing launch" in text
+    assert "Brief #1: SMB pricing page launch" in text
     assert "*Budget (USD):* 5,000" in text

@@ -80,6 +80,7 @@ def test_jsonl_one_object_per_line(
         "severity",
         "guidance",
         "approver_stage",
+        "layer",
     }
     assert lines[0][finding["start"] : finding["end"]] == finding["matched"]
     assert objects[1]["findings"] == [] and objects[2]["categories"] == []

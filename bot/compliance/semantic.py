@@ -1,0 +1,292 @@
+"""The compliance lint's semantic layer: a calibrated classifier per category over MiniLM sentence
+embeddings, trained on the labelled sentences the rules name (policies/compliance_examples.yaml).
+
+Patterns miss a claim phrased without their trigger words ("Tom from Denver says it changed his
+life" is a testimonial; "your capital is fully protected" a financial promise). The model reads
+each sentence of the text and finds a category when its calibrated probability reaches the
+category's threshold. Patterns stay the first layer, for explainability; a model finding names
+its sentence, its probability and the nearest labelled example of its category.
+
+Per category: logistic regression on the embeddings (every sentence not labelled with the
+category is a negative), Platt-scaled on 5-fold out-of-fold scores (what sklearn's
+CalibratedClassifierCV(ensemble=False) does), and the threshold is the lowest calibrated score at
+which those out-of-fold findings were at least `semantic.target_precision` precise against clean
+sentences (one that makes another claim goes to review anyway), never below 0.5. Training embeds about a thousand sentences (~15 s on two busy cores), so the trained model
+is kept on disk under the examples' hash (MOPSBOT_CACHE_DIR, default ~/.cache/mopsbot) and in
+memory; a brief's sentences are embedded in one call, each sentence's vector kept
+(bot.encoder.cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from policies.compliance import ComplianceRules, Finding, LabelledExamples
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+FOLDS = 5
+MIN_WORDS = 2  # "Thanks!" says nothing the model can judge
+FORMAT = "2"  # bump when the cached arrays change meaning
+_DASHES = "—–-"
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|$)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CategoryFit:
+    """How one category's classifier did on its examples' out-of-fold scores, at its threshold."""
+
+    name: str
+    threshold: float
+    examples: int
+    cv_precision: float
+    cv_recall: float
+
+
+@dataclass(frozen=True)
+class SemanticModel:
+    categories: tuple[str, ...]
+    coef: np.ndarray  # (categories, dim)
+    intercept: np.ndarray  # (categories,)
+    platt: np.ndarray  # (categories, 2): probability = sigmoid(a * score + b)
+    thresholds: np.ndarray  # (categories,)
+    fits: tuple[CategoryFit, ...]
+    vectors: np.ndarray  # (examples, dim): for the nearest example
+    texts: tuple[str, ...]
+    labels: np.ndarray  # (examples, categories) bool
+    held_out: np.ndarray  # (examples, categories): 5-fold out-of-fold probabilities, for reports
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        scores = vectors @ self.coef.T + self.intercept
+        return 1.0 / (1.0 + np.exp(-(self.platt[:, 0] * scores + self.platt[:, 1])))
+
+    def nearest(self, vector: np.ndarray, category: int) -> str:
+        """The labelled example of `category` most like `vector` (cosine: vectors are unit)."""
+        rows = np.flatnonzero(self.labels[:, category])
+        return self.texts[rows[int(np.argmax(self.vectors[rows] @ vector))]]
+
+    def fit_of(self, name: str) -> CategoryFit:
+        return self.fits[self.categories.index(name)]
+
+
+def train(
+    examples: LabelledExamples, categories: Sequence[str], target_precision: float, embed: Embed
+) -> SemanticModel:
+    vectors = np.asarray(embed(list(examples.texts)), dtype=np.float32)
+    labels = np.array([[c in claimed for c in categories] for claimed in examples.labels])
+    coef, intercept, platt, thresholds, fits, held = [], [], [], [], [], []
+    clean = ~labels.any(axis=1)
+    for index, name in enumerate(categories):
+        y = labels[:, index].astype(int)
+        classifier = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+        held_out = cross_val_predict(classifier, vectors, y, cv=folds, method="decision_function")
+        scaler = LogisticRegression(C=1e4).fit(held_out.reshape(-1, 1), y)
+        a, b = float(scaler.coef_[0, 0]), float(scaler.intercept_[0])
+        probability = 1.0 / (1.0 + np.exp(-(a * held_out + b)))
+        # Precision against clean copy: a sentence making another claim goes to review anyway.
+        counted = (y == 1) | clean
+        threshold, precision, recall = choose_threshold(
+            probability[counted], y[counted], target_precision
+        )
+        held.append(probability)
+        classifier.fit(vectors, y)
+        coef.append(classifier.coef_[0])
+        intercept.append(float(classifier.intercept_[0]))
+        platt.append((a, b))
+        thresholds.append(threshold)
+        fits.append(CategoryFit(name, threshold, int(y.sum()), precision, recall))
+    return SemanticModel(
+        categories=tuple(categories),
+        coef=np.array(coef, dtype=np.float32),
+        intercept=np.array(intercept, dtype=np.float32),
+        platt=np.array(platt, dtype=np.float64),
+        thresholds=np.array(thresholds, dtype=np.float64),
+        fits=tuple(fits),
+        vectors=vectors,
+        texts=examples.texts,
+        labels=labels,
+        held_out=np.array(held).T,
+    )
+
+
+def choose_threshold(
+    probability: np.ndarray, y: np.ndarray, target_precision: float
+) -> tuple[float, float, float]:
+    """(threshold, precision, recall) on held-out scores: the lowest threshold >= 0.5 whose
+    findings are at least `target_precision` precise; above every score (the category is left
+    to the patterns) when none is."""
+    best = (float(np.nextafter(max(1.0, probability.max()), 2.0)), 1.0, 0.0)
+    positives = max(int(y.sum()), 1)
+    for threshold in sorted({float(p) for p in probability if p >= 0.5}, reverse=True):
+        found = probability >= threshold
+        precision = float(y[found].mean())
+        if precision >= target_precision:
+            best = (threshold, precision, float(y[found].sum()) / positives)
+    return best
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line of `text` with at least MIN_WORDS words.
+
+    A dash after a sentence on the same line starts its attribution (“It works.” — Amy, Leeds),
+    which stays with the sentence: the name is what makes it a testimonial."""
+    spans: list[tuple[int, int]] = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.span()
+        chunk = match.group()
+        start += len(chunk) - len(chunk.lstrip())
+        end -= len(chunk) - len(chunk.rstrip())
+        if start >= end:
+            continue
+        if spans and text[start] in _DASHES and "\n" not in text[spans[-1][1] : start]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return [(a, b) for a, b in spans if len(text[a:b].split()) >= MIN_WORDS]
+
+
+def find(
+    model: SemanticModel,
+    rules: ComplianceRules,
+    text: str,
+    vectors: Embed,
+    skip: Sequence[tuple[int, int]] = (),
+) -> list[Finding]:
+    """The model's findings in `text`: one per sentence and category over its threshold.
+    Sentences overlapping a span of `skip` (what the patterns found) are not read."""
+    spans = [(a, b) for a, b in sentences(text) if not any(a < e and s < b for s, e in skip)]
+    if not spans:
+        return []
+    embedded = vectors([text[start:end] for start, end in spans])
+    probability = model.probabilities(embedded)
+    found = []
+    for row, column in zip(*np.nonzero(probability >= model.thresholds), strict=True):
+        start, end = spans[row]
+        name = model.categories[column]
+        category = rules.categories[name]
+        found.append(
+            Finding(
+                category=name,
+                label=category.label,
+                start=start,
+                end=end,
+                matched=text[start:end],
+                severity=category.severity,
+                guidance=category.guidance,
+                approver_stage=category.approver_stage,
+                layer="model",
+                score=float(probability[row, column]),
+                nearest=model.nearest(embedded[row], column),
+            )
+        )
+    return found
+
+
+# --- the trained model, kept on disk and in memory under the examples' hash ---------------------
+
+_lock = threading.Lock()
+_models: dict[str, SemanticModel] = {}
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("MOPSBOT_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "mopsbot"
+
+
+def model_key(rules: ComplianceRules, encoder_id: str) -> str | None:
+    if rules.semantic is None or rules.examples is None:
+        return None
+    setup = f"{','.join(rules.categories)} {rules.semantic.target_precision} {encoder_id}"
+    return f"{FORMAT}-{rules.examples.version}-{hashlib.sha256(setup.encode()).hexdigest()[:8]}"
+
+
+def model_for(rules: ComplianceRules, embed: Embed, encoder_id: str) -> SemanticModel | None:
+    """The trained model of these rules (None when they have no semantic layer): from memory,
+    else from the disk cache, else trained now and cached."""
+    key = model_key(rules, encoder_id)
+    if key is None:
+        return None
+    with _lock:
+        if key not in _models:
+            _models[key] = _load(key, rules) or _train_and_keep(key, rules, embed)
+        return _models[key]
+
+
+def _train_and_keep(key: str, rules: ComplianceRules, embed: Embed) -> SemanticModel:
+    assert rules.semantic is not None and rules.examples is not None
+    model = train(rules.examples, list(rules.categories), rules.semantic.target_precision, embed)
+    path = cache_dir() / f"compliance-model-{key}.npz"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as out:
+            np.savez(
+                out,
+                coef=model.coef,
+                intercept=model.intercept,
+                platt=model.platt,
+                thresholds=model.thresholds,
+                vectors=model.vectors,
+                held_out=model.held_out,
+                fits=np.array([[f.examples, f.cv_precision, f.cv_recall] for f in model.fits]),
+            )
+        os.replace(out.name, path)  # readers never see half a file
+    except OSError as exc:
+        log.warning("compliance.model_not_cached path=%s error=%s", path, exc)
+    return model
+
+
+def _load(key: str, rules: ComplianceRules) -> SemanticModel | None:
+    path = cache_dir() / f"compliance-model-{key}.npz"
+    examples = rules.examples
+    if examples is None or not path.is_file():
+        return None
+    try:
+        with np.load(path) as saved:
+            arrays = {name: saved[name] for name in saved.files}
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("compliance.model_cache_unreadable path=%s error=%s", path, exc)
+        return None
+    categories = tuple(rules.categories)
+    try:
+        return _model_from(arrays, categories, examples)
+    except (KeyError, ValueError) as exc:
+        log.warning("compliance.model_cache_unreadable path=%s error=%s", path, exc)
+        return None
+
+
+def _model_from(
+    arrays: dict[str, np.ndarray], categories: tuple[str, ...], examples: LabelledExamples
+) -> SemanticModel:
+    if arrays["vectors"].shape[0] != len(examples.texts):
+        raise ValueError("the cached model has another number of examples")
+    fits = tuple(
+        CategoryFit(name, float(t), int(row[0]), float(row[1]), float(row[2]))
+        for name, t, row in zip(categories, arrays["thresholds"], arrays["fits"], strict=True)
+    )
+    return SemanticModel(
+        categories=categories,
+        coef=arrays["coef"],
+        intercept=arrays["intercept"],
+        platt=arrays["platt"],
+        thresholds=arrays["thresholds"],
+        fits=fits,
+        vectors=arrays["vectors"],
+        texts=examples.texts,
+        labels=np.array([[c in claimed for c in categories] for claimed in examples.labels]),
+        held_out=arrays["held_out"],
+    )
