@@ -13,6 +13,7 @@ from bot.emulator.conversation import Slack
 from bot.storage.database import Database
 from tests.support.bots import running_bot
 from tests.support.clock import Clock
+from tests.support.compliance import warm_compliance_model
 
 
 @pytest.fixture
@@ -48,3 +49,9 @@ def bot(db: Database, model_dir: Path) -> Iterator[LocalBot]:
     settings = Settings(database_url=db.url, intake_model_dir=model_dir)
     with running_bot(settings) as running:
         yield running
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compliance_model_ready() -> None:
+    """Trained (or read from its cache) before any test waits on a brief's compliance lint."""
+    warm_compliance_model()
