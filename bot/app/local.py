@@ -90,7 +90,7 @@ def local_bot(
         yield LocalBot(emulator, runtime, server, driver, Slack(emulator, driver))
     finally:
         server.stop()
-        runtime.stop()
+        runtime.stop(within=30)  # a test's teardown waits for what runs, as it always did
         emulator.stop()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import channel_health
 from bot.app.config import Settings
+from bot.app.stopping import RunningJobs
 from bot.app.wiring import wire
 from bot.core import metrics
 from bot.core.clock import Clock, utcnow
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 RETENTION = timedelta(days=14)
 DIRECTORY_REFRESH_SECONDS = 60
 PEOPLE_REFRESH_SECONDS = 30 * 60
+# How long a stop waits for running work (docker stop's grace is 10 s; the HTTP server's share
+# comes first, see bot.cli.main).
+STOP_WITHIN = 5.0
 log = get_logger(__name__)
 
 
@@ -60,6 +64,7 @@ class Runtime:
         default_factory=lambda: BackgroundScheduler(timezone="UTC")
     )
     _intake: IntakeModels | None = None
+    _jobs: RunningJobs = field(default_factory=RunningJobs)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock = utcnow, paced: bool = True) -> Runtime:
@@ -224,10 +229,12 @@ class Runtime:
         if not schedule:
             return
         every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-        self.scheduler.add_job(self.forget_old_rows, "interval", hours=6, id="retention", **every)
+        self.scheduler.add_job(
+            self._jobs.track(self.forget_old_rows), "interval", hours=6, id="retention", **every
+        )
         # Who is in which user group, read once a minute so a click finds it known (no call).
         self.scheduler.add_job(
-            self.directory.refresh,
+            self._jobs.track(self.directory.refresh),
             "interval",
             seconds=DIRECTORY_REFRESH_SECONDS,
             id="directory",
@@ -236,7 +243,7 @@ class Runtime:
         )
         # Everyone's time zone, in a few pages, for waves of reminders and digests.
         self.scheduler.add_job(
-            self.directory.refresh_people,
+            self._jobs.track(self.directory.refresh_people),
             "interval",
             seconds=PEOPLE_REFRESH_SECONDS,
             id="people",
@@ -244,7 +251,7 @@ class Runtime:
             **every,
         )
         self.scheduler.add_job(
-            self.tick,
+            self._jobs.track(self.tick),
             "interval",
             seconds=self.settings.tick_seconds,
             id="tick",
@@ -273,14 +280,27 @@ class Runtime:
         except Exception:
             log.exception("tick.failed")
 
-    def stop(self) -> None:
+    def stop(self, within: float = STOP_WITHIN) -> bool:
+        """Stops the ticks, the sender and the worker, letting what runs finish for at most
+        `within` seconds in all; then closes the database pool. False if something was still
+        running then: it is abandoned, which is safe (a tick's, a task's or an outbox row's
+        transaction not committed is done again at the next start; a post being called is
+        marked first, and looked up rather than posted again)."""
+        deadline = time.monotonic() + within
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        clean = True
         if self.scheduler.running:
-            # Let a tick that is running finish its transaction before the pool is disposed.
-            self.scheduler.shutdown(wait=True)
-        self.sender.stop()
-        self.worker.stop()
+            self.scheduler.shutdown(wait=False)
+            clean = self._jobs.wait_idle(left())
+        clean = self.sender.stop(timeout=left()) and clean
+        clean = self.worker.stop(timeout=left()) and clean
+        # A transaction still open keeps its connection: dispose closes only the idle ones.
         self.db.dispose()
         metrics.process_exiting()
+        return clean
 
     def forget_old_rows(self) -> None:
         """Delivered outbox rows and old delivery keys are kept two weeks, for debugging; message

@@ -17,6 +17,7 @@ from bot.core.logs import get_logger
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 # Python hands the GIL between threads every 5 ms by default. A thread that has parsed a request
 # then waits up to that long, once per hand-over, behind threads doing other work; under 50
@@ -74,13 +75,12 @@ class HttpServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.effective_port}"
 
-    def serve_forever(self) -> None:
+    def start(self, freeze: bool = False) -> HttpServer:
+        """`freeze`: the app is built and what exists now lives as long as the process (the
+        bot's own run; not a test's, which builds many)."""
         favour_latency()
-        freeze_long_lived()  # the app is built: what exists now lives as long as the process
-        self._server.run()
-
-    def start(self) -> HttpServer:
-        favour_latency()
+        if freeze:
+            freeze_long_lived()
         self._thread = threading.Thread(target=self._run_until_stopped, name="http", daemon=True)
         self._thread.start()
         return self
@@ -92,9 +92,14 @@ class HttpServer:
             if not self._stopping:
                 raise  # closing the socket under select() is how waitress stops; nothing else is
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 5.0) -> None:
+        """No new connection is taken; the requests being served get `grace` seconds to finish
+        (Slack wants an answer within 3 s anyway), those queued are dropped (Slack sends them
+        again, and the delivery keys make a repeat a no-op)."""
         self._stopping = True
-        self._server.task_dispatcher.shutdown()
+        self._server.accepting = False  # read by waitress's loop: it stops calling accept()
+        self._server.pull_trigger()
+        self._server.task_dispatcher.shutdown(timeout=grace)
         self._server.close()
         if self._thread:
             self._thread.join(timeout=5)
@@ -178,9 +183,12 @@ class SidePort:
         self._thread.join(timeout=5)
 
 
-def run_socket_mode(app: App, app_token: str) -> None:
+def connect_socket_mode(app: App, app_token: str) -> SocketModeHandler:
+    """Connected, with its own threads; `close()` disconnects (the caller waits for the stop)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     favour_latency()
     freeze_long_lived()
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+    handler.connect()
+    return handler

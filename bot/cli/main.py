@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app.config import Settings, SettingsError, load_settings, require
 from bot.cli import audit, experiment, forecast, intake, lint
 from bot.cli.errors import reporting_errors
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app.runtime import Runtime
 
 DESCRIPTION = """\
 mopsbot runs a marketing team's operations in Slack: briefs and approvals in threads,
@@ -93,59 +102,95 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_shell(args, settings)
 
 
+# A stop's budget, inside `docker stop`'s 10 s: the requests being served first (Slack wants its
+# answer within 3 s anyway), then the ticks, the sender and the worker.
+HTTP_GRACE = 3.0
+RUNTIME_GRACE = 4.0
+# How often the idle HTTP loop looks up, so its stop takes that long, not waitress's 1 s.
+STOP_POLL = 0.2
+
+
 def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     from bot.app import bolt
-    from bot.app.push import push_app
-    from bot.app.readiness import readiness_app
-    from bot.app.scrape import metrics_app
-    from bot.app.serving import HttpServer, SidePort, run_socket_mode
+    from bot.app.stopping import StopSignals, within
     from bot.compliance import layers as compliance_layers
     from bot.compliance.service import rules_for
     from bot.core.clock import ahead_by
+    from bot.core.logs import get_logger
     from bot.storage.database import migrate
 
+    # First thing: a SIGTERM during the start (loading the model takes a while) is not lost.
+    signals = StopSignals().install()
     migrate(settings.database_url)
     runtime, app = bolt.build(settings, clock=ahead_by(settings.test_clock_offset))
     runtime.start_background()
     runtime.intake_models().warm_up()
     compliance_layers.warm_up(lambda: rules_for(runtime.policy))
     try:
-        if http:
-            server = HttpServer(
-                app,
-                host=http[0],
-                port=http[1],
-                push=push_app(runtime),
-                ready=readiness_app(runtime),
-                metrics=metrics_app(runtime),
-                signing_secret=settings.slack_signing_secret.get_secret_value()
-                if settings.slack_signing_secret
-                else None,
-            )
-            print(
-                f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr
-            )
-            server.serve_forever()
-        else:
-            push, health = settings.push_port, settings.health_port
-            ops = {"ready": readiness_app(runtime), "metrics": metrics_app(runtime)}
-            if push:
-                SidePort(
-                    push_app(runtime), "0.0.0.0", push, **(ops if health == push else {})
-                ).start()
-                print(f"experiment results push on port {push}", file=sys.stderr)
-            if health:
-                if health != push:
-                    SidePort(None, "0.0.0.0", health, **ops).start()
-                print(f"/healthz, /readyz and /metrics on port {health}", file=sys.stderr)
-            print("mopsbot connected in Socket Mode", file=sys.stderr)
-            assert settings.slack_app_token is not None  # has_socket_mode_tokens
-            run_socket_mode(app, settings.slack_app_token.get_secret_value())
-    except KeyboardInterrupt:
-        pass
-    finally:
-        runtime.stop()
+        stops = _open_doors(settings, http, runtime, app)
+    except BaseException:
+        runtime.stop(within=RUNTIME_GRACE)
+        raise
+    log = get_logger("mopsbot")
+    name = signals.wait()
+    started = time.monotonic()
+    log.info("stopping", signal=name)
+    # No new deliveries first (the HTTP server or the Socket Mode connection), then the work.
+    clean = all([within(HTTP_GRACE + 1, stop, part) for part, stop in stops])
+    clean = runtime.stop(within=RUNTIME_GRACE) and clean
+    log.info("stopped", signal=name, seconds=round(time.monotonic() - started, 2), clean=clean)
+    if not clean:
+        # A thread still in a call would hold the exit (Python joins its thread pools): what
+        # it does is safe to abandon (Runtime.stop), so leave now, with the logs written.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
+
+
+def _open_doors(
+    settings: Settings, http: tuple[str, int] | None, runtime: Runtime, app: App
+) -> list[tuple[str, Callable[[], object]]]:
+    """The HTTP server, or the Socket Mode connection and its side ports: started, and how each
+    closes, in the order a stop closes them (Slack's door first)."""
+    from bot.app.push import push_app
+    from bot.app.readiness import readiness_app
+    from bot.app.scrape import metrics_app
+    from bot.app.serving import HttpServer, SidePort, connect_socket_mode
+
+    ops = {"ready": readiness_app(runtime), "metrics": metrics_app(runtime)}
+    stops: list[tuple[str, Callable[[], object]]] = []  # how each door closes, in order
+    if http:
+        server = HttpServer(
+            app,
+            host=http[0],
+            port=http[1],
+            push=push_app(runtime),
+            ready=ops["ready"],
+            metrics=ops["metrics"],
+            stop_within=STOP_POLL,
+            signing_secret=settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else None,
+        ).start(freeze=True)
+        stops.append(("http", lambda: server.stop(grace=HTTP_GRACE)))
+        print(f"mopsbot serving Slack at http://{http[0]}:{http[1]}/slack/events", file=sys.stderr)
+    else:
+        push, health = settings.push_port, settings.health_port
+        if push:
+            side = SidePort(push_app(runtime), "0.0.0.0", push, **(ops if health == push else {}))
+            stops.append(("push", side.start().stop))
+            print(f"experiment results push on port {push}", file=sys.stderr)
+        if health:
+            if health != push:
+                stops.append(("health", SidePort(None, "0.0.0.0", health, **ops).start().stop))
+            print(f"/healthz, /readyz and /metrics on port {health}", file=sys.stderr)
+        assert settings.slack_app_token is not None  # has_socket_mode_tokens
+        socket = connect_socket_mode(app, settings.slack_app_token.get_secret_value())
+        stops.insert(0, ("socket_mode", socket.close))
+        print("mopsbot connected in Socket Mode", file=sys.stderr)
+    return stops
 
 
 SHELL_LOG = Path("var/shell.log")

@@ -157,12 +157,16 @@ class OutboxSender:
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> bool:
+        """False if a batch's calls were still running after `timeout` (they are left to finish
+        or die with the process: a post is marked before its call, so nothing is posted twice)."""
         self._stop.set()
         self._wake.set()
         if self._thread:
-            self._thread.join(timeout=10)
-        self._pool.shutdown(wait=True)
+            self._thread.join(timeout=timeout)
+        done = self._thread is None or not self._thread.is_alive()
+        self._pool.shutdown(wait=done, cancel_futures=not done)
+        return done
 
     def wake(self) -> None:
         self._wake.set()

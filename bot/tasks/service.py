@@ -73,11 +73,14 @@ class TaskWorker:
         self._thread = threading.Thread(target=self._run, name="task-worker", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> bool:
+        """False if a task was still running after `timeout` (its row stays pending, or leased,
+        and runs again: the lease expires)."""
         self._stop.set()
         self._wake.set()
         if self._thread:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=timeout)
+        return self._thread is None or not self._thread.is_alive()
 
     def _run(self) -> None:
         while not self._stop.is_set():

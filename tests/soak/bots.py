@@ -26,6 +26,7 @@ from bot.emulator import SlackEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 300.0  # a cold start on a busy 2-core machine imports torch and the model
+STOP_GRACE = 10.0  # docker stop's default, before its SIGKILL
 
 
 def free_port() -> int:
@@ -112,8 +113,8 @@ class BotEnvironment:
 
 @dataclass
 class BotProcess:
-    """One instance serving HTTP on its own port; `kill()` is SIGKILL, `start()` starts it again
-    on the same port (what a supervisor does). `lock` and `held` let the harness's killer and its
+    """One instance serving HTTP on its own port; `kill()` is SIGKILL, `stop()` SIGTERM, `start()`
+    starts it again on the same port (what a supervisor does). `lock` and `held` let the harness's killer and its
     supervisor take turns: a held instance is down on purpose and is not started again."""
 
     name: str
@@ -191,16 +192,20 @@ class BotProcess:
             self.process.wait(timeout=10)
             self.kills += 1
 
-    def stop(self) -> None:
-        """A graceful stop (SIGINT: the runtime finishes what it is doing), SIGKILL if it hangs."""
-        if self.process is None or not self.alive():
-            return
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        """A graceful stop, as `docker stop` makes it: SIGTERM (or `sig`), then SIGKILL if it has
+        not exited within STOP_GRACE (the bot stops in well under a second, and gives up on work
+        still running after a few: bot.cli.main). Returns the exit status."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was never started")
+        if not self.alive():
+            return int(self.process.returncode)
+        self.process.send_signal(sig)
         try:
-            self.process.wait(timeout=20)
+            return self.process.wait(timeout=STOP_GRACE)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait(timeout=10)
+            return self.process.wait(timeout=10)
 
 
 @contextmanager

@@ -316,7 +316,7 @@ def soak_run(
         restarts=crashes,
         exits=sum(bot.exits for bot in bots),
         faults={
-            "kills": sum(bot.kills for bot in bots),  # the final stop is a graceful SIGINT
+            "kills": sum(bot.kills for bot in bots),  # the final stop is a graceful SIGTERM
             "429s": injected.get(FaultKind.RATELIMITED, 0),
             "5xx": injected.get(FaultKind.SERVER_ERROR, 0),
             "ambiguous timeouts": injected.get(FaultKind.TIMEOUT_AFTER_ACCEPT, 0),
