@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.briefs import approvers, details
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.workflow import Action, BriefState
 from bot.slack import blocks
@@ -206,6 +207,7 @@ def _was(field: TemplateField, value: Any) -> str:
 def refresh_parent(session: Session, policy: Policy, brief: Brief) -> None:
     """The brief's parent message brought up to date (status, who it waits on, buttons)."""
     key = brief.thread_key
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.update",
@@ -257,6 +259,7 @@ def reply(
     }
     if extra_blocks:
         payload["blocks"] = [blocks.section(text).to_dict(), *extra_blocks]
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.postMessage",

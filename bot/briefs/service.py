@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit import service as audit
 from bot.briefs import approvers, messages, reactions, staffing
+from bot.briefs.lock import hold
 from bot.briefs.models import Approval, Brief
 from bot.briefs.workflow import (
     Action,
@@ -192,16 +193,6 @@ def decision_refusal(
     return None
 
 
-def hold(session: Session, brief_id: int) -> None:
-    """Hold the brief's row until this transaction ends (PostgreSQL; SQLite has one writer at
-    a time already). What writes to a brief's thread takes it first, before any outbox row:
-    two transactions writing one thread then commit one after the other, so the rows' ids,
-    which the sender follows within a thread, are in the order the causes committed. (Without
-    it an approval whose ids came first could commit after a reminder it waited on, and the
-    thread read either way round, or "waiting on Brand" after "Brand approved".)"""
-    session.execute(select(Brief.id).where(Brief.id == brief_id).with_for_update())
-
-
 def decide(
     session: Session,
     policy: Policy,
@@ -221,7 +212,7 @@ def decide(
         return Outcome(False, "A reason is required.", brief_id)
     if not claim_delivery(session, delivery_key, "action"):
         return click_already_handled(brief_id)
-    hold(session, brief_id)  # before anything is read or written: see hold()
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     refusal = decision_refusal(
         session,
         policy,
@@ -353,6 +344,7 @@ def resubmit(
     cleaned = _accept_form(session, policy, values, delivery_key, now, brief_id)
     if not isinstance(cleaned, dict):
         return cleaned
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
@@ -410,6 +402,7 @@ def cancel(
     """Cancel the brief, with the reason the requester is told."""
     if not claim_delivery(session, delivery_key, "view"):
         return Outcome(False, "Already handled.", brief_id, duplicate=True)
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     refusal = cancel_refusal(session, policy, brief_id=brief_id, actor=actor)
     if refusal is not None:
         return refusal
@@ -466,6 +459,7 @@ def reopen(
     """A rejected or cancelled brief back to its requester as a draft of the next round."""
     if not claim_delivery(session, delivery_key, "action"):
         return click_already_handled(brief_id)
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     refusal = reopen_refusal(session, policy, brief_id=brief_id, actor=actor)
     if refusal is not None:
         return refusal
@@ -513,6 +507,7 @@ def advance(
     """After approval: mark a brief scheduled, then live (the requester or an ops admin).
 
     `detail` goes into the audit event (who confirmed it, for flagged content)."""
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     brief = check_advance(session, policy, brief_id=brief_id, actor=actor, action=action)
     if isinstance(brief, Outcome):
         return brief
@@ -732,6 +727,7 @@ def override(
     be self-approval."""
     if action not in DECISIONS:
         raise ValueError(f"{action} is not a decision")
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
@@ -801,6 +797,7 @@ def assign(
 ) -> Outcome:
     """An ops admin hands an open stage of the brief (default: the current one) to one person,
     for the rest of the brief's life."""
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")

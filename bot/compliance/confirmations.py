@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.briefs import messages, service
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome, click_already_handled
 from bot.briefs.workflow import Action, verb
@@ -79,6 +80,7 @@ def request(
     session: Session, policy: Policy, *, brief_id: int, actor: Actor, action: Action, now: datetime
 ) -> Outcome:
     """Act at once on clean content; on flagged content, ask in the thread and wait."""
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     brief = service.check_advance(session, policy, brief_id=brief_id, actor=actor, action=action)
     if isinstance(brief, Outcome):
         return brief
@@ -232,6 +234,7 @@ def _clicked(session: Session, prompt: Prompt, delivery_key: str | None) -> Brie
     click, a gone brief, an outdated or cancelled prompt)."""
     if not claim_delivery(session, delivery_key, "action"):
         return click_already_handled(prompt.brief_id)
+    hold(session, prompt.brief_id)  # before anything is read or written: see bot.briefs.lock
     return _current(session, prompt)
 
 
@@ -310,6 +313,7 @@ def _evidence(review: BriefLint) -> dict[str, object]:
 
 def _close(session: Session, brief: Brief, shown: Shown, text: str) -> None:
     """The prompt without its buttons, saying what became of it."""
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.update",

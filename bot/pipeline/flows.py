@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.briefs import flows as brief_flows
+from bot.briefs.lock import hold
 from bot.briefs.service import Actor, Outcome, click_already_handled
 from bot.briefs.workflow import Action
 from bot.compliance import confirmations
@@ -51,6 +53,12 @@ def _on_task(
         with db.transaction() as session:
             if not claim_delivery(session, delivery_key, kind):
                 return TaskOutcome(False, "Already handled.", ref.task_id, duplicate=True)
+            # The brief's row before the task is read (bot.briefs.lock): its thread is written.
+            brief_id = session.scalar(
+                select(PipelineTask.brief_id).where(PipelineTask.id == ref.task_id)
+            )
+            if brief_id is not None:
+                hold(session, brief_id)
             task = session.get(PipelineTask, ref.task_id)
             refusal = service.refusal(session, policy, task, actor, ref.version)
             if refusal is None and task is not None:
@@ -180,6 +188,7 @@ def go_live(db: Database, policy: Policy, *, brief_id: int, actor: Actor, now: d
     Confirm click in the thread (bot.compliance.confirmations)."""
 
     def work(session: Session) -> Outcome:
+        hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
         refusal = launches.live_refusal(session, policy, brief_id, now)
         if refusal is not None:
             return refusal
@@ -204,6 +213,10 @@ def answer_launch(
     def work(session: Session) -> Outcome:
         if not claim_delivery(session, delivery_key, "action"):
             return click_already_handled()
+        # The brief's row before the launch is read (bot.briefs.lock): its thread is written.
+        brief_id = session.scalar(select(Launch.brief_id).where(Launch.id == ref.launch_id))
+        if brief_id is not None:
+            hold(session, brief_id)
         outcome = launches.answer(
             session, policy, ref=ref, actor=actor, confirmed=confirmed, now=now
         )

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.briefs import messages as brief_messages
 from bot.briefs import service as briefs
+from bot.briefs.lock import hold, hold_unless_busy
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
 from bot.briefs.workflow import Action, BriefState
 from bot.compliance import service as compliance
+from bot.core.logs import get_logger
 from bot.pipeline import due, messages, reminders, schedule_words
 from bot.pipeline import launch as readiness
 from bot.pipeline.launch import Blocker
@@ -36,6 +38,8 @@ from bot.slack.outbox import channel_of, enqueue, ts_of
 from bot.storage.database import Database
 from policies import access
 from policies.schema import Policy
+
+log = get_logger(__name__)
 
 
 def launch_of(session: Session, brief_id: int) -> Launch | None:
@@ -57,6 +61,7 @@ def schedule(
 ) -> Outcome:
     """Record when the brief should launch (the requester or an ops admin, after approval);
     asking again moves the time."""
+    hold(session, brief_id)  # before anything is read or written: see bot.briefs.lock
     brief = session.get(Brief, brief_id)
     if brief is None:
         return Outcome(False, f"There is no brief #{brief_id}.")
@@ -160,10 +165,16 @@ def tick(db: Database, policy: Policy, now: datetime, limit: int = 100) -> int:
         )
         if db.is_postgres:
             query = query.with_for_update(skip_locked=True)
-        due_now = list(session.scalars(query))
-        for row in due_now:
-            evaluate(session, policy, row, now)
-        return len(due_now)
+        looked = 0
+        for row in session.scalars(query).all():
+            # A brief someone holds (a decision, a task done) waits for the next tick, which
+            # sees their change; waiting here could deadlock on the launch row this tick holds.
+            if hold_unless_busy(session, row.brief_id):
+                evaluate(session, policy, row, now)
+                looked += 1
+            else:
+                log.info("launch.brief_busy", brief=row.brief_id)
+        return looked
 
 
 def recheck(session: Session, policy: Policy, brief_id: int, now: datetime) -> None:
@@ -384,6 +395,7 @@ def answer(
 
 def _close(session: Session, brief: Brief, ref: LaunchRef, text: str) -> None:
     key = f"launch_prompt:{ref.launch_id}:{ref.version}"
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.update",

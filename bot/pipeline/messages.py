@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.briefs import messages as brief_messages
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.pipeline.models import PipelineTask, WorkStatus
 from bot.slack import blocks
@@ -78,6 +79,7 @@ def post(
     session: Session, policy: Policy, brief: Brief, task: PipelineTask, waiting: list[PipelineTask]
 ) -> None:
     """The task's message in the brief's thread, kept under its key to be updated in place."""
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.postMessage",
@@ -97,6 +99,7 @@ def update(
     session: Session, policy: Policy, brief: Brief, task: PipelineTask, waiting: list[PipelineTask]
 ) -> None:
     key = task.message_key
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.update",

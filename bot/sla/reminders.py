@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.briefs import approvers, away, messages
+from bot.briefs.lock import hold_unless_busy
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
 from bot.core import metrics
@@ -173,17 +174,13 @@ def _send(
     pending for a later tick.
 
     `skip_busy` (PostgreSQL): the brief's row is held first, as a decision holds it
-    (bot.briefs.service.hold), so the reminder and a decision on the brief commit one after the
+    (bot.briefs.lock), so the reminder and a decision on the brief commit one after the
     other and the thread reads in that order; a brief a decision holds right now is left for
     the next tick, which sees the decision (waiting for it could deadlock: the decision waits
     for this reminder's row, which this tick holds)."""
-    if skip_busy:
-        held = session.scalar(
-            select(Brief.id).where(Brief.id == reminder.brief_id).with_for_update(skip_locked=True)
-        )
-        if held is None and session.get(Brief, reminder.brief_id) is not None:
-            log.info("reminder.brief_busy", brief=reminder.brief_id, kind=reminder.kind)
-            return False
+    if skip_busy and not hold_unless_busy(session, reminder.brief_id):
+        log.info("reminder.brief_busy", brief=reminder.brief_id, kind=reminder.kind)
+        return False
     brief = session.get(Brief, reminder.brief_id)
     if brief is None or (brief.state, brief.stage, brief.round) != (
         BriefState.IN_REVIEW,

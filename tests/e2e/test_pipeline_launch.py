@@ -4,18 +4,27 @@ when nothing blocks it (a Launch click, or by itself for an auto-launch channel)
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from bot.app.local import LocalBot
+from bot.briefs import lock
+from bot.briefs import messages as brief_messages
+from bot.briefs.models import Brief
 from bot.emulator import Message
 from bot.pipeline import launches
 from bot.pipeline import reminders as task_reminders
 from bot.pipeline.models import Launch
+from bot.slack.models import OutboxMessage
+from bot.storage.database import Database
 from tests.support.briefs import audit_actions, brief_row, outbox_drained, wait_state
 from tests.support.clock import Clock
 from tests.support.pipeline import approved_brief, task_message, task_rows, with_pipeline
@@ -324,3 +333,76 @@ def test_a_done_click_that_loses_to_the_launch_tick_says_so_and_works_when_press
     finish(local, parent, "Landing page", "omar")
     slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "ready to launch" in m.text)
     assert launch_row(local).status == "confirming"
+
+
+def test_the_launch_tick_leaves_a_brief_a_decision_holds(
+    timed: LocalBot, clock: Clock, tmp_path: Path, db: Database
+) -> None:
+    """A flow writing to the brief's thread holds its row (bot.briefs.lock); the launch tick
+    leaves such a brief for its next round instead of writing under it (or waiting, which could
+    deadlock on the launch row the tick holds), so the thread reads in commit order."""
+    if not db.is_postgres:
+        pytest.skip("SQLite has one writer at a time: a tick never runs beside a decision")
+    local, slack = timed, timed.slack
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Email", launch_date="2027-03-01")
+    slack.command("/brief schedule 1 2027-03-01 09:00", as_user="rita")
+    ephemeral(local, "U01RITA", "launches")
+    clock.now = datetime(2027, 3, 1, 9, 0, tzinfo=NEW_YORK)  # due, its tasks still open
+    deciding = Database(db.url)  # another instance, in the middle of a decision on the brief
+    try:
+        with ThreadPoolExecutor(1) as pool, deciding.transaction() as session:
+            lock.hold(session, 1)
+            ticking = pool.submit(tick, local)
+            assert ticking.result(timeout=10) == 0  # left for the next tick, not waited for
+            assert launch_row(local).status == "scheduled"
+        assert tick(local) == 1  # the decision is over (here: nothing changed): looked at now
+    finally:
+        deciding.dispose()
+    assert launch_row(local).status == "waiting"
+    assert len([t for t in thread_texts(local, parent) if "can't go yet" in t]) == 1
+
+
+def test_a_done_click_waits_while_a_decision_holds_its_brief(
+    timed: LocalBot, clock: Clock, tmp_path: Path, db: Database
+) -> None:
+    """A task's Done click holds the brief's row before it writes (bot.briefs.lock): while a
+    decision holds it the click waits, and its thread rows get ids after the decision's, which
+    committed first. (Before, the click took its outbox ids, then waited on the brief's row for
+    its audit event: the decision's reply had the later id but was sent first, and the sender,
+    keeping id order, had the thread read out of the order things happened.)"""
+    if not db.is_postgres:
+        pytest.skip("SQLite has one writer at a time: a click never runs beside a decision")
+    local = timed
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Email", launch_date="2027-03-01")
+    button = task_message(local, parent, "Copy draft", "Done")
+    thread = select(OutboxMessage.id).where(OutboxMessage.ordering_key == "brief:1")
+    with local.runtime.db.transaction() as session:
+        before = set(session.scalars(thread))
+    deciding = Database(db.url)  # another instance, in the middle of a decision on the brief
+    clicking = threading.Thread(
+        target=lambda: local.slack.click("Done", as_user="omar", message=button)
+    )
+    try:
+        with deciding.transaction() as session:
+            lock.hold(session, 1)
+            clicking.start()
+            time.sleep(1.5)  # the click is under way by now, waiting for the brief
+            assert task_rows(local)["copy_draft"].status != "done"
+            brief = session.get(Brief, 1)
+            assert brief is not None
+            brief_messages.reply(session, brief, "The decision, said in the thread.")
+            session.flush()
+            decision = max(session.scalars(thread))
+        clicking.join(timeout=30)
+        eventually(lambda: task_rows(local)["copy_draft"].status == "done", "done once free")
+    finally:
+        clicking.join(timeout=30)
+        deciding.dispose()
+    with local.runtime.db.transaction() as session:
+        clicked = set(session.scalars(thread)) - before - {decision}
+    assert clicked, "the click wrote to the thread"
+    assert min(clicked) > decision, "the click's rows come after the decision's in the thread"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.local import LocalBot
-from bot.briefs import service as briefs
+from bot.briefs import lock
 from bot.sla import reminders
 from bot.sla.models import Reminder
 from bot.slack.models import OutboxMessage
@@ -181,7 +181,7 @@ def test_snooze_button_in_the_dm(timed: LocalBot, clock: Clock) -> None:
 def test_a_reminder_waits_while_a_decision_holds_its_brief(
     timed: LocalBot, clock: Clock, db: Database
 ) -> None:
-    """A decision holds the brief's row from its start (bot.briefs.service.hold); a reminder due
+    """A decision holds the brief's row from its start (bot.briefs.lock); a reminder due
     meanwhile is left for the next tick instead of writing to the thread under it, so the two
     reach the thread in the order they commit (its outbox ids)."""
     if not db.is_postgres:
@@ -192,7 +192,7 @@ def test_a_reminder_waits_while_a_decision_holds_its_brief(
     deciding = Database(db.url)  # another instance, in the middle of a decision
     try:
         with deciding.transaction() as session:
-            briefs.hold(session, brief_id)
+            lock.hold(session, brief_id)
             assert tick(timed) == 0  # left for the next tick, not waited for
             assert [r.status for r in rows(timed) if r.kind == "reminder"] == ["pending"]
         assert tick(timed) == 1  # the decision is over (here: nothing changed): sent now

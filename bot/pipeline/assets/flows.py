@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
 from bot.compliance.service import rules_for
@@ -47,6 +49,7 @@ def receive_files(
             return False
         if not claim_delivery(session, delivery_key, "event"):
             return True
+        hold(session, brief.id)  # before anything is written: see bot.briefs.lock
         for file in files[: service.MAX_FILES]:
             asset = service.attach_file(session, policy, brief, file, user_id, caption, now)
             if asset is not None:
@@ -81,6 +84,7 @@ def receive_links(
             return False
         if not claim_delivery(session, delivery_key, "event"):
             return True
+        hold(session, brief.id)  # before anything is written: see bot.briefs.lock
         for url in found[: service.MAX_LINKS]:
             asset = service.attach_link(session, policy, brief, url, user_id, now)
             if asset is not None:
@@ -96,6 +100,7 @@ def take_file_info(
     now: datetime,
 ) -> None:
     """files.info's answer (or why there is none) applied, then the check said in the thread."""
+    _hold_brief_of(session, int(payload["asset_id"]))
     asset = session.get(Asset, int(payload["asset_id"]))
     brief = session.get(Brief, asset.brief_id) if asset is not None else None
     if asset is None or brief is None:
@@ -138,6 +143,7 @@ def save_details(
     with db.transaction() as session:
         if not claim_delivery(session, delivery_key, "view"):
             return Outcome(False, "That form was already submitted.", duplicate=True)
+        _hold_brief_of(session, submitted.asset_id)
         outcome = service.update_details(
             session, policy, submitted.asset_id, actor, submitted.details, now
         )
@@ -148,6 +154,13 @@ def save_details(
         else:
             replies.ephemeral(session, Reply(submitted.channel_id, actor.user_id), outcome.message)
     return outcome
+
+
+def _hold_brief_of(session: Session, asset_id: int) -> None:
+    """The asset's brief held before the asset is read (bot.briefs.lock): its thread is written."""
+    brief_id = session.scalar(select(Asset.brief_id).where(Asset.id == asset_id))
+    if brief_id is not None:
+        hold(session, brief_id)
 
 
 def _report(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.briefs import messages as brief_messages
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
 from bot.pipeline.checklists import service
@@ -29,6 +30,7 @@ def tick(
     """The owner ticks an item: the thread says so and the checklist is redrawn; the clicker
     is told why not otherwise."""
     with db.transaction() as session:
+        hold(session, ref.brief_id)  # before anything is read or written: see bot.briefs.lock
         outcome = service.tick(
             session,
             policy,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.pipeline.checklists.service import ItemState, brief_checklist, stage_words
 from bot.slack import blocks
@@ -59,6 +60,7 @@ def post_checklist(session: Session, policy: Policy, brief: Brief, now: datetime
     if not items:
         return
     head = blocks.section(f"*{_text(brief)}*: a stage can't be left while a ⬜ item is open.")
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.postMessage",
@@ -81,6 +83,7 @@ def refresh_checklist(session: Session, policy: Policy, brief: Brief) -> None:
         return
     key = message_key(brief)
     head = blocks.section(f"*{_text(brief)}*: a stage can't be left while a ⬜ item is open.")
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.update",

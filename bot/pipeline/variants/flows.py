@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor
 from bot.pipeline.checklists.messages import refresh_checklist
@@ -82,6 +84,7 @@ def draft(policy: Policy, payload: dict[str, Any], embed: Embed) -> list[Draft]:
 def take_drafts(
     session: Session, policy: Policy, payload: dict[str, Any], drafts: list[Draft], now: datetime
 ) -> None:
+    hold(session, int(payload["brief_id"]))  # before anything is written: see bot.briefs.lock
     brief = session.get(Brief, int(payload["brief_id"]))
     if brief is None:
         return
@@ -120,6 +123,10 @@ def accept(
     """The edited text accepted (the thread message updated, the checklist redrawn), or the
     inline error that says what to change."""
     with db.transaction() as session:
+        # The variant's brief held before the variant is read (bot.briefs.lock): its thread.
+        brief_id = session.scalar(select(Variant.brief_id).where(Variant.id == submitted.row_id))
+        if brief_id is not None:
+            hold(session, brief_id)
         result = service.accept(session, policy, submitted.row_id, actor, submitted.text, now)
         if isinstance(result, service.Refused):
             return {forms.TEXT: result.error}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.pipeline.readiness_models import Variant
 from bot.pipeline.variants.counting import measure
@@ -59,6 +60,7 @@ def variant_blocks(policy: Policy, variant: Variant) -> tuple[str, list[dict]]:
 
 def post_variant(session: Session, policy: Policy, brief: Brief, variant: Variant) -> None:
     text, shown = variant_blocks(policy, variant)
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.postMessage",
@@ -77,6 +79,7 @@ def post_variant(session: Session, policy: Policy, brief: Brief, variant: Varian
 def refresh_variant(session: Session, policy: Policy, brief: Brief, variant: Variant) -> None:
     text, shown = variant_blocks(policy, variant)
     key = message_key(variant)
+    hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
         "chat.update",
