@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.briefs import away
+from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.pipeline import messages, service
 from bot.pipeline.models import OwnerTurn, WorkStatus
@@ -46,6 +47,9 @@ def assign_and_post(
     members: dict[str, Any],
     now: datetime,
 ) -> None:
+    # The brief first, before its tasks (bot.briefs.lock): held only when the posts came, a
+    # Claim click holding the brief and waiting on a task updated here deadlocked with it.
+    hold(session, payload["brief_id"])
     brief = session.get(Brief, payload["brief_id"])
     if brief is None or brief.round != payload["round"]:
         return
