@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.briefs import approvers, away, messages
-from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
 from bot.slack import blocks
@@ -57,7 +56,6 @@ def check(
     now: datetime,
 ) -> None:
     """Post the notice when the stage (still current) has no one but its requester to decide."""
-    hold(session, payload["brief_id"])  # before anything is written: see bot.briefs.lock
     brief = session.get(Brief, payload["brief_id"])
     if brief is None or (brief.state, brief.stage, brief.round) != (
         BriefState.IN_REVIEW,
