@@ -347,6 +347,7 @@ def test_the_launch_tick_leaves_a_brief_a_decision_holds(
     clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=NEW_YORK)
     with_pipeline(local, tmp_path)
     parent = approved_brief(local, channel_mix="Email", launch_date="2027-03-01")
+    task_message(local, parent, "Landing page")  # posted before /brief schedule updates it
     slack.command("/brief schedule 1 2027-03-01 09:00", as_user="rita")
     ephemeral(local, "U01RITA", "launches")
     clock.now = datetime(2027, 3, 1, 9, 0, tzinfo=NEW_YORK)  # due, its tasks still open
