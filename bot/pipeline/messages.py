@@ -11,7 +11,7 @@ from bot.briefs.models import Brief
 from bot.pipeline.models import PipelineTask, WorkStatus
 from bot.slack import blocks
 from bot.slack.actions import ActionId, TaskRef
-from bot.slack.outbox import channel_of, enqueue, ts_of
+from bot.slack.outbox import channel_of, enqueue, is_queued_or_posted, ts_of
 from policies import access
 from policies.schema import Policy
 
@@ -100,6 +100,11 @@ def update(
 ) -> None:
     key = task.message_key
     hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
+    if not is_queued_or_posted(session, key):
+        # Not posted yet (the owners job posts it, or a later wave): that post will show the task
+        # as it is then. An update queued first would fail with nothing to update, and stall
+        # the thread meanwhile (a /brief schedule right after the approval).
+        return
     enqueue(
         session,
         "chat.update",

@@ -104,6 +104,16 @@ def _channel(session: Session, value: Any) -> Any:
     return pending[0].payload.get("channel") if pending else f"ref:{ref[1]}"
 
 
+def is_queued_or_posted(session: Session, key: str) -> bool:
+    """Whether the message kept under `key` was posted or waits in the outbox. An update of a
+    message not queued yet would have nothing to update when its turn came (the row would fail);
+    the post, when it is written, shows things as they are then."""
+    if session.get(SlackMessage, key) is not None:
+        return True
+    queued = select(OutboxMessage.id).where(OutboxMessage.message_key == key).limit(1)
+    return session.scalar(queued) is not None
+
+
 def channel_of(key: str) -> dict[str, str]:
     return {"$channel_of": key}
 

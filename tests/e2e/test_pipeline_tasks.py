@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.app.local import LocalBot
 from bot.briefs.models import Brief
 from bot.pipeline import launch
+from bot.pipeline.models import PipelineTask
 from tests.support.briefs import audit_actions
 from tests.support.pipeline import approved_brief, task_message, task_rows, with_pipeline
 
@@ -81,3 +82,47 @@ def test_launch_blockers_name_each_open_task_and_who_has_it(
         "*Landing page* (<@U04OMAR>) is not done (it waits on *Copy draft*, *Design asset*)"
     )
     assert found[1].owners == ("U02BRAM",)
+
+
+def test_a_task_message_not_queued_yet_is_not_updated_its_post_shows_it_as_it_is(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    """A change to a task before its message is queued (a /brief schedule right after the
+    approval, before the owners job posted) queues no update: it would fail with nothing to
+    update and hold up the thread. Once the message is queued or posted, changes update it."""
+    from sqlalchemy import func, select
+
+    from bot.pipeline import messages
+    from bot.slack.models import OutboxMessage
+
+    with_pipeline(local, tmp_path)
+    parent = approved_brief(local, channel_mix="Web")
+    task_message(local, parent, "Copy draft")  # the owners job has posted every task
+    policy = local.runtime.policy
+    with local.runtime.db.transaction() as session:
+        brief = session.get(Brief, 1)
+        assert brief is not None
+        posted = session.scalars(
+            select(PipelineTask).where(PipelineTask.name == "copy_draft")
+        ).one()
+        unposted = PipelineTask(
+            brief_id=1,
+            round=posted.round,
+            name="late_task",
+            label="Late task",
+            owner_ref=posted.owner_ref,
+            policy_version=posted.policy_version,
+        )
+        session.add(unposted)
+        session.flush()
+        updates = (
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.method == "chat.update")
+        )
+        before = session.scalar(updates)
+        messages.update(session, policy, brief, unposted, [])
+        assert session.scalar(updates) == before  # nothing to update yet
+        messages.update(session, policy, brief, posted, [])
+        assert session.scalar(updates) == before + 1
+        session.rollback()
