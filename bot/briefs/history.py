@@ -77,7 +77,14 @@ def event_words(policy: Policy, event: AuditEvent) -> str:
 
 # Events the bot records on its own (their actor is whose change caused them): no "who", and
 # their reason is the bot's own summary, already said by the words.
-BY_THE_BOT = {"compliance_gate", "tasks_created", "launch_waiting", "launch_ready", "asset_checked"}
+BY_THE_BOT = {
+    "compliance_gate",
+    "tasks_created",
+    "task_assigned",
+    "launch_waiting",
+    "launch_ready",
+    "asset_checked",
+}
 
 
 def line(policy: Policy, event: AuditEvent) -> str:

@@ -22,6 +22,16 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
         task = policy.pipeline.task(event.stage or "")
         label = task.label if task else (event.stage or "").replace("_", " ")
         return f"{TASK_WORDS[event.action]} *{blocks.escape(label)}*"
+    if event.action == "task_assigned":
+        task = policy.pipeline.task(event.stage or "")
+        label = task.label if task else (event.stage or "").replace("_", " ")
+        who = blocks.user(str(detail.get("assignee")))
+        group = (
+            f" (next in turn in {blocks.escape(str(detail['group']))})"
+            if detail.get("group")
+            else ""
+        )
+        return f"gave the task *{blocks.escape(label)}* to {who}{group}"
     if event.action == "tasks_created":
         count = len(detail.get("tasks") or [])
         return f"approved: {count} task{'s' if count != 1 else ''} to do before launch"

@@ -17,16 +17,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.audit import service as audit
 from bot.briefs import away
 from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.pipeline import messages, service
-from bot.pipeline.models import OwnerTurn, WorkStatus
+from bot.pipeline.models import OwnerTurn, PipelineTask, WorkStatus
 from bot.slack.directory import DirectoryUnavailable
 from policies import access
 from policies.schema import Policy
 
 Members = Callable[[str], frozenset[str]]
+TASK_ASSIGNED = "task_assigned"  # a group's task given to its next member in turn
 
 
 def read_members(members: Members, payload: dict[str, Any]) -> dict[str, list[str] | None]:
@@ -64,8 +66,31 @@ def assign_and_post(
                 and away.absence(session, policy, person, now) is None
             ]
             task.assignee_id = next_in_turn(session, task.owner_ref, people)
+            if task.assignee_id is not None:
+                _record_turn(session, policy, brief, task, now)
     for task in tasks:
         messages.post(session, policy, brief, task, service.open_dependencies(session, task))
+
+
+def _record_turn(
+    session: Session, policy: Policy, brief: Brief, task: PipelineTask, now: datetime
+) -> None:
+    """Who the bot gave a group's task to is a decision someone may ask about ("why me?"): it goes
+    in the trail. Recorded by the bot on the approval's behalf (actor: the requester, as for
+    `tasks_created`), so the history says it without a "who"."""
+    audit.record(
+        session,
+        brief_id=brief.id,
+        actor_id=brief.requester_id,
+        action=TASK_ASSIGNED,
+        to_state=task.status,
+        stage=task.name,
+        round=task.round,
+        policy_version=policy.version,
+        template_version=brief.template_version,
+        at=now,
+        detail={"task_id": task.id, "assignee": task.assignee_id, "group": task.owner_ref},
+    )
 
 
 def next_in_turn(session: Session, owner_ref: str, people: list[str]) -> str | None:

@@ -7,7 +7,10 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.app.local import LocalBot
+from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
 from bot.pipeline import launch
 from bot.pipeline.models import PipelineTask
@@ -56,6 +59,22 @@ def test_turns_skip_someone_away(local: LocalBot, tmp_path: Path) -> None:
     assert rows["copy_draft"].assignee_id == "U05SAM"
     assert rows["email_build"].assignee_id == "U05SAM"
     assert rows["landing_page"].assignee_id == "U04OMAR"  # named in the policy: his still
+    # Whom the bot gave a group's task to is in the trail and the brief's history; a named
+    # owner's task was nobody's turn to give.
+    with local.runtime.db.read() as session:
+        given = {
+            e.stage: (e.detail or {}).get("assignee")
+            for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "task_assigned"))
+        }
+    group_tasks = {name for name, row in rows.items() if row.owner_ref.startswith("@")}
+    assert given == {name: rows[name].assignee_id for name in group_tasks}, given
+    assert "landing_page" not in given
+    local.slack.command("/brief show 1", as_user="rita")
+    history = local.slack.wait_for_message(
+        lambda m: m.ephemeral_to == "U01RITA" and "History" in m.text, ephemeral=True
+    ).text
+    assert "gave the task *Copy draft* to <@U05SAM> (next in turn in @triage)" in history, history
+    assert "gave the task *Landing page*" not in history
 
 
 def test_tasks_a_brief_does_not_need_are_not_created(local: LocalBot, tmp_path: Path) -> None:
