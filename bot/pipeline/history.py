@@ -16,15 +16,18 @@ TASK_WORDS = {
 }
 
 
+def _task_label(policy: Policy, event: AuditEvent) -> str:
+    """A task event's task (its name is the event's stage), by the policy's label when it has one."""
+    task = policy.pipeline.task(event.stage or "")
+    return task.label if task else (event.stage or "").replace("_", " ")
+
+
 def describe(policy: Policy, event: AuditEvent) -> str | None:
     detail = event.detail or {}
     if event.action in TASK_WORDS:
-        task = policy.pipeline.task(event.stage or "")
-        label = task.label if task else (event.stage or "").replace("_", " ")
-        return f"{TASK_WORDS[event.action]} *{blocks.escape(label)}*"
+        return f"{TASK_WORDS[event.action]} *{blocks.escape(_task_label(policy, event))}*"
     if event.action == "task_assigned":
-        task = policy.pipeline.task(event.stage or "")
-        label = task.label if task else (event.stage or "").replace("_", " ")
+        label = _task_label(policy, event)
         who = blocks.user(str(detail.get("assignee")))
         group = (
             f" (next in turn in {blocks.escape(str(detail['group']))})"

@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import service as audit
 from bot.briefs import away
 from bot.briefs.lock import hold
 from bot.briefs.models import Brief
-from bot.pipeline import messages, service
+from bot.pipeline import events, messages, service
 from bot.pipeline.models import OwnerTurn, PipelineTask, WorkStatus
 from bot.slack.directory import DirectoryUnavailable
 from policies import access
@@ -78,18 +77,9 @@ def _record_turn(
     """Who the bot gave a group's task to is a decision someone may ask about ("why me?"): it goes
     in the trail. Recorded by the bot on the approval's behalf (actor: the requester, as for
     `tasks_created`), so the history says it without a "who"."""
-    audit.record(
-        session,
-        brief_id=brief.id,
-        actor_id=brief.requester_id,
-        action=TASK_ASSIGNED,
-        to_state=task.status,
-        stage=task.name,
-        round=task.round,
-        policy_version=policy.version,
-        template_version=brief.template_version,
-        at=now,
-        detail={"task_id": task.id, "assignee": task.assignee_id, "group": task.owner_ref},
+    detail = {"task_id": task.id, "assignee": task.assignee_id, "group": task.owner_ref}
+    events.record(
+        session, policy, brief, brief.requester_id, TASK_ASSIGNED, now, detail, stage=task.name
     )
 
 
