@@ -48,18 +48,24 @@ def base_model_dir() -> Path:
 _wanted_threads = THREADS
 
 
-def use_every_core() -> None:
+def use_every_core(at_most: int | None = None) -> None:
     """For the offline commands (`mopsbot intake train`, `eval`, `ensure`, `retrain`): nothing
-    else is served meanwhile, so training and evaluation take every core (THREADS is for serving)."""
+    else is served meanwhile, so training and evaluation take every core (THREADS is for serving),
+    or `at_most` of them on a machine shared with other work."""
     global _wanted_threads
-    _wanted_threads = os.cpu_count() or 1
+    _wanted_threads = min(at_most or _usable_cores(), _usable_cores())
     cap_threads()
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than exist)."""
+    return len(os.sched_getaffinity(0)) or 1
 
 
 def cap_threads(threads: int | None = None) -> None:
     """Use `threads` torch threads (default: one when serving, see THREADS; every core after
     `use_every_core`), at most the machine's CPUs."""
-    wanted = max(1, min(threads or _wanted_threads, os.cpu_count() or 1))
+    wanted = max(1, min(threads or _wanted_threads, _usable_cores()))
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
 

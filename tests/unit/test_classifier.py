@@ -247,3 +247,21 @@ def test_cli_train_refuses_epochs_without_finetune(capsys: pytest.CaptureFixture
     argv = ["intake", "train", "--examples", str(FIXTURE), "--out", "/nonexistent", "--epochs", "2"]
     assert intake_cli.main(argv) == 2
     assert "--epochs is for fine-tuning; add --finetune" in capsys.readouterr().err
+
+
+def test_cli_train_refuses_folds_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["intake", "train", "--examples", str(FIXTURE), "--out", "/nonexistent", "--folds", "1"]
+    assert intake_cli.main(argv) == 2
+    assert "--folds takes 2 to 20" in capsys.readouterr().err
+
+
+def test_cli_train_with_fewer_folds_cross_validates_with_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "model"
+    argv = ["intake", "train", "--examples", str(FIXTURE), "--out", str(out), "--folds", "2"]
+    assert intake_cli.main([*argv, "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "2-fold cross-validation" in printed
+    assert "cross-validated (2 folds" in printed
+    assert ModelMeta.read(out).metrics["cv_folds"] == 2
