@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sentencex import segment
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -43,7 +43,6 @@ FOLDS = 5
 MIN_WORDS = 2  # "Thanks!" says nothing the model can judge
 FORMAT = "2"  # bump when the cached arrays change meaning
 _DASHES = "—–-"
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -143,20 +142,29 @@ def choose_threshold(
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence or line of `text` with at least MIN_WORDS words.
 
-    A dash after a sentence on the same line starts its attribution (“It works.” — Amy, Leeds),
-    which stays with the sentence: the name is what makes it a testimonial."""
+    Sentence ends are sentencex's (as the channel variants split), so an abbreviation does not
+    end one ("Dr. Patel, a cardiologist, recommends it" stays whole). A dash after a sentence on
+    the same line starts its attribution (“It works.” — Amy, Leeds), which stays with the
+    sentence: the name is what makes it a testimonial."""
     spans: list[tuple[int, int]] = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.span()
-        chunk = match.group()
-        start += len(chunk) - len(chunk.lstrip())
-        end -= len(chunk) - len(chunk.rstrip())
-        if start >= end:
-            continue
-        if spans and text[start] in _DASHES and "\n" not in text[spans[-1][1] : start]:
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
+    line_start = 0
+    for line in text.split("\n"):
+        pieces = list(segment("en", line))
+        if "".join(pieces) != line:  # sentencex cuts a line into consecutive slices; if not, whole
+            pieces = [line]
+        at = line_start
+        for piece in pieces:
+            at += len(piece)
+            stripped = piece.strip()
+            if not stripped:
+                continue
+            begin = at - len(piece.lstrip())
+            end = begin + len(stripped)
+            if spans and text[begin] in _DASHES and spans[-1][0] >= line_start:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((begin, end))
+        line_start += len(line) + 1
     return [(a, b) for a, b in spans if len(text[a:b].split()) >= MIN_WORDS]
 
 

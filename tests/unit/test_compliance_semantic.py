@@ -124,6 +124,23 @@ def test_sentences_split_on_ends_and_lines_and_skip_single_words() -> None:
     ]
 
 
+def test_an_abbreviation_does_not_end_a_sentence() -> None:
+    text = "Dr. Patel, a cardiologist, recommends Zorbex. Mr. Lee agrees.\nSave 5% vs. last year."
+    assert [text[a:b] for a, b in semantic.sentences(text)] == [
+        "Dr. Patel, a cardiologist, recommends Zorbex.",
+        "Mr. Lee agrees.",
+        "Save 5% vs. last year.",
+    ]
+
+
+def test_an_attribution_on_the_next_line_is_a_line_of_its_own() -> None:
+    text = "It works wonders.\n— Amy from Leeds"
+    assert [text[a:b] for a, b in semantic.sentences(text)] == [
+        "It works wonders.",
+        "— Amy from Leeds",
+    ]
+
+
 # --- a small examples file of our own: the thresholds follow the data and the target ----------
 
 _CLAIMS = [
