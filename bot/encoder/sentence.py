@@ -81,12 +81,20 @@ class Encoder:
             else base_model_dir()
         )
         self.source = source
-        self.tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(
-            str(base_model_dir())
-        )
+        self.tokenizer = self.load_tokenizer()
         self.model = AutoModel.from_pretrained(str(source), local_files_only=True)
         self.model.eval()
         self.dim: int = int(self.model.config.hidden_size)
+
+    @staticmethod
+    def load_tokenizer() -> PreTrainedTokenizerBase:
+        tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(str(base_model_dir()))
+        return tokenizer
+
+    @property
+    def id(self) -> str:
+        """Names the vectors this encoder gives (the compliance model's cache key has it)."""
+        return self.source.name
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         return self.tokenizer(
@@ -100,9 +108,7 @@ class Encoder:
             attention_mask=batch["attention_mask"],
             token_type_ids=batch.get("token_type_ids"),
         ).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
-        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return pool(states, batch["attention_mask"])
 
     @torch.inference_mode()
     def embed(
@@ -125,6 +131,13 @@ class Encoder:
 
     def save(self, directory: Path) -> None:
         self.model.save_pretrained(str(directory / WEIGHTS_DIR), safe_serialization=True)
+
+
+def pool(states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the token states under the attention mask, L2 normalized."""
+    mask = attention_mask.unsqueeze(-1).to(states.dtype)
+    pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

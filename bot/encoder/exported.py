@@ -1,0 +1,179 @@
+"""The frozen base encoder exported to ONNX and quantized to int8, for the compliance lint.
+
+The lint embeds the ~20 sentences of a brief while the person waits. On one thread (see
+sentence.THREADS) torch took ~96 ms p50 / ~152 ms p99 for a new 300-word brief; ONNX Runtime
+at fp32 only ~25% less, int8 weights (dynamic quantization, per output channel) about a third
+(benchmarks/lint_quality.py). Int8 moves the vectors a little (cosine to torch's >= 0.97 on the
+dev sentences, 0.99 on average), so the compliance model is trained on this encoder's own vectors
+(its cache key names `id`); intake, whose heads are trained on torch's vectors, stays on torch.
+
+The export is made here from the installed weights (never downloaded), once per weights, into
+the cache directory; two bots starting at once each write a file of their own and rename it
+into place, so neither reads half a model.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from bot.encoder.sentence import MAX_TOKENS, THREADS, Encoder, pool
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+
+FORMAT = "1"  # bump when the export recipe below changes what the file holds
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OPSET = 17
+# Compared with torch after export: the fp32 graph must give torch's vectors (a broken export is
+# not kept), and int8 must stay close (a broken quantization is not kept either).
+PROBES = (
+    "Dr. Patel, a cardiologist, recommends it to her patients.",
+    "Save 20% on every order this week",
+    "Our partners may contact you about offers.",
+    "Thanks!",
+)
+FP32_AGREEMENT = 0.9999
+INT8_AGREEMENT = 0.95
+
+
+class OnnxEncoder:
+    """Text -> unit vector, as Encoder.embed, from an ONNX export on ONNX Runtime."""
+
+    def __init__(self, path: Path, threads: int = THREADS) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.path = path
+        self.id = path.stem  # the weights' hash and the recipe: a new export is a new encoder
+        self.session: onnxruntime.InferenceSession = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        # Its own tokenizer: a fast tokenizer is not safe to share between threads.
+        self.tokenizer = Encoder.load_tokenizer()
+        self.dim: int = int(self.session.get_outputs()[0].shape[-1])
+
+    def embed(self, texts: Sequence[str], progress: tqdm | None = None) -> np.ndarray:
+        """As Encoder.embed, one text per run. Int8 activations get one scale per run, from
+        every token in it: in a batch of 8 a text's vector depended on the others (cosine 0.985
+        to its own), and a compliance verdict must not depend on the sentences around it."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encoded = self.tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)
+        for row in range(len(texts)):
+            feed = {name: np.asarray(encoded[name][row : row + 1], np.int64) for name in INPUTS}
+            out[row] = self.session.run(None, feed)[0][0]
+            if progress is not None:
+                progress.update(1)
+        return out
+
+
+def quantized(encoder: Encoder, directory: Path) -> OnnxEncoder:
+    """The int8 export of `encoder`'s weights from `directory`, exported there first if missing.
+    Raises when ONNX Runtime is missing or the export fails (the caller keeps torch)."""
+    path = directory / f"minilm-{weights_key(encoder)}-int8.onnx"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        # One exporter at a time per directory: a second bot starting waits, then finds the file.
+        with open(directory / f"{path.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                export(encoder, path)
+    return OnnxEncoder(path)
+
+
+def weights_key(encoder: Encoder) -> str:
+    """What the export depends on: the weights and config, the recipe, and the tools' versions."""
+    import onnxruntime
+
+    digest = hashlib.sha256(f"{FORMAT} {torch.__version__} {onnxruntime.__version__}".encode())
+    for name in ("config.json", "model.safetensors"):
+        with open(encoder.source / name, "rb") as weights:
+            while block := weights.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def export(encoder: Encoder, path: Path) -> None:
+    """Export `encoder` at fp32, check it against torch, quantize it to int8, check that, and
+    rename it to `path`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".export-") as work:
+        fp32, int8 = Path(work) / "fp32.onnx", Path(work) / "int8.onnx"
+        export_fp32(encoder, fp32)
+        expected = encoder.embed(list(PROBES))
+        check(OnnxEncoder(fp32).embed(list(PROBES)), expected, FP32_AGREEMENT, "fp32")
+        # Per output channel: per-tensor int8 moved some vectors to cosine 0.90 of torch's.
+        root = logging.getLogger()
+        root.addFilter(_quantizer_chatter)
+        try:
+            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            root.removeFilter(_quantizer_chatter)
+        check(OnnxEncoder(int8).embed(list(PROBES)), expected, INT8_AGREEMENT, "int8")
+        os.replace(int8, path)
+    log.info("encoder.exported path=%s", path)
+
+
+def export_fp32(encoder: Encoder, path: Path) -> None:
+    """`encoder`'s transformer with its pooling and normalization, as one ONNX graph at fp32."""
+    sample = encoder.tokenize(list(PROBES))
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    # The tracer warns that shape checks become constants: none of them changes the result for
+    # other batch sizes or lengths (`check` and the tests compare both).
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Pooled(encoder.model).eval(),
+            tuple(sample[name] for name in INPUTS),
+            str(path),
+            input_names=list(INPUTS),
+            output_names=["vector"],
+            dynamic_axes={**axes, "vector": {0: "batch"}},
+            opset_version=OPSET,
+            dynamo=False,  # the TorchScript exporter needs no onnxscript, and is exact here
+        )
+
+
+def _quantizer_chatter(record: logging.LogRecord) -> bool:
+    """The quantizer logs a line per tensor on the root logger: not the bot's news."""
+    return "onnxruntime" not in record.pathname
+
+
+def check(vectors: np.ndarray, expected: np.ndarray, agreement: float, what: str) -> None:
+    cosine = float((vectors * expected).sum(axis=1).min())
+    if cosine < agreement:
+        raise ValueError(f"the {what} export gives other vectors than torch (cosine {cosine:.4f})")
+
+
+class Pooled(torch.nn.Module):
+    """The transformer with Encoder.forward's pooling, as one graph: tokens in, unit vectors out."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+    ) -> torch.Tensor:
+        states = self.model(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        return pool(states, attention_mask)

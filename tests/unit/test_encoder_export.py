@@ -1,0 +1,98 @@
+"""The encoder's ONNX export, which the compliance lint reads through: torch's vectors at fp32,
+close ones at int8, made once per weights even when two bots start at once, and torch when the
+export can't be made."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.encoder import exported, shared
+from bot.encoder.exported import OnnxEncoder
+from bot.encoder.sentence import Encoder
+from bot.encoder.shared import shared_encoder
+
+TEXTS = [
+    "Thanks!",
+    "Dr. Patel, a cardiologist, recommends it to every patient she sees.",
+    "Your capital is fully protected.",
+    "Join the webinar at noon on Friday to hear what the team shipped this quarter.",
+    " ".join(["A sentence far longer than the encoder reads, cut at its token limit."] * 20),
+]
+
+
+@pytest.fixture(scope="module")
+def int8_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_the_fp32_export_gives_torchs_vectors(tmp_path: Path) -> None:
+    path = tmp_path / "fp32.onnx"
+    exported.export_fp32(shared_encoder(), path)
+    onnx, torch = OnnxEncoder(path).embed(TEXTS), shared_encoder().embed(TEXTS)
+    assert onnx.shape == torch.shape
+    assert (onnx * torch).sum(axis=1).min() > 0.9999
+
+
+def test_two_bots_starting_at_once_export_once_and_read_the_same_file(
+    int8_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports: list[Path] = []
+    real_export = exported.export
+
+    def counted(encoder: Encoder, path: Path) -> None:
+        exports.append(path)
+        real_export(encoder, path)
+
+    monkeypatch.setattr(exported, "export", counted)
+    loaded: list[OnnxEncoder] = []
+    starts = [
+        threading.Thread(
+            target=lambda: loaded.append(exported.quantized(shared_encoder(), int8_dir))
+        )
+        for _ in range(2)
+    ]
+    for start in starts:
+        start.start()
+    for start in starts:
+        start.join()
+    assert len(exports) == 1 and len(loaded) == 2
+    assert loaded[0].path == loaded[1].path == exports[0]
+    assert [p.name for p in int8_dir.glob("*.onnx")] == [exports[0].name]  # no half-written file
+    assert not list(int8_dir.glob(".export-*"))
+
+
+def test_int8_vectors_are_close_to_torchs_and_each_texts_own(int8_dir: Path) -> None:
+    encoder = exported.quantized(shared_encoder(), int8_dir)
+    together = encoder.embed(TEXTS)
+    cosine = (together * shared_encoder().embed(TEXTS)).sum(axis=1)
+    assert cosine.min() > 0.97 and cosine.mean() > 0.98
+    alone = np.stack([encoder.embed([text])[0] for text in TEXTS])
+    assert np.abs(together - alone).max() < 1e-6  # a verdict never depends on the neighbours
+    assert encoder.embed([]).shape == (0, shared_encoder().dim)
+
+
+def test_an_export_of_other_weights_is_another_file(int8_dir: Path) -> None:
+    encoder = exported.quantized(shared_encoder(), int8_dir)
+    assert exported.weights_key(shared_encoder()) in encoder.id
+    assert encoder.id != shared_encoder().id  # the compliance model is trained per encoder
+
+
+def test_the_lint_keeps_torch_when_the_export_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(encoder: object, path: Path) -> None:
+        raise RuntimeError("no onnx here")
+
+    monkeypatch.setattr(exported, "export", broken)
+    monkeypatch.setattr(shared, "_quantized", None)
+    with caplog.at_level(logging.WARNING):
+        assert shared.quantized_encoder(tmp_path) is shared_encoder()
+    assert [r.getMessage() for r in caplog.records if "onnx" in r.getMessage()] == [
+        "encoder.onnx_unavailable using=torch error=RuntimeError('no onnx here')"
+    ]
+    assert not list(tmp_path.glob("*.onnx"))
