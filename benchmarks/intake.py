@@ -9,11 +9,17 @@
    and "none of these" logit fitted on `val` + `oos_val`, ONE threshold chosen on `val` +
    `oos_val` only (the lowest whose out-of-scope recall there reaches 80%), then reported on
    `test` + `oos_test`: in-scope accuracy (target >= 96.5%), out-of-scope recall (>= 80%), ECE,
-   classify p50/p99 in a fresh process, train time.
+   classify p50/p99 in a fresh process, train time. `--oos-train` also trains on CLINC150's
+   100 out-of-scope training examples (as out_of_scope rows in a user's CSV would).
+3. CLINC150 through the CLI (`--only csv`): the in-scope labels of `train` and `test` written as
+   CSV files, then `mopsbot intake train` (default settings, `--finetune --epochs N` and
+   `--folds K` when given) and `mopsbot intake eval`, their output printed: the path a user takes,
+   nothing tuned for this data set.
 
     nice -n 10 .venv/bin/python benchmarks/intake.py                  # both, frozen encoder
     nice -n 10 .venv/bin/python benchmarks/intake.py --finetune 3     # fine-tune 3 epochs
     .venv/bin/python benchmarks/intake.py --only taxonomy
+    .venv/bin/python benchmarks/intake.py --only csv --finetune 3 --folds 2 --threads 1
     .venv/bin/python benchmarks/intake.py --vectors /tmp/clinc-vectors.npz  # reuse embeddings
 
 `--vectors FILE` keeps the frozen encoder's vectors of the texts trained on in FILE (written on
