@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 # Between two words of a phrase: spaces, or a hyphen/dash/comma/colon with optional spaces.
 SEP = r"(?:\s*[-–—,:;]\s*|\s+)"
@@ -64,6 +65,14 @@ def compile_phrase(source: str, terms: Mapping[str, list[str]] | None = None) ->
 
     A phrase's regex is lowercase and starts with WORD_START; it matches any case with
     re.IGNORECASE, or lowercased text without it. A raw regex is returned as written."""
+    # Remembered per process: a rules file's ~500 phrases are compiled when it is validated and
+    # again by the matcher, at every policy load (each test bot's start, each reload).
+    frozen = tuple((name, tuple(phrases)) for name, phrases in (terms or {}).items())
+    return _compiled(source, frozen)
+
+
+@lru_cache(maxsize=8192)
+def _compiled(source: str, terms: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     if is_raw(source):
         body = source[3:].strip()
         _check_regex(body)
@@ -72,7 +81,7 @@ def compile_phrase(source: str, terms: Mapping[str, list[str]] | None = None) ->
         return rf"(?:{body})"
     if not source.strip():
         raise PhraseError("empty phrase")
-    parser = _Parser(source, terms or {})
+    parser = _Parser(source, {name: list(phrases) for name, phrases in terms})
     body = parser.parse()
     # Built from escaped words and fixed shapes, so it compiles; checking would double load time.
     return rf"{WORD_START}(?:{body}){_WORD_END}"
