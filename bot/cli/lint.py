@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.compliance import layers
 from policies.compliance import (
     DEFAULT_RULES_PATH,
     ComplianceRules,
@@ -83,7 +82,14 @@ def cmd_lint(args: argparse.Namespace, settings: object = None) -> int:
         except UnknownChannelError as exc:
             return _usage(str(exc))
     name = args.file or "-"
-    linter: Linter = lint if args.patterns_only else layers.lint_text
+    if args.patterns_only:
+        linter: Linter = lint
+    else:
+        # Here, not at the top: the model layer imports torch, seconds that every other
+        # `mopsbot` command (migrate, policy check) would wait for at its start.
+        from bot.compliance import layers
+
+        linter = layers.lint_text
     try:
         source = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
