@@ -102,7 +102,24 @@ def _empty_all_tables(database: Database) -> None:
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as connection:
         if database.is_postgres:
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # Only the tables the last test wrote to, and the sequences it moved: a TRUNCATE of
+            # all of them took 0.1-0.8 s per test (PostgreSQL gives each table new files).
+            written = connection.scalars(
+                text(
+                    " UNION ALL ".join(
+                        f"SELECT '{table}' WHERE EXISTS (SELECT FROM {table})" for table in tables
+                    )
+                )
+            ).all()
+            if written:
+                connection.execute(text(f"TRUNCATE {', '.join(written)} CASCADE"))
+            moved = connection.execute(
+                text(
+                    "SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL"
+                )
+            ).all()
+            for schema, sequence in moved:
+                connection.execute(text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART'))
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
