@@ -196,6 +196,7 @@ def main() -> int:
         f"{time.perf_counter() - began:.1f} s (trained, or read from the cache under "
         f"{layers.semantic.cache_dir()})"
     )
+    print(f"encoder {layers.encoder().id} (MOPSBOT_LINT_ENCODER=torch: torch's)")
     assert rules.semantic is not None and rules.examples is not None
     print(
         f"\ncv: {len(rules.examples.texts)} labelled examples "

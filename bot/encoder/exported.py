@@ -1,15 +1,17 @@
 """The frozen base encoder exported to ONNX and quantized to int8, for the compliance lint.
 
-The lint embeds the ~20 sentences of a brief while the person waits. On one thread (see
-sentence.THREADS) torch took ~96 ms p50 / ~152 ms p99 for a new 300-word brief; ONNX Runtime
-at fp32 only ~25% less, int8 weights (dynamic quantization, per output channel) about a third
-(benchmarks/lint_quality.py). Int8 moves the vectors a little (cosine to torch's >= 0.97 on the
-dev sentences, 0.99 on average), so the compliance model is trained on this encoder's own vectors
-(its cache key names `id`); intake, whose heads are trained on torch's vectors, stays on torch.
+The lint embeds the ~20-30 sentences of a brief while the person waits. On one thread (see
+sentence.THREADS), for a new 300-word brief in alternating runs at load 4-5: torch p50 161 ms /
+p99 345 ms, int8 (dynamic quantization, per output channel, one text per run) 70 / 133 ms. ONNX
+Runtime at fp32 saved only ~25%; its graph fusions (onnxruntime.transformers) made one thread
+slower; int8 per tensor moved vectors to cosine 0.90 of torch's; static and weight-only (MatMulNBits)
+int8 were less exact or slower. Int8 moves the vectors a little (cosine to torch's >= 0.979 on
+the 300 dev sentences, 0.992 on average), so the compliance model is trained on this encoder's
+own vectors (its cache key names `id`); intake, whose heads are trained on torch's, stays on torch.
 
 The export is made here from the installed weights (never downloaded), once per weights, into
-the cache directory; two bots starting at once each write a file of their own and rename it
-into place, so neither reads half a model.
+the cache directory. Of two bots starting at once, one exports (a file lock) into a file of its
+own and renames it into place; the other waits and reads it: neither reads half a model.
 """
 
 from __future__ import annotations
