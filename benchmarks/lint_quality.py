@@ -99,6 +99,20 @@ def score(
     return counts
 
 
+def added_on_flagged(
+    rows: list[dict], patterns: Callable[[str], set[str]], both: Callable[[str], set[str]]
+) -> tuple[int, int]:
+    """(right, all) of the categories the model added to texts the patterns flagged."""
+    right = total = 0
+    for row in rows:
+        found = patterns(row["text"])
+        if found:
+            added = both(row["text"]) - found
+            total += len(added)
+            right += len(added & set(row["categories"]))
+    return right, total
+
+
 def _ratio(num: int, den: int) -> float:
     return num / den if den else 1.0
 
@@ -203,11 +217,14 @@ def main() -> int:
         f"({rules.examples.clean_count} clean), 5-fold out-of-fold at each threshold "
         f"(target precision {rules.semantic.target_precision})"
     )
-    print(f"  {'category':<20} {'n':>3} {'threshold':>9} {'precision':>9} {'recall':>6}")
+    print(
+        f"  {'category':<20} {'n':>3} {'threshold':>9} {'precision':>9} {'recall':>6} "
+        f"{'added threshold':>15}"
+    )
     for fit in model.fits:
         print(
             f"  {fit.name:<20} {fit.examples:>3} {fit.threshold:>9.3f} "
-            f"{fit.cv_precision:>9.3f} {fit.cv_recall:>6.3f}"
+            f"{fit.cv_precision:>9.3f} {fit.cv_recall:>6.3f} {fit.added_threshold:>15.3f}"
         )
 
     categories = list(rules.categories)
@@ -215,20 +232,21 @@ def main() -> int:
         {"text": text, "categories": sorted(claimed)}
         for text, claimed in zip(rules.examples.texts, rules.examples.labels, strict=True)
     ]
-    held_out = model.held_out >= model.thresholds
-    by_text = {
-        text: {categories[j] for j in np.flatnonzero(row)}
-        for text, row in zip(rules.examples.texts, held_out, strict=True)
-    }
     pattern_cats = {row["text"]: lint(row["text"], rules).categories for row in cv_rows}
+    alone, both = {}, {}
+    for text, row in zip(rules.examples.texts, model.held_out, strict=True):
+        alone[text] = {categories[j] for j in np.flatnonzero(row >= model.thresholds)}
+        # as lint_text: on a sentence the patterns flagged, only other categories, stricter
+        cut = model.added_thresholds if pattern_cats[text] else model.thresholds
+        both[text] = pattern_cats[text] | {categories[j] for j in np.flatnonzero(row >= cut)}
     cv_results = {
         "patterns": score(cv_rows, categories, lambda t: _found(pattern_cats[t])),
-        "model (out of fold)": score(cv_rows, categories, lambda t: _found(by_text[t])),
-        "patterns + model": score(  # as lint_text: the model reads what patterns left
-            cv_rows, categories, lambda t: _found(pattern_cats[t] or by_text[t])
-        ),
+        "model (out of fold)": score(cv_rows, categories, lambda t: _found(alone[t])),
+        "patterns + model": score(cv_rows, categories, lambda t: _found(both[t])),
     }
     print_set("cv (each sentence judged by a model that never saw it)", cv_rows, cv_results)
+    right, total = added_on_flagged(cv_rows, pattern_cats.__getitem__, both.__getitem__)
+    print(f"  categories the model added to flagged sentences: {right} right of {total}")
 
     linters: dict[str, Linter] = {
         "patterns": lambda text: lint(text, rules),
@@ -247,6 +265,12 @@ def main() -> int:
             for name, linter in linters.items()
         }
         print_set(title, rows, results)
+        right, total = added_on_flagged(
+            rows,
+            lambda text: lint(text, rules).categories,
+            lambda text: layers.lint_text(text, rules).categories,
+        )
+        print(f"  categories the model added to flagged sentences: {right} right of {total}")
         summary[title] = headline(results["patterns + model"])
 
     dev_rows = read_set(DEV)

@@ -11,10 +11,23 @@ Per category: logistic regression on the embeddings (every sentence not labelled
 category is a negative), Platt-scaled on 5-fold out-of-fold scores (what sklearn's
 CalibratedClassifierCV(ensemble=False) does), and the threshold is the lowest calibrated score at
 which those out-of-fold findings were at least `semantic.target_precision` precise against clean
-sentences (one that makes another claim goes to review anyway), never below 0.5. Training embeds about a thousand sentences (~15 s on two busy cores), so the trained model
-is kept on disk under the examples' hash (MOPSBOT_CACHE_DIR, default ~/.cache/mopsbot) and in
-memory; a brief's sentences are embedded in one call, each sentence's vector kept
-(bot.encoder.cache).
+sentences (one that makes another claim goes to review anyway), never below 0.5.
+
+A sentence the patterns flagged is read too, for the categories they did not find ("I made $4,200
+in a month" — Jo: the money is a pattern's, the testimonial the model's), at a second threshold
+per category: the lowest at which the out-of-fold findings were `semantic.added_category_precision`
+precise against every sentence without the category, claims of other categories included. A wrong
+extra category sends the brief to an extra approver, and against clean sentences only the model
+confused categories: its extra categories on flagged sentences were right 23 times in 48 on
+cross-validation. With the stricter threshold, measured on the examples split in halves (chosen
+on one half, judged on the other's flagged sentences, ten splits), they were right 15.5 times in
+18.4 (84%) and found 22% of the second categories the patterns missed (on the dev set: 0 of 2,
+both arguable: a money-back offer read as a price offer).
+
+Training embeds about 1,900 sentences and fits 54 logistic regressions (~20 s on two cores at a
+load of 8), so the trained model is kept on disk under the examples' hash (MOPSBOT_CACHE_DIR,
+default ~/.cache/mopsbot) and in memory; a brief's sentences are embedded in one call, each
+sentence's vector kept (bot.encoder.cache).
 """
 
 from __future__ import annotations
@@ -41,7 +54,7 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 
 FOLDS = 5
 MIN_WORDS = 2  # "Thanks!" says nothing the model can judge
-FORMAT = "2"  # bump when the cached arrays change meaning
+FORMAT = "4"  # bump when the cached arrays change meaning
 _DASHES = "—–-"
 
 
@@ -54,6 +67,7 @@ class CategoryFit:
     examples: int
     cv_precision: float
     cv_recall: float
+    added_threshold: float  # for a sentence the patterns flagged with other categories
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,7 @@ class SemanticModel:
     intercept: np.ndarray  # (categories,)
     platt: np.ndarray  # (categories, 2): probability = sigmoid(a * score + b)
     thresholds: np.ndarray  # (categories,)
+    added_thresholds: np.ndarray  # (categories,): on sentences the patterns flagged
     fits: tuple[CategoryFit, ...]
     vectors: np.ndarray  # (examples, dim): for the nearest example
     texts: tuple[str, ...]
@@ -83,15 +98,23 @@ class SemanticModel:
 
 
 def train(
-    examples: LabelledExamples, categories: Sequence[str], target_precision: float, embed: Embed
+    examples: LabelledExamples,
+    categories: Sequence[str],
+    target_precision: float,
+    embed: Embed,
+    added_precision: float = 0.95,
 ) -> SemanticModel:
     vectors = np.asarray(embed(list(examples.texts)), dtype=np.float32)
     labels = np.array([[c in claimed for c in categories] for claimed in examples.labels])
-    coef, intercept, platt, thresholds, fits, held = [], [], [], [], [], []
+    coef, intercept, platt, thresholds, added, fits, held = [], [], [], [], [], [], []
     clean = ~labels.any(axis=1)
     for index, name in enumerate(categories):
         y = labels[:, index].astype(int)
-        classifier = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+        # liblinear: the same fit as lbfgs here (mean |score| within 0.3%), ten times faster
+        # (0.2 s against 2 s a fit on two busy cores), and training makes 54 of them.
+        classifier = LogisticRegression(
+            C=4.0, class_weight="balanced", solver="liblinear", max_iter=2000
+        )
         folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
         held_out = cross_val_predict(classifier, vectors, y, cv=folds, method="decision_function")
         scaler = LogisticRegression(C=1e4).fit(held_out.reshape(-1, 1), y)
@@ -102,19 +125,22 @@ def train(
         threshold, precision, recall = choose_threshold(
             probability[counted], y[counted], target_precision
         )
+        added_threshold = choose_threshold(probability, y, added_precision)[0]
         held.append(probability)
         classifier.fit(vectors, y)
         coef.append(classifier.coef_[0])
         intercept.append(float(classifier.intercept_[0]))
         platt.append((a, b))
         thresholds.append(threshold)
-        fits.append(CategoryFit(name, threshold, int(y.sum()), precision, recall))
+        added.append(added_threshold)
+        fits.append(CategoryFit(name, threshold, int(y.sum()), precision, recall, added_threshold))
     return SemanticModel(
         categories=tuple(categories),
         coef=np.array(coef, dtype=np.float32),
         intercept=np.array(intercept, dtype=np.float32),
         platt=np.array(platt, dtype=np.float64),
         thresholds=np.array(thresholds, dtype=np.float64),
+        added_thresholds=np.array(added, dtype=np.float64),
         fits=tuple(fits),
         vectors=vectors,
         texts=examples.texts,
@@ -173,17 +199,23 @@ def find(
     rules: ComplianceRules,
     text: str,
     vectors: Embed,
-    skip: Sequence[tuple[int, int]] = (),
+    flagged: Sequence[Finding] = (),
 ) -> list[Finding]:
     """The model's findings in `text`: one per sentence and category over its threshold.
-    Sentences overlapping a span of `skip` (what the patterns found) are not read."""
-    spans = [(a, b) for a, b in sentences(text) if not any(a < e and s < b for s, e in skip)]
+    A sentence overlapping a finding of `flagged` (the patterns') is judged at the stricter added
+    thresholds, and only for the categories the patterns did not find in it."""
+    spans = sentences(text)
     if not spans:
         return []
     embedded = vectors([text[start:end] for start, end in spans])
     probability = model.probabilities(embedded)
+    over = np.empty(probability.shape, dtype=bool)
+    for row, (start, end) in enumerate(spans):
+        already = {f.category for f in flagged if start < f.end and f.start < end}
+        cut = model.added_thresholds if already else model.thresholds
+        over[row] = (probability[row] >= cut) & [c not in already for c in model.categories]
     found = []
-    for row, column in zip(*np.nonzero(probability >= model.thresholds), strict=True):
+    for row, column in zip(*np.nonzero(over), strict=True):
         start, end = spans[row]
         name = model.categories[column]
         category = rules.categories[name]
@@ -219,7 +251,11 @@ def cache_dir() -> Path:
 def model_key(rules: ComplianceRules, encoder_id: str) -> str | None:
     if rules.semantic is None or rules.examples is None:
         return None
-    setup = f"{','.join(rules.categories)} {rules.semantic.target_precision} {encoder_id}"
+    semantic = rules.semantic
+    setup = (
+        f"{','.join(rules.categories)} {semantic.target_precision} "
+        f"{semantic.added_category_precision} {encoder_id}"
+    )
     return f"{FORMAT}-{rules.examples.version}-{hashlib.sha256(setup.encode()).hexdigest()[:8]}"
 
 
@@ -237,7 +273,14 @@ def model_for(rules: ComplianceRules, embed: Embed, encoder_id: str) -> Semantic
 
 def _train_and_keep(key: str, rules: ComplianceRules, embed: Embed) -> SemanticModel:
     assert rules.semantic is not None and rules.examples is not None
-    model = train(rules.examples, list(rules.categories), rules.semantic.target_precision, embed)
+    settings = rules.semantic
+    model = train(
+        rules.examples,
+        list(rules.categories),
+        settings.target_precision,
+        embed,
+        added_precision=settings.added_category_precision,
+    )
     path = cache_dir() / f"compliance-model-{key}.npz"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +291,7 @@ def _train_and_keep(key: str, rules: ComplianceRules, embed: Embed) -> SemanticM
                 intercept=model.intercept,
                 platt=model.platt,
                 thresholds=model.thresholds,
+                added_thresholds=model.added_thresholds,
                 vectors=model.vectors,
                 held_out=model.held_out,
                 fits=np.array([[f.examples, f.cv_precision, f.cv_recall] for f in model.fits]),
@@ -283,8 +327,14 @@ def _model_from(
     if arrays["vectors"].shape[0] != len(examples.texts):
         raise ValueError("the cached model has another number of examples")
     fits = tuple(
-        CategoryFit(name, float(t), int(row[0]), float(row[1]), float(row[2]))
-        for name, t, row in zip(categories, arrays["thresholds"], arrays["fits"], strict=True)
+        CategoryFit(name, float(t), int(row[0]), float(row[1]), float(row[2]), float(added))
+        for name, t, row, added in zip(
+            categories,
+            arrays["thresholds"],
+            arrays["fits"],
+            arrays["added_thresholds"],
+            strict=True,
+        )
     )
     return SemanticModel(
         categories=categories,
@@ -292,6 +342,7 @@ def _model_from(
         intercept=arrays["intercept"],
         platt=arrays["platt"],
         thresholds=arrays["thresholds"],
+        added_thresholds=arrays["added_thresholds"],
         fits=fits,
         vectors=arrays["vectors"],
         texts=examples.texts,

@@ -3,6 +3,7 @@ the examples file's checks, thresholds chosen from the data, and the model cache
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from bot.encoder.shared import shared_encoder
 from policies.compliance import (
     ComplianceRules,
     ComplianceRulesError,
+    Finding,
     check_rules_file,
     lint,
     load_rules,
@@ -87,10 +89,55 @@ def test_model_findings_sit_on_their_sentence_beside_pattern_findings(
     assert model.matched.startswith("Sunita")
 
 
-def test_a_sentence_the_patterns_flagged_is_left_to_them(rules: ComplianceRules) -> None:
-    """The model's extra categories on such sentences were right about half the time."""
+def test_a_flagged_sentence_gets_only_the_categories_the_patterns_missed(
+    rules: ComplianceRules,
+) -> None:
     findings = layers.lint_text("Guaranteed 12% returns for every member.", rules).findings
     assert [(f.layer, f.category) for f in findings] == [("pattern", "financial_promise")]
+    signed = "“I made $3,100 a month from my spare room.” — Dana P., Tulsa"
+    assert rules.examples is not None and signed not in rules.examples.texts
+    assert lint(signed, rules).categories == {"financial_promise"}  # the money, not the name
+    found = {(f.layer, f.category) for f in layers.lint_text(signed, rules).findings}
+    assert found == {("pattern", "financial_promise"), ("model", "endorsement")}
+
+
+def _two_category_model() -> semantic.SemanticModel:
+    """Scores are the vector itself: probability = sigmoid(vector[category])."""
+    return semantic.SemanticModel(
+        categories=("financial_promise", "endorsement"),
+        coef=np.eye(2, dtype=np.float32),
+        intercept=np.zeros(2, dtype=np.float32),
+        platt=np.array([[1.0, 0.0], [1.0, 0.0]]),
+        thresholds=np.array([0.5, 0.5]),
+        added_thresholds=np.array([0.9, 0.9]),
+        fits=(),
+        vectors=np.eye(2, dtype=np.float32),
+        texts=("money example", "testimonial example"),
+        labels=np.eye(2, dtype=bool),
+        held_out=np.zeros((2, 2)),
+    )
+
+
+def test_flagged_sentences_are_judged_at_the_stricter_added_threshold(
+    rules: ComplianceRules,
+) -> None:
+    model = _two_category_model()
+    vectors = {"Money sure, testimony fairly sure": [3.0, 1.5], "Both sure": [3.0, 3.0]}
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return np.array([vectors[text] for text in texts])
+
+    def found(text: str, flagged: list[Finding]) -> set[str]:
+        return {f.category for f in semantic.find(model, rules, text, embed, flagged)}
+
+    def pattern_on(text: str, category: str) -> Finding:
+        return Finding(category, category, 0, 4, text[:4], "blocking", "", "legal")
+
+    weak, strong = vectors
+    assert found(weak, []) == {"financial_promise", "endorsement"}  # unflagged: 0.95, 0.82
+    assert found(weak, [pattern_on(weak, "financial_promise")]) == set()  # 0.82 < 0.9
+    assert found(strong, [pattern_on(strong, "financial_promise")]) == {"endorsement"}
+    assert found(strong, [pattern_on(strong, "endorsement")]) == {"financial_promise"}
 
 
 def test_each_category_has_its_own_threshold_from_cross_validation(rules: ComplianceRules) -> None:
@@ -99,9 +146,10 @@ def test_each_category_has_its_own_threshold_from_cross_validation(rules: Compli
     assert model.categories == tuple(rules.categories)
     assert len({round(float(t), 6) for t in model.thresholds}) > 1  # not one global cut
     for fit in model.fits:
-        assert fit.threshold >= 0.5
+        assert fit.threshold >= 0.5 and fit.added_threshold >= 0.5
         if fit.cv_recall > 0:
             assert fit.cv_precision >= rules.semantic.target_precision
+    assert np.array_equal(model.added_thresholds, [f.added_threshold for f in model.fits])
 
 
 def test_choose_threshold_takes_the_lowest_score_meeting_the_precision() -> None:
@@ -199,13 +247,14 @@ def test_thresholds_follow_the_data_and_the_target_precision(
     loose = _rules_with(tmp_path, examples, target_precision=0.6)
     strict = _rules_with(tmp_path, examples, target_precision=1.0)
     assert loose.examples is not None and strict.examples is not None
-    fit_loose = semantic.train(loose.examples, ["endorsement"], 0.6, embed).fits[0]
-    fit_strict = semantic.train(strict.examples, ["endorsement"], 1.0, embed).fits[0]
+    fit_loose = semantic.train(loose.examples, ["endorsement"], 0.6, embed, 0.6).fits[0]
+    fit_strict = semantic.train(strict.examples, ["endorsement"], 1.0, embed, 1.0).fits[0]
     assert fit_loose.examples == len(_CLAIMS)
     assert fit_loose.cv_precision >= 0.6 and fit_strict.cv_precision == 1.0
     assert (
         fit_strict.threshold >= fit_loose.threshold and fit_strict.cv_recall <= fit_loose.cv_recall
     )
+    assert fit_strict.added_threshold >= fit_loose.added_threshold
 
 
 def test_the_trained_model_is_cached_on_disk_under_the_examples_hash(
@@ -226,6 +275,8 @@ def test_the_trained_model_is_cached_on_disk_under_the_examples_hash(
     again = semantic.model_for(rules, no_training, encoder_id="test")
     assert again is not None
     assert np.allclose(again.thresholds, trained.thresholds)
+    assert np.allclose(again.added_thresholds, trained.added_thresholds)
+    assert [f.added_threshold for f in again.fits] == [f.added_threshold for f in trained.fits]
     assert np.allclose(again.coef, trained.coef)
 
     changed = _rules_with(tmp_path, {"endorsement": _CLAIMS[:-1], "clean": _CLEAN})
