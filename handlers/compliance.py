@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
+
+from slack_bolt import Respond
 
 from bot.compliance import flows, layers, messages
 from bot.compliance.confirmations import Prompt, Shown
 from bot.compliance.service import rules_for
+from bot.core.logs import get_logger
 from bot.slack.actions import ActionId
-from bot.slack.blocks import echo
+from bot.slack.blocks import echo, ephemeral
 from handlers import clicks
 from handlers.clicks import Click
 from handlers.context import Asker
@@ -18,12 +22,42 @@ from policies.compliance import ComplianceRulesError
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
 
+log = get_logger(__name__)
+
 LINT_USAGE = (
     "Usage: `/mops lint [--channel NAME] &lt;text&gt;`, e.g. `/mops lint --channel sms Win a "
     "free trip!`"
 )
 LINT_OPTIONS = SlashOptions("/mops lint")
 LINT_OPTIONS.value("--channel", "a channel name")
+
+
+STILL_LOADING = (
+    "Checking… I've just restarted and my compliance model is still loading, so your answer "
+    "follows here in a few seconds."
+)
+
+
+def answers_at_once(runtime: Runtime) -> bool:
+    """False while the compliance model loads after a start: a lint then waits for it, longer
+    than Slack waits for a command's answer (3 s)."""
+    try:
+        return layers.ready(rules_for(runtime.policy))
+    except ComplianceRulesError:
+        return True  # answered at once: the rules can't be read
+
+
+def answer_later(rest: str, runtime: Runtime, asker: Asker, respond: Respond) -> None:
+    """`/mops lint`'s answer from a thread, once the model has loaded. It changes nothing, so a
+    restart meanwhile loses only this answer (the person runs the command again)."""
+
+    def answer() -> None:
+        try:
+            respond(**ephemeral(lint_text(rest, runtime, asker)))
+        except Exception:  # never a stack trace in Slack; the log says what happened
+            log.exception("mops_lint.answer_failed")
+
+    threading.Thread(target=answer, name="mops-lint-answer", daemon=True).start()
 
 
 def lint_text(rest: str, runtime: Runtime, asker: Asker) -> str:

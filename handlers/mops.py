@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.slack import health as bot_health
@@ -111,7 +111,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 def mops_command(
-    ack: Ack, command: dict, client: WebClient, runtime: Runtime, asker: Asker
+    ack: Ack, respond: Respond, command: dict, client: WebClient, runtime: Runtime, asker: Asker
 ) -> None:
     name, _, rest = (command.get("text") or "").strip().partition(" ")
     name = name.lower()
@@ -121,6 +121,12 @@ def mops_command(
         ack(privacy.forget_command(rest.strip(), runtime, asker))
     elif name in ("", "help"):
         ack(ephemeral(HELP_TEXT))
+    elif name == "lint" and not compliance.answers_at_once(runtime):
+        # Slack shows "operation_timeout" to a command not acked in 3 s, and nothing else; the
+        # ack is sent when this listener returns (process_before_response), so the answer
+        # follows from a thread of its own through the command's response_url
+        ack(ephemeral(compliance.STILL_LOADING))
+        compliance.answer_later(rest.strip(), runtime, asker, respond)
     elif name in SUBCOMMANDS:
         ack(ephemeral(SUBCOMMANDS[name](rest.strip(), runtime, asker)))
     else:

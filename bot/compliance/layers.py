@@ -52,6 +52,15 @@ def model_for(rules: ComplianceRules) -> semantic.SemanticModel | None:
     return semantic.model_for(rules, reader.embed, encoder_id=reader.id)
 
 
+def ready(rules: ComplianceRules) -> bool:
+    """True when a lint answers at once: the rules have no semantic layer, or its model is in
+    memory. False for the first seconds after a start (the warm-up loads the encoder and the
+    model; the first start also exports and trains them), when a lint waits for them."""
+    if rules.semantic is None or rules.examples is None:
+        return True
+    return semantic.loaded(rules)
+
+
 def lint_text(text: str, rules: ComplianceRules, channel: str | None = None) -> LintResult:
     """`policies.compliance.lint`, with the semantic model's findings: in the sentences the
     patterns left unflagged at each category's threshold, and in those they flagged, for other

@@ -259,6 +259,16 @@ def model_key(rules: ComplianceRules, encoder_id: str) -> str | None:
     return f"{FORMAT}-{rules.examples.version}-{hashlib.sha256(setup.encode()).hexdigest()[:8]}"
 
 
+def loaded(rules: ComplianceRules) -> bool:
+    """True when a model of these rules' examples is in memory (for the encoder the lint uses:
+    a process has one). Read without the lock, which a load or a training holds: whoever asks
+    must not wait for it."""
+    if rules.examples is None:
+        return False
+    prefix = f"{FORMAT}-{rules.examples.version}-"
+    return any(key.startswith(prefix) for key in list(_models))
+
+
 def model_for(rules: ComplianceRules, embed: Embed, encoder_id: str) -> SemanticModel | None:
     """The trained model of these rules (None when they have no semantic layer): from memory,
     else from the disk cache, else trained now and cached."""

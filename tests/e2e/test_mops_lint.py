@@ -78,3 +78,26 @@ def test_text_may_start_with_a_dash(local: LocalBot) -> None:
 
 def test_the_sweepstakes_disclosure_alone_is_not_a_claim(local: LocalBot) -> None:
     assert "No regulated claims" in answer(local, "No purchase necessary.")
+
+
+def test_a_lint_while_the_model_loads_is_acked_at_once_and_answered_after(
+    local: LocalBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Just after a start the compliance model is still loading; a lint waiting for it in the
+    ack would pass Slack's 3 s and show the person "operation_timeout" and nothing else."""
+    monkeypatch.setattr("bot.compliance.layers.ready", lambda rules: False)
+    local.slack.command("/mops lint Guaranteed returns, totally risk-free", as_user="rita")
+    first = local.slack.wait_for_message("still loading", ephemeral=True)
+    assert "Checking" in first.text
+    answer = local.slack.wait_for_message("regulated claim", ephemeral=True)
+    assert answer.seq > first.seq
+    assert "Financial promise" in answer.text, answer.text
+
+
+def test_a_bad_lint_while_the_model_loads_still_gets_its_usage_line(
+    local: LocalBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.compliance.layers.ready", lambda rules: False)
+    local.slack.command("/mops lint --channel nowhere Win a cruise", as_user="rita")
+    answer = local.slack.wait_for_message("I don't know the channel", ephemeral=True)
+    assert "Usage: `/mops lint" in answer.text

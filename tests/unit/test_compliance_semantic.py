@@ -347,3 +347,17 @@ def test_policy_check_reports_the_examples_file_and_the_competitor_list(tmp_path
     last = len(examples["clean"]) - 1
     assert f"{where}.clean[{last}]: the same sentence as clean[0]" in errors
     assert any(e.startswith(f"{where}.testimonial: not a category of the rules") for e in errors)
+
+
+def test_loaded_says_whether_a_model_of_these_examples_is_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rules = load_rules()
+    assert rules.examples is not None
+    monkeypatch.setattr(semantic, "_models", {})
+    assert not semantic.loaded(rules)
+    monkeypatch.setattr(semantic, "_models", {f"{semantic.FORMAT}-other-abcd1234": object()})
+    assert not semantic.loaded(rules)
+    key = f"{semantic.FORMAT}-{rules.examples.version}-abcd1234"
+    monkeypatch.setattr(semantic, "_models", {key: object()})
+    assert semantic.loaded(rules)

@@ -156,6 +156,7 @@ def test_every_listener_is_what_its_module_exposes_under_its_name(app: App) -> N
 
 # What Bolt injects that our listeners use, and what the middleware in handlers.context adds.
 INJECTED = {"ack", "action", "body", "client", "command", "context", "event", "logger", "view"}
+INJECTED |= {"respond"}
 INJECTED |= {"runtime", "delivery_key", "asker"}
 
 
