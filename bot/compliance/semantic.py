@@ -256,7 +256,12 @@ def model_key(rules: ComplianceRules, encoder_id: str) -> str | None:
         f"{','.join(rules.categories)} {semantic.target_precision} "
         f"{semantic.added_category_precision} {encoder_id}"
     )
-    return f"{FORMAT}-{rules.examples.version}-{hashlib.sha256(setup.encode()).hexdigest()[:8]}"
+    return f"{_examples_key(rules.examples)}{hashlib.sha256(setup.encode()).hexdigest()[:8]}"
+
+
+def _examples_key(examples: LabelledExamples) -> str:
+    """The start of model_key: the cache format and the examples' version."""
+    return f"{FORMAT}-{examples.version}-"
 
 
 def loaded(rules: ComplianceRules) -> bool:
@@ -265,7 +270,7 @@ def loaded(rules: ComplianceRules) -> bool:
     must not wait for it."""
     if rules.examples is None:
         return False
-    prefix = f"{FORMAT}-{rules.examples.version}-"
+    prefix = _examples_key(rules.examples)
     return any(key.startswith(prefix) for key in list(_models))
 
 
