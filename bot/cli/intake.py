@@ -122,12 +122,15 @@ def cmd_train(args: argparse.Namespace, settings: Any = None) -> int:
         return 2
     source = read_examples(args.examples, args.oos_label)
     options = source.settings
+    chosen: dict[str, int] = {}  # the command line's training settings, over the examples'
     if args.folds is not None:
-        training = options.training.model_copy(update={"calibration_folds": args.folds})
-        options = options.model_copy(update={"training": training})
+        chosen["calibration_folds"] = args.folds
     if args.finetune:
-        epochs = args.epochs or options.training.finetune_epochs or DEFAULT_EPOCHS
-        training = options.training.model_copy(update={"finetune_epochs": epochs})
+        chosen["finetune_epochs"] = (
+            args.epochs or options.training.finetune_epochs or DEFAULT_EPOCHS
+        )
+    if chosen:
+        training = options.training.model_copy(update=chosen)
         options = options.model_copy(update={"training": training})
     tr = options.training
     how = (
