@@ -37,3 +37,13 @@ class BriefLint:
     @property
     def required_stages(self) -> list[str]:
         return list(dict.fromkeys(item.finding.approver_stage for item in self.findings))
+
+
+def called(finding: Finding) -> str:
+    """What a finding says its words are, for a one-line note: "is a pricing claim" for a
+    pattern's listed phrase; "reads as a pricing claim (87% sure)" for the model, which judges a
+    whole sentence by its meaning and can be wrong."""
+    label = finding.label.lower()
+    if finding.layer == "model" and finding.score is not None:
+        return f"reads as a {label} ({finding.score:.0%} sure)"
+    return f"is a {label}"

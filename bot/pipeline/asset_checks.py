@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from bot.compliance.findings import called
+from bot.compliance.layers import lint_text
 from bot.pipeline.readiness_models import Asset
-from policies.compliance import ComplianceRules, lint
+from policies.compliance import ComplianceRules
 from policies.schema import Policy
 
 
@@ -55,12 +57,12 @@ def problems(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> lis
             )
         )
     if rules is not None and (asset.caption or "").strip():
-        result = lint(asset.caption or "", rules)
+        result = lint_text(asset.caption or "", rules)  # both layers, as a brief's copy
         for finding in result.findings:
             found.append(
                 Problem(
                     "caption",
-                    f"the caption's \u201c{finding.matched}\u201d is a {finding.label.lower()}: "
+                    f"the caption's \u201c{finding.matched}\u201d {called(finding)}: "
                     f"{finding.guidance}",
                 )
             )

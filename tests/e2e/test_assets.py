@@ -104,3 +104,23 @@ def test_a_link_without_utm_tags_is_attached_with_what_to_add(local: LocalBot) -
     assert "the link has no utm_medium or utm_campaign" in checked.text
     (link,) = assets(local)
     assert link.kind == "link" and link.tags["format"] == "link"
+
+
+def test_a_caption_claim_without_a_listed_phrase_is_read_by_the_model(local: LocalBot) -> None:
+    slack = local.slack
+    parent = brief_with_thread(local, channel_mix="Social")
+    promise = "Your savings are fully protected, whatever the market does."
+    slack.upload(
+        "2027-03-spring-launch-hero.png",
+        png(1200, 675),
+        as_user="rita",
+        thread=parent,
+        text=promise,
+    )
+    checked = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "is attached" in m.text, timeout=30
+    )
+    # The patterns list no phrase of it; the model reads it as the promise it is, and says so
+    # in words that don't overclaim.
+    assert f"the caption's \u201c{promise}\u201d reads as a financial promise (" in checked.text
+    assert "% sure)" in checked.text

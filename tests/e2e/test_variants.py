@@ -68,6 +68,11 @@ def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -
     }
     result = slack.submit({"text": "Guaranteed returns on your backups"}, as_user="rita")
     assert "regulated claim" in result.errors["text"] and "@legal-team" in result.errors["text"]
+    # No listed phrase: the semantic model reads the promise, as it does in a brief's copy.
+    promise = "Your savings are fully protected, whatever the market does"
+    result = slack.submit({"text": promise}, as_user="rita")
+    assert f"“{promise}” (financial promise)" in result.errors["text"], result.errors
+    assert "@legal-team" in result.errors["text"]
     result = slack.submit({"text": "Every office file, backed up hourly"}, as_user="rita")
     assert result.status == 200 and not result.errors, result.errors
 

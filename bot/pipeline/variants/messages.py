@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.lock import hold
 from bot.briefs.models import Brief
+from bot.compliance.findings import called
 from bot.pipeline.readiness_models import Variant
 from bot.pipeline.variants.counting import measure
 from bot.pipeline.variants.service import ACCEPTED, lint_variant
@@ -39,7 +40,7 @@ def variant_blocks(policy: Policy, variant: Variant) -> tuple[str, list[dict]]:
     if result is not None:
         notes += [f"• {blocks.escape(i.message)}" for i in result.channel_issues]
         notes += [
-            f"• “{blocks.escape(f.matched)}” is a {f.label.lower()}: {blocks.escape(f.guidance)}"
+            f"• “{blocks.escape(f.matched)}” {blocks.escape(called(f))}: {blocks.escape(f.guidance)}"
             for f in result.findings
         ]
     if variant.needs:

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
+from bot.compliance.layers import lint_text
 from bot.compliance.service import rules_for
 from bot.pipeline import events
 from bot.pipeline.readiness_models import Variant
 from bot.pipeline.variants.counting import measure
 from bot.pipeline.variants.drafting import Draft
 from policies import access
-from policies.compliance import ComplianceRulesError, LintResult, lint
+from policies.compliance import ComplianceRulesError, LintResult
 from policies.schema import Policy
 from policies.variants import VariantChannel
 
@@ -63,7 +64,8 @@ def lint_variant(policy: Policy, channel: VariantChannel, text: str) -> LintResu
     except ComplianceRulesError:
         return None
     named = channel.lint_channel if channel.lint_channel in rules.channels else None
-    return lint(text, rules, channel=named)
+    # Both layers, as a brief's copy: a variant is the copy people will see.
+    return lint_text(text, rules, channel=named)
 
 
 def gate_stages(policy: Policy, result: LintResult | None) -> list[str]:
