@@ -1,8 +1,8 @@
 """Is this process fit to take Slack's traffic? `/healthz` says it answers; `/readyz` says it is ready.
 
 Ready means: the database answers (within a short timeout), its migrations are the ones this code
-ships, a policy is in force, the intake model is loaded (or none is configured), and the outbox
-is not falling behind (the longest-waiting due row is younger than MOPSBOT_READY_OUTBOX_LAG).
+ships, a policy is in force, the intake model and the compliance lint's model are loaded (or none
+is configured), and the outbox is not falling behind (the longest-waiting due row is younger than MOPSBOT_READY_OUTBOX_LAG).
 `/readyz` answers 200 with the checks as JSON, or 503 naming the ones that failed, in plain words
 and without secrets or stack traces (a load balancer's log is read by people too).
 """
@@ -16,10 +16,13 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.compliance import layers as compliance_layers
+from bot.compliance.service import rules_for
 from bot.core.logs import get_logger
 from bot.intake.classifier.store import is_model_dir
 from bot.slack import outbox
 from bot.storage.database import current_revision, head_revision
+from policies.compliance import ComplianceRulesError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -38,7 +41,12 @@ class Check:
 
 
 def check(runtime: Runtime) -> list[Check]:
-    return [*_database_checks(runtime), _policy(runtime), _intake_model(runtime)]
+    return [
+        *_database_checks(runtime),
+        _policy(runtime),
+        _intake_model(runtime),
+        _compliance_model(runtime),
+    ]
 
 
 def _database_checks(runtime: Runtime) -> list[Check]:
@@ -110,6 +118,22 @@ def _intake_model(runtime: Runtime) -> Check:
     if models.ready():
         return Check("intake_model", True, "the intake model is loaded")
     return Check("intake_model", False, "the intake model is still loading")
+
+
+def _compliance_model(runtime: Runtime) -> Check:
+    """Until the lint's model is in memory, a brief submitted here waits for it (the first
+    start also exports the encoder and trains the model: tens of seconds)."""
+    try:
+        rules = rules_for(runtime.policy)
+    except ComplianceRulesError:
+        # Waiting won't mend a rules file: every instance would drop out. The gate sends each
+        # brief to every gate stage meanwhile, and `mopsbot policy check` names the fault.
+        return Check("compliance_model", True, "the compliance rules can't be read")
+    if rules.semantic is None:
+        return Check("compliance_model", True, "the compliance rules have no model layer")
+    if compliance_layers.ready(rules):
+        return Check("compliance_model", True, "the compliance model is loaded")
+    return Check("compliance_model", False, "the compliance model is still loading")
 
 
 def _seconds(span: timedelta) -> str:
