@@ -17,6 +17,7 @@ from bot.slack.actions import ActionId, BriefRef, metadata_channel, metadata_id
 from bot.slack.blocks import echo, ephemeral
 from handlers import clicks, people, pipeline, readiness, submissions
 from handlers.clicks import Click
+from handlers.compliance import answers_at_once
 from handlers.context import Asker
 
 if TYPE_CHECKING:
@@ -292,6 +293,9 @@ def edit(click: Click[BriefRef]) -> dict | None:
 def brief_submitted(
     ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
+    if not answers_at_once(runtime):
+        submissions.not_yet(ack, view)
+        return
     result = flows.create(
         runtime.db,
         runtime.policy,
@@ -317,6 +321,9 @@ def edit_submitted(
     brief_id = metadata_id(forms.metadata(view).get("brief_id"))
     if brief_id is None:
         submissions.outdated(ack, view)
+        return
+    if not answers_at_once(runtime):
+        submissions.not_yet(ack, view)
         return
     result = flows.resubmit(
         runtime.db,

@@ -21,6 +21,10 @@ _CHANNEL = re.compile(r"[CDG][A-Z0-9]{2,30}")
 OUTDATED_BUTTON = "That button is out of date, so nothing was done."
 # What the sender of a modal whose private_metadata does not read is told, on the modal.
 OUTDATED_FORM = "This form is out of date, so nothing was done. Close it and start again."
+COMPLIANCE_LOADING = (
+    "I've just restarted and my compliance check is still loading, so nothing was sent yet. "
+    "Press Submit again in a few seconds: what you typed is kept."
+)
 
 
 class ActionId(StrEnum):

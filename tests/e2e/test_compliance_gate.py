@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
 from bot.audit.models import AuditEvent
-from bot.briefs.models import Approval
+from bot.briefs.models import Approval, Brief
 from bot.compliance.service import rules_for
 from bot.emulator import Message
 from policies.compliance import DEFAULT_RULES_PATH, lint
@@ -20,6 +20,7 @@ from tests.support.briefs import (
     approve,
     audit_actions,
     brief_row,
+    form_values,
     give_reason,
     latest,
     new_brief,
@@ -28,7 +29,7 @@ from tests.support.briefs import (
     wait_stage,
     wait_state,
 )
-from tests.support.policies import write_policy
+from tests.support.policies import trained, with_untrained_compliance_model, write_policy
 from tests.support.waiting import eventually
 
 CLAIM = "Guaranteed 12% returns, risk-free! <!channel>"
@@ -336,3 +337,26 @@ def test_a_paraphrased_testimonial_is_found_by_the_model_and_gates_the_brief(
     # nobody outside legal can wave it through: brand approval leaves it waiting for legal
     approve(gated, parent, "bram")
     assert wait_stage(gated, "legal").stage == "legal"
+
+
+def test_a_brief_submitted_while_the_model_loads_keeps_its_form_open(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    """Its gate would wait for the model longer than Slack waits for the ack; the person is told
+    to press Submit again, and nothing is stored meanwhile."""
+    with_untrained_compliance_model(local, tmp_path)
+    slack = local.slack
+    slack.command("/brief new", as_user="rita")
+    values = form_values(local.runtime.policy, key_message=CLAIM)
+    result = slack.submit(values, as_user="rita")
+    assert result.status == 200
+    (why,) = result.errors.values()
+    assert why.startswith("I've just restarted and my compliance check is still loading")
+    assert slack.view_of("rita") is not None  # the form stays open with what was typed
+    with local.runtime.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Brief)) == 0
+
+    trained(local)
+    result = slack.submit(values, as_user="rita")
+    assert result.status == 200 and not result.errors, result.errors
+    assert brief_row(local).id == 1

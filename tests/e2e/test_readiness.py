@@ -12,19 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from bot.app.config import PACKAGE_POLICY, Settings
+from bot.app.config import Settings
 from bot.app.local import LocalBot, local_bot
 from bot.app.readiness import readiness_app
 from bot.app.runtime import Runtime
 from bot.app.serving import SidePort
-from bot.compliance import layers
-from bot.compliance.service import rules_for
 from bot.core.clock import utcnow
 from bot.slack.models import OutboxMessage, OutboxStatus
 from bot.storage.database import Database, migrate
-from tests.support.policies import use_policy
+from tests.support.policies import trained, with_untrained_compliance_model
 
 # Nothing listens on port 9 (discard) here: connecting is refused at once.
 DOWN_DATABASE = "postgresql+psycopg://mopsbot:s3cret@127.0.0.1:9/nowhere"
@@ -62,7 +59,7 @@ def side_port_ready(runtime: Runtime) -> tuple[int, dict[str, Any]]:
 def test_healthz_and_readyz_answer_beside_slack_events(local: LocalBot) -> None:
     base = local.server.base_url
     assert get(f"{base}/healthz") == (200, b"ok")
-    layers.model_for(rules_for(local.runtime.policy))  # what the start's warm-up does
+    trained(local)
     status, body = ready(base)
     assert status == 200, body
     assert body["ready"] is True and body["failed"] == []
@@ -85,27 +82,13 @@ def test_readyz_is_503_until_the_compliance_model_of_new_examples_is_trained(
 ) -> None:
     """New examples (a policy change, or a first start) mean a model to train: until it is in
     memory, a brief submitted to this instance would wait for it."""
-    package = PACKAGE_POLICY.parent
-    examples = yaml.safe_load((package / "compliance_examples.yaml").read_text())
-    few = {name: rows[:10] for name, rows in examples.items()}  # the least the check allows
-    # A sentence of this test's own, so the examples are new to this process (its other
-    # parametrization trained on theirs).
-    few["clean"].append(f"The readiness test {tmp_path.name} has a clean sentence of its own.")
-    (tmp_path / "examples.yaml").write_text(yaml.safe_dump(few, sort_keys=False))
-    rules = yaml.safe_load((package / "compliance.yaml").read_text())
-    rules["semantic"]["examples_file"] = str(tmp_path / "examples.yaml")
-    (tmp_path / "compliance.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
-    use_policy(
-        local,
-        tmp_path,
-        lambda data: data["compliance"].update(rules_file=str(tmp_path / "compliance.yaml")),
-    )
+    with_untrained_compliance_model(local, tmp_path)
 
     status, body = ready(local.server.base_url)
     assert status == 503
     assert body["failed"] == ["compliance_model: the compliance model is still loading"]
 
-    layers.model_for(rules_for(local.runtime.policy))  # trains on the few examples: a second
+    trained(local)
     status, body = ready(local.server.base_url)
     assert status == 200, body
 

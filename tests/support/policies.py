@@ -46,3 +46,31 @@ def use_policy(local: LocalBot, folder: Path, change: Callable[[dict], object]) 
     local.runtime.policies.path = path
     assert local.runtime.policies.reload() == []
     return local
+
+
+def with_untrained_compliance_model(local: LocalBot, folder: Path) -> LocalBot:
+    """The bot switched to compliance examples no model in this process was trained on (the
+    first ten of each category, and a sentence naming `folder`), as after a start or a change
+    of the examples: the lint's model is not in memory until `trained(local)`."""
+    package = PACKAGE_POLICY.parent
+    examples = yaml.safe_load((package / "compliance_examples.yaml").read_text())
+    few = {name: rows[:10] for name, rows in examples.items()}  # the least the check allows
+    few["clean"].append(f"The test folder {folder.name} has a clean sentence of its own.")
+    (folder / "examples.yaml").write_text(yaml.safe_dump(few, sort_keys=False))
+    rules = yaml.safe_load((package / "compliance.yaml").read_text())
+    rules["semantic"]["examples_file"] = str(folder / "examples.yaml")
+    (folder / "compliance.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    return use_policy(
+        local,
+        folder,
+        lambda data: data["compliance"].update(rules_file=str(folder / "compliance.yaml")),
+    )
+
+
+def trained(local: LocalBot) -> None:
+    """What the start's warm-up does: the lint's model read or trained (a second on ten
+    examples a category), and kept in memory."""
+    from bot.compliance import layers
+    from bot.compliance.service import rules_for
+
+    layers.model_for(rules_for(local.runtime.policy))
