@@ -30,7 +30,8 @@ HELP = """\
 /command args   run a slash command, as Slack would send it to the bot
 /invite @name   add someone (the bot: @mopsbot) to this channel; /remove @name takes them out
 <text>          post a message in the current channel, or in the open thread
-upload PATH     share a file from this computer into the channel, or the open thread
+upload PATH     share a file from this computer into the channel, or the open thread;
+                words after the path are its message (the caption)
 click N [C]     press button [N]; for a menu, C is the choice number (asked if left out)
 thread N        open the thread of message (N); `back` returns to the channel
 show            show the channel (or the open thread) again
@@ -234,16 +235,23 @@ class Shell:
             self.say(f"! {problem.args[0] if problem.args else problem}")
 
     def upload(self, rest: str) -> None:
-        """Share a local file, as dragging it into Slack does."""
-        path = Path(rest).expanduser()
+        """Share a local file, as dragging it into Slack does, with the words typed beside it
+        (its caption) after the path."""
+        named, _, text = rest.partition(" ")
+        path = Path(named).expanduser()
         try:
             content = path.read_bytes()
         except OSError as problem:
-            raise LookupError(f"cannot read {rest}: {problem.strerror}") from None
+            raise LookupError(f"cannot read {named}: {problem.strerror}") from None
         thread_ts = self.thread.ts if self.thread else None
         self.act(
             lambda: self.driver.share_file(
-                self.channel.id, self.user.id, path.name, content, thread_ts=thread_ts
+                self.channel.id,
+                self.user.id,
+                path.name,
+                content,
+                thread_ts=thread_ts,
+                text=text.strip(),
             )
         )
 

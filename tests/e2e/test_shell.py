@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
+
+from PIL import Image
 
 from bot.app.local import LocalBot
 from bot.emulator.shell import run_shell
 
 
-def _shell(local: LocalBot, *lines: str) -> str:
+def _shell(local: LocalBot, *lines: str, quiet: float = 0.3) -> str:
     secret = local.runtime.settings.slack_signing_secret
     assert secret is not None
     out = io.StringIO()
@@ -19,7 +22,7 @@ def _shell(local: LocalBot, *lines: str) -> str:
         local.emulator,
         stdin=script,
         stdout=out,
-        quiet=0.3,
+        quiet=quiet,
     )
     return out.getvalue()
 
@@ -47,3 +50,29 @@ def test_an_impossible_date_is_refused_inline_and_the_rest_of_the_form_is_kept(
     assert text.count("Title (required)") == 1 and text.count("Launch date (required") == 2
     assert "Brief #1: SMB pricing page launch" in text
     assert "*Budget (USD):* 5,000" in text
+
+
+def test_a_file_is_shared_with_the_words_typed_after_its_path_as_its_caption(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    image = tmp_path / "2027-03-spring-launch-hero.png"
+    Image.new("RGB", (1200, 675), "white").save(image)
+    promise = "Your savings are fully protected, whatever the market does."
+    text = _shell(
+        local,
+        "/brief new",
+        "Spring savings push",
+        "Grow sign-ups",
+        "Small business owners",
+        "2",
+        "2027-03-15",
+        "",
+        "",
+        "",
+        "",
+        "thread 1",
+        f"upload {image} {promise}",
+        quiet=2.0,  # the file's check waits for files.info, a background task: seconds
+    )
+    assert "*2027-03-spring-launch-hero.png* is attached to brief #1" in text
+    assert f"the caption's \u201c{promise}\u201d reads as a financial promise" in text
