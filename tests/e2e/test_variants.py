@@ -72,7 +72,7 @@ def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -
     promise = "Your savings are fully protected, whatever the market does"
     result = slack.submit({"text": promise}, as_user="rita")
     assert f"“{promise}” (financial promise)" in result.errors["text"], result.errors
-    assert "@legal-team" in result.errors["text"]
+    assert "so @legal-team accepts it" in result.errors["text"]  # plain text: no bold marks
     result = slack.submit({"text": "Every office file, backed up hourly"}, as_user="rita")
     assert result.status == 200 and not result.errors, result.errors
 

@@ -171,7 +171,9 @@ def accept(
         claims = ", ".join(
             f"“{f.matched}” ({f.label.lower()})" for f in (result.findings if result else [])
         )
+        # A modal's error is plain text: no bold around a group's handle.
         who = access.describe_approvers(_gate_refs(policy, needs), policy, mention=False)
+        who = who.replace("*", "")
         return Refused(
             f"It makes a regulated claim{': ' + claims if claims else ''}, so {who} accepts it. "
             "Reword it, or ask them."
