@@ -340,11 +340,11 @@ def test_a_paraphrased_testimonial_is_found_by_the_model_and_gates_the_brief(
 
 
 def test_a_brief_submitted_while_the_model_loads_keeps_its_form_open(
-    local: LocalBot, tmp_path: Path
+    local: LocalBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its gate would wait for the model longer than Slack waits for the ack; the person is told
     to press Submit again, and nothing is stored meanwhile."""
-    with_untrained_compliance_model(local, tmp_path)
+    with_untrained_compliance_model(local, tmp_path, monkeypatch)
     slack = local.slack
     slack.command("/brief new", as_user="rita")
     values = form_values(local.runtime.policy, key_message=CLAIM)

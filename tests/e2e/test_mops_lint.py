@@ -4,9 +4,12 @@ writes them), and bad options get the usage line instead of an all clear."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.app.local import LocalBot
+from tests.support.policies import with_untrained_compliance_model
 
 SUBJECT_80 = "Spring catalogue is here with new colours, fabrics and sizes for each room today"
 
@@ -81,11 +84,12 @@ def test_the_sweepstakes_disclosure_alone_is_not_a_claim(local: LocalBot) -> Non
 
 
 def test_a_lint_while_the_model_loads_is_acked_at_once_and_answered_after(
-    local: LocalBot, monkeypatch: pytest.MonkeyPatch
+    local: LocalBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Just after a start the compliance model is still loading; a lint waiting for it in the
-    ack would pass Slack's 3 s and show the person "operation_timeout" and nothing else."""
-    monkeypatch.setattr("bot.compliance.layers.ready", lambda rules: False)
+    ack would pass Slack's 3 s and show the person "operation_timeout" and nothing else.
+    (Examples no model was trained on: the answer waits for a real training.)"""
+    with_untrained_compliance_model(local, tmp_path, monkeypatch)
     local.slack.command("/mops lint Guaranteed returns, totally risk-free", as_user="rita")
     first = local.slack.wait_for_message("still loading", ephemeral=True)
     assert "Checking" in first.text
@@ -95,9 +99,9 @@ def test_a_lint_while_the_model_loads_is_acked_at_once_and_answered_after(
 
 
 def test_a_bad_lint_while_the_model_loads_still_gets_its_usage_line(
-    local: LocalBot, monkeypatch: pytest.MonkeyPatch
+    local: LocalBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.compliance.layers.ready", lambda rules: False)
+    with_untrained_compliance_model(local, tmp_path, monkeypatch)
     local.slack.command("/mops lint --channel nowhere Win a cruise", as_user="rita")
     answer = local.slack.wait_for_message("I don't know the channel", ephemeral=True)
     assert "Usage: `/mops lint" in answer.text

@@ -78,11 +78,11 @@ def test_healthz_and_readyz_answer_beside_slack_events(local: LocalBot) -> None:
 
 
 def test_readyz_is_503_until_the_compliance_model_of_new_examples_is_trained(
-    local: LocalBot, tmp_path: Path
+    local: LocalBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """New examples (a policy change, or a first start) mean a model to train: until it is in
     memory, a brief submitted to this instance would wait for it."""
-    with_untrained_compliance_model(local, tmp_path)
+    with_untrained_compliance_model(local, tmp_path, monkeypatch)
 
     status, body = ready(local.server.base_url)
     assert status == 503

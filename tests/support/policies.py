@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.app.config import PACKAGE_POLICY
@@ -48,10 +49,15 @@ def use_policy(local: LocalBot, folder: Path, change: Callable[[dict], object]) 
     return local
 
 
-def with_untrained_compliance_model(local: LocalBot, folder: Path) -> LocalBot:
+def with_untrained_compliance_model(
+    local: LocalBot, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> LocalBot:
     """The bot switched to compliance examples no model in this process was trained on (the
     first ten of each category, and a sentence naming `folder`), as after a start or a change
-    of the examples: the lint's model is not in memory until `trained(local)`."""
+    of the examples: the lint's model is not in memory until `trained(local)`. Its cache is in
+    `folder`, so a model is trained (a second or two), never read from an earlier run's disk
+    cache in a few milliseconds."""
+    monkeypatch.setenv("MOPSBOT_CACHE_DIR", str(folder / "cache"))
     package = PACKAGE_POLICY.parent
     examples = yaml.safe_load((package / "compliance_examples.yaml").read_text())
     few = {name: rows[:10] for name, rows in examples.items()}  # the least the check allows
