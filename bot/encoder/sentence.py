@@ -13,7 +13,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import importlib.resources
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,12 +110,23 @@ class Encoder:
         ).last_hidden_state
         return pool(states, batch["attention_mask"])
 
-    @torch.inference_mode()
     def embed(
         self, texts: Sequence[str], batch_size: int = BATCH, progress: tqdm | None = None
     ) -> np.ndarray:
         """Embed many texts in batches of similar token counts (so padding stays small); each row
         is the same vector the text gets alone. `progress` is a tqdm bar or None."""
+        return self.embed_with(self.forward, texts, batch_size, progress)
+
+    @torch.inference_mode()
+    def embed_with(
+        self,
+        forward: Callable[[dict[str, torch.Tensor]], torch.Tensor],
+        texts: Sequence[str],
+        batch_size: int = BATCH,
+        progress: tqdm | None = None,
+    ) -> np.ndarray:
+        """As `embed`, with another readout of the transformer (`forward`: a tokenized batch in,
+        unit vectors out), such as the compliance lint's layers 3-6 (bot.encoder.readout)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # Token counts first (about 1 ms for a master's sentences), then each batch tokenized
@@ -124,7 +135,7 @@ class Encoder:
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for chunk in _chunks(order, batch_size):
-            out[chunk] = self.forward(self.tokenize([texts[i] for i in chunk])).numpy()
+            out[chunk] = forward(self.tokenize([texts[i] for i in chunk])).numpy()
             if progress is not None:
                 progress.update(len(chunk))
         return out
