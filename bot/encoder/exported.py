@@ -1,13 +1,17 @@
-"""The frozen base encoder exported to ONNX and quantized to int8, for the compliance lint.
+"""The frozen base encoder's layers 3-6 readout (bot.encoder.readout) exported to ONNX and
+quantized to int8, for the compliance lint.
 
 The lint embeds the ~20-30 sentences of a brief while the person waits. On one thread (see
 sentence.THREADS), for a new 300-word brief in alternating runs at load 4-5: torch p50 161 ms /
 p99 345 ms, int8 (dynamic quantization, per output channel, one text per run) 70 / 133 ms. ONNX
 Runtime at fp32 saved only ~25%; its graph fusions (onnxruntime.transformers) made one thread
 slower; int8 per tensor moved vectors to cosine 0.90 of torch's; static and weight-only (MatMulNBits)
-int8 were less exact or slower. Int8 moves the vectors a little (cosine to torch's >= 0.979 on
-the 300 dev sentences, 0.992 on average), so the compliance model is trained on this encoder's
-own vectors (its cache key names `id`); intake, whose heads are trained on torch's, stays on torch.
+int8 were less exact or slower (those timings are of the last layer's export; the layers 3-6
+readout is the same forward pass, with three more poolings). Int8 moves the vectors a little
+(layers 3-6: cosine to the same readout on torch >= 0.993 on the 300 dev sentences, 0.997 on
+average; the last layer's export was at >= 0.979 / 0.992), so the compliance model is trained on
+this encoder's own vectors (its cache key names `id`, which names the layers); intake, whose
+heads are trained on torch's last layer, stays on torch.
 
 The export is made here from the installed weights (never downloaded), once per weights, into
 the cache directory. Of two bots starting at once, one exports (a file lock) into a file of its
@@ -30,7 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from bot.encoder.sentence import MAX_TOKENS, THREADS, Encoder, pool
+from bot.encoder.readout import LINT_LAYERS, LayersEncoder, layers_name, mean_of_layers
+from bot.encoder.sentence import MAX_TOKENS, THREADS, Encoder
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = "1"  # bump when the export recipe below changes what the file holds
+FORMAT = "2"  # bump when the export recipe below changes what the file holds (2: layers 3-6)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
 # Compared with torch after export: the fp32 graph must give torch's vectors (a broken export is
@@ -55,7 +60,7 @@ RUNNERS = 2  # sentences embedded at once (a brief's ~20-30 while its author wai
 
 
 class OnnxEncoder:
-    """Text -> unit vector, as Encoder.embed, from an ONNX export on ONNX Runtime."""
+    """Text -> unit vector, as the exported readout's `embed` on torch, on ONNX Runtime."""
 
     def __init__(self, path: Path, threads: int = THREADS) -> None:
         import onnxruntime
@@ -74,7 +79,7 @@ class OnnxEncoder:
         self._runners = ThreadPoolExecutor(RUNNERS, thread_name_prefix="lint-encoder")
 
     def embed(self, texts: Sequence[str], progress: tqdm | None = None) -> np.ndarray:
-        """As Encoder.embed, one text per run. Int8 activations get one scale per run, from
+        """As LayersEncoder.embed, one text per run. Int8 activations get one scale per run, from
         every token in it: in a batch of 8 a text's vector depended on the others (cosine 0.985
         to its own), and a compliance verdict must not depend on the sentences around it."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -95,17 +100,21 @@ class OnnxEncoder:
         return out
 
 
-def quantized(encoder: Encoder, directory: Path) -> OnnxEncoder:
-    """The int8 export of `encoder`'s weights from `directory`, exported there first if missing.
-    Raises when ONNX Runtime is missing or the export fails (the caller keeps torch)."""
-    path = directory / f"minilm-{weights_key(encoder)}-int8.onnx"
+def quantized(readout: LayersEncoder, directory: Path) -> OnnxEncoder:
+    """The int8 export of `readout` (its encoder's weights, its layers) from `directory`,
+    exported there first if missing. Raises when ONNX Runtime is missing or the export fails (the
+    caller keeps torch). The file name, and so the vectors' id, names the layers: a model trained
+    on one readout's vectors is never given another's."""
+    path = (
+        directory / f"minilm-{weights_key(readout.encoder)}-{layers_name(readout.layers)}-int8.onnx"
+    )
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
         # One exporter at a time per directory: a second bot starting waits, then finds the file.
         with open(directory / f"{path.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.exists():
-                export(encoder, path)
+                export(readout, path)
     return OnnxEncoder(path)
 
 
@@ -121,15 +130,15 @@ def weights_key(encoder: Encoder) -> str:
     return digest.hexdigest()[:16]
 
 
-def export(encoder: Encoder, path: Path) -> None:
-    """Export `encoder` at fp32, check it against torch, quantize it to int8, check that, and
-    rename it to `path`."""
+def export(readout: LayersEncoder, path: Path) -> None:
+    """Export `readout` at fp32, check it against the same readout on torch, quantize it to int8,
+    check that, and rename it to `path`."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".export-") as work:
         fp32, int8 = Path(work) / "fp32.onnx", Path(work) / "int8.onnx"
-        export_fp32(encoder, fp32)
-        expected = encoder.embed(list(PROBES))
+        export_fp32(readout, fp32)
+        expected = readout.embed(list(PROBES))
         check(OnnxEncoder(fp32).embed(list(PROBES)), expected, FP32_AGREEMENT, "fp32")
         # Per output channel: per-tensor int8 moved some vectors to cosine 0.90 of torch's.
         root = logging.getLogger()
@@ -143,16 +152,17 @@ def export(encoder: Encoder, path: Path) -> None:
     log.info("encoder.exported path=%s", path)
 
 
-def export_fp32(encoder: Encoder, path: Path) -> None:
-    """`encoder`'s transformer with its pooling and normalization, as one ONNX graph at fp32."""
-    sample = encoder.tokenize(list(PROBES))
+def export_fp32(readout: LayersEncoder, path: Path) -> None:
+    """`readout`'s transformer with its layers' pooling and normalization, as one ONNX graph at
+    fp32."""
+    sample = readout.encoder.tokenize(list(PROBES))
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
     # The tracer warns that shape checks become constants: none of them changes the result for
     # other batch sizes or lengths (`check` and the tests compare both).
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Pooled(encoder.model).eval(),
+            Pooled(readout.encoder.model, readout.layers).eval(),
             tuple(sample[name] for name in INPUTS),
             str(path),
             input_names=list(INPUTS),
@@ -175,16 +185,21 @@ def check(vectors: np.ndarray, expected: np.ndarray, agreement: float, what: str
 
 
 class Pooled(torch.nn.Module):
-    """The transformer with Encoder.forward's pooling, as one graph: tokens in, unit vectors out."""
+    """The transformer with LayersEncoder.forward's readout (its layers, each pooled, averaged),
+    as one graph: tokens in, unit vectors out."""
 
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(self, model: torch.nn.Module, layers: Sequence[int] = LINT_LAYERS) -> None:
         super().__init__()
         self.model = model
+        self.layers = tuple(layers)
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
     ) -> torch.Tensor:
         states = self.model(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
-        return pool(states, attention_mask)
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            output_hidden_states=True,
+        ).hidden_states
+        return mean_of_layers(states, attention_mask, self.layers)

@@ -2,7 +2,8 @@
 
 Loading MiniLM takes about a second and ~90 MB; intake, compliance and the pipeline each loading
 their own would triple both. The lock makes the first concurrent callers wait for one load. The
-compliance lint reads through its int8 export (bot.encoder.exported), ~25 MB more.
+compliance lint reads the same transformer's layers 3-6 (bot.encoder.readout), through their int8
+export (bot.encoder.exported), ~25 MB more.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from bot.encoder.cache import CachedEmbed
 from bot.encoder.exported import OnnxEncoder, quantized
+from bot.encoder.readout import LayersEncoder
 from bot.encoder.sentence import Encoder
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,8 @@ _lock = threading.Lock()
 _shared: Encoder | None = None
 _cached: CachedEmbed | None = None
 _export_lock = threading.Lock()
-_quantized: OnnxEncoder | Encoder | None = None
+_quantized: OnnxEncoder | LayersEncoder | None = None
+_layers: LayersEncoder | None = None
 
 
 def shared_encoder() -> Encoder:
@@ -36,18 +39,29 @@ def shared_encoder() -> Encoder:
         return _shared
 
 
-def quantized_encoder(directory: Path) -> OnnxEncoder | Encoder:
-    """The shared encoder's int8 ONNX export, exported into `directory` on first use; the shared
-    encoder itself (one log line says why) when ONNX Runtime is missing or the export fails."""
-    global _quantized
+def lint_layers_encoder() -> LayersEncoder:
+    """The shared encoder read through layers 3-6, as the compliance lint reads it, on torch."""
+    global _layers
     encoder = shared_encoder()
+    with _lock:
+        if _layers is None:
+            _layers = LayersEncoder(encoder)
+        return _layers
+
+
+def quantized_encoder(directory: Path) -> OnnxEncoder | LayersEncoder:
+    """The int8 ONNX export of the lint's layers 3-6 readout, exported into `directory` on first
+    use; that readout on torch (one log line says why) when ONNX Runtime is missing or the export
+    fails."""
+    global _quantized
+    readout = lint_layers_encoder()
     with _export_lock:
         if _quantized is None:
             try:
-                _quantized = quantized(encoder, directory)
+                _quantized = quantized(readout, directory)
             except Exception as exc:  # any failure leaves the lint on torch, slower but right
                 log.warning("encoder.onnx_unavailable using=torch error=%r", exc)
-                _quantized = encoder
+                _quantized = readout
         return _quantized
 
 

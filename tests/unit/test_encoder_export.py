@@ -1,6 +1,6 @@
-"""The encoder's ONNX export, which the compliance lint reads through: torch's vectors at fp32,
-close ones at int8, made once per weights even when two bots start at once, and torch when the
-export can't be made."""
+"""The encoder's ONNX export, which the compliance lint reads through: its layers 3-6 readout,
+torch's vectors of that readout at fp32, close ones at int8, made once per weights even when two
+bots start at once, and the readout on torch when the export can't be made."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 from bot.encoder import exported, shared
 from bot.encoder.exported import OnnxEncoder
-from bot.encoder.sentence import Encoder
-from bot.encoder.shared import shared_encoder
+from bot.encoder.readout import LINT_LAYERS, LayersEncoder
+from bot.encoder.shared import lint_layers_encoder, shared_encoder
 
 TEXTS = [
     "Thanks!",
@@ -30,10 +30,31 @@ def int8_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
-def test_the_fp32_export_gives_torchs_vectors(tmp_path: Path) -> None:
+def test_the_lint_reads_layers_3_to_6_averaged_on_torch() -> None:
+    """Each of hidden states 3-6 mean pooled and made unit, the four averaged and made unit again:
+    the readout the lint's figures were measured with, not the last layer everybody else reads."""
+    import torch
+
+    readout = lint_layers_encoder()
+    assert readout.layers == LINT_LAYERS == (3, 4, 5, 6) and "layers3-6" in readout.id
+    encoder = shared_encoder()
+    batch = encoder.tokenize(TEXTS)
+    with torch.inference_mode():
+        states = encoder.model(**batch, output_hidden_states=True).hidden_states
+    mask = batch["attention_mask"].unsqueeze(-1).float()
+    pooled = [(states[layer] * mask).sum(1) / mask.sum(1) for layer in (3, 4, 5, 6)]
+    units = [p / p.norm(dim=1, keepdim=True) for p in pooled]
+    expected = sum(units) / 4
+    expected = (expected / expected.norm(dim=1, keepdim=True)).numpy()
+    assert np.abs(readout.embed(TEXTS) - expected).max() < 1e-5
+    last = encoder.embed(TEXTS)  # intake and the variants: still the last layer
+    assert (last * expected).sum(axis=1).min() < 0.95
+
+
+def test_the_fp32_export_gives_the_same_readouts_vectors_as_torch(tmp_path: Path) -> None:
     path = tmp_path / "fp32.onnx"
-    exported.export_fp32(shared_encoder(), path)
-    onnx, torch = OnnxEncoder(path).embed(TEXTS), shared_encoder().embed(TEXTS)
+    exported.export_fp32(lint_layers_encoder(), path)
+    onnx, torch = OnnxEncoder(path).embed(TEXTS), lint_layers_encoder().embed(TEXTS)
     assert onnx.shape == torch.shape
     assert (onnx * torch).sum(axis=1).min() > 0.9999
 
@@ -44,15 +65,15 @@ def test_two_bots_starting_at_once_export_once_and_read_the_same_file(
     exports: list[Path] = []
     real_export = exported.export
 
-    def counted(encoder: Encoder, path: Path) -> None:
+    def counted(readout: LayersEncoder, path: Path) -> None:
         exports.append(path)
-        real_export(encoder, path)
+        real_export(readout, path)
 
     monkeypatch.setattr(exported, "export", counted)
     loaded: list[OnnxEncoder] = []
     starts = [
         threading.Thread(
-            target=lambda: loaded.append(exported.quantized(shared_encoder(), int8_dir))
+            target=lambda: loaded.append(exported.quantized(lint_layers_encoder(), int8_dir))
         )
         for _ in range(2)
     ]
@@ -67,19 +88,21 @@ def test_two_bots_starting_at_once_export_once_and_read_the_same_file(
 
 
 def test_int8_vectors_are_close_to_torchs_and_each_texts_own(int8_dir: Path) -> None:
-    encoder = exported.quantized(shared_encoder(), int8_dir)
+    encoder = exported.quantized(lint_layers_encoder(), int8_dir)
     together = encoder.embed(TEXTS)
-    cosine = (together * shared_encoder().embed(TEXTS)).sum(axis=1)
-    assert cosine.min() > 0.97 and cosine.mean() > 0.98
+    cosine = (together * lint_layers_encoder().embed(TEXTS)).sum(axis=1)  # the same readout
+    assert cosine.min() > 0.98 and cosine.mean() > 0.99
     alone = np.stack([encoder.embed([text])[0] for text in TEXTS])
     assert np.abs(together - alone).max() < 1e-6  # a verdict never depends on the neighbours
     assert encoder.embed([]).shape == (0, shared_encoder().dim)
 
 
-def test_an_export_of_other_weights_is_another_file(int8_dir: Path) -> None:
-    encoder = exported.quantized(shared_encoder(), int8_dir)
+def test_an_export_of_other_weights_or_layers_is_another_file(int8_dir: Path) -> None:
+    encoder = exported.quantized(lint_layers_encoder(), int8_dir)
     assert exported.weights_key(shared_encoder()) in encoder.id
-    assert encoder.id != shared_encoder().id  # the compliance model is trained per encoder
+    assert "layers3-6" in encoder.id  # a last-layer export's model can't be read for this one
+    # the compliance model is trained per encoder: torch's readout and int8's are others
+    assert len({encoder.id, lint_layers_encoder().id, shared_encoder().id}) == 3
 
 
 def test_the_lint_keeps_torch_when_the_export_fails(
@@ -91,7 +114,7 @@ def test_the_lint_keeps_torch_when_the_export_fails(
     monkeypatch.setattr(exported, "export", broken)
     monkeypatch.setattr(shared, "_quantized", None)
     with caplog.at_level(logging.WARNING):
-        assert shared.quantized_encoder(tmp_path) is shared_encoder()
+        assert shared.quantized_encoder(tmp_path) is lint_layers_encoder()
     assert [r.getMessage() for r in caplog.records if "onnx" in r.getMessage()] == [
         "encoder.onnx_unavailable using=torch error=RuntimeError('no onnx here')"
     ]
