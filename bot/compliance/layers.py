@@ -26,10 +26,11 @@ _vectors: CachedEmbed | None = None
 
 
 def encoder() -> OnnxEncoder | LayersEncoder:
-    """The encoder of the lint: the shared MiniLM read through its layers 3-6, not only its last
-    (bot.encoder.readout: cross-validated category recall 0.68 -> 0.77), in its int8 ONNX export,
-    ~2.3x faster on one thread (bot.encoder.exported), kept in the cache directory; the same
-    readout on torch when MOPSBOT_LINT_ENCODER=torch or when the export can't be made."""
+    """The encoder of the lint: the shared MiniLM read through its layers 3-6 averaged beside its
+    last layer, not only its last (bot.encoder.readout: cross-validated category recall
+    0.68 -> 0.74), in its int8 ONNX export, ~2.3x faster on one thread (bot.encoder.exported),
+    kept in the cache directory; the same readout on torch when MOPSBOT_LINT_ENCODER=torch or
+    when the export can't be made."""
     if os.environ.get("MOPSBOT_LINT_ENCODER", "int8") == "torch":
         return lint_layers_encoder()
     return quantized_encoder(semantic.cache_dir())

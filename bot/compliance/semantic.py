@@ -1,12 +1,12 @@
 """The compliance lint's semantic layer: a calibrated classifier per category over MiniLM sentence
 embeddings, trained on the labelled sentences the rules name (policies/compliance_examples.yaml).
-The embeddings are MiniLM's layers 3-6, each mean pooled, averaged (bot.encoder.readout), not its
-last layer alone: measured by benchmarks/lint_quality.py on the int8 path, cross-validated
-(patterns + model) category recall 0.677 -> 0.775, recall 0.750 -> 0.834, precision
-0.908 -> 0.917, categories added to flagged sentences right 34 times in 38 (19 in 19 before);
-on the dev sentences recall stays 1.000, precision 0.970 -> 0.964 (one more false alarm).
-C=16 instead of 4 raised cross-validated category recall to 0.799 but cost dev precision
-(0.958), so C stays 4.
+The embeddings are MiniLM's layers 3-6, each mean pooled, averaged, beside its last layer pooled
+(bot.encoder.readout, 768 dimensions), not its last layer alone: measured by
+benchmarks/lint_quality.py on the int8 path with the 1,980 examples, cross-validated
+(patterns + model) category recall 0.677 -> 0.742, recall 0.750 -> 0.811, precision
+0.908 -> 0.910, categories added to flagged sentences right 19 times in 20; on the dev sentences
+recall stays 1.000, precision 0.970 -> 0.975. (Layers 3-6 alone, with C=4: category recall 0.775
+but a wrong extra category on a plain financial promise; with C=16 0.799 but dev precision 0.958.)
 
 Patterns miss a claim phrased without their trigger words ("Tom from Denver says it changed his
 life" is a testimonial; "your capital is fully protected" a financial promise). The model reads

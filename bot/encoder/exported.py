@@ -1,17 +1,17 @@
-"""The frozen base encoder's layers 3-6 readout (bot.encoder.readout) exported to ONNX and
-quantized to int8, for the compliance lint.
+"""The frozen base encoder's readout for the compliance lint (bot.encoder.readout: layers 3-6
+averaged, beside the last layer, 768 dimensions) exported to ONNX and quantized to int8.
 
 The lint embeds the ~20-30 sentences of a brief while the person waits. On one thread (see
 sentence.THREADS), for a new 300-word brief in alternating runs at load 4-5: torch p50 161 ms /
 p99 345 ms, int8 (dynamic quantization, per output channel, one text per run) 70 / 133 ms. ONNX
 Runtime at fp32 saved only ~25%; its graph fusions (onnxruntime.transformers) made one thread
 slower; int8 per tensor moved vectors to cosine 0.90 of torch's; static and weight-only (MatMulNBits)
-int8 were less exact or slower (those timings are of the last layer's export; the layers 3-6
-readout is the same forward pass, with three more poolings). Int8 moves the vectors a little
-(layers 3-6: cosine to the same readout on torch >= 0.993 on the 300 dev sentences, 0.997 on
-average; the last layer's export was at >= 0.979 / 0.992), so the compliance model is trained on
-this encoder's own vectors (its cache key names `id`, which names the layers); intake, whose
-heads are trained on torch's last layer, stays on torch.
+int8 were less exact or slower (those timings are of the last layer's export; the lint's readout
+is the same forward pass, with four more poolings). Int8 moves the vectors a little (cosine to
+the same readout on torch >= 0.989 on the 300 dev sentences, 0.995 on average; the last
+layer's export alone was at >= 0.979 / 0.992), so the compliance model is trained on this
+encoder's own vectors (its cache key names `id`, which names the readout); intake, whose heads
+are trained on torch's last layer, stays on torch.
 
 The export is made here from the installed weights (never downloaded), once per weights, into
 the cache directory. Of two bots starting at once, one exports (a file lock) into a file of its
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from bot.encoder.readout import LINT_LAYERS, LayersEncoder, layers_name, mean_of_layers
+from bot.encoder.readout import LINT_LAYERS, LayersEncoder, lint_readout
 from bot.encoder.sentence import MAX_TOKENS, THREADS, Encoder
 
 if TYPE_CHECKING:
@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = "2"  # bump when the export recipe below changes what the file holds (2: layers 3-6)
+# Bump when the export recipe below changes what the file holds (2: layers 3-6 averaged; 3: the
+# same beside the last layer, 768 dimensions).
+FORMAT = "3"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
 # Compared with torch after export: the fp32 graph must give torch's vectors (a broken export is
@@ -102,12 +104,11 @@ class OnnxEncoder:
 
 def quantized(readout: LayersEncoder, directory: Path) -> OnnxEncoder:
     """The int8 export of `readout` (its encoder's weights, its layers) from `directory`,
-    exported there first if missing. Raises when ONNX Runtime is missing or the export fails (the
-    caller keeps torch). The file name, and so the vectors' id, names the layers: a model trained
-    on one readout's vectors is never given another's."""
-    path = (
-        directory / f"minilm-{weights_key(readout.encoder)}-{layers_name(readout.layers)}-int8.onnx"
-    )
+    exported there first if missing, e.g. minilm-<weights hash>-layers3-6+6-int8.onnx. Raises
+    when ONNX Runtime is missing or the export fails (the caller keeps torch). The file name, and
+    so the vectors' id, names the readout: a model trained on one readout's vectors is never
+    given another's."""
+    path = directory / f"minilm-{weights_key(readout.encoder)}-{readout.name}-int8.onnx"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
         # One exporter at a time per directory: a second bot starting waits, then finds the file.
@@ -185,8 +186,8 @@ def check(vectors: np.ndarray, expected: np.ndarray, agreement: float, what: str
 
 
 class Pooled(torch.nn.Module):
-    """The transformer with LayersEncoder.forward's readout (its layers, each pooled, averaged),
-    as one graph: tokens in, unit vectors out."""
+    """The transformer with LayersEncoder.forward's readout (its layers, each pooled, averaged,
+    beside the last layer pooled), as one graph: tokens in, unit vectors out."""
 
     def __init__(self, model: torch.nn.Module, layers: Sequence[int] = LINT_LAYERS) -> None:
         super().__init__()
@@ -202,4 +203,4 @@ class Pooled(torch.nn.Module):
             token_type_ids=token_type_ids,
             output_hidden_states=True,
         ).hidden_states
-        return mean_of_layers(states, attention_mask, self.layers)
+        return lint_readout(states, attention_mask, self.layers)

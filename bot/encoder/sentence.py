@@ -124,16 +124,19 @@ class Encoder:
         texts: Sequence[str],
         batch_size: int = BATCH,
         progress: tqdm | None = None,
+        dim: int | None = None,
     ) -> np.ndarray:
         """As `embed`, with another readout of the transformer (`forward`: a tokenized batch in,
-        unit vectors out), such as the compliance lint's layers 3-6 (bot.encoder.readout)."""
+        `dim` (default self.dim) unit vectors out), such as the compliance lint's layers 3-6
+        beside the last (bot.encoder.readout)."""
+        dim = self.dim if dim is None else dim
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return np.zeros((0, dim), dtype=np.float32)
         # Token counts first (about 1 ms for a master's sentences), then each batch tokenized
         # again with padding: the fast tokenizer's own padding beats `pad` on pre-split ids.
         ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)["input_ids"]
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out = np.zeros((len(texts), dim), dtype=np.float32)
         for chunk in _chunks(order, batch_size):
             out[chunk] = forward(self.tokenize([texts[i] for i in chunk])).numpy()
             if progress is not None:

@@ -2,8 +2,8 @@
 
 Loading MiniLM takes about a second and ~90 MB; intake, compliance and the pipeline each loading
 their own would triple both. The lock makes the first concurrent callers wait for one load. The
-compliance lint reads the same transformer's layers 3-6 (bot.encoder.readout), through their int8
-export (bot.encoder.exported), ~25 MB more.
+compliance lint reads the same transformer's layers 3-6 averaged beside its last layer
+(bot.encoder.readout), through that readout's int8 export (bot.encoder.exported), ~25 MB more.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def shared_encoder() -> Encoder:
 
 
 def lint_layers_encoder() -> LayersEncoder:
-    """The shared encoder read through layers 3-6, as the compliance lint reads it, on torch."""
+    """The shared encoder read through layers 3-6 beside the last, as the compliance lint reads
+    it, on torch."""
     global _layers
     encoder = shared_encoder()
     with _lock:
@@ -50,7 +51,7 @@ def lint_layers_encoder() -> LayersEncoder:
 
 
 def quantized_encoder(directory: Path) -> OnnxEncoder | LayersEncoder:
-    """The int8 ONNX export of the lint's layers 3-6 readout, exported into `directory` on first
+    """The int8 ONNX export of the lint's readout (layers 3-6 + last), exported into `directory` on first
     use; that readout on torch (one log line says why) when ONNX Runtime is missing or the export
     fails."""
     global _quantized

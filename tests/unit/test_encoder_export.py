@@ -1,6 +1,7 @@
-"""The encoder's ONNX export, which the compliance lint reads through: its layers 3-6 readout,
-torch's vectors of that readout at fp32, close ones at int8, made once per weights even when two
-bots start at once, and the readout on torch when the export can't be made."""
+"""The encoder's ONNX export, which the compliance lint reads through: its readout of layers 3-6
+averaged beside the last layer, torch's vectors of that readout at fp32, close ones at int8, made
+once per weights even when two bots start at once, and the readout on torch when the export can't
+be made."""
 
 from __future__ import annotations
 
@@ -30,32 +31,40 @@ def int8_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
-def test_the_lint_reads_layers_3_to_6_averaged_on_torch() -> None:
-    """Each of hidden states 3-6 mean pooled and made unit, the four averaged and made unit again:
-    the readout the lint's figures were measured with, not the last layer everybody else reads."""
+def test_the_lint_reads_layers_3_to_6_averaged_beside_the_last_on_torch() -> None:
+    """Each of hidden states 3-6 mean pooled and made unit, the four averaged and made unit again;
+    beside it the last layer pooled and made unit; the 768 numbers made unit: the readout the
+    lint's figures were measured with, not the last layer alone that everybody else reads."""
     import torch
 
     readout = lint_layers_encoder()
-    assert readout.layers == LINT_LAYERS == (3, 4, 5, 6) and "layers3-6" in readout.id
+    assert readout.layers == LINT_LAYERS == (3, 4, 5, 6) and "layers3-6+6" in readout.id
     encoder = shared_encoder()
     batch = encoder.tokenize(TEXTS)
     with torch.inference_mode():
         states = encoder.model(**batch, output_hidden_states=True).hidden_states
+    assert len(states) == 7  # the embeddings and 6 layers: 6 is the last
     mask = batch["attention_mask"].unsqueeze(-1).float()
-    pooled = [(states[layer] * mask).sum(1) / mask.sum(1) for layer in (3, 4, 5, 6)]
+    pooled = [(states[layer] * mask).sum(1) / mask.sum(1) for layer in range(7)]
     units = [p / p.norm(dim=1, keepdim=True) for p in pooled]
-    expected = sum(units) / 4
-    expected = (expected / expected.norm(dim=1, keepdim=True)).numpy()
-    assert np.abs(readout.embed(TEXTS) - expected).max() < 1e-5
-    last = encoder.embed(TEXTS)  # intake and the variants: still the last layer
-    assert (last * expected).sum(axis=1).min() < 0.95
+    averaged = sum(units[3:7]) / 4
+    averaged = averaged / averaged.norm(dim=1, keepdim=True)
+    expected = torch.cat([averaged, units[6]], dim=1) / 2**0.5  # two unit halves: norm sqrt(2)
+    expected = expected.numpy()
+    vectors = readout.embed(TEXTS)
+    assert vectors.shape == (len(TEXTS), 2 * encoder.dim) == (len(TEXTS), readout.dim)
+    assert np.abs(vectors - expected).max() < 1e-5
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    last = encoder.embed(TEXTS)  # intake and the variants: still the last layer alone
+    assert np.abs(vectors[:, encoder.dim :] * 2**0.5 - last).max() < 1e-5
+    assert readout.embed([]).shape == (0, readout.dim)
 
 
 def test_the_fp32_export_gives_the_same_readouts_vectors_as_torch(tmp_path: Path) -> None:
     path = tmp_path / "fp32.onnx"
     exported.export_fp32(lint_layers_encoder(), path)
     onnx, torch = OnnxEncoder(path).embed(TEXTS), lint_layers_encoder().embed(TEXTS)
-    assert onnx.shape == torch.shape
+    assert onnx.shape == torch.shape == (len(TEXTS), 2 * shared_encoder().dim)
     assert (onnx * torch).sum(axis=1).min() > 0.9999
 
 
@@ -94,13 +103,13 @@ def test_int8_vectors_are_close_to_torchs_and_each_texts_own(int8_dir: Path) -> 
     assert cosine.min() > 0.98 and cosine.mean() > 0.99
     alone = np.stack([encoder.embed([text])[0] for text in TEXTS])
     assert np.abs(together - alone).max() < 1e-6  # a verdict never depends on the neighbours
-    assert encoder.embed([]).shape == (0, shared_encoder().dim)
+    assert encoder.embed([]).shape == (0, 2 * shared_encoder().dim)
 
 
 def test_an_export_of_other_weights_or_layers_is_another_file(int8_dir: Path) -> None:
     encoder = exported.quantized(lint_layers_encoder(), int8_dir)
     assert exported.weights_key(shared_encoder()) in encoder.id
-    assert "layers3-6" in encoder.id  # a last-layer export's model can't be read for this one
+    assert encoder.id.endswith("-layers3-6+6-int8")  # another readout's model is never read for it
     # the compliance model is trained per encoder: torch's readout and int8's are others
     assert len({encoder.id, lint_layers_encoder().id, shared_encoder().id}) == 3
 
