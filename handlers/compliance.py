@@ -9,7 +9,7 @@ from slack_bolt import Respond
 
 from bot.compliance import flows, layers, messages
 from bot.compliance.confirmations import Prompt, Shown
-from bot.compliance.service import rules_for
+from bot.compliance.service import lint_readiness, rules_for
 from bot.core.logs import get_logger
 from bot.slack.actions import ActionId
 from bot.slack.blocks import echo, ephemeral
@@ -41,10 +41,7 @@ STILL_LOADING = (
 def answers_at_once(runtime: Runtime) -> bool:
     """False while the compliance model loads after a start: a lint then waits for it, longer
     than Slack waits for a command's answer (3 s)."""
-    try:
-        return layers.ready(rules_for(runtime.policy))
-    except ComplianceRulesError:
-        return True  # answered at once: the rules can't be read
+    return lint_readiness(runtime.policy).ready
 
 
 def answer_later(rest: str, runtime: Runtime, asker: Asker, respond: Respond) -> None:

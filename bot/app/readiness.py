@@ -16,13 +16,11 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.compliance import layers as compliance_layers
-from bot.compliance.service import rules_for
+from bot.compliance.service import LintReadiness, lint_readiness
 from bot.core.logs import get_logger
 from bot.intake.classifier.store import is_model_dir
 from bot.slack import outbox
 from bot.storage.database import current_revision, head_revision
-from policies.compliance import ComplianceRulesError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -123,17 +121,18 @@ def _intake_model(runtime: Runtime) -> Check:
 def _compliance_model(runtime: Runtime) -> Check:
     """Until the lint's model is in memory, a brief submitted here waits for it (the first
     start also exports the encoder and trains the model: tens of seconds)."""
-    try:
-        rules = rules_for(runtime.policy)
-    except ComplianceRulesError:
-        # Waiting won't mend a rules file: every instance would drop out. The gate sends each
-        # brief to every gate stage meanwhile, and `mopsbot policy check` names the fault.
-        return Check("compliance_model", True, "the compliance rules can't be read")
-    if rules.semantic is None:
-        return Check("compliance_model", True, "the compliance rules have no model layer")
-    if compliance_layers.ready(rules):
-        return Check("compliance_model", True, "the compliance model is loaded")
-    return Check("compliance_model", False, "the compliance model is still loading")
+    state = lint_readiness(runtime.policy)
+    return Check("compliance_model", state.ready, _COMPLIANCE_WORDS[state])
+
+
+_COMPLIANCE_WORDS = {
+    # Waiting won't mend a rules file: every instance would drop out. The gate sends each
+    # brief to every gate stage meanwhile, and `mopsbot policy check` names the fault.
+    LintReadiness.UNREADABLE_RULES: "the compliance rules can't be read",
+    LintReadiness.NO_MODEL: "the compliance rules have no model layer",
+    LintReadiness.LOADED: "the compliance model is loaded",
+    LintReadiness.LOADING: "the compliance model is still loading",
+}
 
 
 def _seconds(span: timedelta) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
-from bot.compliance import messages
+from bot.compliance import layers, messages
 from bot.compliance.findings import BriefLint, FieldFinding
 from bot.compliance.layers import lint_text
 from policies import access
@@ -51,6 +52,32 @@ def rules_for(policy: Policy) -> ComplianceRules:
         if key not in _loaded:
             _loaded[key] = load_rules(path)
         return _loaded[key]
+
+
+class LintReadiness(StrEnum):
+    """Whether a lint of the policy's rules answers at once, and why."""
+
+    UNREADABLE_RULES = "unreadable_rules"  # answered at once, with that; waiting won't mend them
+    NO_MODEL = "no_model"  # the rules have no semantic layer: patterns only
+    LOADED = "loaded"  # the semantic model is in memory
+    LOADING = "loading"  # the warm-up is still loading (or training) it
+
+    @property
+    def ready(self) -> bool:
+        return self is not LintReadiness.LOADING
+
+
+def lint_readiness(policy: Policy) -> LintReadiness:
+    """Does a lint answer at once, or wait for the compliance model (loaded a few seconds after a
+    start; exported and trained, tens of seconds, on the first start or after the examples
+    change)? `/mops lint` and the brief forms ask it before they answer, `/readyz` words it."""
+    try:
+        rules = rules_for(policy)
+    except ComplianceRulesError:
+        return LintReadiness.UNREADABLE_RULES
+    if not layers.ready(rules):
+        return LintReadiness.LOADING
+    return LintReadiness.NO_MODEL if rules.semantic is None else LintReadiness.LOADED
 
 
 def needs_human(policy: Policy, text: str) -> LintResult | None:

@@ -84,6 +84,34 @@ def test_needs_human_returns_findings_only_for_regulated_text() -> None:
     assert result is not None and result.categories == {"health_claim"}
 
 
+def test_lint_readiness_says_whether_a_lint_answers_at_once_and_why(tmp_path: Path) -> None:
+    """One answer for `/mops lint`, the brief forms and `/readyz`: only a semantic model not yet
+    in memory makes a lint wait; rules that can't be read, or have no model, answer at once."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("categories: [not, a, mapping]\n")
+    rules = yaml.safe_load(DEFAULT_RULES_PATH.read_text())
+    del rules["semantic"]
+    (tmp_path / "patterns.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    examples = yaml.safe_load((DEFAULT_RULES_PATH.parent / "compliance_examples.yaml").read_text())
+    few = {name: rows[:10] for name, rows in examples.items()}
+    few["clean"].append(f"The folder {tmp_path.name} has a sentence no model was trained on.")
+    (tmp_path / "examples.yaml").write_text(yaml.safe_dump(few, sort_keys=False))
+    untrained = yaml.safe_load(DEFAULT_RULES_PATH.read_text())
+    untrained["semantic"]["examples_file"] = str(tmp_path / "examples.yaml")
+    (tmp_path / "untrained.yaml").write_text(yaml.safe_dump(untrained, sort_keys=False))
+
+    states = {
+        name: compliance_gate.lint_readiness(gated_policy(tmp_path / f"{name}.yaml"))
+        for name in ("broken", "patterns", "untrained")
+    }
+    assert states == {
+        "broken": compliance_gate.LintReadiness.UNREADABLE_RULES,
+        "patterns": compliance_gate.LintReadiness.NO_MODEL,
+        "untrained": compliance_gate.LintReadiness.LOADING,
+    }
+    assert [state.ready for state in compliance_gate.LintReadiness] == [True, True, True, False]
+
+
 def create(db: Database, policy: Policy, **overrides: str) -> int:
     with db.transaction() as session:
         outcome = service.create(
