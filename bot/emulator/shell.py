@@ -113,7 +113,10 @@ class Shell:
                 if change.kind == "view_closed" and change.view is None:
                     self.say("(the modal closed)")
             return
-        if message is None or (message.user == me and change.kind == "message"):
+        # A person's own typed line is already on screen; a file they shared is not.
+        if message is None or (
+            message.user == me and change.kind == "message" and not message.files
+        ):
             return
         if message.ephemeral_to and message.ephemeral_to != me:
             return
@@ -148,7 +151,9 @@ class Shell:
         rendered = render_message(message, self.names, start=start, replies=max(replies, 0))
         for ref in rendered.actions:
             self.actions[ref.number] = ((message.channel, message.ts), ref)
-        head = " ".join(p for p in (label, "(edited)" if edited else "", rendered.lines[0]) if p)
+        # The author line already says "(edited)" when the message records it.
+        edit = "(edited)" if edited and not message.edited else ""
+        head = " ".join(p for p in (label, edit, rendered.lines[0]) if p)
         dm = " [DM]" if message.channel == self._my_dm() else ""
         self.say(head + dm, *rendered.lines[1:])
 

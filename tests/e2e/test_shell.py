@@ -74,5 +74,10 @@ def test_a_file_is_shared_with_the_words_typed_after_its_path_as_its_caption(
         f"upload {image} {promise}",
         quiet=2.0,  # the file's check waits for files.info, a background task: seconds
     )
+    # The person sees their own upload, its caption under their name, as Slack shows it.
+    assert f"rita:\n  {promise}\n  [file: 2027-03-spring-launch-hero.png]" in text
     assert "*2027-03-spring-launch-hero.png* is attached to brief #1" in text
     assert f"the caption's \u201c{promise}\u201d reads as a financial promise" in text
+    # The redrawn checklist says "edited" once, not before and after its author.
+    assert "(edited) mopsbot: (edited)" not in text
+    assert "mopsbot: (edited)" in text
