@@ -4,6 +4,7 @@ and their details modal, and channel variants (`/brief variants ID`, Edit & acce
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack
@@ -145,7 +146,8 @@ def variant_submitted(
     ack: Ack, view: dict, runtime: Runtime, asker: Asker, delivery_key: str | None
 ) -> None:
     """Edit & accept's form: the variant's text, accepted."""
-    _variant_form(variant_forms.TEXT, variant_flows.accept, ack, view, runtime, asker, delivery_key)
+    accept = partial(variant_flows.accept, user_name=runtime.user_names)  # who may, by name
+    _variant_form(variant_forms.TEXT, accept, ack, view, runtime, asker, delivery_key)
 
 
 def _variant_form(

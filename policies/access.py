@@ -6,7 +6,7 @@ of usergroup ids ("S01BRAND"); nothing here looks anything up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from policies.schema import Group, Policy
 
@@ -53,6 +53,24 @@ def describe_approvers(refs: Iterable[str], policy: Policy, mention: bool = True
             names.append(f"*{ref}*")  # undeclared now (policy changed): name it, don't ping
         else:
             names.append(f"<@{ref}>")
+    return _either(names)
+
+
+def describe_approvers_plain(
+    refs: Iterable[str], user_name: Callable[[str], str | None] | None = None
+) -> str:
+    """The people in plain text, for where Slack shows no mrkdwn (a modal's inline error):
+    groups as @handle, users as @name when `user_name` knows them (e.g. their Slack display
+    name), else as @ and their id. Nobody is notified."""
+    names = [
+        ref if ref.startswith("@") else "@" + ((user_name(ref) if user_name else None) or ref)
+        for ref in dict.fromkeys(refs)
+    ]
+    return _either(names)
+
+
+def _either(names: list[str]) -> str:
+    """The names as one would say them: a; a or b; a, b or c; nobody for none."""
     if not names:
         return "nobody"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

@@ -4,6 +4,8 @@ refused inline; nothing counts as accepted without that click."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from bot.emulator import Message
 from bot.pipeline import launch
 from bot.pipeline.readiness_models import Variant
 from tests.support.briefs import new_brief
+from tests.support.policies import use_policy
 from tests.support.waiting import eventually
 
 MASTER = (
@@ -103,3 +106,24 @@ def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -
         found = launch.blockers(session, local.runtime.policy, brief, local.runtime.clock())
         texts = [b.text for b in found if b.kind == "checklist"]
     assert texts == ["*Every channel variant accepted*: Email preheader is not accepted yet"]
+
+
+@pytest.mark.slow
+def test_a_refused_claim_names_a_person_who_may_accept_it_by_name(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    """A modal's error is plain text: a person is @name (from Slack), never a <@U…> token."""
+    use_policy(
+        local,
+        tmp_path,
+        lambda data: data["compliance"]["gate_stages"].update(legal=["U03LENA"]),
+    )
+    slack = local.slack
+    parent = new_brief(local, channel_mix="Email", key_message=MASTER)
+    slack.command("/brief variants 1", as_user="rita")
+    assert slack.submit({}, as_user="rita").status == 200
+    subject = drafted(local, parent, "Email subject")
+    slack.click("Edit & accept", as_user="rita", message=subject)
+    result = slack.submit({"text": "Guaranteed returns on your backups"}, as_user="rita")
+    assert "regulated claim" in result.errors["text"], result.errors
+    assert "so @lena accepts it." in result.errors["text"], result.errors

@@ -383,6 +383,18 @@ def test_describe_approvers(policy) -> None:  # type: ignore[no-untyped-def]
     assert access.describe_approvers([], policy) == "nobody"
 
 
+def test_describe_approvers_plain_has_no_mrkdwn_and_names_people() -> None:
+    """For a modal's inline error, which shows mrkdwn and <@U…> tokens as typed."""
+    names = {"U02BRAM": "bram"}.get
+    assert (
+        access.describe_approvers_plain(["@legal-team", "U02BRAM", "U04OMAR", "U02BRAM"], names)
+        == "@legal-team, @bram or @U04OMAR"  # a name Slack didn't give: the id, still no token
+    )
+    assert access.describe_approvers_plain(["U02BRAM"]) == "@U02BRAM"
+    assert access.describe_approvers_plain(["@retired-team"]) == "@retired-team"
+    assert access.describe_approvers_plain([]) == "nobody"
+
+
 def test_roles(policy) -> None:  # type: ignore[no-untyped-def]
     assert access.is_ops_admin(policy, "U04OMAR", {"S03OPS", "S04TRIAGE"})
     assert not access.is_ops_admin(policy, "U05SAM", {"S04TRIAGE"})

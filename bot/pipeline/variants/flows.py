@@ -19,6 +19,7 @@ from bot.pipeline.variants.drafting import Draft, Embed, draft_all
 from bot.slack import replies
 from bot.slack.deliveries import claim_delivery
 from bot.slack.replies import Reply
+from bot.slack.text import UserName
 from bot.storage.database import Database
 from bot.tasks.service import enqueue_task
 from policies.schema import Policy
@@ -119,23 +120,25 @@ def accept(
     actor: Actor,
     delivery_key: str | None,
     now: datetime,
+    user_name: UserName | None = None,
 ) -> dict[str, str] | None:
     """The edited text accepted (the thread message updated, the checklist redrawn), or the
-    inline error that says what to change."""
+    inline error that says what to change (naming people by `user_name`, e.g. from Slack)."""
     with db.transaction() as session:
         # The variant's brief held before the variant is read (bot.briefs.lock): its thread.
         brief_id = session.scalar(select(Variant.brief_id).where(Variant.id == submitted.row_id))
         if brief_id is not None:
             hold(session, brief_id)
         result = service.accept(session, policy, submitted.row_id, actor, submitted.text, now)
-        if isinstance(result, service.Refused):
-            return {forms.TEXT: result.error}
-        if not claim_delivery(session, delivery_key, "view"):
-            return None
-        variant = session.get(Variant, submitted.row_id)
-        brief = session.get(Brief, variant.brief_id) if variant is not None else None
-        if result.ok and variant is not None and brief is not None:
-            messages.refresh_variant(session, policy, brief, variant)
-            refresh_checklist(session, policy, brief)
-        replies.ephemeral(session, Reply(submitted.channel_id, actor.user_id), result.message)
+        if not isinstance(result, service.Refused) and claim_delivery(
+            session, delivery_key, "view"
+        ):
+            variant = session.get(Variant, submitted.row_id)
+            brief = session.get(Brief, variant.brief_id) if variant is not None else None
+            if result.ok and variant is not None and brief is not None:
+                messages.refresh_variant(session, policy, brief, variant)
+                refresh_checklist(session, policy, brief)
+            replies.ephemeral(session, Reply(submitted.channel_id, actor.user_id), result.message)
+    if isinstance(result, service.Refused):
+        return {forms.TEXT: result.words(user_name)}  # the brief no longer held
     return None

@@ -22,6 +22,7 @@ from bot.pipeline import events
 from bot.pipeline.readiness_models import Variant
 from bot.pipeline.variants.counting import measure
 from bot.pipeline.variants.drafting import Draft
+from bot.slack.text import UserName
 from policies import access
 from policies.compliance import ComplianceRulesError, LintResult
 from policies.schema import Policy
@@ -121,9 +122,21 @@ def store_drafts(
 
 @dataclass(frozen=True)
 class Refused:
-    """Why the edited text can't be accepted, inline under the text box."""
+    """Why the edited text can't be accepted, inline under the text box: `words()`.
+
+    A refusal that names who may accept the text instead keeps them as `approvers`, between
+    `error` and `then`, and is worded after the transaction: a person's name may be asked of
+    Slack, which nobody waiting for the brief (or, on SQLite, to write) should wait on."""
 
     error: str
+    approvers: tuple[str, ...] = ()
+    then: str = ""
+
+    def words(self, user_name: UserName | None = None) -> str:
+        """Plain text, as a modal's error is shown: no mrkdwn, nobody notified."""
+        if not self.approvers:
+            return self.error
+        return self.error + access.describe_approvers_plain(self.approvers, user_name) + self.then
 
 
 def accept_refusal(session: Session, policy: Policy, variant_id: int, actor: Actor) -> str | None:
@@ -171,12 +184,10 @@ def accept(
         claims = ", ".join(
             f"“{f.matched}” ({f.label.lower()})" for f in (result.findings if result else [])
         )
-        # A modal's error is plain text: no bold around a group's handle.
-        who = access.describe_approvers(_gate_refs(policy, needs), policy, mention=False)
-        who = who.replace("*", "")
         return Refused(
-            f"It makes a regulated claim{': ' + claims if claims else ''}, so {who} accepts it. "
-            "Reword it, or ask them."
+            f"It makes a regulated claim{': ' + claims if claims else ''}, so ",
+            approvers=tuple(_gate_refs(policy, needs)),
+            then=" accepts it. Reword it, or ask them.",
         )
     variant.text = text
     variant.needs = needs
