@@ -48,12 +48,12 @@ LINT_LAYERS = (3, 4, 5, 6)
 
 def readout_name(layers: Sequence[int], last: int) -> str:
     """'layers3-6+6' for (3, 4, 5, 6) averaged beside the last of 6: part of the vectors' id, so
-    a model trained on one readout's vectors is never given another's."""
-    if list(layers) == list(range(layers[0], layers[-1] + 1)):
-        averaged = f"{layers[0]}-{layers[-1]}"
-    else:
-        averaged = "_".join(str(layer) for layer in layers)
-    return f"layers{averaged}+{last}"
+    a model trained on one readout's vectors is never given another's (and of the export's file
+    name). A span of layers, as LINT_LAYERS is: any other set would need a name of its own."""
+    first, end = layers[0], layers[-1]
+    if list(layers) != list(range(first, end + 1)):
+        raise ValueError(f"layers {tuple(layers)}: the readout averages a span, e.g. 3-6")
+    return f"layers{first}-{end}+{last}"
 
 
 def mean_of_layers(

@@ -14,7 +14,7 @@ import pytest
 
 from bot.encoder import exported, shared
 from bot.encoder.exported import OnnxEncoder
-from bot.encoder.readout import LINT_LAYERS, LayersEncoder
+from bot.encoder.readout import LINT_LAYERS, LayersEncoder, readout_name
 from bot.encoder.shared import lint_layers_encoder, shared_encoder
 
 TEXTS = [
@@ -29,6 +29,16 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def int8_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
+
+
+def test_the_readout_is_named_by_its_span_of_layers() -> None:
+    """The export's file name (minilm-<hash>-layers3-6+6-int8.onnx) and the compliance model's
+    cache key carry it: a set of layers that is not a span has no name, rather than one that
+    could be another readout's."""
+    assert readout_name(LINT_LAYERS, 6) == "layers3-6+6"
+    assert readout_name((5, 6), 6) == "layers5-6+6"
+    with pytest.raises(ValueError, match="span"):
+        readout_name((3, 5, 6), 6)
 
 
 def test_the_lint_reads_layers_3_to_6_averaged_beside_the_last_on_torch() -> None:
