@@ -95,6 +95,7 @@ def local_bot(
 
 
 def run_local_shell(settings: Settings) -> int:
+    from bot.compliance import cache_files
     from bot.compliance import layers as compliance_layers
     from bot.compliance.service import rules_for
     from bot.emulator.shell import run_shell
@@ -102,7 +103,8 @@ def run_local_shell(settings: Settings) -> int:
     # Slack's rate limits and a short round trip, as a person would meet them.
     with local_bot(settings, limits=RateLimits(), network=SHELL_NETWORK) as local:
         local.runtime.intake_models().warm_up()
-        compliance_layers.warm_up(lambda: rules_for(local.runtime.policy))
+        warm_up = compliance_layers.warm_up(lambda: rules_for(local.runtime.policy))
+        cache_files.tidy_after(warm_up, lambda: rules_for(local.runtime.policy))
         secret = local.runtime.settings.slack_signing_secret
         assert secret is not None  # local_bot always makes one
         return (

@@ -113,6 +113,7 @@ STOP_POLL = 0.2
 def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     from bot.app import bolt
     from bot.app.stopping import StopSignals, within
+    from bot.compliance import cache_files
     from bot.compliance import layers as compliance_layers
     from bot.compliance.service import rules_for
     from bot.core.clock import ahead_by
@@ -125,7 +126,8 @@ def _serve(settings: Settings, http: tuple[str, int] | None) -> int:
     runtime, app = bolt.build(settings, clock=ahead_by(settings.test_clock_offset))
     runtime.start_background()
     runtime.intake_models().warm_up()
-    compliance_layers.warm_up(lambda: rules_for(runtime.policy))
+    warm_up = compliance_layers.warm_up(lambda: rules_for(runtime.policy))
+    cache_files.tidy_after(warm_up, lambda: rules_for(runtime.policy))  # old models and exports
     try:
         stops = _open_doors(settings, http, runtime, app)
     except BaseException:

@@ -108,7 +108,7 @@ def quantized(readout: LayersEncoder, directory: Path) -> OnnxEncoder:
     when ONNX Runtime is missing or the export fails (the caller keeps torch). The file name, and
     so the vectors' id, names the readout: a model trained on one readout's vectors is never
     given another's."""
-    path = directory / f"minilm-{weights_key(readout.encoder)}-{readout.name}-int8.onnx"
+    path = export_path(readout, directory)
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
         # One exporter at a time per directory: a second bot starting waits, then finds the file.
@@ -117,6 +117,11 @@ def quantized(readout: LayersEncoder, directory: Path) -> OnnxEncoder:
             if not path.exists():
                 export(readout, path)
     return OnnxEncoder(path)
+
+
+def export_path(readout: LayersEncoder, directory: Path) -> Path:
+    """Where `readout`'s int8 export is kept in `directory` (made or not yet)."""
+    return directory / f"minilm-{weights_key(readout.encoder)}-{readout.name}-int8.onnx"
 
 
 def weights_key(encoder: Encoder) -> str:
