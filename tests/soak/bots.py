@@ -81,6 +81,10 @@ class BotEnvironment:
             for key, value in os.environ.items()
             if not key.startswith(("SLACK_", "MOPSBOT_", "DATABASE_URL"))
         }
+        # The compliance model's cache the test session warmed (tests/soak/conftest.py): with
+        # another, a bot's first start exports the encoder and trains the model (~20 s) itself.
+        if cache := os.environ.get("MOPSBOT_CACHE_DIR"):
+            env["MOPSBOT_CACHE_DIR"] = cache
         env.update(
             PYTHONPATH=str(ROOT),
             SLACK_BOT_TOKEN=self.bot_token,
