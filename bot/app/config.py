@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # How often the scheduler looks for due reminders and digests (seconds). The soak tests
     # shorten it so that what falls due in a short run goes out during the run.
     tick_seconds: float = Field(30, gt=0, validation_alias="MOPSBOT_TICK_SECONDS")
+    # How long an instance preparing a task (classifying a request, asking Slack who is in a
+    # group) holds it before another may take it over: what an instance killed meanwhile costs
+    # the task. Far longer than a preparation takes; the soak tests shorten it.
+    task_lease: float = Field(60, gt=0, validation_alias="MOPSBOT_TASK_LEASE")
     # Test only (the soak harness): the bot's clock runs this many seconds ahead of the wall
     # clock, the same for every process given the same value, so that a short run can start
     # on a working morning just before a digest is due. Never set it in production.

@@ -87,7 +87,9 @@ class Runtime:
                 clock=clock,
                 lanes=Lanes(clock, paced=paced),
             ),
-            worker=TaskWorker(db, clock=clock),
+            worker=TaskWorker(
+                db, clock=clock, prepare_lease=timedelta(seconds=settings.task_lease)
+            ),
             clock=clock,
         )
 

@@ -50,8 +50,10 @@ class TaskWorker:
         *,
         idle_wait: float = 1.0,
         clock: Clock = utcnow,
+        prepare_lease: timedelta = PREPARE_LEASE,
     ) -> None:
         self.db = db
+        self.prepare_lease = prepare_lease
         self.handlers: dict[str, TaskHandler] = dict(handlers or {})
         self.prepared: dict[str, tuple[Preparer, PreparedHandler]] = {}
         self.idle_wait = idle_wait
@@ -122,7 +124,7 @@ class TaskWorker:
             task_id, kind, payload = task.id, task.kind, dict(task.payload)
             # A lease: other instances skip the task while this one prepares it, and take it
             # over if this one dies before applying (the row is still pending).
-            task.not_before = self.clock() + PREPARE_LEASE
+            task.not_before = self.clock() + self.prepare_lease
         prepare, apply = self.prepared[kind]
         try:
             prepared = prepare(payload)

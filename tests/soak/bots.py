@@ -49,6 +49,9 @@ class BotEnvironment:
     tick_seconds: float = 1.0
     clock_offset: float = 0.0
     slack_timeout: float = 15.0  # MOPSBOT_SLACK_TIMEOUT: shorter than a late answer under faults
+    # MOPSBOT_TASK_LEASE: a task a killed instance was preparing is taken over after this, not
+    # after production's minute of waiting (the run's end waits for it: it proves the same).
+    task_lease: float = 10.0
 
     @classmethod
     def against(
@@ -96,6 +99,7 @@ class BotEnvironment:
             MOPSBOT_TICK_SECONDS=str(self.tick_seconds),
             MOPSBOT_TEST_CLOCK_OFFSET=str(self.clock_offset),
             MOPSBOT_SLACK_TIMEOUT=str(self.slack_timeout),
+            MOPSBOT_TASK_LEASE=str(self.task_lease),
             MOPSBOT_LOG_LEVEL="INFO",
             HF_HUB_OFFLINE="1",
             TRANSFORMERS_OFFLINE="1",

@@ -47,20 +47,31 @@ def test_the_runtime_hands_the_token_to_slack(db: Database) -> None:
         runtime.db.dispose()
 
 
+def test_the_runtime_leases_tasks_as_long_as_the_settings_say(db: Database) -> None:
+    runtime = Runtime.build(load_settings(database_url=db.url, task_lease=10))
+    try:
+        assert runtime.worker.prepare_lease.total_seconds() == 10
+    finally:
+        runtime.db.dispose()
+
+
 def test_the_soak_settings_default_to_production_behaviour(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
     from bot.core.clock import ahead_by, utcnow
+    from bot.tasks.service import PREPARE_LEASE
 
     settings = load_settings()
     assert settings.tick_seconds == 30 and settings.test_clock_offset == 0
+    assert settings.task_lease == PREPARE_LEASE.total_seconds()
     assert ahead_by(settings.test_clock_offset) is utcnow
     monkeypatch.setenv("MOPSBOT_TICK_SECONDS", "1")
     monkeypatch.setenv("MOPSBOT_TEST_CLOCK_OFFSET", "86400")
+    monkeypatch.setenv("MOPSBOT_TASK_LEASE", "10")
     settings = load_settings()
-    assert settings.tick_seconds == 1
+    assert settings.tick_seconds == 1 and settings.task_lease == 10
     ahead = ahead_by(settings.test_clock_offset)() - datetime.now(UTC)
     assert timedelta(hours=23, minutes=59) < ahead <= timedelta(days=1)
     monkeypatch.setenv("MOPSBOT_TICK_SECONDS", "0")

@@ -130,7 +130,12 @@ class ProcessDied(BaseException):
     """The process preparing a task dies (not an error the worker can record)."""
 
 
-def test_a_task_whose_preparer_died_is_taken_over_when_its_lease_runs_out(db: Database) -> None:
+@pytest.mark.parametrize("lease", [PREPARE_LEASE, timedelta(seconds=10)])
+def test_a_task_whose_preparer_died_is_taken_over_when_its_lease_runs_out(
+    db: Database, lease: timedelta
+) -> None:
+    """The lease is PREPARE_LEASE unless the worker is given another (MOPSBOT_TASK_LEASE)."""
+
     def die(payload):  # type: ignore[no-untyped-def]
         raise ProcessDied
 
@@ -138,7 +143,8 @@ def test_a_task_whose_preparer_died_is_taken_over_when_its_lease_runs_out(db: Da
     clock = Clock()
     with db.transaction() as session:
         enqueue_task(session, "slow", {"n": 4}, now=clock())
-    dying, other = TaskWorker(db, clock=clock), TaskWorker(db, clock=clock)
+    dying = TaskWorker(db, clock=clock, prepare_lease=lease)
+    other = TaskWorker(db, clock=clock, prepare_lease=lease)
     dying.register_prepared("slow", die, lambda session, payload, prepared: None)
     other.register_prepared(
         "slow", lambda payload: payload["n"] * 10, lambda s, p, prepared: applied.append(prepared)
@@ -146,7 +152,7 @@ def test_a_task_whose_preparer_died_is_taken_over_when_its_lease_runs_out(db: Da
     with pytest.raises(ProcessDied):
         dying.run_pending()
     assert other.run_pending() == 0  # leased to the instance that died
-    clock.now += PREPARE_LEASE - timedelta(seconds=1)
+    clock.now += lease - timedelta(seconds=1)
     assert other.run_pending() == 0
     clock.advance(seconds=1)
     assert other.run_pending() == 1
