@@ -15,13 +15,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bot.encoder.training import freeze_word_embeddings, length_batches, warmup_then_linear
 from bot.intake.classifier.encoder import Encoder
 from bot.intake.classifier.head import SoftmaxHead
 from policies.intake_schema import Training
 
 SCALE = 30.0  # cosine logits in [-30, 30]; temperature scaling calibrates afterwards
 HEAD_LR_FACTOR = 20.0  # the head starts near its optimum but still moves faster than the encoder
-WARMUP = 0.06
 
 
 def finetune(
@@ -36,9 +36,7 @@ def finetune(
     rng = np.random.default_rng(settings.seed)
     torch.manual_seed(settings.seed)
     prototypes = torch.nn.Parameter(_centroids(encoder, texts, targets, classes, progress))
-    for parameter in encoder.model.embeddings.word_embeddings.parameters():
-        parameter.requires_grad = False
-    trainable = [p for p in encoder.model.parameters() if p.requires_grad]
+    trainable = freeze_word_embeddings(encoder.model)
     lr = settings.finetune_learning_rate
     optimizer = torch.optim.AdamW(
         [{"params": trainable, "lr": lr}, {"params": [prototypes], "lr": lr * HEAD_LR_FACTOR}],
@@ -46,17 +44,13 @@ def finetune(
     )
     per_epoch = math.ceil(len(texts) / settings.batch_size)
     total = per_epoch * settings.finetune_epochs
-    warmup = max(1, int(WARMUP * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup))),
-    )
+    schedule = warmup_then_linear(optimizer, total)
     labels = torch.from_numpy(np.asarray(targets, dtype=np.int64))
 
     encoder.model.train()
     with tqdm(total=total, desc=what, unit="step", disable=not progress) as bar:
         for _ in range(settings.finetune_epochs):
-            for batch in _length_batches(texts, settings.batch_size, rng):
+            for batch in length_batches(texts, settings.batch_size, rng):
                 vectors = encoder.forward(encoder.tokenize([texts[i] for i in batch]))
                 logits = SCALE * vectors @ torch.nn.functional.normalize(prototypes, dim=1).T
                 loss = torch.nn.functional.cross_entropy(logits, labels[batch])
@@ -82,15 +76,3 @@ def _centroids(
     sums = np.zeros((classes, vectors.shape[1]), dtype=np.float32)
     np.add.at(sums, targets, vectors)
     return torch.nn.functional.normalize(torch.from_numpy(sums), dim=1)
-
-
-def _length_batches(texts: list[str], size: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Shuffle, sort each window of 50 batches by length, cut into batches, shuffle the batches."""
-    order = rng.permutation(len(texts))
-    window = size * 50
-    batches: list[np.ndarray] = []
-    for start in range(0, len(order), window):
-        chunk = sorted(order[start : start + window], key=lambda i: len(texts[i]))
-        batches += [np.array(chunk[i : i + size]) for i in range(0, len(chunk), size)]
-    rng.shuffle(batches)
-    return batches
