@@ -24,6 +24,9 @@ from tests.support.intake import TAXONOMY
 from tests.support.logs import logging_restored, route_structlog_to_logging
 
 POSTGRES_URL = os.environ.get("MOPSBOT_TEST_POSTGRES_URL")
+# Never fine-tune the lint's encoder in the background on a cold cache, whatever the shipped rules
+# say: every test process would start minutes of tuning. test_compliance_tuning turns it on.
+os.environ.setdefault("MOPSBOT_LINT_TUNING", "off")
 
 # Property tests (hypothesis) of the bot's entry points. Each test runs its examples against one
 # running bot (a function-scoped fixture, on purpose: every example checks that it stored

@@ -32,6 +32,7 @@ examples:
   echo "Win a free cruise!" | mopsbot lint -
   mopsbot lint --jsonl < texts.txt         one JSON object per input line
   mopsbot lint --patterns-only brief.txt   the rules' phrases only (no model to load)
+  mopsbot lint --tune                      fine-tune the lint's encoder now (minutes)
 """
 
 
@@ -61,6 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip the semantic model (no encoder to load: quick, but misses paraphrases)",
     )
     parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="fine-tune the lint's encoder on the rules' examples now, with a progress bar and "
+        "the cross-validated figures at the end (the bot otherwise does it in the background)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (with --tune)")
+    parser.add_argument(
         "--rules",
         type=Path,
         default=DEFAULT_RULES_PATH,
@@ -70,6 +78,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_lint(args: argparse.Namespace, settings: object = None) -> int:
+    if args.tune:
+        if args.file is not None or args.jsonl or args.channel or args.patterns_only:
+            return _usage("--tune takes no FILE, --jsonl, --channel or --patterns-only")
+        from bot.cli.lint_tuning import cmd_tune
+
+        return cmd_tune(args.rules, quiet=args.quiet)
     if args.file is None and not args.jsonl:
         return _usage("lint needs FILE (or - for standard input)")
     try:

@@ -3,6 +3,11 @@
 The gate, `/mops lint` and `mopsbot lint` ask here. Where the patterns found a claim, their
 finding names the words, which says more to the person fixing the copy; the model adds only the
 categories they did not find, at a stricter threshold on the sentences they flagged.
+
+The model reads the frozen encoder's vectors, or, when the rules say `semantic.encoder: tuned`,
+those of MiniLM fine-tuned on the examples (bot.compliance.tuning) once that is ready: it is made
+in the background at start (bot.compliance.background) while the frozen model serves, and the
+lint switches to it whole. MOPSBOT_LINT_TUNING=off keeps the frozen model (the tests do).
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from bot.compliance import semantic
+from bot.compliance import background, semantic, tuned
 from bot.encoder.cache import CachedEmbed
 from bot.encoder.exported import OnnxEncoder
 from bot.encoder.readout import LayersEncoder
@@ -23,6 +29,21 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _vectors: CachedEmbed | None = None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A semantic model with the encoder whose vectors it was trained on: swapped together,
+    never one without the other."""
+
+    model: semantic.SemanticModel
+    vectors: CachedEmbed
+    encoder_id: str
+
+
+_tuned_lock = threading.Lock()
+_tuned: dict[str, Reader] = {}  # by tuned.Setup.key
+_looked: set[str] = set()  # keys this process looked for in the disk cache
 
 
 def encoder() -> OnnxEncoder | LayersEncoder:
@@ -54,6 +75,70 @@ def model_for(rules: ComplianceRules) -> semantic.SemanticModel | None:
     return semantic.model_for(rules, reader.embed, encoder_id=reader.id)
 
 
+def tuning_wanted(rules: ComplianceRules) -> bool:
+    """The rules ask for the tuned encoder, and neither MOPSBOT_LINT_TUNING=off nor the torch
+    encoder (the tuned model is made for its int8 export) says no."""
+    return (
+        rules.semantic is not None
+        and rules.examples is not None
+        and rules.semantic.encoder == "tuned"
+        and os.environ.get("MOPSBOT_LINT_TUNING", "on") != "off"
+        and os.environ.get("MOPSBOT_LINT_ENCODER", "int8") != "torch"
+    )
+
+
+def reader(rules: ComplianceRules) -> Reader | None:
+    """What lints with these rules: the tuned model and its encoder when the rules want them and
+    they are ready, else the frozen encoder's model (None without a semantic layer)."""
+    if rules.semantic is None or rules.examples is None:
+        return None
+    if tuning_wanted(rules):
+        found = tuned_reader(rules)
+        if found is not None:
+            return found
+    model = model_for(rules)
+    assert model is not None
+    return Reader(model, sentence_vectors(), encoder().id)
+
+
+def tuned_reader(rules: ComplianceRules) -> Reader | None:
+    """The tuned model of these rules: in memory, or read once from the disk cache (a restart,
+    `mopsbot lint` after `mopsbot lint --tune`); None while it is not made."""
+    setup = tuned.Setup.of(rules)
+    if setup is None:
+        return None
+    with _tuned_lock:
+        if setup.key not in _tuned and setup.key not in _looked:
+            _looked.add(setup.key)
+            found = tuned.read(setup)
+            if found is not None:
+                _tuned[setup.key] = _reader_of(found)
+        return _tuned.get(setup.key)
+
+
+def _reader_of(made: tuned.TunedModel) -> Reader:
+    return Reader(made.model, CachedEmbed(made.encoder.embed), made.encoder.id)
+
+
+def start_tuning(
+    rules: ComplianceRules, command: Sequence[str] | None = None
+) -> threading.Thread | None:
+    """Tune these rules' model in a child process; the lint switches to it when it is made.
+    None when nothing was started (no tuning wanted, made already, or tried by this process)."""
+    setup = tuned.Setup.of(rules)
+    if setup is None or not tuning_wanted(rules) or tuned_reader(rules) is not None:
+        return None
+
+    def switch(made: tuned.TunedModel) -> None:
+        with _tuned_lock:
+            _tuned[setup.key] = _reader_of(made)
+        log.info(
+            "compliance.lint_tuned encoder=%s tuned_in_seconds=%.0f", made.encoder.id, made.seconds
+        )
+
+    return background.start(setup, switch, command)
+
+
 def ready(rules: ComplianceRules) -> bool:
     """True when a lint answers at once: the rules have no semantic layer, or its model is in
     memory. False for the first seconds after a start (the warm-up loads the encoder and the
@@ -68,10 +153,10 @@ def lint_text(text: str, rules: ComplianceRules, channel: str | None = None) -> 
     patterns left unflagged at each category's threshold, and in those they flagged, for other
     categories, at the stricter added threshold (see bot.compliance.semantic for why)."""
     result = lint(text, rules, channel)
-    model = model_for(rules)
-    if model is None:
+    current = reader(rules)
+    if current is None:
         return result
-    added = semantic.find(model, rules, text, sentence_vectors(), flagged=result.findings)
+    added = semantic.find(current.model, rules, text, current.vectors, flagged=result.findings)
     if not added:
         return result
     findings = sorted([*result.findings, *added], key=lambda f: (f.start, f.end, f.category))
@@ -85,11 +170,14 @@ def lint_text(text: str, rules: ComplianceRules, channel: str | None = None) -> 
 
 def warm_up(rules_of: Callable[[], ComplianceRules]) -> threading.Thread:
     """Load the encoder and read (or train) the model in the background at start, so the first
-    brief submitted is not the one that waits for them."""
+    brief submitted is not the one that waits for them; then, when the rules want the tuned
+    encoder, read its model from the cache or start making it (a child process)."""
 
     def warm() -> None:
         try:
-            model_for(rules_of())
+            rules = rules_of()
+            model_for(rules)
+            start_tuning(rules)
         except Exception:  # the first lint tries again, and the gate says what went wrong
             log.exception("compliance.warm_up_failed")
 

@@ -113,6 +113,15 @@ class Profanity(Strict):
     allow: list[str] = []
 
 
+class Tuning(Strict):
+    """Fine-tuning the lint's encoder on the examples (bot/compliance/tuning.py)."""
+
+    epochs: int = Field(default=2, ge=1, le=10)
+    learning_rate: float = Field(default=1e-4, gt=0.0, le=1e-2)
+    batch_size: int = Field(default=16, ge=2, le=256)
+    seed: int = 0
+
+
 class Semantic(Strict):
     """The second layer: a classifier per category over sentence embeddings (bot/compliance)."""
 
@@ -126,6 +135,10 @@ class Semantic(Strict):
     # cross-validated findings are this precise against every other sentence, claims of other
     # categories included, since a wrong extra category sends the brief to an extra approver.
     added_category_precision: float = Field(default=0.95, ge=0.5, le=1.0)
+    # "tuned": MiniLM fine-tuned on the examples, made in the background while the frozen
+    # encoder's model serves, and served once ready; "frozen": the base encoder only.
+    encoder: Literal["frozen", "tuned"] = "frozen"
+    tuning: Tuning = Tuning()
 
 
 class ComplianceRules(Strict):
