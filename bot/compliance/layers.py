@@ -44,6 +44,9 @@ class Reader:
 _tuned_lock = threading.Lock()
 _tuned: dict[str, Reader] = {}  # by tuned.Setup.key
 _looked: set[str] = set()  # keys this process looked for in the disk cache
+# Set by warm_up: this process is a bot, which tunes in the background (after a start, and after
+# a change of the examples); a `mopsbot lint` command only reads what is in the cache.
+_tunes_in_background = False
 
 
 def encoder() -> OnnxEncoder | LayersEncoder:
@@ -96,6 +99,8 @@ def reader(rules: ComplianceRules) -> Reader | None:
         found = tuned_reader(rules)
         if found is not None:
             return found
+        if _tunes_in_background:
+            start_tuning(rules)  # at most once per model and process
     model = model_for(rules)
     assert model is not None
     return Reader(model, sentence_vectors(), encoder().id)
@@ -172,6 +177,8 @@ def warm_up(rules_of: Callable[[], ComplianceRules]) -> threading.Thread:
     """Load the encoder and read (or train) the model in the background at start, so the first
     brief submitted is not the one that waits for them; then, when the rules want the tuned
     encoder, read its model from the cache or start making it (a child process)."""
+    global _tunes_in_background
+    _tunes_in_background = True
 
     def warm() -> None:
         try:

@@ -31,7 +31,7 @@ on one half, judged on the other's flagged sentences, ten splits), they were rig
 18.4 (84%) and found 22% of the second categories the patterns missed (on the dev set: 0 of 2,
 both arguable: a money-back offer read as a price offer).
 
-Training embeds about 1,900 sentences and fits 54 logistic regressions (~20 s on two cores at a
+Training embeds the 1,980 sentences and fits 54 logistic regressions (~20 s on two cores at a
 load of 8), so the trained model is kept on disk under the examples' hash (MOPSBOT_CACHE_DIR,
 default ~/.cache/mopsbot) and in memory; a brief's sentences are embedded in one call, each
 sentence's vector kept (bot.encoder.cache).

@@ -116,8 +116,10 @@ def make(setup: Setup, progress: bool = False) -> TunedModel:
         found = read(setup)
         if found is not None:
             return found
+        for stale in cache.glob(f".tuning-{name}-*"):  # left by a killed maker: not ours now
+            shutil.rmtree(stale, ignore_errors=True)
         started = time.perf_counter()
-        work = Path(tempfile.mkdtemp(dir=cache, prefix=".tuning-"))
+        work = Path(tempfile.mkdtemp(dir=cache, prefix=f".tuning-{name}-"))
         try:
             model, encoder = tuning.tune(
                 setup.examples,

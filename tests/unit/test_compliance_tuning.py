@@ -59,7 +59,9 @@ def test_out_of_fold_scores_come_from_encoders_that_never_saw_the_sentence(
         return real(texts, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(tuning, "finetune", recording)
-    scores = tuning.out_of_fold(texts, labels, rules.semantic.tuning)  # type: ignore[union-attr]
+    settings = rules.semantic.tuning  # type: ignore[union-attr]
+    assert 0 < tuning.estimate_seconds(rules.examples, settings) < 600  # what --tune announces
+    scores = tuning.out_of_fold(texts, labels, settings)
     assert scores.shape == labels.shape
     for seen, (_, held_out) in zip(trained_on, tuning.split(labels), strict=True):
         assert not seen & {texts[i] for i in held_out}
@@ -75,6 +77,7 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
 ) -> None:
     monkeypatch.setenv("MOPSBOT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("MOPSBOT_LINT_TUNING", "on")
+    monkeypatch.setattr(layers, "_tunes_in_background", False)  # started by hand below
     rules = _tiny_rules(tmp_path, epochs=1)
     frozen = layers.reader(rules)
     assert frozen is not None and frozen.encoder_id == layers.encoder().id
