@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import timedelta
 from pathlib import Path
 
-from bot.compliance import layers, semantic
+from bot.compliance import layers, semantic, tuned
 from bot.encoder.exported import export_path
 from bot.encoder.shared import lint_layers_encoder
 from policies.compliance import ComplianceRules, ComplianceRulesError
@@ -41,6 +41,9 @@ KINDS = (
     "minilm-*-int8.onnx.lock",  # its exporters' lock
     "tmp*.npz",  # a model on its way to its name, left by a process killed meanwhile
     ".export-*",  # a folder an export was being made in, left likewise
+    "compliance-tuned-*",  # a tuned model's folder (bot.compliance.tuned), and its makers' lock
+    "compliance-tuning-*.log",  # what its background worker printed
+    ".tuning-*",  # a folder a tuned model was being made in, left by a killed maker
 )
 
 
@@ -50,7 +53,17 @@ def in_use(rules: ComplianceRules) -> set[str]:
     another may read it). Call after the warm-up: it loads the encoder (and exports it)."""
     export = export_path(lint_layers_encoder(), semantic.cache_dir()).name
     key = semantic.model_key(rules, layers.encoder().id)
-    return {export, f"{export}.lock", *([f"compliance-model-{key}.npz"] if key else [])}
+    names = {export, f"{export}.lock", *([f"compliance-model-{key}.npz"] if key else [])}
+    setup = tuned.Setup.of(rules)
+    if setup is not None and layers.tuning_wanted(rules):
+        # The tuned model, and its export once made (while the worker tunes, what it writes is
+        # newer than any cutoff).
+        folder = tuned.directory(setup.key).name
+        names |= {folder, f"{folder}.lock", f"compliance-tuning-{setup.key}.log"}
+        found = layers.tuned_reader(rules)
+        if found is not None:
+            names |= {f"{found.encoder_id}.onnx", f"{found.encoder_id}.onnx.lock"}
+    return names
 
 
 def mark_used(directory: Path, names: Iterable[str]) -> None:

@@ -71,8 +71,9 @@ def finetune(
     )
     schedule = warmup_then_linear(optimizer, steps(len(texts), settings))
     targets = torch.from_numpy(labels.astype(np.float32))
-    # Each category has ~100 positives in ~2,000: weigh them up, but not all the way to
-    # balanced, or every sentence would look a little like every claim.
+    # Each category has ~50-230 positives in 1,980: unweighted, the encoder learned to call
+    # nearly everything clean (cv category recall 0.349, 2 epochs lr 1e-4); weighted by the
+    # square root of negatives to positives, 0.807.
     positives = targets.sum(0).clamp(min=1.0)
     weight = ((len(texts) - positives) / positives).sqrt()
     loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=weight)

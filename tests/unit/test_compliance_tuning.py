@@ -22,6 +22,7 @@ import yaml
 from bot.app.config import PACKAGE_POLICY
 from bot.cli.lint_tuning import cmd_tune
 from bot.compliance import background, layers, semantic, tuning
+from bot.compliance.cache_files import in_use
 from policies.compliance import ComplianceRules, lint, load_rules
 
 CATEGORIES = ("financial_promise", "health_claim", "endorsement")
@@ -101,6 +102,11 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
     tuned_vector, frozen_vector = now.vectors([CLAIM])[0], frozen.vectors([CLAIM])[0]
     assert float(tuned_vector @ frozen_vector) < 0.9999  # another encoder's vectors
     assert answered.rules_version == rules.version  # the finding's record is unchanged
+
+    # The start's cache tidying keeps the tuned model and its export.
+    kept = in_use(rules)
+    assert f"{now.encoder_id}.onnx" in kept
+    assert any(name.startswith("compliance-tuned-") for name in kept)
 
     # A restart (a new process on the same cache) reads it, and tunes nothing.
     restarted = _in_new_process(tmp_path)
