@@ -8,6 +8,9 @@ benchmarks/lint_quality.py on the int8 path with the 1,980 examples, cross-valid
 recall stays 1.000, precision 0.970 -> 0.975. (Layers 3-6 alone, with C=4: category recall 0.775
 but a wrong extra category on a plain financial promise; with C=16 0.799 but dev precision 0.958.)
 
+With the encoder fine-tuned on the examples (bot.compliance.tuning, `semantic.encoder: tuned`),
+cv category recall 0.847, recall 0.909, precision 0.924; dev precision 0.952.
+
 Patterns miss a claim phrased without their trigger words ("Tom from Denver says it changed his
 life" is a testimonial; "your capital is fully protected" a financial promise). The model reads
 each sentence of the text and finds a category when its calibrated probability reaches the

@@ -14,6 +14,12 @@ regressions on their vectors and scores the held-out 1/5; Platt scaling and both
 chosen on those out-of-fold scores (semantic.fit, as on the frozen path). Then the encoder is
 fine-tuned on every example, exported to int8 (bot.encoder.exported), and the served regressions
 fitted on its int8 vectors. Six fine-tunings: see `estimate_seconds`.
+
+Measured by benchmarks/lint_quality.py --dev-only (1,980 examples, 2 epochs at 1e-4, patterns +
+model, frozen -> tuned): cv category recall 0.742 -> 0.847, recall 0.811 -> 0.909, precision
+0.910 -> 0.924, category precision 0.805 -> 0.830; dev precision 0.975 -> 0.952, recall 1.000
+both; 401 s on one thread. Its vectors come from the same forward pass as the frozen encoder's,
+so a lint takes as long.
 """
 
 from __future__ import annotations
@@ -71,11 +77,12 @@ def finetune(
     )
     schedule = warmup_then_linear(optimizer, steps(len(texts), settings))
     targets = torch.from_numpy(labels.astype(np.float32))
-    # Each category has ~50-230 positives in 1,980: unweighted, the encoder learned to call
-    # nearly everything clean (cv category recall 0.349, 2 epochs lr 1e-4); weighted by the
-    # square root of negatives to positives, 0.807.
+    # Each category has ~50-230 positives in 1,980, weighted up to balance the negatives.
+    # Scratch runs, 2 epochs lr 1e-4, cv category recall / dev precision: unweighted 0.349 (the
+    # encoder learned to call nearly everything clean); weighted by the square root of
+    # negatives to positives 0.807 / 0.946; balanced 0.847 / 0.952.
     positives = targets.sum(0).clamp(min=1.0)
-    weight = ((len(texts) - positives) / positives).sqrt()
+    weight = (len(texts) - positives) / positives
     loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=weight)
     encoder.model.train()
     for _ in range(settings.epochs):

@@ -16,7 +16,8 @@ more two-to-four-word clean lines ("Hello there", "No purchase necessary.", "Hap
 everyone"). With the last layer beside them the model keeps most of the gain and the last
 layer's sense of what a sentence is about. Layers 3-6 concatenated (1,536 dimensions), layers
 4-6 or 5-6 averaged, and adding layers 0-2 were measured too (scratch experiments), none worth
-its length; fine-tuning the encoder lost dev precision and needs weights of its own.
+its length; fine-tuning the encoder (bot.compliance.tuning) costs some dev precision and
+needs weights of its own.
 
 On the product path (benchmarks/lint_quality.py, int8, patterns + model), against the last layer
 alone: cross-validated category recall 0.677 -> 0.742, recall 0.750 -> 0.811, precision
