@@ -101,6 +101,9 @@ class BotEnvironment:
             MOPSBOT_SLACK_TIMEOUT=str(self.slack_timeout),
             MOPSBOT_TASK_LEASE=str(self.task_lease),
             MOPSBOT_LOG_LEVEL="INFO",
+            # No background fine-tuning of the lint's encoder: minutes of a core, restarted at
+            # every kill, would measure the tuning and not the bot.
+            MOPSBOT_LINT_TUNING="off",
             HF_HUB_OFFLINE="1",
             TRANSFORMERS_OFFLINE="1",
         )
