@@ -62,8 +62,12 @@ class HttpServer:
             threads=threads,
             ident="mopsbot",
             channel_timeout=30,
-            asyncore_loop_timeout=stop_within,
         )
+        # Not create_server's asyncore_loop_timeout: waitress parses that setting as an int, so
+        # the local bot's 0.05 became 0, a select() that never waited: one core spinning for as
+        # long as the bot ran (every end-to-end test, the shell). Set on the parsed settings, the
+        # value stays as given.
+        self._server.adj.asyncore_loop_timeout = stop_within
         self._thread: threading.Thread | None = None
         self._stopping = False
 
