@@ -308,6 +308,7 @@ def _evidence(review: BriefLint) -> dict[str, object]:
         "categories": review.categories,
         "rules_version": review.rules_version,
         "rules_error": review.rules_error,
+        "models": list(review.models),
     }
 
 

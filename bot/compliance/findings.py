@@ -21,6 +21,9 @@ class BriefLint:
     findings: list[FieldFinding]
     rules_version: str
     rules_error: str | None = None  # the rules could not be read: treated as flagged
+    # The models that read its fields (Finding.model), for the audit trail: one, or none for
+    # patterns only (or no text); two when the lint switched to the tuned model mid-brief.
+    models: tuple[str, ...] = ()
 
     @property
     def flagged(self) -> bool:

@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.compliance import background, semantic, tuned
 from bot.encoder.cache import CachedEmbed
@@ -39,6 +39,11 @@ class Reader:
     model: semantic.SemanticModel
     vectors: CachedEmbed
     encoder_id: str
+    # Names the model in the audit trail (on each of its findings): "frozen:<semantic.model_key>"
+    # or "tuned:<tuned.Setup.key>", the names of its files in the cache (compliance-model-<key>.npz,
+    # compliance-tuned-<key>/). The key covers the examples' version and the settings; the frozen
+    # one the encoder's id too, the tuned folder keeps its encoder's id in made.json.
+    name: str
 
 
 _tuned_lock = threading.Lock()
@@ -103,7 +108,18 @@ def reader(rules: ComplianceRules) -> Reader | None:
             start_tuning(rules)  # at most once per model and process
     model = model_for(rules)
     assert model is not None
-    return Reader(model, sentence_vectors(), encoder().id)
+    frozen = encoder().id
+    return Reader(model, sentence_vectors(), frozen, frozen_name(rules, frozen))
+
+
+def frozen_name(rules: ComplianceRules, encoder_id: str) -> str:
+    """The frozen encoder's model of these rules, as the audit trail names it."""
+    return f"frozen:{semantic.model_key(rules, encoder_id)}"
+
+
+def tuned_name(setup: tuned.Setup) -> str:
+    """The tuned model of `setup`, as the audit trail names it."""
+    return f"tuned:{setup.key}"
 
 
 def tuned_reader(rules: ComplianceRules) -> Reader | None:
@@ -117,12 +133,12 @@ def tuned_reader(rules: ComplianceRules) -> Reader | None:
             _looked.add(setup.key)
             found = tuned.read(setup)
             if found is not None:
-                _tuned[setup.key] = _reader_of(found)
+                _tuned[setup.key] = _reader_of(found, setup)
         return _tuned.get(setup.key)
 
 
-def _reader_of(made: tuned.TunedModel) -> Reader:
-    return Reader(made.model, CachedEmbed(made.encoder.embed), made.encoder.id)
+def _reader_of(made: tuned.TunedModel, setup: tuned.Setup) -> Reader:
+    return Reader(made.model, CachedEmbed(made.encoder.embed), made.encoder.id, tuned_name(setup))
 
 
 def start_tuning(
@@ -136,9 +152,12 @@ def start_tuning(
 
     def switch(made: tuned.TunedModel) -> None:
         with _tuned_lock:
-            _tuned[setup.key] = _reader_of(made)
+            _tuned[setup.key] = _reader_of(made, setup)
         log.info(
-            "compliance.lint_tuned encoder=%s tuned_in_seconds=%.0f", made.encoder.id, made.seconds
+            "compliance.lint_tuned model=%s encoder=%s tuned_in_seconds=%.0f",
+            tuned_name(setup),
+            made.encoder.id,
+            made.seconds,
         )
 
     return background.start(setup, switch, command)
@@ -161,16 +180,16 @@ def lint_text(text: str, rules: ComplianceRules, channel: str | None = None) -> 
     current = reader(rules)
     if current is None:
         return result
-    added = semantic.find(current.model, rules, text, current.vectors, flagged=result.findings)
-    if not added:
-        return result
-    findings = sorted([*result.findings, *added], key=lambda f: (f.start, f.end, f.category))
-    return LintResult(
-        findings=findings,
-        channel_issues=result.channel_issues,
-        rules_version=result.rules_version,
-        channel=result.channel,
+    added = semantic.find(
+        current.model,
+        rules,
+        text,
+        current.vectors,
+        flagged=result.findings,
+        model_name=current.name,
     )
+    findings = sorted([*result.findings, *added], key=lambda f: (f.start, f.end, f.category))
+    return replace(result, findings=findings, model=current.name)
 
 
 def warm_up(rules_of: Callable[[], ComplianceRules]) -> threading.Thread:

@@ -252,10 +252,12 @@ def find(
     text: str,
     vectors: Embed,
     flagged: Sequence[Finding] = (),
+    model_name: str | None = None,
 ) -> list[Finding]:
     """The model's findings in `text`: one per sentence and category over its threshold.
     A sentence overlapping a finding of `flagged` (the patterns') is judged at the stricter added
-    thresholds, and only for the categories the patterns did not find in it."""
+    thresholds, and only for the categories the patterns did not find in it. Each finding names
+    `model_name` as the model that found it (bot.compliance.layers.Reader.name)."""
     spans = sentences(text)
     if not spans:
         return []
@@ -284,6 +286,7 @@ def find(
                 layer="model",
                 score=float(probability[row, column]),
                 nearest=model.nearest(embedded[row], column),
+                model=model_name,
             )
         )
     return found

@@ -100,13 +100,14 @@ def lint_brief(policy: Policy, fields: dict[str, Any]) -> BriefLint:
     except ComplianceRulesError as exc:
         return BriefLint([], "unreadable", rules_error=exc.errors[0] if exc.errors else str(exc))
     found = []
+    models: list[str] = []
     for field in policy.workflows.brief.template.fields:
         value = fields.get(field.id)
         if field.linted and isinstance(value, str) and value.strip():
-            found += [
-                FieldFinding(field.id, field.label, f) for f in lint_text(value, rules).findings
-            ]
-    return BriefLint(found, rules.version)
+            result = lint_text(value, rules)
+            found += [FieldFinding(field.id, field.label, f) for f in result.findings]
+            models += [result.model] if result.model is not None else []
+    return BriefLint(found, rules.version, models=tuple(dict.fromkeys(models)))
 
 
 def gate_stages(policy: Policy, review: BriefLint, earlier: list[str]) -> list[str]:
@@ -182,6 +183,7 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
             "categories": review.categories,
             "rules_version": review.rules_version,
             "rules_error": review.rules_error,
+            "models": list(review.models),  # absent from events recorded before it was
             "gate_stages": gates,
             "added_stages": added,
             "kept_stages": kept,
@@ -194,7 +196,11 @@ def record_gate(session: Session, policy: Policy, brief: Brief, now: datetime) -
                     "matched": item.finding.matched,
                     "layer": item.finding.layer,
                     **(
-                        {"score": round(item.finding.score, 3), "nearest": item.finding.nearest}
+                        {
+                            "score": round(item.finding.score, 3),
+                            "nearest": item.finding.nearest,
+                            "model": item.finding.model,
+                        }
                         if item.finding.score is not None
                         else {}
                     ),

@@ -25,6 +25,10 @@ class Finding:
     layer: str = "pattern"
     score: float | None = None
     nearest: str | None = None
+    # Which model found it (a model finding): "frozen:<model key>" or "tuned:<tuned key>", the
+    # names of its files in the cache. The lint switches from the frozen model to the tuned one
+    # once that is made, so the same text under the same rules version can be read by either.
+    model: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         extra: dict[str, object] = (
@@ -32,6 +36,8 @@ class Finding:
             if self.score is not None
             else {}
         )
+        if self.model is not None:
+            extra["model"] = self.model
         return {
             "category": self.category,
             "label": self.label,
@@ -52,6 +58,7 @@ class LintResult:
     channel_issues: list[ChannelIssue] = field(default_factory=list)
     rules_version: str = "unversioned"
     channel: str | None = None
+    model: str | None = None  # the model that read the text (Finding.model); None: patterns only
 
     @property
     def categories(self) -> set[str]:
@@ -78,6 +85,7 @@ class LintResult:
             "channel": self.channel,
             "channel_issues": [issue.to_dict() for issue in self.channel_issues],
             "rules_version": self.rules_version,
+            **({"model": self.model} if self.model is not None else {}),
         }
 
 

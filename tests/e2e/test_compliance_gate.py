@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from bot.app.config import PACKAGE_POLICY
 from bot.app.local import LocalBot
+from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Approval, Brief
+from bot.compliance.semantic import cache_dir
 from bot.compliance.service import rules_for
 from bot.emulator import Message
 from policies.compliance import DEFAULT_RULES_PATH, lint
@@ -254,6 +256,7 @@ def test_schedule_on_flagged_content_waits_for_a_confirmation_and_records_who(
     assert event.actor_id == "U04OMAR"
     assert (event.detail["confirmed_by"], event.detail["requested_by"]) == ("U04OMAR", "U01RITA")
     assert event.detail["categories"] == ["financial_promise"]
+    assert [m.split(":")[0] for m in event.detail["models"]] == ["frozen"]  # what read the copy
     assert [a for a, _, _ in audit_actions(gated)].count("schedule") == 1
     eventually(lambda: outbox_drained(gated), "the outbox drained")
     assert slack.ephemerals_for("omar") == []  # the redelivery was recognised, not refused
@@ -334,6 +337,12 @@ def test_a_paraphrased_testimonial_is_found_by_the_model_and_gates_the_brief(
     examples = rules_for(policy).examples
     assert examples is not None and finding["nearest"] in examples.texts
     assert f"reads like the example “{finding['nearest']}”" in shown.replace("&amp;", "&")
+    # the audit trail names the model that found it (the frozen one: the tests don't tune), by
+    # its file in the cache; the thread does not
+    model = finding["model"]
+    assert model.startswith("frozen:") and event.detail["models"] == [model]
+    assert (cache_dir() / f"compliance-model-{model.removeprefix('frozen:')}.npz").is_file()
+    assert model in audit.export([event], "json") and "frozen" not in note.text + shown
     # nobody outside legal can wave it through: brand approval leaves it waiting for legal
     approve(gated, parent, "bram")
     assert wait_stage(gated, "legal").stage == "legal"

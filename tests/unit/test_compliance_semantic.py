@@ -89,6 +89,21 @@ def test_model_findings_sit_on_their_sentence_beside_pattern_findings(
     assert model.matched.startswith("Sunita")
 
 
+def test_a_model_finding_names_the_model_that_found_it(rules: ComplianceRules) -> None:
+    """The lint serves the frozen model until the tuned one is made (the tests keep it frozen):
+    the audit trail must say which read a text. The name is the model's file in the cache."""
+    text = "Risk-free returns, guaranteed.\nSunita from Pune says our course got her a job."
+    result = layers.lint_text(text, rules)
+    by_layer = {f.layer: f for f in result.findings}
+    name = by_layer["model"].model
+    assert name is not None and name.startswith("frozen:")
+    assert (semantic.cache_dir() / f"compliance-model-{name.removeprefix('frozen:')}.npz").is_file()
+    assert result.model == name and result.to_dict()["model"] == name
+    assert by_layer["model"].to_dict()["model"] == name
+    assert by_layer["pattern"].model is None and "model" not in by_layer["pattern"].to_dict()
+    assert "model" not in lint(text, rules).to_dict()  # patterns only: no model read it
+
+
 def test_a_flagged_sentence_gets_only_the_categories_the_patterns_missed(
     rules: ComplianceRules,
 ) -> None:

@@ -21,7 +21,7 @@ import yaml
 
 from bot.app.config import PACKAGE_POLICY
 from bot.cli.lint_tuning import cmd_tune
-from bot.compliance import background, layers, semantic, tuning
+from bot.compliance import background, layers, semantic, tuned, tuning
 from bot.compliance.cache_files import in_use
 from policies.compliance import ComplianceRules, lint, load_rules
 
@@ -96,12 +96,22 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
     now = layers.reader(rules)
     assert now is not None and now.encoder_id != frozen.encoder_id
     assert now.encoder_id.startswith("minilm-") and now.model is not frozen.model
-    ours = [f for f in layers.lint_text(CLAIM, rules).findings if f.layer == "model"]
+    after = layers.lint_text(CLAIM, rules)
+    ours = [f for f in after.findings if f.layer == "model"]
     expected = semantic.find(now.model, rules, CLAIM, now.vectors, lint(CLAIM, rules).findings)
     assert [(f.category, f.score) for f in ours] == [(f.category, f.score) for f in expected]
     tuned_vector, frozen_vector = now.vectors([CLAIM])[0], frozen.vectors([CLAIM])[0]
     assert float(tuned_vector @ frozen_vector) < 0.9999  # another encoder's vectors
-    assert answered.rules_version == rules.version  # the finding's record is unchanged
+    # The same rules version before and after the switch; the model recorded with the findings
+    # says which read the text: each by the name of its files in the cache.
+    assert answered.rules_version == after.rules_version == rules.version
+    setup = tuned.Setup.of(rules)
+    assert setup is not None and now.name == f"tuned:{setup.key}"
+    assert tuned.directory(setup.key).is_dir()
+    assert frozen.name == f"frozen:{semantic.model_key(rules, frozen.encoder_id)}"
+    assert answered.model == frozen.name and after.model == now.name
+    assert all(f.model == frozen.name for f in answered.findings if f.layer == "model")
+    assert all(f.model == now.name for f in ours)
 
     # The start's cache tidying keeps the tuned model and its export.
     kept = in_use(rules)
