@@ -24,6 +24,7 @@ so a lint takes as long.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ from bot.encoder.sentence import Encoder
 from bot.encoder.training import freeze_word_embeddings, length_batches, warmup_then_linear
 from policies.compliance import LabelledExamples
 from policies.compliance.schema import Semantic, Tuning
+
+log = logging.getLogger(__name__)
 
 HEAD_LR_FACTOR = 20.0  # the head starts from nothing: it must move faster than the encoder
 TRAIN_SHARE = (semantic.FOLDS - 1) / semantic.FOLDS
@@ -127,12 +130,21 @@ def out_of_fold(
     """(examples, categories): each example scored by a pipeline (encoder fine-tuned, then
     classifiers fitted) that never saw it."""
     held = np.zeros(labels.shape)
-    for train, held_out in split(labels):
+    folds = split(labels)
+    for number, (train, held_out) in enumerate(folds, start=1):
+        started = time.perf_counter()
         encoder = finetune([texts[i] for i in train], labels[train], settings, bar)
         readout = LayersEncoder(encoder)
         vectors = readout.embed([texts[i] for i in np.concatenate([train, held_out])])
         held[held_out] = fold_scores(vectors[: len(train)], labels[train], vectors[len(train) :])
         del encoder, readout  # ~90 MB each: one fold's copy at a time
+        # The background worker's log (no progress bar there) says how far it is.
+        log.info(
+            "compliance.tuning_fold fold=%d/%d seconds=%.0f (then one more on every example)",
+            number,
+            len(folds),
+            time.perf_counter() - started,
+        )
     return held
 
 

@@ -112,6 +112,9 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
     assert answered.model == frozen.name and after.model == now.name
     assert all(f.model == frozen.name for f in answered.findings if f.layer == "model")
     assert all(f.model == now.name for f in ours)
+    # The worker's log says how far it got: an admin waiting minutes can read it.
+    (worker_log,) = (tmp_path / "cache").glob("compliance-tuning-*.log")
+    assert all(f"fold={n}/5" in worker_log.read_text() for n in range(1, 6))
 
     # The start's cache tidying keeps the tuned model and its export.
     kept = in_use(rules)
