@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.compliance.service import LintReadiness, lint_readiness
+from bot.compliance.service import LintReadiness, lint_readiness, tuning_in_background
 from bot.core.logs import get_logger
 from bot.intake.classifier.store import is_model_dir
 from bot.slack import outbox
@@ -122,7 +122,17 @@ def _compliance_model(runtime: Runtime) -> Check:
     """Until the lint's model is in memory, a brief submitted here waits for it (the first
     start also exports the encoder and trains the model: tens of seconds)."""
     state = lint_readiness(runtime.policy)
-    return Check("compliance_model", state.ready, _COMPLIANCE_WORDS[state])
+    return Check("compliance_model", state.ready, compliance_words(state, tuning_in_background()))
+
+
+def compliance_words(state: LintReadiness, tuning: bool) -> str:
+    """What /readyz and `/mops health` say of the lint's model. While a tuned model is made the
+    instance is ready (the frozen one answers), but an admin wondering why the first findings
+    differ from later ones, or what uses a core, is told."""
+    words = _COMPLIANCE_WORDS[state]
+    if tuning and state is LintReadiness.LOADED:
+        return f"{words}; a sharper one, tuned on the examples, is being made in the background"
+    return words
 
 
 _COMPLIANCE_WORDS = {

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
-from bot.compliance import layers, messages
+from bot.compliance import background, layers, messages
 from bot.compliance.findings import BriefLint, FieldFinding
 from bot.compliance.layers import lint_text
 from policies import access
@@ -78,6 +78,12 @@ def lint_readiness(policy: Policy) -> LintReadiness:
     if not layers.ready(rules):
         return LintReadiness.LOADING
     return LintReadiness.NO_MODEL if rules.semantic is None else LintReadiness.LOADED
+
+
+def tuning_in_background() -> bool:
+    """True while this bot fine-tunes the lint's encoder in its child process (minutes, after a
+    first start or a change of the examples); the frozen encoder's model answers meanwhile."""
+    return bool(background.running())
 
 
 def needs_human(policy: Policy, text: str) -> LintResult | None:

@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.app.config import PACKAGE_POLICY
+from bot.app.readiness import compliance_words
 from bot.audit.models import AuditEvent
 from bot.briefs import service
 from bot.briefs.examples import example_values
@@ -182,3 +183,14 @@ def test_a_gate_stage_outside_the_workflow_has_the_gate_sla() -> None:
     assert stage_sla_hours(policy, "unknown") is None
     del data["compliance"]["gate_sla"]
     assert stage_sla_hours(parse_policy(data, version="test"), "legal") is None
+
+
+def test_health_says_when_a_tuned_model_is_being_made_beside_the_loaded_one() -> None:
+    loaded, loading = compliance_gate.LintReadiness.LOADED, compliance_gate.LintReadiness.LOADING
+    assert compliance_words(loaded, tuning=False) == "the compliance model is loaded"
+    assert compliance_words(loaded, tuning=True) == (
+        "the compliance model is loaded; a sharper one, tuned on the examples, is being made in "
+        "the background"
+    )
+    # While the frozen model itself loads, that is the news: the tuning comes after.
+    assert compliance_words(loading, tuning=True) == "the compliance model is still loading"

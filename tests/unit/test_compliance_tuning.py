@@ -23,6 +23,7 @@ from bot.app.config import PACKAGE_POLICY
 from bot.cli.lint_tuning import cmd_tune
 from bot.compliance import background, layers, semantic, tuned, tuning
 from bot.compliance.cache_files import in_use
+from bot.compliance.service import tuning_in_background
 from policies.compliance import ComplianceRules, lint, load_rules
 
 CATEGORIES = ("financial_promise", "health_claim", "endorsement")
@@ -85,6 +86,7 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
 
     waiting = layers.start_tuning(rules)
     assert waiting is not None and background.running()
+    assert tuning_in_background()  # what /readyz and /mops health tell an admin
     # The frozen model answers at once while the child tunes.
     answered = layers.lint_text(CLAIM, rules)
     assert background.running(), "the child should still be tuning: the lint did not wait"
@@ -93,6 +95,7 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
 
     waiting.join(timeout=240)
     assert not waiting.is_alive()
+    assert not tuning_in_background()
     now = layers.reader(rules)
     assert now is not None and now.encoder_id != frozen.encoder_id
     assert now.encoder_id.startswith("minilm-") and now.model is not frozen.model
