@@ -28,6 +28,7 @@ STOP_SECONDS = 5.0
 _lock = threading.Lock()
 _tried: set[str] = set()
 _children: list[subprocess.Popen[bytes]] = []
+_stopping = False  # set by stop(): a child ended by its bot's exit did not fail
 
 
 def start(
@@ -77,6 +78,9 @@ def _wait(
         if child in _children:
             _children.remove(child)
     found = tuned.read(setup) if code == 0 else None
+    if found is None and _stopping:
+        log.info("compliance.tuning_stopped: the bot is stopping; it tunes again at its next start")
+        return
     if found is None:
         log.error(
             "compliance.tuning_failed exit=%s log=%s: the frozen encoder's model keeps serving; "
@@ -97,7 +101,9 @@ def running() -> list[int]:
 @atexit.register
 def stop() -> None:
     """Terminate the tuning children (at exit: none is left tuning for nobody)."""
+    global _stopping
     with _lock:
+        _stopping = True
         children = list(_children)
     for child in children:
         if child.poll() is None:

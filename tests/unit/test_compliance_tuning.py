@@ -146,6 +146,20 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
     assert served is not None and served.encoder_id == frozen.encoder_id
     assert layers.start_tuning(other) is None
 
+    # A bot stopping while it tunes ends its child, and says so: not as a failure.
+    stopping = _tiny_rules(tmp_path, epochs=3)
+    monkeypatch.setattr(background, "_stopping", False)  # stop() sets it for the process
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.compliance.background"):
+        sleeping = [sys.executable, "-c", "import time; time.sleep(60)"]
+        slow = layers.start_tuning(stopping, command=sleeping)
+        assert slow is not None and background.running()
+        background.stop()
+        slow.join(timeout=30)
+    assert not slow.is_alive() and not background.running()
+    assert "compliance.tuning_stopped" in caplog.text
+    assert "tuning_failed" not in caplog.text
+
 
 def _tiny_rules(folder: Path, epochs: int) -> ComplianceRules:
     """The package rules cut to three categories, ten examples each and ten clean ones (one
