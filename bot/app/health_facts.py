@@ -172,10 +172,11 @@ def sent(facts: Facts, model_version: str | None) -> Section:
         f"{count(reminders.get(ReminderKind.ESCALATION, 0), 'escalation', 'escalations')}, "
         f"{count(reminders.get(ReminderKind.REPEAT, 0), 'repeated escalation', 'repeated escalations')}"
         f" and {count(facts.digests, 'digest', 'digests')}.",
-        f"The intake model in use: `{model_version}`."
-        if model_version
-        else "No intake model is loaded yet.",
     ]
+    # Without a model the readiness section already says why (none configured, or loading): a
+    # second line here said it again, differently.
+    if model_version:
+        lines.append(f"The intake model in use: `{model_version}`.")
     return Section("Sent in the last 24 hours", True, lines)
 
 

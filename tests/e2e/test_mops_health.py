@@ -54,7 +54,8 @@ def test_a_quiet_bot_says_nothing_waits_and_counts_what_went_out(quiet: LocalBot
     assert "*Sent in the last 24 hours*" in text
     assert "• 0 reminders, 0 escalations, 0 repeated escalations and 0 digests." in text
     assert f"• Policy {quiet.runtime.policy.version} is in force" in text
-    assert "• No intake model is loaded yet." in text
+    # Said once, where readiness is told; not again under what was sent.
+    assert text.count("intake model") == 1 and "• No intake model is configured" in text
 
 
 def test_waiting_refused_and_sent_work_is_told_in_plain_words(quiet: LocalBot) -> None:
