@@ -47,7 +47,7 @@ def start(
     cache.mkdir(parents=True, exist_ok=True)
     job = cache / f".compliance-tuning-{setup.key}-{os.getpid()}.json"
     setup.dump(job)
-    output = cache / f"compliance-tuning-{setup.key}.log"
+    output = tuned.log_path(setup.key)
     argv = list(command or [sys.executable, "-m", "bot.compliance.tune_worker"])
     argv += [str(os.getpid()), str(job)]
     with open(output, "ab") as out:

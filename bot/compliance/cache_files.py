@@ -53,13 +53,16 @@ def in_use(rules: ComplianceRules) -> set[str]:
     another may read it). Call after the warm-up: it loads the encoder (and exports it)."""
     export = export_path(lint_layers_encoder(), semantic.cache_dir()).name
     key = semantic.model_key(rules, layers.encoder().id)
-    names = {export, f"{export}.lock", *([f"compliance-model-{key}.npz"] if key else [])}
+    names = {export, f"{export}.lock", *([semantic.model_path(key).name] if key else [])}
     setup = tuned.Setup.of(rules)
     if setup is not None and layers.tuning_wanted(rules):
         # The tuned model, and its export once made (while the worker tunes, what it writes is
         # newer than any cutoff).
-        folder = tuned.directory(setup.key).name
-        names |= {folder, f"{folder}.lock", f"compliance-tuning-{setup.key}.log"}
+        names |= {
+            tuned.directory(setup.key).name,
+            tuned.lock_path(setup.key).name,
+            tuned.log_path(setup.key).name,
+        }
         found = layers.tuned_reader(rules)
         if found is not None:
             names |= {f"{found.encoder_id}.onnx", f"{found.encoder_id}.onnx.lock"}

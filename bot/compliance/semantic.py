@@ -351,7 +351,7 @@ def _train_and_keep(key: str, rules: ComplianceRules, embed: Embed) -> SemanticM
         embed,
         added_precision=settings.added_category_precision,
     )
-    path = cache_dir() / f"compliance-model-{key}.npz"
+    path = model_path(key)
     try:
         save(model, path)
     except OSError as exc:
@@ -377,10 +377,16 @@ def save(model: SemanticModel, path: Path) -> None:
     os.replace(out.name, path)  # readers never see half a file
 
 
+def model_path(key: str) -> Path:
+    """Where the model of `key` (model_key) is kept: its trainer, its reader and the cache's
+    tidying (bot.compliance.cache_files) name it here."""
+    return cache_dir() / f"compliance-model-{key}.npz"
+
+
 def _load(key: str, rules: ComplianceRules) -> SemanticModel | None:
     if rules.examples is None:
         return None
-    path = cache_dir() / f"compliance-model-{key}.npz"
+    path = model_path(key)
     return read(path, tuple(rules.categories), rules.examples)
 
 

@@ -89,6 +89,16 @@ def directory(name: str) -> Path:
     return semantic.cache_dir() / f"compliance-tuned-{name}"
 
 
+def lock_path(name: str) -> Path:
+    """The makers' lock of the tuned model `name`, beside its directory."""
+    return semantic.cache_dir() / f"compliance-tuned-{name}.lock"
+
+
+def log_path(name: str) -> Path:
+    """What the background worker making the tuned model `name` prints."""
+    return semantic.cache_dir() / f"compliance-tuning-{name}.log"
+
+
 def read(setup: Setup) -> TunedModel | None:
     """The tuned model of `setup` from the cache; None when it was not made (or, with one log
     line, can't be read)."""
@@ -114,7 +124,7 @@ def make(setup: Setup, progress: bool = False) -> TunedModel:
     name = setup.key
     cache = semantic.cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / f"compliance-tuned-{name}.lock", "w") as lock:
+    with open(lock_path(name), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         found = read(setup)
         if found is not None:
