@@ -106,10 +106,10 @@ def reader(rules: ComplianceRules) -> Reader | None:
             return found
         if _tunes_in_background:
             start_tuning(rules)  # at most once per model and process
-    model = model_for(rules)
+    frozen = encoder()  # the model is trained on the vectors it will be given
+    model = semantic.model_for(rules, frozen.embed, encoder_id=frozen.id)
     assert model is not None
-    frozen = encoder().id
-    return Reader(model, sentence_vectors(), frozen, frozen_name(rules, frozen))
+    return Reader(model, sentence_vectors(), frozen.id, frozen_name(rules, frozen.id))
 
 
 def frozen_name(rules: ComplianceRules, encoder_id: str) -> str:

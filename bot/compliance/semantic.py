@@ -56,6 +56,7 @@ from sentencex import segment
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from bot.compliance.per_rules import once_per_rules
 from policies.compliance import ComplianceRules, Finding, LabelledExamples
 
 log = logging.getLogger(__name__)
@@ -303,6 +304,7 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "mopsbot"
 
 
+@once_per_rules  # named on every lint
 def model_key(rules: ComplianceRules, encoder_id: str) -> str | None:
     if rules.semantic is None or rules.examples is None:
         return None

@@ -13,6 +13,7 @@ waits, then finds the first's directory and does not tune again.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.compliance import semantic, tuning
+from bot.compliance.per_rules import once_per_rules
 from bot.encoder.exported import OnnxEncoder
 from policies.compliance import ComplianceRules, LabelledExamples
 from policies.compliance.schema import Semantic
@@ -50,13 +52,14 @@ class Setup:
 
     @classmethod
     def of(cls, rules: ComplianceRules) -> Setup | None:
-        if rules.semantic is None or rules.examples is None:
-            return None
-        return cls(rules.examples, tuple(rules.categories), rules.semantic)
+        """The setup of these rules: one per loaded rules, so its key is computed once, not on
+        every lint (it names the tuned model the lint looks for)."""
+        return _setup_of(rules)
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """Names the tuned model: the examples, categories and settings."""
+        """Names the tuned model: the examples, categories and settings (computed once: a JSON
+        dump of the settings and a SHA-256)."""
         # Not the examples file's name (its content is the version) nor `encoder`: a model made
         # by `mopsbot lint --tune` before the rules switch to it is the one they will use.
         settings = self.settings.model_dump_json(exclude={"examples_file", "encoder"})
@@ -83,6 +86,13 @@ class Setup:
             version=data["version"],
         )
         return cls(examples, tuple(data["categories"]), Semantic.model_validate(data["settings"]))
+
+
+@once_per_rules
+def _setup_of(rules: ComplianceRules) -> Setup | None:
+    if rules.semantic is None or rules.examples is None:
+        return None
+    return Setup(rules.examples, tuple(rules.categories), rules.semantic)
 
 
 def directory(name: str) -> Path:
