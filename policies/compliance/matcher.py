@@ -102,23 +102,54 @@ class _PatternSet:
         self.phrases = re.compile(WORD_START + "(?:" + "|".join(bodies) + ")") if bodies else None
         self.raw = re.compile("|".join(raws), re.IGNORECASE) if raws else None
 
-    def search(self, text: str, lowered: str, position: int) -> tuple[int, int] | None:
-        """The leftmost match at or after `position` (the longer one when both start there)."""
-        best: tuple[int, int] | None = None
-        for regex, subject in ((self.phrases, lowered), (self.raw, text)):
-            if regex is not None and (match := regex.search(subject, position)):
-                span = match.span()
-                if best is None or (span[0], -span[1]) < (best[0], -best[1]):
-                    best = span
-        return best
+    def scan(self, text: str, lowered: str) -> _Scan:
+        return _Scan(self, text, lowered)
 
     def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
         found = []
         position = 0
-        while span := self.search(text, lowered, position):
+        scan = self.scan(text, lowered)
+        while span := scan.search(position):
             found.append(span)
             position = max(span[1], span[0] + 1)
         return found
+
+
+class _Scan:
+    """A pattern set's matches in one text, asked for left to right.
+
+    Each regex's last match is kept while the position has not passed its start: a search from
+    any position up to that start finds it again (a match at an index does not depend on where
+    the search began; lookbehinds see the text before it). So a regex with no match until late
+    is not searched up to there again after each match of the other, nor after each match of its
+    own that an exception dropped (~15% of the patterns' time on a 300-word brief)."""
+
+    __slots__ = ("_regexes", "_kept")
+
+    def __init__(self, patterns: _PatternSet, text: str, lowered: str) -> None:
+        regexes = ((patterns.phrases, lowered), (patterns.raw, text))
+        self._regexes = [(regex, subject) for regex, subject in regexes if regex is not None]
+        # Per regex: (the position searched from, the span found there or None), or None.
+        self._kept: list[tuple[int, tuple[int, int] | None] | None] = [None] * len(self._regexes)
+
+    def search(self, position: int) -> tuple[int, int] | None:
+        """The leftmost match at or after `position` (the longer one when both start there)."""
+        best: tuple[int, int] | None = None
+        for index, (regex, subject) in enumerate(self._regexes):
+            kept = self._kept[index]
+            if (
+                kept is not None
+                and kept[0] <= position
+                and (kept[1] is None or kept[1][0] >= position)
+            ):
+                span = kept[1]
+            else:
+                match = regex.search(subject, position)
+                span = match.span() if match else None
+                self._kept[index] = (position, span)
+            if span is not None and (best is None or (span[0], -span[1]) < (best[0], -best[1])):
+                best = span
+        return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +163,8 @@ class _CategoryMatcher:
         found: list[Finding] = []
         excepted: list[tuple[int, int]] | None = None
         position = 0
-        while span := self.patterns.search(text, lowered, position):
+        scan = self.patterns.scan(text, lowered)
+        while span := scan.search(position):
             start, end = span
             if self.exceptions is not None:
                 if excepted is None:  # most texts never need the exception scan

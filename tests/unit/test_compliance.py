@@ -4,6 +4,7 @@ with paths, and channel checks. Sentences here are not the benchmark's labelled 
 from __future__ import annotations
 
 import hashlib
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -251,6 +252,29 @@ def test_offsets_survive_characters_whose_lowercase_is_longer(rules: ComplianceR
 
 
 # --- the phrase language ---
+
+
+def test_a_scan_finds_what_a_fresh_search_from_each_position_finds(rules: ComplianceRules) -> None:
+    # The lint keeps each regex's next match instead of searching again after every match
+    # (matcher._Scan): at every position, forwards as the lint asks and then anywhere, it must
+    # give what searching both regexes afresh gives.
+    text = (
+        "Rated #1 in 2024: 100% of testers, featured in Forbes, said it cured their acne. "
+        "Always winning, guaranteed 12% returns, free of charge and fat-free! #ad "
+        '"It changed my life," says Tom. Save 50% today, 2x faster than Acme.'
+    )
+    lowered = text.lower()
+    order = [*range(len(text) + 1), *random.Random(5).sample(range(len(text) + 1), 60)]
+    for matcher in rules._compiled.matchers:
+        for patterns in filter(None, (matcher.patterns, matcher.exceptions)):
+            regexes = [(patterns.phrases, lowered), (patterns.raw, text)]
+            scan = patterns.scan(text, lowered)
+            for position in order:
+                spans = [
+                    m.span() for regex, on in regexes if regex and (m := regex.search(on, position))
+                ]
+                fresh = min(spans, key=lambda span: (span[0], -span[1]), default=None)
+                assert scan.search(position) == fresh, (matcher.name, position)
 
 
 @pytest.mark.parametrize(
