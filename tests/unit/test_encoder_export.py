@@ -15,6 +15,7 @@ import pytest
 from bot.encoder import exported, shared
 from bot.encoder.exported import OnnxEncoder
 from bot.encoder.readout import LINT_LAYERS, LayersEncoder, readout_name
+from bot.encoder.sentence import MAX_TOKENS, Encoder
 from bot.encoder.shared import lint_layers_encoder, shared_encoder
 
 TEXTS = [
@@ -114,6 +115,27 @@ def test_int8_vectors_are_close_to_torchs_and_each_texts_own(int8_dir: Path) -> 
     alone = np.stack([encoder.embed([text])[0] for text in TEXTS])
     assert np.abs(together - alone).max() < 1e-6  # a verdict never depends on the neighbours
     assert encoder.embed([]).shape == (0, 2 * shared_encoder().dim)
+
+
+def test_int8_tokens_are_those_transformers_gives_the_torch_readout(int8_dir: Path) -> None:
+    """The export reads the Rust tokenizer set up once (no per-call setup): the same tokens as
+    transformers' wrapper truncating at MAX_TOKENS, the long text cut where torch's is; and
+    texts embedded from several threads at once get the vectors each gets alone."""
+    encoder = exported.quantized(lint_layers_encoder(), int8_dir)
+    wrapped = Encoder.load_tokenizer()(TEXTS, truncation=True, max_length=MAX_TOKENS)
+    tokens = encoder.tokenizer.encode_batch(TEXTS)
+    assert [t.ids for t in tokens] == wrapped["input_ids"]
+    assert [t.attention_mask for t in tokens] == wrapped["attention_mask"]
+    assert [t.type_ids for t in tokens] == wrapped["token_type_ids"]
+    assert len(tokens[-1].ids) == MAX_TOKENS
+    alone = encoder.embed(TEXTS)
+    results: list[np.ndarray] = []
+    threads = [threading.Thread(target=lambda: results.append(encoder.embed(TEXTS))) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2 and all(np.array_equal(result, alone) for result in results)
 
 
 def test_an_export_of_other_weights_or_layers_is_another_file(int8_dir: Path) -> None:
