@@ -1,10 +1,16 @@
-"""What the compliance linter found in a brief: plain values, shared by the gate and its messages."""
+"""What the compliance linter found in a brief: plain values, shared by the gate and its messages;
+and how any decision the lint drove (a brief's gate, a variant's approvers, a caption's check)
+names what judged it in the audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from policies.compliance import Finding
+from policies.compliance import Finding, LintResult
+
+# The rules version an audit event records when the rules could not be read: nothing was linted.
+UNREADABLE_RULES = "unreadable"
 
 
 @dataclass(frozen=True)
@@ -21,8 +27,7 @@ class BriefLint:
     findings: list[FieldFinding]
     rules_version: str
     rules_error: str | None = None  # the rules could not be read: treated as flagged
-    # The models that read its fields (Finding.model), for the audit trail: one, or none for
-    # patterns only (or no text); two when the lint switched to the tuned model mid-brief.
+    # The models that read its fields (`models_of` their lints), for the audit trail.
     models: tuple[str, ...] = ()
 
     @property
@@ -40,6 +45,15 @@ class BriefLint:
     @property
     def required_stages(self) -> list[str]:
         return list(dict.fromkeys(item.finding.approver_stage for item in self.findings))
+
+
+def models_of(results: Iterable[LintResult | None]) -> tuple[str, ...]:
+    """The models that read these lints' texts (LintResult.model, which names each of its
+    findings too), in order, once each: what an audit event of the decision records as `models`.
+    One, or none for patterns only (rules without a semantic layer) or no text linted (None: no
+    lint); two when the lint switched to the tuned model between texts. A model that read a text
+    and found nothing is named too: it judged the text clean, and the tuned one may not."""
+    return tuple(dict.fromkeys(r.model for r in results if r is not None and r.model is not None))
 
 
 def called(finding: Finding) -> str:

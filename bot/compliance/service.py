@@ -22,7 +22,7 @@ from bot.audit import service as audit
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
 from bot.compliance import background, layers, messages
-from bot.compliance.findings import BriefLint, FieldFinding
+from bot.compliance.findings import UNREADABLE_RULES, BriefLint, FieldFinding, models_of
 from bot.compliance.layers import lint_text
 from policies import access
 from policies.compliance import (
@@ -104,16 +104,18 @@ def lint_brief(policy: Policy, fields: dict[str, Any]) -> BriefLint:
     try:
         rules = rules_for(policy)
     except ComplianceRulesError as exc:
-        return BriefLint([], "unreadable", rules_error=exc.errors[0] if exc.errors else str(exc))
+        return BriefLint(
+            [], UNREADABLE_RULES, rules_error=exc.errors[0] if exc.errors else str(exc)
+        )
     found = []
-    models: list[str] = []
+    results = []
     for field in policy.workflows.brief.template.fields:
         value = fields.get(field.id)
         if field.linted and isinstance(value, str) and value.strip():
             result = lint_text(value, rules)
             found += [FieldFinding(field.id, field.label, f) for f in result.findings]
-            models += [result.model] if result.model is not None else []
-    return BriefLint(found, rules.version, models=tuple(dict.fromkeys(models)))
+            results.append(result)
+    return BriefLint(found, rules.version, models=models_of(results))
 
 
 def gate_stages(policy: Policy, review: BriefLint, earlier: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from bot.compliance.findings import called
 from bot.compliance.layers import lint_text
 from bot.pipeline.readiness_models import Asset
-from policies.compliance import ComplianceRules
+from policies.compliance import ComplianceRules, LintResult
 from policies.schema import Policy
 
 
@@ -26,7 +26,20 @@ def is_image(asset: Asset) -> bool:
     return asset.kind == "file" and (asset.mimetype or "").startswith("image/")
 
 
+@dataclass(frozen=True)
+class Checked:
+    problems: list[Problem]
+    # The caption's lint (both layers), which decided its problems: None when it has no caption
+    # or the rules can't be read (then it is not checked). Its rules version and model are named
+    # in the check's audit event.
+    caption: LintResult | None
+
+
 def problems(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> list[Problem]:
+    return check(policy, asset, rules).problems
+
+
+def check(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> Checked:
     found: list[Problem] = []
     convention = policy.assets.file_names
     if asset.kind == "file" and convention is not None and not convention.matches(asset.name):
@@ -56,9 +69,10 @@ def problems(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> lis
                 f"{'&'.join(f'{name}=…' for name in missing)} to it and post it again",
             )
         )
+    caption = None
     if rules is not None and (asset.caption or "").strip():
-        result = lint_text(asset.caption or "", rules)  # both layers, as a brief's copy
-        for finding in result.findings:
+        caption = lint_text(asset.caption or "", rules)  # both layers, as a brief's copy
+        for finding in caption.findings:
             found.append(
                 Problem(
                     "caption",
@@ -66,7 +80,7 @@ def problems(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> lis
                     f"{finding.guidance}",
                 )
             )
-    return found
+    return Checked(found, caption)
 
 
 def missing_utm(policy: Policy, url: str) -> list[str]:

@@ -9,6 +9,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.app.local import LocalBot
+from bot.audit.models import AuditEvent
+from bot.compliance.layers import lint_text
+from bot.compliance.service import rules_for
 from bot.emulator import Message
 from bot.pipeline.readiness_models import Asset
 from tests.support.briefs import approve, new_brief, wait_stage
@@ -36,6 +39,15 @@ def assets(local: LocalBot) -> list[Asset]:
         found = list(session.scalars(select(Asset).order_by(Asset.id)))
         session.expunge_all()
         return found
+
+
+def checks(local: LocalBot) -> list[dict]:
+    """The `asset_checked` events' details, oldest first."""
+    with local.runtime.db.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "asset_checked").order_by(AuditEvent.id)
+        )
+        return [dict(event.detail or {}) for event in events]
 
 
 def test_a_draft_without_alt_text_is_fixed_in_a_modal_and_the_stage_can_be_left(
@@ -87,6 +99,14 @@ def test_a_draft_without_alt_text_is_fixed_in_a_modal_and_the_stage_can_be_left(
     )
     approve(local, parent, "bram")
     wait_stage(local, "legal")
+    # Each check names the rules and the model that read its caption, and found nothing in it.
+    rules = rules_for(local.runtime.policy)
+    model = lint_text("Hero image for the launch", rules).model
+    assert model is not None and model.startswith("frozen:")
+    assert [(c["problems"], c["rules_version"], c["models"]) for c in checks(local)] == [
+        (["alt_text"], rules.version, [model]),
+        ([], rules.version, [model]),
+    ]
 
 
 def test_a_link_without_utm_tags_is_attached_with_what_to_add(local: LocalBot) -> None:
@@ -104,6 +124,9 @@ def test_a_link_without_utm_tags_is_attached_with_what_to_add(local: LocalBot) -
     assert "the link has no utm_medium or utm_campaign" in checked.text
     (link,) = assets(local)
     assert link.kind == "link" and link.tags["format"] == "link"
+    [check] = checks(local)  # in the transaction that queued the message
+    version = rules_for(local.runtime.policy).version
+    assert (check["rules_version"], check["models"]) == (version, [])  # no caption: no model read
 
 
 def test_a_caption_claim_without_a_listed_phrase_is_read_by_the_model(local: LocalBot) -> None:
@@ -124,3 +147,10 @@ def test_a_caption_claim_without_a_listed_phrase_is_read_by_the_model(local: Loc
     # in words that don't overclaim.
     assert f"the caption's \u201c{promise}\u201d reads as a financial promise (" in checked.text
     assert "% sure)" in checked.text
+    # The trail names the model whose finding it was, beside the rules version.
+    rules = rules_for(local.runtime.policy)
+    [finding] = lint_text(promise, rules).findings
+    assert finding.layer == "model" and finding.model is not None
+    [check] = checks(local)
+    assert "caption" in check["problems"]  # and alt_text: the image has none
+    assert (check["rules_version"], check["models"]) == (rules.version, [finding.model])

@@ -7,13 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from bot.app.local import LocalBot
+from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
+from bot.compliance.layers import lint_text
+from bot.compliance.service import rules_for
 from bot.emulator import Message
 from bot.pipeline import launch
 from bot.pipeline.readiness_models import Variant
+from policies.compliance import DEFAULT_RULES_PATH, lint
 from tests.support.briefs import new_brief
 from tests.support.policies import use_policy
 from tests.support.waiting import eventually
@@ -38,6 +43,18 @@ def drafted(local: LocalBot, parent: Message, label: str) -> Message:
         lambda m: m.thread_ts == parent.ts and m.text.startswith(f"*{label}* draft"),
         timeout=60,  # the first drafting loads the encoder
     )
+
+
+def audit_details(local: LocalBot, action: str) -> list[dict]:
+    with local.runtime.db.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+        return [dict(event.detail or {}) for event in events]
+
+
+# A promise with no listed phrase: only the semantic model finds it.
+PROMISE = "Your savings are fully protected, whatever the market does."
 
 
 @pytest.mark.slow
@@ -127,3 +144,80 @@ def test_a_refused_claim_names_a_person_who_may_accept_it_by_name(
     result = slack.submit({"text": "Guaranteed returns on your backups"}, as_user="rita")
     assert "regulated claim" in result.errors["text"], result.errors
     assert "so @lena accepts it." in result.errors["text"], result.errors
+
+
+@pytest.mark.slow
+def test_the_trail_names_the_rules_and_the_model_that_decided_who_accepts_a_variant(
+    local: LocalBot,
+) -> None:
+    slack = local.slack
+    rules = rules_for(local.runtime.policy)
+    assert not lint(PROMISE, rules).findings  # the patterns miss it
+    read = lint_text(PROMISE, rules)
+    model = read.model  # the tests don't tune: the frozen encoder's model reads it
+    assert model is not None and model.startswith("frozen:")
+    assert {(f.layer, f.model) for f in read.findings} == {("model", model)}
+    parent = new_brief(local, channel_mix="Email", key_message=PROMISE)
+    slack.command("/brief variants 1", as_user="rita")
+    assert slack.submit({}, as_user="rita").status == 200
+    subject = drafted(local, parent, "Email subject")
+    preheader = drafted(local, parent, "Email preheader")
+    stored = variants(local)
+    assert {name: (v.text, v.needs) for name, v in stored.items()} == {
+        "email_subject": (PROMISE, ["legal"]),  # one sentence: the whole master
+        "email_preheader": (PROMISE, ["legal"]),
+    }
+    [drafting] = audit_details(local, "variants_drafted")
+    assert drafting == {
+        "channels": ["email_subject", "email_preheader"],
+        "rules_version": rules.version,
+        "models": [model],  # the model whose finding made legal accept them
+    }
+
+    # A clean rewrite, accepted by the requester: the same model read it and found nothing,
+    # which is what let her accept it.
+    slack.click("Edit & accept", as_user="rita", message=subject)
+    result = slack.submit({"text": "Every office file, backed up hourly"}, as_user="rita")
+    assert result.status == 200 and not result.errors, result.errors
+    # The promise as drafted, accepted by legal, whose approval its finding asked for.
+    slack.click("Edit & accept", as_user="lena", message=preheader)
+    result = slack.submit({"text": PROMISE}, as_user="lena")
+    assert result.status == 200 and not result.errors, result.errors
+    accepted = audit_details(local, "variant_accepted")  # recorded before the modal closed
+    assert accepted == [
+        {
+            "channel": "email_subject",
+            "edited": True,
+            "rules_version": rules.version,
+            "models": [model],
+        },
+        {
+            "channel": "email_preheader",
+            "edited": False,
+            "rules_version": rules.version,
+            "models": [model],
+        },
+    ]
+    assert variants(local)["email_preheader"].needs == ["legal"]
+
+
+@pytest.mark.slow
+def test_a_variant_judged_by_patterns_only_names_no_model(local: LocalBot, tmp_path: Path) -> None:
+    rules = yaml.safe_load(DEFAULT_RULES_PATH.read_text())
+    del rules["semantic"]  # patterns only
+    (tmp_path / "patterns.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    use_policy(
+        local,
+        tmp_path,
+        lambda data: data["compliance"].update(rules_file=str(tmp_path / "patterns.yaml")),
+    )
+    parent = new_brief(
+        local, channel_mix="Email", key_message="Guaranteed returns on your backups."
+    )
+    local.slack.command("/brief variants 1", as_user="rita")
+    assert local.slack.submit({}, as_user="rita").status == 200
+    drafted(local, parent, "Email preheader")
+    assert {v.needs == ["legal"] for v in variants(local).values()} == {True}
+    [drafting] = audit_details(local, "variants_drafted")
+    version = rules_for(local.runtime.policy).version
+    assert (drafting["rules_version"], drafting["models"]) == (version, [])

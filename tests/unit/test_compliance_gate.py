@@ -16,9 +16,10 @@ from bot.audit.models import AuditEvent
 from bot.briefs import service
 from bot.briefs.examples import example_values
 from bot.compliance import service as compliance_gate
+from bot.compliance.findings import models_of
 from bot.slack.models import OutboxMessage
 from bot.storage.database import Database
-from policies.compliance import DEFAULT_RULES_PATH, ComplianceRulesError
+from policies.compliance import DEFAULT_RULES_PATH, ComplianceRulesError, LintResult
 from policies.schema import Policy, parse_policy
 
 NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
@@ -76,6 +77,19 @@ def test_unreadable_rules_gate_every_configured_stage(tmp_path: Path) -> None:
     assert compliance_gate.gate_stages(policy, review, earlier=[]) == ["legal", "privacy"]
     with pytest.raises(ComplianceRulesError):
         compliance_gate.needs_human(policy, "anything")
+
+
+def test_the_trail_names_the_models_that_read_the_copy_once_each(tmp_path: Path) -> None:
+    """`models` in the audit trail (the gate, a confirmation, a variant, a caption): each model
+    that read a text, found something or not, in order; none for patterns-only rules."""
+    frozen, tuned = LintResult([], model="frozen:a"), LintResult([], model="tuned:b")
+    assert models_of([frozen, None, LintResult([]), tuned, frozen]) == ("frozen:a", "tuned:b")
+    rules = yaml.safe_load(DEFAULT_RULES_PATH.read_text())
+    del rules["semantic"]
+    (tmp_path / "patterns.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    policy = gated_policy(tmp_path / "patterns.yaml")
+    review = compliance_gate.lint_brief(policy, fields(policy, key_message=CLAIM))
+    assert review.categories == ["financial_promise"] and review.models == ()
 
 
 def test_needs_human_returns_findings_only_for_regulated_text() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
+from bot.compliance.findings import UNREADABLE_RULES, models_of
 from bot.compliance.service import rules_for
 from bot.pipeline import asset_checks as checks
 from bot.pipeline import events
@@ -173,11 +174,15 @@ def _report(
     now: datetime,
     again: bool = False,
 ) -> None:
-    found = checks.problems(policy, asset, _rules(policy))
+    rules = _rules(policy)
+    checked = checks.check(policy, asset, rules)
+    found = checked.problems
     # Every check in the trail, with what it found: how long a brief waited on an asset fix
     # (bot.pipeline.waits) is read from these. By the asset's id, not its name: the name is a
     # person's words, which /mops forget and the retention purge remove (bot.privacy), and the
-    # trail's facts never change.
+    # trail's facts never change. The rules version and the model that read the caption, as the
+    # brief gate records them: the same caption can read otherwise under another (events
+    # recorded before they were have neither).
     events.record(
         session,
         policy,
@@ -189,6 +194,8 @@ def _report(
             "asset": asset.id,
             "posted_by": asset.posted_by,
             "problems": sorted({problem.check for problem in found}),
+            "rules_version": rules.version if rules is not None else UNREADABLE_RULES,
+            "models": list(models_of([checked.caption])),
         },
     )
     messages.report(session, policy, brief, asset, found, actor_id=actor_id, again=again)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
+from bot.compliance.findings import UNREADABLE_RULES, models_of
 from bot.compliance.layers import lint_text
 from bot.compliance.service import rules_for
 from bot.pipeline import events
@@ -24,7 +25,7 @@ from bot.pipeline.variants.counting import measure
 from bot.pipeline.variants.drafting import Draft
 from bot.slack.text import UserName
 from policies import access
-from policies.compliance import ComplianceRulesError, LintResult
+from policies.compliance import ComplianceRules, ComplianceRulesError, LintResult
 from policies.schema import Policy
 from policies.variants import VariantChannel
 
@@ -60,13 +61,35 @@ def channels_of(policy: Policy, brief: Brief) -> list[str]:
 
 
 def lint_variant(policy: Policy, channel: VariantChannel, text: str) -> LintResult | None:
+    """The text's lint; None when the rules can't be read."""
+    return _lint(_readable_rules(policy), channel, text)
+
+
+def _readable_rules(policy: Policy) -> ComplianceRules | None:
     try:
-        rules = rules_for(policy)
+        return rules_for(policy)
     except ComplianceRulesError:
+        return None
+
+
+def _lint(rules: ComplianceRules | None, channel: VariantChannel, text: str) -> LintResult | None:
+    if rules is None:
         return None
     named = channel.lint_channel if channel.lint_channel in rules.channels else None
     # Both layers, as a brief's copy: a variant is the copy people will see.
     return lint_text(text, rules, channel=named)
+
+
+def _judged_by(
+    rules: ComplianceRules | None, results: list[LintResult | None]
+) -> dict[str, object]:
+    """What decided the variants' `needs`, for their audit event, as the brief gate records
+    it: the rules' version and the models that read the texts (bot.compliance.findings
+    .models_of). Events recorded before they were have neither."""
+    return {
+        "rules_version": rules.version if rules is not None else UNREADABLE_RULES,
+        "models": list(models_of(results)),
+    }
 
 
 def gate_stages(policy: Policy, result: LintResult | None) -> list[str]:
@@ -87,15 +110,17 @@ def store_drafts(
 ) -> list[Variant]:
     """The drafts as the brief's variants; an accepted variant is kept, not redrafted."""
     stored = []
+    rules = _readable_rules(policy)  # once: one version decides every draft
+    results: list[LintResult | None] = []
     for draft in drafts:
         variant = session.scalar(
             select(Variant).where(Variant.brief_id == brief.id, Variant.channel == draft.channel)
         )
         if variant is not None and variant.status == ACCEPTED:
             continue
-        needs = gate_stages(
-            policy, lint_variant(policy, policy.variants.channels[draft.channel], draft.text)
-        )
+        result = _lint(rules, policy.variants.channels[draft.channel], draft.text)
+        results.append(result)
+        needs = gate_stages(policy, result)
         if variant is None:
             variant = Variant(brief_id=brief.id, channel=draft.channel, created_at=now)
             session.add(variant)
@@ -114,7 +139,7 @@ def store_drafts(
         actor_id,
         "variants_drafted",
         now,
-        {"channels": [d.channel for d in drafts]},
+        {"channels": [d.channel for d in drafts], **_judged_by(rules, results)},
     )
     session.flush()
     return stored
@@ -173,7 +198,8 @@ def accept(
             f"{channel.label} is {size.length} characters as it counts them{why}; the limit is "
             f"{size.limit}: cut {size.length - size.limit}."
         )
-    result = lint_variant(policy, channel, text)
+    rules = _readable_rules(policy)
+    result = _lint(rules, channel, text)
     missing = [
         i.message for i in (result.channel_issues if result else []) if i.check == "required"
     ]
@@ -204,7 +230,11 @@ def accept(
         actor.user_id,
         "variant_accepted",
         now,
-        {"channel": variant.channel, "edited": text != variant.drafted_text},
+        {
+            "channel": variant.channel,
+            "edited": text != variant.drafted_text,
+            **_judged_by(rules, [result]),
+        },
     )
     session.flush()
     return Outcome(True, f"You accepted the {channel.label} variant.", brief.id)
