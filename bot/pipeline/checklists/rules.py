@@ -68,6 +68,12 @@ def captions(facts: Facts) -> str | None:
         if any(p.check == "caption" for p in problems(facts.policy, a, facts.rules))
     ]
     what = "has a caption" if len(flagged) == 1 else "have captions"
+    if facts.rules is None:  # asset_checks: a caption nobody could check is not passed
+        return _open(
+            f"{what} nobody could check for claims",
+            flagged,
+            "the compliance rules can't be read; an ops admin should fix them",
+        )
     return _open(f"{what} with claims", flagged, "reword it or get the claim approved")
 
 
