@@ -166,7 +166,7 @@ def _tiny_rules(folder: Path, epochs: int) -> ComplianceRules:
     naming `folder`, so no earlier run's cache matches), tuned for `epochs` in batches of 8."""
     package = PACKAGE_POLICY.parent
     examples = yaml.safe_load((package / "compliance_examples.yaml").read_text())
-    few = {name: examples[name][:10] for name in CATEGORIES}
+    few = {name: [_cut(item) for item in examples[name][:10]] for name in CATEGORIES}
     few["clean"] = [*examples["clean"][:9], f"The folder {folder.name} has a sentence of its own."]
     (folder / "examples.yaml").write_text(yaml.safe_dump(few, sort_keys=False))
     rules = yaml.safe_load((package / "compliance.yaml").read_text())
@@ -179,6 +179,14 @@ def _tiny_rules(folder: Path, epochs: int) -> ComplianceRules:
     )
     (folder / "compliance.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
     return load_rules(folder / "compliance.yaml")
+
+
+def _cut(item: str | dict) -> str | dict:
+    """An example with its `also` categories cut to CATEGORIES (the others are not in the rules)."""
+    if isinstance(item, str):
+        return item
+    kept = [name for name in item.get("also", []) if name in CATEGORIES]
+    return {"text": item["text"], "also": kept} if kept else item["text"]
 
 
 def _in_new_process(folder: Path) -> dict[str, object]:
