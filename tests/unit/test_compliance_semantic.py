@@ -286,7 +286,9 @@ def test_the_trained_model_is_cached_on_disk_under_the_examples_hash(
     def no_training(texts: object) -> np.ndarray:
         raise AssertionError("read from the cache, not trained again")
 
-    semantic._models.clear()  # a new process: memory is empty, the disk is not
+    # A new process: memory is empty, the disk is not. A fresh dict for this test only: the
+    # models other tests in this process loaded (the e2e bots' own) stay in memory.
+    monkeypatch.setattr(semantic, "_models", {})
     again = semantic.model_for(rules, no_training, encoder_id="test")
     assert again is not None
     assert np.allclose(again.thresholds, trained.thresholds)
