@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from policies.compliance import Finding, LintResult
+from policies.compliance import ComplianceRules, Finding, LintResult
 
 # The rules version an audit event records when the rules could not be read: nothing was linted.
 UNREADABLE_RULES = "unreadable"
@@ -54,6 +54,18 @@ def models_of(results: Iterable[LintResult | None]) -> tuple[str, ...]:
     lint); two when the lint switched to the tuned model between texts. A model that read a text
     and found nothing is named too: it judged the text clean, and the tuned one may not."""
     return tuple(dict.fromkeys(r.model for r in results if r is not None and r.model is not None))
+
+
+def judged_by(
+    rules: ComplianceRules | None, results: Iterable[LintResult | None]
+) -> dict[str, object]:
+    """What decided a variant's approvers or a caption's check, for its audit event, as the brief
+    gate records it: the rules' version and the models that read the texts. Events recorded
+    before they were have neither."""
+    return {
+        "rules_version": rules.version if rules is not None else UNREADABLE_RULES,
+        "models": list(models_of(results)),
+    }
 
 
 def called(finding: Finding) -> str:

@@ -54,6 +54,15 @@ def rules_for(policy: Policy) -> ComplianceRules:
         return _loaded[key]
 
 
+def readable_rules(policy: Policy) -> ComplianceRules | None:
+    """`rules_for`, or None when the file can't be read (whoever asks says what that means: a
+    variant goes to every gate stage, a caption stays open)."""
+    try:
+        return rules_for(policy)
+    except ComplianceRulesError:
+        return None
+
+
 class LintReadiness(StrEnum):
     """Whether a lint of the policy's rules answers at once, and why."""
 

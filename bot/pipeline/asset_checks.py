@@ -30,8 +30,8 @@ def is_image(asset: Asset) -> bool:
 class Checked:
     problems: list[Problem]
     # The caption's lint (both layers), which decided its problems: None when it has no caption
-    # or the rules can't be read (then the caption is a problem: nobody could check it). Its rules version and model are named
-    # in the check's audit event.
+    # or the rules can't be read (then the caption is a problem: nobody could check it). Its
+    # rules version and model are named in the check's audit event.
     caption: LintResult | None
 
 
@@ -70,26 +70,28 @@ def check(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> Checke
             )
         )
     caption = None
-    if rules is None and (asset.caption or "").strip():
-        # Nobody could check the caption's claims, so it is not passed (a brief's copy and a
-        # variant go to every gate stage in the same case): it stays open until the rules read.
-        found.append(
-            Problem(
-                "caption",
-                "the caption couldn't be checked for regulated claims because the compliance "
-                "rules can't be read right now: ask an ops admin to fix them, then share it again",
-            )
-        )
-    if rules is not None and (asset.caption or "").strip():
-        caption = lint_text(asset.caption or "", rules)  # both layers, as a brief's copy
-        for finding in caption.findings:
+    if (asset.caption or "").strip():
+        if rules is None:
+            # Nobody could check the caption's claims, so it is not passed (a brief's copy and a
+            # variant go to every gate stage in the same case): it stays open until the rules read.
             found.append(
                 Problem(
                     "caption",
-                    f"the caption's \u201c{finding.matched}\u201d {called(finding)}: "
-                    f"{finding.guidance}",
+                    "the caption couldn't be checked for regulated claims because the "
+                    "compliance rules can't be read right now: ask an ops admin to fix them, "
+                    "then share it again",
                 )
             )
+        else:
+            caption = lint_text(asset.caption or "", rules)  # both layers, as a brief's copy
+            for finding in caption.findings:
+                found.append(
+                    Problem(
+                        "caption",
+                        f"the caption's \u201c{finding.matched}\u201d {called(finding)}: "
+                        f"{finding.guidance}",
+                    )
+                )
     return Checked(found, caption)
 
 

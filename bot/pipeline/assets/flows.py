@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from bot.briefs.lock import hold
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
-from bot.compliance.findings import UNREADABLE_RULES, models_of
-from bot.compliance.service import rules_for
+from bot.compliance.findings import judged_by
+from bot.compliance.service import readable_rules
 from bot.pipeline import asset_checks as checks
 from bot.pipeline import events
 from bot.pipeline.assets import forms, messages, service
@@ -24,7 +24,6 @@ from bot.slack.replies import Reply
 from bot.slack.text import links
 from bot.storage.database import Database
 from bot.tasks.service import enqueue_task
-from policies.compliance import ComplianceRules, ComplianceRulesError
 from policies.schema import Policy
 
 FILE_INFO_TASK = "asset_file_info"
@@ -174,7 +173,7 @@ def _report(
     now: datetime,
     again: bool = False,
 ) -> None:
-    rules = _rules(policy)
+    rules = readable_rules(policy)
     checked = checks.check(policy, asset, rules)
     found = checked.problems
     # Every check in the trail, with what it found: how long a brief waited on an asset fix
@@ -194,16 +193,8 @@ def _report(
             "asset": asset.id,
             "posted_by": asset.posted_by,
             "problems": sorted({problem.check for problem in found}),
-            "rules_version": rules.version if rules is not None else UNREADABLE_RULES,
-            "models": list(models_of([checked.caption])),
+            **judged_by(rules, [checked.caption]),
         },
     )
     messages.report(session, policy, brief, asset, found, actor_id=actor_id, again=again)
     refresh_checklist(session, policy, brief)
-
-
-def _rules(policy: Policy) -> ComplianceRules | None:
-    try:
-        return rules_for(policy)
-    except ComplianceRulesError:
-        return None

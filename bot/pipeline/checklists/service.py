@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
-from bot.compliance.service import rules_for
+from bot.compliance.service import readable_rules
 from bot.core.logs import get_logger
 from bot.pipeline import events
 from bot.pipeline.checklists.rules import RULES, Facts
@@ -25,7 +25,6 @@ from bot.pipeline.readiness_models import Asset, ChecklistTick, Variant
 from bot.slack.deliveries import claim_delivery
 from policies import access
 from policies.checklists import LAUNCH, REQUESTER, Checklists, Item, load_checklists
-from policies.compliance import ComplianceRulesError
 from policies.schema import Policy
 from policies.yaml_files import PolicyError
 
@@ -66,10 +65,7 @@ class ItemState:
 
 
 def facts(session: Session, policy: Policy, brief: Brief) -> Facts:
-    try:
-        rules = rules_for(policy)
-    except ComplianceRulesError:
-        rules = None
+    rules = readable_rules(policy)
     assets = list(session.scalars(select(Asset).where(Asset.brief_id == brief.id)))
     variants = list(session.scalars(select(Variant).where(Variant.brief_id == brief.id)))
     return Facts(policy, assets, variants, rules)

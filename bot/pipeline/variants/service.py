@@ -16,16 +16,16 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.models import Brief
 from bot.briefs.service import Actor, Outcome
-from bot.compliance.findings import UNREADABLE_RULES, models_of
+from bot.compliance.findings import judged_by
 from bot.compliance.layers import lint_text
-from bot.compliance.service import rules_for
+from bot.compliance.service import readable_rules
 from bot.pipeline import events
 from bot.pipeline.readiness_models import Variant
 from bot.pipeline.variants.counting import measure
 from bot.pipeline.variants.drafting import Draft
 from bot.slack.text import UserName
 from policies import access
-from policies.compliance import ComplianceRules, ComplianceRulesError, LintResult
+from policies.compliance import ComplianceRules, LintResult
 from policies.schema import Policy
 from policies.variants import VariantChannel
 
@@ -62,14 +62,7 @@ def channels_of(policy: Policy, brief: Brief) -> list[str]:
 
 def lint_variant(policy: Policy, channel: VariantChannel, text: str) -> LintResult | None:
     """The text's lint; None when the rules can't be read."""
-    return _lint(_readable_rules(policy), channel, text)
-
-
-def _readable_rules(policy: Policy) -> ComplianceRules | None:
-    try:
-        return rules_for(policy)
-    except ComplianceRulesError:
-        return None
+    return _lint(readable_rules(policy), channel, text)
 
 
 def _lint(rules: ComplianceRules | None, channel: VariantChannel, text: str) -> LintResult | None:
@@ -78,18 +71,6 @@ def _lint(rules: ComplianceRules | None, channel: VariantChannel, text: str) -> 
     named = channel.lint_channel if channel.lint_channel in rules.channels else None
     # Both layers, as a brief's copy: a variant is the copy people will see.
     return lint_text(text, rules, channel=named)
-
-
-def _judged_by(
-    rules: ComplianceRules | None, results: list[LintResult | None]
-) -> dict[str, object]:
-    """What decided the variants' `needs`, for their audit event, as the brief gate records
-    it: the rules' version and the models that read the texts (bot.compliance.findings
-    .models_of). Events recorded before they were have neither."""
-    return {
-        "rules_version": rules.version if rules is not None else UNREADABLE_RULES,
-        "models": list(models_of(results)),
-    }
 
 
 def gate_stages(policy: Policy, result: LintResult | None) -> list[str]:
@@ -110,7 +91,7 @@ def store_drafts(
 ) -> list[Variant]:
     """The drafts as the brief's variants; an accepted variant is kept, not redrafted."""
     stored = []
-    rules = _readable_rules(policy)  # once: one version decides every draft
+    rules = readable_rules(policy)  # once: one version decides every draft
     results: list[LintResult | None] = []
     for draft in drafts:
         variant = session.scalar(
@@ -139,7 +120,7 @@ def store_drafts(
         actor_id,
         "variants_drafted",
         now,
-        {"channels": [d.channel for d in drafts], **_judged_by(rules, results)},
+        {"channels": [d.channel for d in drafts], **judged_by(rules, results)},
     )
     session.flush()
     return stored
@@ -198,7 +179,7 @@ def accept(
             f"{channel.label} is {size.length} characters as it counts them{why}; the limit is "
             f"{size.limit}: cut {size.length - size.limit}."
         )
-    rules = _readable_rules(policy)
+    rules = readable_rules(policy)
     result = _lint(rules, channel, text)
     missing = [
         i.message for i in (result.channel_issues if result else []) if i.check == "required"
@@ -233,7 +214,7 @@ def accept(
         {
             "channel": variant.channel,
             "edited": text != variant.drafted_text,
-            **_judged_by(rules, [result]),
+            **judged_by(rules, [result]),
         },
     )
     session.flush()
