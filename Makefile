@@ -31,12 +31,16 @@ lint: install
 	$(BIN)/mypy
 	PYTHONPATH=. $(BIN)/lint-imports --no-cache
 
+# Two or more processes (pytest-xdist, one per core), a whole file to each: its module-scoped bot
+# and database stay in one process. The waits allow for a busy machine (bot.emulator.workspace).
+PARALLEL := --numprocesses=auto --dist=loadfile
+
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 # The same checks, without the `slow` tests (they train or load the real model).
 test-fast: install lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow"
 
 bench: install
 	$(BIN)/python benchmarks/ack_latency.py

@@ -48,8 +48,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's logging plugin is registered
 def pytest_configure(config: pytest.Config) -> None:
     route_structlog_to_logging()
+    # Under pytest-xdist (`make test` runs two or more processes) each worker keeps its own log
+    # file, var/test-gw0.log, ...: several writers of one file would interleave and truncate it.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    logging_plugin = config.pluginmanager.get_plugin("logging-plugin")
+    if worker and logging_plugin is not None:
+        logging_plugin.set_log_path(f"var/test-{worker}.log")
 
 
 def pytest_runtest_logstart(nodeid: str) -> None:

@@ -21,6 +21,7 @@ from bot.emulator.queries import MessageMatch
 from bot.emulator.records import Message
 from bot.emulator.server import SlackEmulator
 from bot.emulator.signed import DeliveryResult
+from bot.emulator.workspace import PATIENCE
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class Slack:
         self,
         match: MessageMatch | Callable[[Message], bool],
         channel: str | None = None,
-        timeout: float = 5.0,
+        timeout: float = PATIENCE,
         ephemeral: bool = False,
     ) -> Message:
         """The first message created or edited since the last action that matches (a
@@ -165,7 +166,7 @@ class Slack:
     def view_of(self, user: str) -> dict[str, Any] | None:
         return self.emulator.current_view(user)
 
-    def wait_for_view(self, user: str, timeout: float = 5.0) -> dict[str, Any]:
+    def wait_for_view(self, user: str, timeout: float = PATIENCE) -> dict[str, Any]:
         return self.emulator.wait_for(
             lambda: self.emulator.current_view(user), timeout, f"a modal open for {user}"
         )

@@ -12,7 +12,7 @@ from bot.emulator.records import Call, Change, Message, UploadedFile
 from bot.emulator.render import plain_text
 from bot.emulator.seed import Channel, User
 from bot.emulator.validation import with_ids
-from bot.emulator.workspace import Workspace
+from bot.emulator.workspace import PATIENCE, Workspace
 
 MessageMatch = str | Callable[[Message], bool]
 
@@ -146,7 +146,10 @@ class WorkspaceQueries:
 
     # -- waiting and watching -----------------------------------------------------------------
     def wait_for(
-        self, predicate: Callable[[], Any], timeout: float = 5.0, description: str | None = None
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = PATIENCE,
+        description: str | None = None,
     ) -> Any:
         """Block until `predicate()` is truthy (re-checked on every change); return its value."""
         return self.workspace.wait_for(predicate, timeout, description or "a condition")
@@ -157,7 +160,7 @@ class WorkspaceQueries:
         channel: str | None = None,
         *,
         since: int = 0,
-        timeout: float = 5.0,
+        timeout: float = PATIENCE,
         ephemeral: bool = False,
     ) -> Message:
         """The first message (thread replies included) created or edited after change `since`
@@ -180,7 +183,7 @@ class WorkspaceQueries:
         what = repr(match) if isinstance(match, str) else getattr(match, "__name__", "a match")
         return self.wait_for(found, timeout, f"a message{where} matching {what}")
 
-    def wait_for_call(self, method: str, *, after: int = 0, timeout: float = 5.0) -> Call:
+    def wait_for_call(self, method: str, *, after: int = 0, timeout: float = PATIENCE) -> Call:
         """The first call to `method` past the first `after` calls of the log."""
         return self.wait_for(
             lambda: next((c for c in self.calls[after:] if c.method == method), None),

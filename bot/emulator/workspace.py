@@ -19,6 +19,11 @@ from bot.emulator.records import Call, Change, Message, UploadedFile
 from bot.emulator.scopes import manifest_scopes
 from bot.emulator.seed import Channel, Seed, User
 
+# How long a test waits for the bot before calling it stuck. A wait returns the moment the thing
+# happens, so a generous deadline costs a passing test nothing; a tight one (5 s) failed now and
+# then when the suite ran in two processes on two cores and the bot's thread waited for a core.
+PATIENCE = 30.0
+
 log = logging.getLogger("mopsbot.emulator")
 
 

@@ -95,7 +95,6 @@ def test_a_what_if_with_a_spike_and_more_reviewers(local: LocalBot) -> None:
             for f in local.emulator.files.values()
             if f.filename.startswith("capacity-forecast") and f.completed
         ],
-        timeout=5,
     )
     assert upload[0].content and upload[0].content.startswith(b"\x89PNG")
     assert upload[0].channel == "C01MKTG"  # #marketing, where it was asked

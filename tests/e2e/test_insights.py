@@ -83,7 +83,7 @@ def test_goals_and_scorecard_in_slack(timed: LocalBot, clock: Clock) -> None:
     assert "*Legal* (review stage)" in card and "→ *keep manual*: only 0.8 a week" in card
 
     slack.open_home("omar")
-    home = timed.emulator.wait_for(lambda: timed.emulator.home("U04OMAR"), timeout=5)
+    home = timed.emulator.wait_for(lambda: timed.emulator.home("U04OMAR"))
     assert "*Team goals*" in str(home["blocks"]) and "Rework under 10%" in str(home["blocks"])
 
     slack.command("/mops scorecard now", as_user="omar")

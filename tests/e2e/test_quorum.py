@@ -69,7 +69,7 @@ def test_a_quorum_nobody_can_reach_is_flagged(tmp_path: Path, local: LocalBot) -
     approve(local, parent, "bram")
     wait_stage(local, "legal")
     notice = slack.wait_for_message(
-        lambda m: m.thread_ts == parent.ts and "can't be approved" in m.text, timeout=10
+        lambda m: m.thread_ts == parent.ts and "can't be approved" in m.text
     )
     assert "needs 2 more approvals" in notice.text and "only 1 person" in notice.text
     assert "/brief override 1" in notice.text

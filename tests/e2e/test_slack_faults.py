@@ -67,7 +67,7 @@ def test_a_post_answered_too_late_is_found_not_posted_again(calm: LocalBot) -> N
     local = calm
     local.emulator.late_next("chat.postMessage", 1.0)  # the brief's parent: made, answer lost
     parent = new_brief(local)
-    eventually(lambda: outbox_drained(local), "the outbox to drain", timeout=10)
+    eventually(lambda: outbox_drained(local), "the outbox to drain")
     parents = [m for m in local.slack.messages("marketing") if m.text.startswith("Brief #")]
     assert parents == [parent]
     assert len(local.emulator.calls_to("conversations.history")) == 1  # looked it up once
@@ -88,7 +88,7 @@ def test_a_thread_reply_answered_too_late_is_found_in_the_thread(calm: LocalBot)
     local.emulator.late_next("chat.postMessage", 1.0)
     approve(local, parent, "bram")
     wait_stage(local, "legal")
-    eventually(lambda: outbox_drained(local), "the outbox to drain", timeout=10)
+    eventually(lambda: outbox_drained(local), "the outbox to drain")
     replies = [m for m in local.slack.thread(parent).replies if "approved" in m.text]
     assert len(replies) == 1
     assert local.emulator.calls_to("conversations.replies")
@@ -98,7 +98,7 @@ def test_a_5xx_post_was_not_made_and_is_posted_after_looking(calm: LocalBot) -> 
     local = calm
     local.emulator.fail_next("chat.postMessage", error=None, status=503)
     parent = new_brief(local)
-    eventually(lambda: outbox_drained(local), "the outbox to drain", timeout=10)
+    eventually(lambda: outbox_drained(local), "the outbox to drain")
     assert [m for m in local.slack.messages("marketing") if m.text.startswith("Brief #")] == [
         parent
     ]

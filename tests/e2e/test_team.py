@@ -23,7 +23,7 @@ def test_stats_after_an_approval(local: LocalBot) -> None:
 def test_home_tab_shows_the_queue_and_figures(local: LocalBot) -> None:
     new_brief(local, title="Webinar push")
     local.slack.open_home("bram")
-    home = local.emulator.wait_for(lambda: local.emulator.home("U02BRAM"), timeout=5)
+    home = local.emulator.wait_for(lambda: local.emulator.home("U02BRAM"))
     text = str(home["blocks"])
     assert "Waiting on you" in text and "Webinar push" in text
     assert "The team, last 30 days" in text

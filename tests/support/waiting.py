@@ -6,10 +6,12 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from bot.emulator.workspace import PATIENCE
+
 T = TypeVar("T")
 
 
-def eventually(condition: Callable[[], T], what: str, timeout: float = 5.0) -> T:
+def eventually(condition: Callable[[], T], what: str, timeout: float = PATIENCE) -> T:
     """The first truthy value of `condition()`, polled every 20 ms; fails naming `what`."""
     deadline = time.monotonic() + timeout
     while True:

@@ -262,8 +262,8 @@ def test_commit_wakes_a_running_sender(db: Database, emulator: SlackEmulator) ->
         time.sleep(0.1)
         started = time.monotonic()
         post(db, "prompt")
-        emulator.wait_for_message("prompt", "C01MKTG", timeout=5)
-        assert time.monotonic() - started < 2
+        emulator.wait_for_message("prompt", "C01MKTG")
+        assert time.monotonic() - started < 15  # far below the 30 s it would sleep, even when busy
     finally:
         sender.stop()
 
