@@ -112,7 +112,7 @@ def post_question(
         )
     elif regulated:
         text = (
-            f"{urgent}This mentions regulated content ({claims_words(regulated)}), so a person "
+            f"{urgent}This mentions regulated content ({claims_words(policy, regulated)}), so a person "
             f"confirms before I route it. {asked}: which is it?"
         )
     else:
@@ -181,8 +181,16 @@ def post_progress(session: Session, request: IntakeRequest, text: str) -> None:
     )
 
 
-def claims_words(categories: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(name.replace("_", " ") for name in categories)
+def claims_words(policy: Policy, categories: list[str] | tuple[str, ...]) -> str:
+    """The categories as the compliance rules name them ("pricing or offer"), not their ids."""
+    from bot.compliance.service import readable_rules
+
+    rules = readable_rules(policy)
+    known = rules.categories if rules else {}
+    return ", ".join(
+        known[name].label.lower() if name in known else name.replace("_", " ")
+        for name in categories
+    )
 
 
 def route_view(
@@ -218,7 +226,7 @@ def route_view(
         reviewers = access.describe_approvers(request.reviewers, policy, mention=mention)
         regulated = [c for c in request.regulated or [] if c != UNREADABLE_RULES]
         why = (
-            f"It makes a regulated claim ({claims_words(regulated)})"
+            f"It makes a regulated claim ({claims_words(policy, regulated)})"
             if regulated
             else "The compliance rules could not be read"
         )

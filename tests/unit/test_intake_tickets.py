@@ -119,6 +119,9 @@ def test_a_routed_request_names_the_reviewers_its_claims_need() -> None:
     text, _ = messages.route_view(policy, routes, request)
     assert "<!subteam^S10SOCIAL|@social-team>" in text and "<!subteam^S02LEGAL|@legal-team>" in text
     assert "It makes a regulated claim (financial promise)" in text
+    request.regulated = ["pricing_offer", "privacy_data"]  # named as the rules name them
+    text, _ = messages.route_view(policy, routes, request)
+    assert "It makes a regulated claim (pricing or offer, personal data)" in text
     request.regulated = [messages.UNREADABLE_RULES]
     text, _ = messages.route_view(policy, routes, request, mention=False)
     assert "The compliance rules could not be read, so *@legal-team* must review it" in text
