@@ -4,13 +4,16 @@ names what judged it in the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from policies.compliance import ComplianceRules, Finding, LintResult
 
 # The rules version an audit event records when the rules could not be read: nothing was linted.
 UNREADABLE_RULES = "unreadable"
+
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,24 @@ def called(finding: Finding) -> str:
     if finding.layer == "model" and finding.score is not None:
         return f"reads as a {label} ({finding.score:.0%} sure)"
     return f"is a {label}"
+
+
+def by_category(items: list[Item], finding_of: Callable[[Item], Finding]) -> list[list[Item]]:
+    """The findings of each category together, in the order the categories were first found:
+    one note and its guidance per kind of claim, however many times the copy makes it (three
+    pricing phrases read as one pricing note, not the same advice three times on a phone)."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(finding_of(item).category, []).append(item)
+    return list(groups.values())
+
+
+def claim_notes(findings: list[Finding], escape: Callable[[str], str] = str) -> list[str]:
+    """One note per kind of claim for a caption or a variant: each phrase and what it is, then
+    the guidance once ("“Clinically proven” is a health claim, “melt fat” is a health claim:
+    Claims that a product cures..."). `escape` makes the phrases and guidance safe for Slack."""
+    return [
+        ", ".join(f"\u201c{escape(f.matched)}\u201d {escape(called(f))}" for f in group)
+        + f": {escape(group[0].guidance)}"
+        for group in by_category(findings, lambda finding: finding)
+    ]

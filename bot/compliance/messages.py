@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages
 from bot.briefs.models import Brief
-from bot.compliance.findings import BriefLint, FieldFinding
+from bot.compliance.findings import BriefLint, FieldFinding, by_category
 from bot.slack import blocks
 from bot.slack.blocks import escape
 from policies import access
 from policies.compliance import ComplianceRules, Finding, LintResult
 from policies.schema import Policy
 
-MAX_SHOWN = 10  # one section per finding; Slack allows 50 blocks, people read far fewer
+MAX_SHOWN = 10  # one section per category; Slack allows 50 blocks, people read far fewer
 MAX_SPAN = 200
 
 
@@ -68,15 +68,33 @@ def found_by(finding: Finding) -> str:
     )
 
 
-def finding_text(policy: Policy, item: FieldFinding) -> str:
-    finding = item.finding
-    span = escape(finding.matched[:MAX_SPAN])
+def quoted(finding: Finding) -> str:
+    return f"“{escape(finding.matched[:MAX_SPAN])}”"
+
+
+def category_text(policy: Policy, items: list[FieldFinding]) -> str:
+    """One category's note: where it was found, field by field, why (for the model's finds), the
+    guidance once, and who approves."""
+    first = items[0].finding
+    fields: dict[str, list[Finding]] = {}
+    for item in items:
+        fields.setdefault(item.field_label, []).append(item.finding)
+    where = " · ".join(
+        f"*{escape(label)}*: {', '.join(quoted(f) for f in found)}"
+        for label, found in fields.items()
+    )
+    # Each model finding says why; with more than one finding, which words it is about.
+    why = "".join(
+        (f"{quoted(item.finding)}: " if len(items) > 1 else "") + found_by(item.finding)
+        for item in items
+        if found_by(item.finding)
+    )
     return (
-        f"*{escape(item.field_label)}*: “{span}” · *{escape(finding.label)}* ({finding.severity})\n"
-        f"{found_by(finding)}"
-        f"{escape(finding.guidance)}\n"
-        f"Approver: {approvers_of(policy, finding.approver_stage)} "
-        f"(*{messages.stage_label(policy, finding.approver_stage)}*)"
+        f"*{escape(first.label)}* ({first.severity}) · {where}\n"
+        f"{why}"
+        f"{escape(first.guidance)}\n"
+        f"Approver: {approvers_of(policy, first.approver_stage)} "
+        f"(*{messages.stage_label(policy, first.approver_stage)}*)"
     )
 
 
@@ -89,11 +107,12 @@ def post(
     gates: list[str],
     kept: list[str],
 ) -> None:
-    """One thread reply: the summary, a section per finding, and the rules version."""
+    """One thread reply: the summary, a section per category found, and the rules version."""
     text = summary(policy, brief, review, gates, kept)
-    shown = review.findings[:MAX_SHOWN]
-    extra: list[Block] = [blocks.section(finding_text(policy, item)) for item in shown]
-    more = len(review.findings) - len(shown)
+    groups = by_category(review.findings, lambda item: item.finding)
+    shown = groups[:MAX_SHOWN]
+    extra: list[Block] = [blocks.section(category_text(policy, group)) for group in shown]
+    more = sum(len(group) for group in groups[MAX_SHOWN:])
     notes = [f"Rules version {review.rules_version}"] + ([f"{more} more not shown"] if more else [])
     extra.append(blocks.context(" · ".join(notes)))
     messages.reply(session, brief, text, extra_blocks=blocks.to_dicts(extra))
@@ -115,13 +134,16 @@ def lint_answer(policy: Policy, rules: ComplianceRules, result: LintResult) -> s
     if result.channel_issues:
         counts.append(counted(len(result.channel_issues), "channel issue"))
     lines = [f"*{' and '.join(counts)}*{where}"]
-    for finding in result.findings:
-        why = found_by(finding).replace("\n", ". ")
+    # A bullet per category, its phrases together: the guidance once, however often it is due.
+    for group in by_category(result.findings, lambda finding: finding):
+        first = group[0]
+        spans = ", ".join(f"`{escape(finding.matched)}`" for finding in group)
+        why = "".join(found_by(finding).replace("\n", ". ") for finding in group)
         lines.append(
-            f"• `{escape(finding.matched)}`: *{escape(finding.label)}* ({finding.severity}). "
-            f"{escape(finding.guidance)} {why}Needs approval from "
-            f"*{escape(messages.stage_label(policy, finding.approver_stage))}* "
-            f"({approvers_of(policy, finding.approver_stage)})."
+            f"• {spans}: *{escape(first.label)}* ({first.severity}). "
+            f"{escape(first.guidance)} {why}Needs approval from "
+            f"*{escape(messages.stage_label(policy, first.approver_stage))}* "
+            f"({approvers_of(policy, first.approver_stage)})."
         )
     lines += [
         f"• {escape(issue.message[:1].upper() + issue.message[1:])}"

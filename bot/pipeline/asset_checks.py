@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from bot.compliance.findings import called
+from bot.compliance.findings import claim_notes
 from bot.compliance.layers import lint_text
 from bot.pipeline.readiness_models import Asset
 from policies.compliance import ComplianceRules, LintResult
@@ -84,14 +84,10 @@ def check(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> Checke
             )
         else:
             caption = lint_text(asset.caption or "", rules)  # both layers, as a brief's copy
-            for finding in caption.findings:
-                found.append(
-                    Problem(
-                        "caption",
-                        f"the caption's \u201c{finding.matched}\u201d {called(finding)}: "
-                        f"{finding.guidance}",
-                    )
-                )
+            found += [
+                Problem("caption", f"the caption's {note}")
+                for note in claim_notes(caption.findings)
+            ]
     return Checked(found, caption)
 
 

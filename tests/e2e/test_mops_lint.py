@@ -40,6 +40,16 @@ def test_claims_and_channel_issues_are_counted_apart(local: LocalBot) -> None:
     assert "Needs approval from *Legal*" in text  # the stage's label, not its internal name
 
 
+def test_one_kind_of_claim_made_twice_is_one_bullet_with_its_guidance_once(
+    local: LocalBot,
+) -> None:
+    text = answer(local, "Our lowest price ever: was $40, now $19.")
+    assert text.splitlines()[0] == "*2 regulated claims*", text
+    [bullet] = bullets(text)
+    assert bullet.startswith("• `lowest price`, `was $40, now`: *Pricing or offer*"), bullet
+    assert text.count("Free offers, discounts and price claims") == 1
+
+
 @pytest.mark.parametrize(
     "options", ["--channel=sms", "--channel SMS", "--channel=Sms", "--channel sms"]
 )

@@ -39,3 +39,17 @@ def test_the_checklist_says_the_caption_could_not_be_checked() -> None:
     open_item = captions(Facts(POLICY, [link("Guaranteed returns of 12% a year.")], [], None))
     assert open_item is not None
     assert "nobody could check" in open_item and "rules can't be read" in open_item
+
+
+def test_a_caption_making_one_kind_of_claim_twice_gets_its_guidance_once() -> None:
+    from bot.compliance.service import rules_for
+
+    patterns_only = rules_for(POLICY).model_copy(update={"semantic": None, "examples": None})
+    checked = check(POLICY, link("Clinically proven to melt fat in 7 days"), patterns_only)
+    [caption] = [p.words for p in checked.problems if p.check == "caption"]
+    assert (
+        "\u201cClinically proven\u201d is a health claim, \u201cmelt fat\u201d is a health claim"
+        in caption
+    )
+    guidance = patterns_only.categories["health_claim"].guidance
+    assert caption.count(guidance) == 1

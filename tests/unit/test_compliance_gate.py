@@ -16,7 +16,7 @@ from bot.audit.models import AuditEvent
 from bot.briefs import service
 from bot.briefs.examples import example_values
 from bot.compliance import service as compliance_gate
-from bot.compliance.findings import models_of
+from bot.compliance.findings import claim_notes, models_of
 from bot.slack.models import OutboxMessage
 from bot.storage.database import Database
 from policies.compliance import DEFAULT_RULES_PATH, ComplianceRulesError, LintResult
@@ -90,6 +90,28 @@ def test_the_trail_names_the_models_that_read_the_copy_once_each(tmp_path: Path)
     policy = gated_policy(tmp_path / "patterns.yaml")
     review = compliance_gate.lint_brief(policy, fields(policy, key_message=CLAIM))
     assert review.categories == ["financial_promise"] and review.models == ()
+
+
+def test_a_variants_notes_give_each_kind_of_claim_once_escaped_for_slack() -> None:
+    from bot.slack.blocks import escape
+    from policies.compliance import Finding
+
+    def found(category: str, matched: str, guidance: str) -> Finding:
+        return Finding(category, category, 0, len(matched), matched, "warning", guidance, "legal")
+
+    notes = claim_notes(
+        [
+            found("health_claim", "melts fat", "Evidence <b>first</b>."),
+            found("pricing_offer", "50% off", "Terms next to it."),
+            found("health_claim", "cures <acne>", "Evidence <b>first</b>."),
+        ],
+        escape,
+    )
+    assert notes == [
+        "\u201cmelts fat\u201d is a health_claim, \u201ccures &lt;acne&gt;\u201d is a health_claim: "
+        "Evidence &lt;b&gt;first&lt;/b&gt;.",
+        "\u201c50% off\u201d is a pricing_offer: Terms next to it.",
+    ]
 
 
 def test_needs_human_returns_findings_only_for_regulated_text() -> None:

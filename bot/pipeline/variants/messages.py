@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs.lock import hold
 from bot.briefs.models import Brief
-from bot.compliance.findings import called
+from bot.compliance.findings import claim_notes
 from bot.pipeline.readiness_models import Variant
 from bot.pipeline.variants.counting import measure
 from bot.pipeline.variants.service import ACCEPTED, lint_variant
@@ -39,10 +39,7 @@ def variant_blocks(policy: Policy, variant: Variant) -> tuple[str, list[dict]]:
     result = lint_variant(policy, channel, variant.text)
     if result is not None:
         notes += [f"• {blocks.escape(i.message)}" for i in result.channel_issues]
-        notes += [
-            f"• “{blocks.escape(f.matched)}” {blocks.escape(called(f))}: {blocks.escape(f.guidance)}"
-            for f in result.findings
-        ]
+        notes += [f"• {note}" for note in claim_notes(result.findings, blocks.escape)]
     if variant.needs:
         refs = [r for s in variant.needs for r in policy.compliance.gate_stages.get(s, [])]
         notes.append(
