@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.emulator import dates
 from bot.emulator.records import Message
 from bot.emulator.seed import DEFAULT_SEED, Seed
 
@@ -35,6 +37,9 @@ class Names:
     users: dict[str, str]
     groups: dict[str, str]
     channels: dict[str, str]
+    # The reader's time zone: a date token shows in it, as a Slack client shows it to them
+    # (the shell sets it to the person acting). None: the token's own fallback text.
+    tz: str | None = None
 
     @classmethod
     def of(cls, seed: Seed = DEFAULT_SEED) -> Names:
@@ -103,7 +108,9 @@ def mrkdwn(text: str, names: Names = _DEFAULT_NAMES) -> str:
             group = target.removeprefix("!subteam^")
             return "@" + names.groups.get(group, label.lstrip("@") or group)
         if target.startswith("!date^"):
-            return label  # Slack shows the reader's local time; the fallback is the UTC one
+            if names.tz is None:
+                return label  # the fallback the bot wrote (UTC)
+            return dates.shown(target.removeprefix("!date^"), label, names.tz, datetime.now(UTC))
         if target.startswith("!"):
             return "@" + (label or target[1:].split("^")[0])
         return f"{label} ({target})" if label else target

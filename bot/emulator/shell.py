@@ -7,6 +7,7 @@ for a moment before reading on, so a transcript is the same from run to run.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import sys
 import time
@@ -61,7 +62,7 @@ class Shell:
         self.user, self.channel = emulator.user(user), emulator.channel(channel)
         self.thread: Message | None = None
         self.quiet, self.max_wait = quiet, max_wait
-        self.names = Names.of(emulator.seed)
+        self.names = dataclasses.replace(Names.of(emulator.seed), tz=self.user.tz)
         self.changes: queue.SimpleQueue[Change] = queue.SimpleQueue()
         self.listed: list[tuple[str, str]] = []  # (channel, ts) of numbered messages
         self.actions: dict[int, tuple[Any, ActionRef]] = {}
@@ -202,6 +203,7 @@ class Shell:
                 self.click(rest)
             elif word == "as" and rest:
                 self.user = self.emulator.user(rest)
+                self.names = dataclasses.replace(self.names, tz=self.user.tz)  # their clock
                 self.say(f"you are now @{self.user.name}")
             elif word == "channel" and rest:
                 self.channel, self.thread = self.emulator.channel(rest), None

@@ -534,7 +534,8 @@ def format_stats(metrics: FlowMetrics, labels: Mapping[str, str] | None = None) 
     lines.append(f"*Throughput* (approved per week): {weeks or 'none'}")
     if metrics.briefs_submitted:
         lines.append(
-            f"*Rework*: {metrics.rework_rate:.0%} of {metrics.briefs_submitted:,} briefs "
+            f"*Rework*: {metrics.rework_rate:.0%} of {metrics.briefs_submitted:,} "
+            f"brief{'' if metrics.briefs_submitted == 1 else 's'} "
             f"submitted had changes requested · {metrics.mean_rounds:.2f} rounds per "
             f"brief (max {metrics.max_rounds})"
         )

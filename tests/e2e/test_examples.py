@@ -99,7 +99,7 @@ def test_a_brief_through_its_tasks_to_a_launch_that_goes_when_they_are_done(
     text = run_example(timed, "launch-pipeline.txt", patient=True)
     lines = [
         "3 tasks to do before launch, in this order:",
-        "*Copy draft* · @omar (*@triage*) · due 2027-02-22 22:30 UTC",
+        "*Copy draft* · @omar (*@triage*) · due Feb 22, 2027 at 10:30 PM",  # as lena (London) reads it
         ":white_check_mark: @omar finished *Copy draft*.",
         "@bram, *Design asset* can start now.",
         "*Your tasks (1)*",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from bot.audit import service as audit
 from bot.briefs.models import Brief
 from bot.flow import moves
 from bot.flow import service as flow
+from bot.flow.metrics import format_stats
 from bot.storage.database import Database
 from policies.loader import load_policy
 
@@ -102,7 +104,11 @@ def test_known_history(db: Database) -> None:
         )
     assert lines[0] == "*Flow over the last 3 days* (since 2026-11-01)"
     assert "• Brand: p50 2.0 h · p90 8.4 h · max 10.0 h (n=3)" in lines
-    assert any(line.startswith("*Rework*: 33%") for line in lines)
+    assert any(line.startswith("*Rework*: 33% of 3 briefs submitted had") for line in lines)
+    one = dataclasses.replace(m, briefs_submitted=1, briefs_reworked=0)
+    assert any(
+        line.startswith("*Rework*: 0% of 1 brief submitted had") for line in format_stats(one)
+    )
     assert lines[-1].startswith("*Bottleneck*: Brand: 1 waiting, the oldest for 48 hours")
 
 
