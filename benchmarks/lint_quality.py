@@ -1,15 +1,23 @@
 """Compliance lint quality and speed: patterns alone, and patterns with the semantic model.
 
-Three sets, reported apart:
+Four sets, reported apart:
 - cv: the model's own training examples (policies/compliance_examples.yaml), each category's
   5-fold out-of-fold precision and recall at the threshold chosen from them.
 - dev: benchmarks/data/lint_labelled.jsonl, the sentences the patterns were written and fixed
   against (its "dev" and "holdout" halves were both tuned on, so they measure the patterns'
   coverage of what they were fixed for, and whether the model adds false alarms there).
+- dev public: benchmarks/data/lint_dev_public.jsonl, 293 sentences (207 claims, 86 clean) quoted
+  verbatim from public pages: claims from regulators' rulings and guidance (ASA, CAP, ASCI, NAD,
+  FTC, ACCC, ICO) and the lawyers' and trade press's reports of them, clean lines from ordinary
+  ads, slogans and shop newsletters, each with its `source`. Rows overlapping the test set were
+  dropped before it was first read (benchmarks/lint_overlap.py). Its misses guide which KINDS of
+  sentence the examples need (never its sentences themselves), so it is a dev set too: a
+  second, independent one, not a substitute for test.
 - test: benchmarks/data/lint_test.jsonl, FROZEN before the semantic layer was written (247
   sentences, 87 quoted from ASA, ASCI, NAD and FTC material, each with its source). Its SHA-256
   is recorded below and the benchmark refuses to run if the file changed. Never tune on it:
-  `--errors` prints the wrong sentences of dev only.
+  `--errors` prints the wrong sentences of the dev sets only, and with `--dev-only` the test
+  file is not opened at all (not even to check its hash).
 
 Figures per set: recall = claim sentences with any finding / claim sentences; precision =
 flagged sentences that make a claim / flagged sentences; category recall = (sentence, category)
@@ -19,6 +27,7 @@ dev sentences, p50/p99: "new text" embeds every sentence (cache emptied before e
 sentences" is a re-lint of the same text (the gate lints a brief several times per submission).
 
     .venv/bin/python benchmarks/lint_quality.py [--runs 300] [--errors] [--rules PATH]
+        [--dev-only] [--no-latency]
 
 It measures the rules as they ship: with `semantic.encoder: tuned` (and MOPSBOT_LINT_TUNING not
 off) the tuned encoder's model, tuned first in the foreground when it is not in the cache (the
@@ -53,6 +62,7 @@ from policies.compliance import (  # noqa: E402
 )
 
 DEV = REPO / "benchmarks" / "data" / "lint_labelled.jsonl"
+DEV_PUBLIC = REPO / "benchmarks" / "data" / "lint_dev_public.jsonl"
 TEST = REPO / "benchmarks" / "data" / "lint_test.jsonl"
 TEST_SHA256 = "ce46c2146c1aac9254bf3a76a0c6fa313e460a08cc12c6107a384b66fcb1c7d1"
 TARGETS = {"recall": 0.95, "precision": 0.95, "category recall": 0.90}
@@ -194,14 +204,32 @@ def timings(text: str, rules: ComplianceRules, runs: int, cold: bool) -> tuple[f
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
 
 
+def print_latency(rules: ComplianceRules, runs: int) -> None:
+    dev_rows = read_set(DEV)
+    print(f"\nlatency of both layers (p50 / p99, {runs} runs each):")
+    for label, words, start in (("brief", 300, 3), ("long copy", 1000, 5)):
+        text = text_of_words(dev_rows, words, start)
+        for cold in (True, False):
+            p50, p99 = timings(text, rules, runs, cold)
+            what = f"{label} ({len(text.split())} words), " + (
+                "new text" if cold else "seen sentences"
+            )
+            print(f"  {what:<44} {p50:7.2f} ms / {p99:7.2f} ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300, help="lint runs per latency figure")
-    parser.add_argument("--errors", action="store_true", help="print dev's wrong sentences")
+    parser.add_argument("--errors", action="store_true", help="print the dev sets' wrong sentences")
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES_PATH)
-    parser.add_argument("--dev-only", action="store_true", help="while tuning: no test figures")
+    parser.add_argument(
+        "--dev-only",
+        action="store_true",
+        help="while tuning: cv, dev and dev public only; the test file is not opened",
+    )
+    parser.add_argument("--no-latency", action="store_true", help="skip the latency figures")
     args = parser.parse_args()
-    if problem := test_set_unchanged():
+    if not args.dev_only and (problem := test_set_unchanged()):
         print(problem, file=sys.stderr)
         return 2
 
@@ -273,15 +301,15 @@ def main() -> int:
         "patterns + model": lambda text: layers.lint_text(text, rules),
     }
     summary = {}
-    sets = [("dev", DEV)] + ([] if args.dev_only else [("test (frozen)", TEST)])
+    dev_sets = [("dev", DEV), ("dev public", DEV_PUBLIC)]
+    sets = dev_sets + ([] if args.dev_only else [("test (frozen)", TEST)])
     for title, path in sets:
         rows = read_set(path)
-        if args.errors and title == "dev":
-            print("\ndev sentences both layers get wrong:")
+        show = args.errors and path != TEST  # never the frozen set's sentences
+        if show:
+            print(f"\n{title} sentences both layers get wrong:")
         results = {
-            name: score(
-                rows, categories, linter, args.errors and title == "dev" and name != "patterns"
-            )
+            name: score(rows, categories, linter, show and name != "patterns")
             for name, linter in linters.items()
         }
         print_set(title, rows, results)
@@ -293,16 +321,8 @@ def main() -> int:
         print(f"  categories the model added to flagged sentences: {right} right of {total}")
         summary[title] = headline(results["patterns + model"])
 
-    dev_rows = read_set(DEV)
-    print(f"\nlatency of both layers (p50 / p99, {args.runs} runs each):")
-    for label, words, start in (("brief", 300, 3), ("long copy", 1000, 5)):
-        text = text_of_words(dev_rows, words, start)
-        for cold in (True, False):
-            p50, p99 = timings(text, rules, args.runs, cold)
-            what = f"{label} ({len(text.split())} words), " + (
-                "new text" if cold else "seen sentences"
-            )
-            print(f"  {what:<44} {p50:7.2f} ms / {p99:7.2f} ms")
+    if not args.no_latency:
+        print_latency(rules, args.runs)
 
     if args.dev_only:
         return 0
