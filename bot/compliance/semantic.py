@@ -1,15 +1,14 @@
 """The compliance lint's semantic layer: a calibrated classifier per category over MiniLM sentence
 embeddings, trained on the labelled sentences the rules name (policies/compliance_examples.yaml).
 The embeddings are MiniLM's layers 3-6, each mean pooled, averaged, beside its last layer pooled
-(bot.encoder.readout, 768 dimensions), not its last layer alone: measured by
-benchmarks/lint_quality.py on the int8 path with the 1,980 examples, cross-validated
-(patterns + model) category recall 0.677 -> 0.742, recall 0.750 -> 0.811, precision
-0.908 -> 0.910, categories added to flagged sentences right 19 times in 20; on the dev sentences
-recall stays 1.000, precision 0.970 -> 0.975. (Layers 3-6 alone, with C=4: category recall 0.775
-but a wrong extra category on a plain financial promise; with C=16 0.799 but dev precision 0.958.)
-
-With the encoder fine-tuned on the examples (bot.compliance.tuning, `semantic.encoder: tuned`),
-cv category recall 0.847, recall 0.909, precision 0.924; dev precision 0.952.
+(bot.encoder.readout, 768 dimensions), not its last layer alone: on benchmarks/lint_quality.py
+(int8 path) that raised cross-validated category recall and recall at the same precision, and
+kept dev precision. (Layers 3-6 alone raised recall further but added a wrong extra category to
+a plain financial promise, or cost dev precision at a higher C.) The encoder fine-tuned on the
+examples (bot.compliance.tuning, `semantic.encoder: tuned`) raises cv category recall again.
+Those comparisons were measured on an earlier, smaller examples file; the current figures are
+the ones compliance.yaml's `semantic` comment and the README's lint_quality row give, and
+benchmarks/lint_quality.py --dev-only prints them.
 
 Patterns miss a claim phrased without their trigger words ("Tom from Denver says it changed his
 life" is a testimonial; "your capital is fully protected" a financial promise). The model reads
@@ -28,16 +27,17 @@ in a month" — Jo: the money is a pattern's, the testimonial the model's), at a
 per category: the lowest at which the out-of-fold findings were `semantic.added_category_precision`
 precise against every sentence without the category, claims of other categories included. A wrong
 extra category sends the brief to an extra approver, and against clean sentences only the model
-confused categories: its extra categories on flagged sentences were right 23 times in 48 on
-cross-validation. With the stricter threshold, measured on the examples split in halves (chosen
-on one half, judged on the other's flagged sentences, ten splits), they were right 15.5 times in
-18.4 (84%) and found 22% of the second categories the patterns missed (on the dev set: 0 of 2,
-both arguable: a money-back offer read as a price offer).
+confused categories: its extra categories on flagged sentences were right less than half the
+time on cross-validation. With the stricter threshold, measured on the examples split in halves
+(chosen on one half, judged on the other's flagged sentences, ten splits), they were right 84%
+of the time and found about a fifth of the second categories the patterns missed (figures of
+the earlier, smaller examples file; lint_quality prints the current "categories the model added
+to flagged sentences" for cv and each dev set).
 
-Training embeds the 1,980 sentences and fits 54 logistic regressions (~20 s on two cores at a
-load of 8), so the trained model is kept on disk under the examples' hash (MOPSBOT_CACHE_DIR,
-default ~/.cache/mopsbot) and in memory; a brief's sentences are embedded in one call, each
-sentence's vector kept (bot.encoder.cache).
+Training embeds every example and fits six logistic regressions per category (~20 s on two
+cores at a load of 8), so the trained model is kept on disk under the examples' hash
+(MOPSBOT_CACHE_DIR, default ~/.cache/mopsbot) and in memory; a brief's sentences are embedded in
+one call, each sentence's vector kept (bot.encoder.cache).
 """
 
 from __future__ import annotations
