@@ -67,6 +67,7 @@ HITS = {
     "pricing_offer": [
         "Free returns.",
         "Try it free.",
+        "Try our free plan today.",
         "Free of charge.",
         "20% off everything.",
         "$10 off your order.",
@@ -138,6 +139,9 @@ NEAR_MISSES = {
     ],
     "pricing_offer": [
         "Feel free to call.",
+        "Existing customers on the free plan.",  # a brief's audience: a plan's name
+        "Free-tier users in Canada.",
+        "Wrinkle free shirts.",
         "Gluten-free and dairy-free.",
         "Toll-free support line.",
         "Hands-free calling.",

@@ -58,6 +58,17 @@ def test_only_text_fields_are_linted_and_findings_name_their_field() -> None:
     assert review.categories == ["financial_promise"] and review.flagged
 
 
+def test_an_audience_named_by_its_plan_is_not_an_offer() -> None:
+    """ "Customers on the free plan" says who a brief is for; the patterns and the model both
+    let it be (seen in the shell: the audience alone sent a brief to Legal as a pricing offer)."""
+    policy = gated_policy()
+    for audience in ("Existing customers on the free plan", "Free-tier teams in the UK"):
+        review = compliance_gate.lint_brief(policy, fields(policy, audience=audience))
+        assert review.findings == [] and review.models, audience  # the model read it too
+    offer = compliance_gate.lint_brief(policy, fields(policy, audience="Try our free plan today"))
+    assert offer.categories == ["pricing_offer"]
+
+
 def test_gate_stages_come_from_findings_and_earlier_rounds() -> None:
     policy = gated_policy()
     clean = compliance_gate.lint_brief(policy, fields(policy))
