@@ -72,13 +72,22 @@ def judged_by(
 
 
 def called(finding: Finding) -> str:
-    """What a finding says its words are, for a one-line note: "is a pricing claim" for a
-    pattern's listed phrase; "reads as a pricing claim (87% sure)" for the model, which judges a
+    """What a finding says its words are, for a one-line note: "is a pricing or offer claim" for
+    a pattern's listed phrase; "reads as a health claim (87% sure)" for the model, which judges a
     whole sentence by its meaning and can be wrong."""
-    label = finding.label.lower()
+    kind = a_claim(finding.label)
     if finding.layer == "model" and finding.score is not None:
-        return f"reads as a {label} ({finding.score:.0%} sure)"
-    return f"is a {label}"
+        return f"reads as {kind} ({finding.score:.0%} sure)"
+    return f"is {kind}"
+
+
+def a_claim(label: str) -> str:
+    """A category's label as a noun phrase: "a health claim", "an endorsement or testimonial
+    claim", "a financial promise" (labels name a kind of claim, not always with the word)."""
+    words = label.lower()
+    if not words.endswith(("claim", "promise")):
+        words += " claim"
+    return f"{'an' if words[:1] in 'aeiou' else 'a'} {words}"
 
 
 def by_category(items: list[Item], finding_of: Callable[[Item], Finding]) -> list[list[Item]]:

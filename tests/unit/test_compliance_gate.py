@@ -16,7 +16,7 @@ from bot.audit.models import AuditEvent
 from bot.briefs import service
 from bot.briefs.examples import example_values
 from bot.compliance import service as compliance_gate
-from bot.compliance.findings import claim_notes, models_of
+from bot.compliance.findings import a_claim, claim_notes, models_of
 from bot.slack.models import OutboxMessage
 from bot.storage.database import Database
 from policies.compliance import DEFAULT_RULES_PATH, ComplianceRulesError, LintResult
@@ -103,12 +103,16 @@ def test_the_trail_names_the_models_that_read_the_copy_once_each(tmp_path: Path)
     assert review.categories == ["financial_promise"] and review.models == ()
 
 
+LABELS = {name: c.label for name, c in compliance_gate.rules_for(gated_policy()).categories.items()}
+
+
 def test_a_variants_notes_give_each_kind_of_claim_once_escaped_for_slack() -> None:
     from bot.slack.blocks import escape
     from policies.compliance import Finding
 
     def found(category: str, matched: str, guidance: str) -> Finding:
-        return Finding(category, category, 0, len(matched), matched, "warning", guidance, "legal")
+        label = LABELS[category]
+        return Finding(category, label, 0, len(matched), matched, "warning", guidance, "legal")
 
     notes = claim_notes(
         [
@@ -119,9 +123,21 @@ def test_a_variants_notes_give_each_kind_of_claim_once_escaped_for_slack() -> No
         escape,
     )
     assert notes == [
-        "\u201cmelts fat\u201d is a health_claim, \u201ccures &lt;acne&gt;\u201d is a health_claim: "
+        "\u201cmelts fat\u201d is a health claim, \u201ccures &lt;acne&gt;\u201d is a health claim: "
         "Evidence &lt;b&gt;first&lt;/b&gt;.",
-        "\u201c50% off\u201d is a pricing_offer: Terms next to it.",
+        "\u201c50% off\u201d is a pricing or offer claim: Terms next to it.",
+    ]
+    # every shipped label reads as a noun phrase with its article
+    assert [a_claim(label) for label in LABELS.values()] == [
+        "a financial promise",
+        "a health claim",
+        "an absolute or superlative claim",
+        "a pricing or offer claim",
+        "an endorsement or testimonial claim",
+        "a sweepstakes or contest claim",
+        "a personal data claim",
+        "an environmental claim",
+        "a comparative claim",
     ]
 
 
