@@ -24,6 +24,10 @@ def test_each_reader_sees_their_own_clock_and_their_own_today() -> None:
     # 18:32 in Kolkata; and 13:02 UTC on the 7th is already the 8th in Auckland, so not "today"
     assert shown(token(AT, style), "x", "Asia/Kolkata", NOW) == "Today at 6:32 PM"
     assert shown(token(AT, style), "x", "Pacific/Auckland", NOW) == "Tomorrow at 2:02 AM"
+    # "accepted by @rita at 8:02 AM today": a relative day inside a sentence stays lower case
+    assert shown(token(AT, "{time} {date_short_pretty}"), "x", "America/New_York", NOW) == (
+        "8:02 AM today"
+    )
     late = datetime(2027, 2, 22, 22, 30, tzinfo=UTC)
     assert shown(token(late, "due {date_short_pretty}"), "x", "UTC", NOW) == "due Feb 22, 2027"
 

@@ -29,7 +29,8 @@ def variant_blocks(policy: Policy, variant: Variant) -> tuple[str, list[dict]]:
     if variant.status == ACCEPTED:
         head = (
             f"*{channel.label}* ({size.length}/{size.limit}), accepted by "
-            f"{blocks.user(variant.accepted_by or '')} at {blocks.local_time(variant.accepted_at)}:"
+            f"{blocks.user(variant.accepted_by or '')} at "
+            f"{blocks.local_time(variant.accepted_at, '{time} {date_short_pretty}')}:"
             if variant.accepted_at
             else f"*{channel.label}*, accepted:"
         )
