@@ -7,6 +7,7 @@ back as `ActionRef`s, so a caller can click by number.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,10 @@ INTERACTIVE = {
 }
 
 
+def real_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Names:
     users: dict[str, str]
@@ -40,6 +45,8 @@ class Names:
     # The reader's time zone: a date token shows in it, as a Slack client shows it to them
     # (the shell sets it to the person acting). None: the token's own fallback text.
     tz: str | None = None
+    # The reader's now, for "today" and "tomorrow": the bot's clock (a test's, when it sets one).
+    clock: Callable[[], datetime] = real_now
 
     @classmethod
     def of(cls, seed: Seed = DEFAULT_SEED) -> Names:
@@ -110,7 +117,7 @@ def mrkdwn(text: str, names: Names = _DEFAULT_NAMES) -> str:
         if target.startswith("!date^"):
             if names.tz is None:
                 return label  # the fallback the bot wrote (UTC)
-            return dates.shown(target.removeprefix("!date^"), label, names.tz, datetime.now(UTC))
+            return dates.shown(target.removeprefix("!date^"), label, names.tz, names.clock())
         if target.startswith("!"):
             return "@" + (label or target[1:].split("^")[0])
         return f"{label} ({target})" if label else target

@@ -11,12 +11,14 @@ import dataclasses
 import queue
 import sys
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.emulator.driver import SlackDriver
 from bot.emulator.records import Change, Message
-from bot.emulator.render import ActionRef, Names, render_blocks, render_message
+from bot.emulator.render import ActionRef, Names, real_now, render_blocks, render_message
 from bot.emulator.server import SlackEmulator
 from bot.emulator.shell_form import fill_modal
 
@@ -55,6 +57,7 @@ class Shell:
         channel: str,
         quiet: float,
         max_wait: float,
+        clock: Callable[[], datetime] = real_now,
     ) -> None:
         self.driver, self.emulator = driver, emulator
         self.stdin, self.stdout = stdin, stdout
@@ -62,7 +65,7 @@ class Shell:
         self.user, self.channel = emulator.user(user), emulator.channel(channel)
         self.thread: Message | None = None
         self.quiet, self.max_wait = quiet, max_wait
-        self.names = dataclasses.replace(Names.of(emulator.seed), tz=self.user.tz)
+        self.names = dataclasses.replace(Names.of(emulator.seed), tz=self.user.tz, clock=clock)
         self.changes: queue.SimpleQueue[Change] = queue.SimpleQueue()
         self.listed: list[tuple[str, str]] = []  # (channel, ts) of numbered messages
         self.actions: dict[int, tuple[Any, ActionRef]] = {}
@@ -366,9 +369,11 @@ def run_shell(
     channel: str = "marketing",
     quiet: float = 0.5,
     max_wait: float = 5.0,
+    clock: Callable[[], datetime] = real_now,
 ) -> int:
-    """Run the shell until `quit` or the end of input; returns the exit status (0)."""
+    """Run the shell until `quit` or the end of input; returns the exit status (0). `clock`: the
+    bot's, so "today" in its messages is the bot's today."""
     if stdin is sys.stdin and stdin.isatty():
         import readline  # noqa: F401  (line editing and history for input())
     driver = SlackDriver(bot_url, signing_secret, emulator)
-    return Shell(driver, emulator, stdin, stdout, user, channel, quiet, max_wait).run()
+    return Shell(driver, emulator, stdin, stdout, user, channel, quiet, max_wait, clock).run()

@@ -44,6 +44,7 @@ def run_example(local: LocalBot, name: str, patient: bool = False) -> str:
             stdin=PatientReader(local, script) if patient else script,
             stdout=out,
             quiet=0.3,
+            clock=local.runtime.clock,  # "today" in what it prints is the bot's
         )
     return out.getvalue()
 

@@ -57,3 +57,6 @@ def test_the_shell_shows_the_bots_dates_in_the_readers_zone_and_tests_see_the_fa
     assert mrkdwn(text, names) == "Updated 2020-01-02 15:04 UTC"  # no reader: the fallback
     reader = dataclasses.replace(names, tz="America/Los_Angeles")
     assert mrkdwn(text, reader) == "Updated Jan 2, 2020 at 7:04 AM"
+    # "today" is the reader's clock's (the bot's, a test's when it sets one), not the machine's
+    that_day = dataclasses.replace(reader, clock=lambda: datetime(2020, 1, 2, 20, tzinfo=UTC))
+    assert mrkdwn(text, that_day) == "Updated Today at 7:04 AM"
