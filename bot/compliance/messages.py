@@ -85,9 +85,9 @@ def category_text(policy: Policy, items: list[FieldFinding]) -> str:
     )
     # Each model finding says why; with more than one finding, which words it is about.
     why = "".join(
-        (f"{quoted(item.finding)}: " if len(items) > 1 else "") + found_by(item.finding)
+        (f"{quoted(item.finding)}: " if len(items) > 1 else "") + reason
         for item in items
-        if found_by(item.finding)
+        if (reason := found_by(item.finding))
     )
     return (
         f"*{escape(first.label)}* ({first.severity}) · {where}\n"

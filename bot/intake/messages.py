@@ -112,8 +112,8 @@ def post_question(
         )
     elif regulated:
         text = (
-            f"{urgent}This mentions regulated content ({claims_words(policy, regulated)}), so a person "
-            f"confirms before I route it. {asked}: which is it?"
+            f"{urgent}This mentions regulated content ({claims_words(policy, regulated)}), so a "
+            f"person confirms before I route it. {asked}: which is it?"
         )
     else:
         text = f"{urgent}I'm not sure how to route this ({why}). {asked}: which is it?"
