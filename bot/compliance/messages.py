@@ -138,7 +138,13 @@ def lint_answer(policy: Policy, rules: ComplianceRules, result: LintResult) -> s
     for group in by_category(result.findings, lambda finding: finding):
         first = group[0]
         spans = ", ".join(f"`{escape(finding.matched)}`" for finding in group)
-        why = "".join(found_by(finding).replace("\n", ". ") for finding in group)
+        # As in the thread's note: with more than one phrase, say which one each reason is about.
+        why = "".join(
+            (f"`{escape(finding.matched[:MAX_SPAN])}`: " if len(group) > 1 else "")
+            + reason.replace("\n", ". ")
+            for finding in group
+            if (reason := found_by(finding))
+        )
         lines.append(
             f"• {spans}: *{escape(first.label)}* ({first.severity}). "
             f"{escape(first.guidance)} {why}Needs approval from "

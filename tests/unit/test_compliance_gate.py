@@ -257,3 +257,41 @@ def test_health_says_when_a_tuned_model_is_being_made_beside_the_loaded_one() ->
     )
     # While the frozen model itself loads, that is the news: the tuning comes after.
     assert compliance_words(loading, tuning=True) == "the compliance model is still loading"
+
+
+def test_a_lint_answer_says_which_phrase_each_of_the_models_reasons_is_about() -> None:
+    from bot.compliance.messages import lint_answer
+    from policies.compliance import Finding
+
+    policy = gated_policy()
+    rules = compliance_gate.rules_for(policy)
+
+    def by_model(matched: str, nearest: str, score: float) -> Finding:
+        label = LABELS["endorsement"]
+        return Finding(
+            "endorsement", label, 0, len(matched), matched, "warning", "Get consent.", "legal",
+            layer="model", score=score, nearest=nearest,
+        )  # fmt: skip
+
+    two = LintResult(
+        [
+            by_model("Sunita says it got her the job.", "Maria says it changed her life.", 0.91),
+            Finding("endorsement", LABELS["endorsement"], 40, 52, "as seen on TV", "warning",
+                    "Get consent.", "legal"),
+            by_model("Dr Rao recommends it.", "Doctors recommend our cream.", 0.83),
+        ]
+    )  # fmt: skip
+    answer = lint_answer(policy, rules, two)
+    assert answer.count("Get consent.") == 1  # one bullet, its guidance once
+    assert (
+        "`Sunita says it got her the job.`: Found by meaning, not by a listed phrase (91% sure); "
+        "it reads like the example “Maria says it changed her life.”. "
+        "`Dr Rao recommends it.`: Found by meaning, not by a listed phrase (83% sure); "
+        "it reads like the example “Doctors recommend our cream.”. "
+    ) in answer
+    assert "`as seen on TV`: Found" not in answer  # a listed phrase needs no reason
+    # one phrase: the bullet already names it
+    one = lint_answer(policy, rules, LintResult(two.findings[:1]))
+    assert "`Sunita says it got her the job.`: *Endorsement or testimonial*" in one
+    assert "`Sunita says it got her the job.`: Found" not in one
+    assert "(91% sure)" in one
