@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Socket Mode only: the port of /healthz and /readyz (HTTP mode serves them beside
     # /slack/events). May be the push port. None: no health endpoints.
     health_port: int | None = Field(None, ge=1, le=65535, validation_alias="MOPSBOT_HEALTH_PORT")
+    # When set, GET /metrics answers only a scraper that sends `Authorization: Bearer <it>`
+    # (Prometheus's `authorization` setting): for a port that can't be kept off other networks.
+    metrics_token: SecretStr | None = Field(None, validation_alias="MOPSBOT_METRICS_TOKEN")
     # /readyz fails when a due Slack message has waited longer than this many seconds.
     ready_outbox_lag: float = Field(300, gt=0, validation_alias="MOPSBOT_READY_OUTBOX_LAG")
     # Message text (intake requests' words once done and the model's copies of them, finished
@@ -75,6 +78,15 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # set but empty (a compose file's `${MOPSBOT_METRICS_TOKEN:-}`): unset
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("use at least 16 random characters, e.g. `openssl rand -hex 32`")
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -102,7 +114,8 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "?"
         env_name = _ENV_NAMES.get(field, field)
-        raise SettingsError(f"invalid setting {env_name}: {error['msg']}") from None
+        reason = error["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own
+        raise SettingsError(f"invalid setting {env_name}: {reason}") from None
 
 
 def require(settings: Settings, *names: str, why: str) -> None:

@@ -11,6 +11,7 @@ With PROMETHEUS_MULTIPROC_DIR set, the counters come from every process's files 
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -139,12 +140,24 @@ def counters() -> Collector | CollectorRegistry:
 
 
 def metrics_app(runtime: Runtime) -> WSGIApplication:
-    """GET /metrics in Prometheus's text format (or OpenMetrics when the scraper asks for it)."""
+    """GET /metrics in Prometheus's text format (or OpenMetrics when the scraper asks for it);
+    with MOPSBOT_METRICS_TOKEN set, only for a scraper that sends it as a bearer token."""
     exposition = _Exposition(counters(), DatabaseFacts(runtime))
     registry = CollectorRegistry(auto_describe=False)
     registry.register(exposition)
 
+    token = runtime.settings.metrics_token
+    expected = f"Bearer {token.get_secret_value()}".encode() if token else None
+
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        sent = (environ.get("HTTP_AUTHORIZATION") or "").encode()
+        if expected is not None and not hmac.compare_digest(sent, expected):
+            log.info("request", type="metrics", outcome="http_401")
+            start_response(
+                "401 Unauthorized",
+                [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Bearer realm="metrics"')],
+            )
+            return [b"send the metrics token: Authorization: Bearer <MOPSBOT_METRICS_TOKEN>"]
         encoder, content_type = choose_encoder(environ.get("HTTP_ACCEPT") or "")
         body = encoder(registry)
         start_response("200 OK", [("Content-Type", content_type), ("Cache-Control", "no-store")])

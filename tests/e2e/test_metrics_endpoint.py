@@ -4,13 +4,16 @@ database facts (outbox depth, the oldest wait, the task queue) are read at scrap
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from email.message import Message
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.app.config import Settings
@@ -205,6 +208,32 @@ def test_the_socket_mode_side_port_serves_metrics_beside_healthz(local: LocalBot
         side.stop()
     assert found.value("mopsbot_outbox_depth", status="pending") == 0
     assert found.labels_of("mopsbot_policy_info") == [{"version": local.runtime.policy.version}]
+
+
+def test_with_a_metrics_token_only_a_scraper_that_sends_it_is_answered(local: LocalBot) -> None:
+    token = "f3" * 16
+    runtime = replace(local.runtime, settings=Settings(metrics_token=SecretStr(token)))
+    side = SidePort(None, "127.0.0.1", 0, metrics=metrics_app(runtime)).start()
+
+    def get(path: str, authorization: str | None) -> tuple[int, Message, str]:
+        headers = {"Authorization": authorization} if authorization else {}
+        request = urllib.request.Request(f"{side.base_url}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.headers, refused.read().decode()
+
+    try:
+        for wrong in (None, f"Bearer {token[:-1]}", f"Basic {token}", f"Bearer {token}x"):
+            status, headers, body = get("/metrics", wrong)
+            assert status == 401 and headers.get("WWW-Authenticate", "").startswith("Bearer"), wrong
+            assert "mopsbot_" not in body and token not in body
+        status, _, body = get("/metrics", f"Bearer {token}")
+        assert status == 200 and Scrape(body).value("mopsbot_database_up") == 1
+        assert get("/healthz", None)[:1] == (200,)  # the probes need no token
+    finally:
+        side.stop()
 
 
 def test_openmetrics_is_served_when_the_scraper_asks_for_it(local: LocalBot) -> None:

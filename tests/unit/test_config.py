@@ -77,3 +77,21 @@ def test_the_soak_settings_default_to_production_behaviour(
     monkeypatch.setenv("MOPSBOT_TICK_SECONDS", "0")
     with pytest.raises(SettingsError, match="MOPSBOT_TICK_SECONDS"):
         load_settings()
+
+
+def test_a_metrics_token_is_long_or_refused_and_empty_means_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOPSBOT_METRICS_TOKEN", "letmein")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        "invalid setting MOPSBOT_METRICS_TOKEN: use at least 16 random characters, "
+        "e.g. `openssl rand -hex 32`"
+    )
+    assert "letmein" not in str(refused.value)
+    monkeypatch.setenv("MOPSBOT_METRICS_TOKEN", "")
+    assert load_settings().metrics_token is None
+    monkeypatch.setenv("MOPSBOT_METRICS_TOKEN", "a" * 32)
+    settings = load_settings()
+    assert settings.metrics_token is not None and "a" * 32 not in repr(settings)
