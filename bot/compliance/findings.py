@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.slack.blocks import sure
 from policies.compliance import ComplianceRules, Finding, LintResult
 
 # The rules version an audit event records when the rules could not be read: nothing was linted.
@@ -77,7 +78,7 @@ def called(finding: Finding) -> str:
     whole sentence by its meaning and can be wrong."""
     kind = a_claim(finding.label)
     if finding.layer == "model" and finding.score is not None:
-        return f"reads as {kind} ({finding.score:.0%} sure)"
+        return f"reads as {kind} ({sure(finding.score)})"
     return f"is {kind}"
 
 

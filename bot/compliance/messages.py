@@ -63,9 +63,16 @@ def found_by(finding: Finding) -> str:
         return ""
     nearest = escape((finding.nearest or "")[:MAX_SPAN])
     return (
-        f"Found by meaning, not by a listed phrase ({finding.score:.0%} sure); it reads like "
+        f"Found by meaning, not by a listed phrase ({blocks.sure(finding.score)}); it reads like "
         f"the example “{nearest}”\n"
     )
+
+
+def _in_a_line(reason: str) -> str:
+    """A `found_by` reason inside a bullet: a full stop after the quoted example unless the
+    example ends a sentence itself (“...coach.” not “...coach.”.)."""
+    reason = reason.rstrip("\n")
+    return f"{reason} " if reason.endswith((".”", "!”", "?”")) else f"{reason}. "
 
 
 def quoted(finding: Finding) -> str:
@@ -141,7 +148,7 @@ def lint_answer(policy: Policy, rules: ComplianceRules, result: LintResult) -> s
         # As in the thread's note: with more than one phrase, say which one each reason is about.
         why = "".join(
             (f"`{escape(finding.matched[:MAX_SPAN])}`: " if len(group) > 1 else "")
-            + reason.replace("\n", ". ")
+            + _in_a_line(reason)
             for finding in group
             if (reason := found_by(finding))
         )

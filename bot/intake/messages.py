@@ -217,7 +217,7 @@ def route_view(
     sure = (
         f"(labelled by <@{by}>)"
         if by
-        else f"({request.confidence:.0%} sure)"
+        else f"({blocks.sure(request.confidence)})"
         if request.confidence is not None
         else ""
     )

@@ -59,6 +59,12 @@ def user(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
+def sure(probability: float) -> str:
+    """How sure a model is, for people: "87% sure"; "over 99% sure" where rounding would print
+    100% (a calibrated model is never certain, and a reader takes 100% to mean it is)."""
+    return "over 99% sure" if probability > 0.99 else f"{probability:.0%} sure"
+
+
 def local_time(at: datetime, style: str = "{date_short_pretty} at {time}") -> str:
     """A moment as Slack's date token: each reader sees it in their own time zone (clients
     that can't render it show the UTC fallback)."""

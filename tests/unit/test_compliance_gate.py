@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -285,9 +286,9 @@ def test_a_lint_answer_says_which_phrase_each_of_the_models_reasons_is_about() -
     assert answer.count("Get consent.") == 1  # one bullet, its guidance once
     assert (
         "`Sunita says it got her the job.`: Found by meaning, not by a listed phrase (91% sure); "
-        "it reads like the example “Maria says it changed her life.”. "
+        "it reads like the example “Maria says it changed her life.” "
         "`Dr Rao recommends it.`: Found by meaning, not by a listed phrase (83% sure); "
-        "it reads like the example “Doctors recommend our cream.”. "
+        "it reads like the example “Doctors recommend our cream.” Needs approval from"
     ) in answer
     assert "`as seen on TV`: Found" not in answer  # a listed phrase needs no reason
     # one phrase: the bullet already names it
@@ -295,3 +296,7 @@ def test_a_lint_answer_says_which_phrase_each_of_the_models_reasons_is_about() -
     assert "`Sunita says it got her the job.`: *Endorsement or testimonial*" in one
     assert "`Sunita says it got her the job.`: Found" not in one
     assert "(91% sure)" in one
+    # an example without a full stop of its own gets one; a model is never "100% sure"
+    sure = replace(two.findings[0], nearest="Maria says it changed her life", score=0.996)
+    answer = lint_answer(policy, rules, LintResult([sure]))
+    assert "(over 99% sure); it reads like the example “Maria says it changed her life”. " in answer
