@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.flow import capacity, flows
 from bot.flow.flows import ForecastAsk
@@ -64,17 +65,15 @@ def parse_forecast(text: str, stages: list[str], asker: Asker) -> ForecastAsk | 
         else:
             values[key] = value
     try:
-        spike = float(values.pop("spike", "1").rstrip("x×"))
+        spike = _number(values.pop("spike", "1").rstrip("x×"), "spike", float, "2")
         start, end = _day(values.pop("from", None)), _day(values.pop("to", None))
         by = _day(values.pop("by", None))
-        days = int(values.pop("days", "0")) or None
-        reviewers = {key: int(value) for key, value in values.items() if key in stages}
+        days = _number(values.pop("days", "0"), "days", int, "90") or None
+        reviewers = {
+            key: _number(value, key, int, "3") for key, value in values.items() if key in stages
+        }
     except ValueError as error:
-        return (
-            str(error)
-            if str(error).startswith("`")
-            else "Numbers and dates like 2027-03-01, please."
-        )
+        return str(error)  # each says which option and what it wants
     unknown = sorted(set(values) - set(stages))
     if unknown:
         return f"`{unknown[0]}` is not an option or a review stage (stages: {', '.join(stages)})."
@@ -95,6 +94,19 @@ def parse_forecast(text: str, stages: list[str], asker: Asker) -> ForecastAsk | 
         chart_channel=asker.channel_id if chart else None,
         asked_by=asker.user_id,
     )
+
+
+N = TypeVar("N", int, float)
+
+
+def _number(text: str, option: str, kind: Callable[[str], N], like: str) -> N:
+    try:
+        return kind(text)
+    except ValueError:
+        whole = " whole" if kind is int else ""
+        raise ValueError(
+            f"`{option}={text}`: give a{whole} number, like `{option}={like}`."
+        ) from None
 
 
 def _day(text: str | None) -> date | None:

@@ -131,7 +131,12 @@ class Shell:
         else:
             where = self.emulator.channel(message.channel)
             first = (render_message(message, self.names).lines[1:] or [""])[0].strip()
-            self.say(f"(new in #{where.name}) {self.names.users.get(message.user, '?')}: {first}")
+            place = (
+                f"@{self.names.users.get(where.user or '', '?')}'s messages with the bot"
+                if where.is_im
+                else f"#{where.name}"
+            )
+            self.say(f"(new in {place}) {self.names.users.get(message.user, '?')}: {first}")
 
     def _my_dm(self) -> str | None:
         dm = self.emulator.seed.dm_for(self.user.id)

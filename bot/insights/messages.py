@@ -59,7 +59,10 @@ def _target(goal: Goal, baseline: float | None) -> str:
     direction = "down" if goal.change < 0 else "up"
     period = f"{goal.baseline.since.day} {goal.baseline.since:%b} to {goal.baseline.until.day} {goal.baseline.until:%b %Y}"
     if baseline is None:
-        return f"target: {abs(goal.change):.0%} {direction} from {period}, which has no figure"
+        return (
+            f"target: {abs(goal.change):.0%} {direction} from its level in {period}, "
+            "a period with no data to compare with"
+        )
     return f"target: {abs(goal.change):.0%} {direction} from {_plain(goal, baseline)} in {period}"
 
 

@@ -103,7 +103,10 @@ def test_a_what_if_with_a_spike_and_more_reviewers(local: LocalBot) -> None:
 def test_bad_options_get_the_usage_line_and_change_nothing(local: LocalBot) -> None:
     slack = local.slack
     for line, reason in [
-        ("/mops forecast spike=lots", "Numbers and dates"),
+        ("/mops forecast spike=lots", "`spike=lots`: give a number, like `spike=2`."),
+        ("/mops forecast legal=two", "`legal=two`: give a whole number, like `legal=3`."),
+        ("/mops forecast days=1.5", "`days=1.5`: give a whole number, like `days=90`."),
+        ("/mops forecast to=soon from=2027-03-01", "`soon` is not a date like 2027-03-01."),
         ("/mops forecast from=2027-03-01 spike=2", "`from` and `to` together"),
         ("/mops forecast marketing=3", "not an option or a review stage"),
         ("/mops forecast legal=0", "between 1 and 200"),

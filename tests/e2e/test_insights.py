@@ -64,6 +64,10 @@ def test_goals_and_scorecard_in_slack(timed: LocalBot, clock: Clock) -> None:
     slack.command("/mops goals", as_user="omar")
     empty = slack.last_ephemeral("omar").text
     assert "*Rework under 10%*: no data yet, too early to tell (target: under 10%)" in empty
+    assert (
+        "*Approvals 20% faster*: no data yet, too early to tell (target: 20% down from its level "
+        "in 1 Sep to 30 Sep 2026, a period with no data to compare with)"
+    ) in empty
 
     _history(timed, datetime(2026, 11, 9, 9, tzinfo=NY))
     slack.command("/mops goals", as_user="omar")

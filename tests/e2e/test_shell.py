@@ -81,3 +81,9 @@ def test_a_file_is_shared_with_the_words_typed_after_its_path_as_its_caption(
     # The redrawn checklist says "edited" once, not before and after its author.
     assert "(edited) mopsbot: (edited)" not in text
     assert "mopsbot: (edited)" in text
+
+
+def test_a_message_to_someone_elses_dm_is_named_by_whose_it_is(local: LocalBot) -> None:
+    text = _shell(local, "as sam", "/mops away until 2099-12-20 @rita", quiet=1.0)
+    assert "(new in @rita's messages with the bot) mopsbot: @sam is away until" in text
+    assert "#U01RITA" not in text and "#D0" not in text
