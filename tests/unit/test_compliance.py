@@ -45,6 +45,9 @@ HITS = {
         "Members made over $12,000 last month.",
         "Earn $200 per day from your couch.",
         "Triple your savings by spring.",
+        "Learn how you can make money trading crypto.",
+        "£900 profits in a single week.",
+        "Borrow up to $2,000 today.",
     ],
     "health_claim": [
         "Cures insomnia in a week.",
@@ -63,6 +66,8 @@ HITS = {
         "It never fails.",
         "Always on time.",
         "100 percent satisfaction.",
+        "Voted number 1 by local parents.",
+        "Ireland's favourite crisps.",
     ],
     "pricing_offer": [
         "Free returns.",
@@ -75,6 +80,17 @@ HITS = {
         "Discounted tickets available.",
         "Use promo code SAVE10.",
         "Our summer sale starts now.",
+        # a sale's start as news, countdowns and offers that "must end"
+        "Our sale has just begun.",
+        "Ends in 3 hours!",
+        "Offer closes in 02 days 11 hrs 40 mins",
+        "Our weekend spectacular must end Monday!",
+        "Hurry, the offer ends at midnight.",
+        "Grab one while stocks last.",
+        # price promises
+        "Find it for less anywhere else and we'll refund you the difference.",
+        "Trade-in offer on your old laptop.",
+        "Get a £10 voucher when you spend £50.",
     ],
     "endorsement": [
         "Testimonials from real users.",
@@ -96,6 +112,7 @@ HITS = {
         "Our quiz contest is back.",
         "Follow us for a chance to win tickets.",
         "Enter to win a weekend away. No purchase necessary.",
+        "It's competition time again!",
     ],
     "privacy_data": [
         "We collect your email address to send offers.",
@@ -103,6 +120,10 @@ HITS = {
         "We share data with third parties.",
         "Accept cookies to continue.",
         "Your browsing history shapes your feed.",
+        "Enter your details to claim your sample.",
+        "I agree to receive marketing emails from the brand.",
+        "The information I provide may be used to send me offers.",
+        "Our platform is HIPAA compliant.",
     ],
     "environmental_claim": [
         "Eco-friendly bottles.",
@@ -122,7 +143,11 @@ HITS = {
 }
 
 NEAR_MISSES = {
-    "financial_promise": ["Our returns policy is simple.", "Grow your audience this quarter."],
+    "financial_promise": [
+        "Our returns policy is simple.",
+        "Grow your audience this quarter.",
+        "Find out how we make money: our fees explained.",
+    ],
     "health_claim": [
         "Treat yourself this weekend.",
         "Treat your skin to something nice.",
@@ -136,6 +161,7 @@ NEAR_MISSES = {
         "Never miss an update.",
         "As always, reply with questions.",
         "We're always happy to help.",
+        "Tip number 1: start early.",
     ],
     "pricing_offer": [
         "Feel free to call.",
@@ -152,6 +178,15 @@ NEAR_MISSES = {
         "Our sales team is here.",
         "A great deal of effort went into this.",
         "Tickets go on sale Monday.",
+        "Point of sale systems for small shops.",
+        "The course ends in 6 weeks.",
+        "Open 7 days, 24 hours a day.",
+        "No need to hurry, take your time.",
+        "Double your profits in a year or we'll pay you the difference.",  # a return, not a price
+        # a voucher or gift card that is a sweepstakes' prize is not an offer to every buyer
+        "Win a £50 voucher in our spring giveaway.",
+        "Five lucky winners will each get a £20 gift card.",
+        "Our gift card giveaway is live.",
     ],
     "endorsement": [
         "Please review the draft.",
@@ -178,6 +213,8 @@ NEAR_MISSES = {
         "Track your order in the app.",
         "Chocolate cookies are back.",
         "Share your feedback in the forum.",
+        "Please provide details of the issue.",
+        "I agree to the terms and conditions.",
     ],
     "environmental_claim": [
         "Green tea lattes are back.",
