@@ -68,6 +68,8 @@ HITS = {
         "100 percent satisfaction.",
         "Voted number 1 by local parents.",
         "Ireland's favourite crisps.",
+        "Rated the No.1 family car.",
+        "The lowest prices on the high street.",
     ],
     "pricing_offer": [
         "Free returns.",
@@ -162,6 +164,7 @@ NEAR_MISSES = {
         "As always, reply with questions.",
         "We're always happy to help.",
         "Tip number 1: start early.",
+        "Order no.12 is ready.",
     ],
     "pricing_offer": [
         "Feel free to call.",
@@ -187,6 +190,7 @@ NEAR_MISSES = {
         "Win a £50 voucher in our spring giveaway.",
         "Five lucky winners will each get a £20 gift card.",
         "Our gift card giveaway is live.",
+        "The photo competition is free to enter and closes Friday.",
     ],
     "endorsement": [
         "Please review the draft.",
