@@ -57,6 +57,7 @@ HITS = {
         "Clinically-proven formula.",
         "Lose 5 kg before summer.",
         "Weight-loss shakes for busy parents.",
+        "Kills 99.9% germs on contact.",
     ],
     "absolute_claim": [
         "The #1 choice of marketers.",
