@@ -22,12 +22,16 @@ def form_values(policy, **overrides: str) -> dict[str, str]:  # type: ignore[no-
 
 def new_brief(local: LocalBot, as_user: str = "rita", **overrides: str) -> Message:
     slack = local.slack
+    # An earlier brief's parent edited after this submit (its update still in the outbox) is
+    # "a message edited since the last action" too: only a parent not there before is this one.
+    before = {m.ts for m in slack.messages("marketing")}
     slack.command("/brief new", as_user=as_user)
     assert slack.view_of(as_user) is not None, "the brief form should be open"
     result = slack.submit(form_values(local.runtime.policy, **overrides), as_user=as_user)
     assert result.status == 200 and not result.errors, result.errors
     return slack.wait_for_message(
-        lambda m: m.text.startswith("Brief #") and not m.thread_ts, channel="marketing"
+        lambda m: m.text.startswith("Brief #") and not m.thread_ts and m.ts not in before,
+        channel="marketing",
     )
 
 
