@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
@@ -68,6 +70,20 @@ def found_by(finding: Finding) -> str:
     )
 
 
+def reasons(
+    findings: list[Finding],
+    name: Callable[[Finding], str],
+    shape: Callable[[str], str] = lambda reason: reason,
+) -> str:
+    """Each model finding's `found_by` reason, `shape`d; with more than one finding, each
+    prefixed by the words it is about (`name`), so a reader knows which phrase it explains."""
+    return "".join(
+        (f"{name(finding)}: " if len(findings) > 1 else "") + shape(reason)
+        for finding in findings
+        if (reason := found_by(finding))
+    )
+
+
 def _in_a_line(reason: str) -> str:
     """A `found_by` reason inside a bullet: a full stop after the quoted example unless the
     example ends a sentence itself (“...coach.” not “...coach.”.)."""
@@ -90,12 +106,7 @@ def category_text(policy: Policy, items: list[FieldFinding]) -> str:
         f"*{escape(label)}*: {', '.join(quoted(f) for f in found)}"
         for label, found in fields.items()
     )
-    # Each model finding says why; with more than one finding, which words it is about.
-    why = "".join(
-        (f"{quoted(item.finding)}: " if len(items) > 1 else "") + reason
-        for item in items
-        if (reason := found_by(item.finding))
-    )
+    why = reasons([item.finding for item in items], quoted)
     return (
         f"*{escape(first.label)}* ({first.severity}) · {where}\n"
         f"{why}"
@@ -145,13 +156,7 @@ def lint_answer(policy: Policy, rules: ComplianceRules, result: LintResult) -> s
     for group in by_category(result.findings, lambda finding: finding):
         first = group[0]
         spans = ", ".join(f"`{escape(finding.matched)}`" for finding in group)
-        # As in the thread's note: with more than one phrase, say which one each reason is about.
-        why = "".join(
-            (f"`{escape(finding.matched[:MAX_SPAN])}`: " if len(group) > 1 else "")
-            + _in_a_line(reason)
-            for finding in group
-            if (reason := found_by(finding))
-        )
+        why = reasons(group, lambda f: f"`{escape(f.matched[:MAX_SPAN])}`", _in_a_line)
         lines.append(
             f"• {spans}: *{escape(first.label)}* ({first.severity}). "
             f"{escape(first.guidance)} {why}Needs approval from "
