@@ -183,6 +183,8 @@ def post_progress(session: Session, request: IntakeRequest, text: str) -> None:
 
 def claims_words(policy: Policy, categories: list[str] | tuple[str, ...]) -> str:
     """The categories as the compliance rules name them ("pricing or offer"), not their ids."""
+    # Here, not at the top: bot.compliance.service loads torch, transformers and sklearn, and
+    # importing intake's messages loads none of them.
     from bot.compliance.service import readable_rules
 
     rules = readable_rules(policy)
