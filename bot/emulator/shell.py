@@ -41,7 +41,7 @@ show            show the channel (or the open thread) again
 channel NAME    switch channel: {channels}
 as NAME         act as: {users}
 home            open the App Home tab (the bot publishes it)
-close           close the open modal
+close           close the open modal (`cancel` at one of its prompts)
 users           who is who
 quit            leave"""
 
@@ -103,11 +103,8 @@ class Shell:
             self.show_change(change)
 
     def drain(self) -> None:
-        while True:
-            try:
-                self.show_change(self.changes.get_nowait())
-            except queue.Empty:
-                return
+        for change in self._take_arrived():
+            self.show_change(change)
 
     def show_change(self, change: Change) -> None:
         me, message = self.user.id, change.message
@@ -172,16 +169,34 @@ class Shell:
         return self.listed.index((channel, ts)) + 1
 
     def show(self) -> None:
+        """List the channel (or the open thread) as it is now. What arrived while the person was
+        typing and is in this listing is not printed again after it (a reply that came in just
+        before `thread N` would show twice, with two button numbers)."""
+        arrived = self._take_arrived()
         self.actions.clear()
         self.listed = []
         if self.thread is not None:
             self.say(f"--- thread in #{self.channel.name} ---")
-            for message in self.emulator.thread(self.channel.id, self.thread.ts):
-                self.show_message(message)
-            return
-        self.say(f"--- #{self.channel.name} ---")
-        for message in self.emulator.messages(self.channel.id):
+            listing = self.emulator.thread(self.channel.id, self.thread.ts)
+        else:
+            self.say(f"--- #{self.channel.name} ---")
+            listing = self.emulator.messages(self.channel.id)
+        for message in listing:
             self.show_message(message)
+        listed = {(message.channel, message.ts) for message in listing}
+        for change in arrived:
+            changed = change.message
+            in_listing = changed is not None and (changed.channel, changed.ts) in listed
+            if not (in_listing and change.kind in ("message", "message_changed")):
+                self.show_change(change)
+
+    def _take_arrived(self) -> list[Change]:
+        arrived = []
+        while True:
+            try:
+                arrived.append(self.changes.get_nowait())
+            except queue.Empty:
+                return arrived
 
     # -- a person's commands ----------------------------------------------------------------
     def run(self) -> int:

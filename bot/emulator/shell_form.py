@@ -41,7 +41,7 @@ def fill_modal(shell: Shell) -> None:
             shown = render_blocks(
                 [b for b in view.get("blocks") or [] if b.get("type") != "input"], shell.names
             )
-            shell.say(f"=== {title} ===", *shown.lines)
+            shell.say(f"=== {title} === (`cancel` closes it)", *shown.lines)
         for ref in rendered.actions:
             shell.actions[ref.number] = ("view", ref)
         if not rendered.inputs:
@@ -91,13 +91,15 @@ def ask(shell: Shell, field: InputField) -> Any:
         shell.say(f"    (Enter keeps: {field.initial})")
     while True:
         line = shell.read("  > ")
-        if line is None or line.strip() == "cancel":
+        if line is None or line.strip() in ("cancel", "close"):
             return None
         line = line.strip()
         if field.type not in ONE_OPTION or not line or _option(field, line) is not None:
             break
         # Slack's menu offers only its options: ask again rather than lose the whole form.
-        shell.say(f"! choose a number from 1 to {len(field.options)}")
+        shell.say(
+            f"! choose a number from 1 to {len(field.options)}, or `cancel` to close the form"
+        )
     if field.type in ONE_OPTION and line:
         return _option(field, line)
     if field.type in MANY_OPTIONS and line:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -87,3 +88,44 @@ def test_a_message_to_someone_elses_dm_is_named_by_whose_it_is(local: LocalBot) 
     text = _shell(local, "as sam", "/mops away until 2099-12-20 @rita", quiet=1.0)
     assert "(new in @rita's messages with the bot) mopsbot: @sam is away until" in text
     assert "#U01RITA" not in text and "#D0" not in text
+
+
+class _TypingSlowly(io.StringIO):
+    """Standard input whose `before`-th line is read only after `meanwhile()` ran: something
+    that happens in Slack while the person is still typing."""
+
+    def __init__(self, text: str, before: int, meanwhile: Callable[[], None]) -> None:
+        super().__init__(text)
+        self.read_lines, self.before, self.meanwhile = 0, before, meanwhile
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        self.read_lines += 1
+        if self.read_lines == self.before:
+            self.meanwhile()
+        return super().readline(size)
+
+
+def test_a_reply_that_came_while_typing_is_shown_once_in_the_thread_it_opens(
+    local: LocalBot,
+) -> None:
+    secret = local.runtime.settings.slack_signing_secret
+    assert secret is not None
+    marketing = local.emulator.channel("marketing").id
+    bram = local.emulator.user("bram").id
+
+    def bram_replies() -> None:
+        parent = local.emulator.messages(marketing)[-1]
+        local.emulator.record_user_message(marketing, bram, "On it", parent.ts)
+
+    out = io.StringIO()
+    script = _TypingSlowly("Anyone free to proofread?\nshow\nthread 1\nquit\n", 3, bram_replies)
+    run_shell(local.server.url, secret.get_secret_value(), local.emulator, script, out, quiet=0.3)
+    text = out.getvalue()
+    assert "--- thread in #marketing ---" in text
+    assert text.count("On it") == 1, text
+
+
+def test_close_at_a_form_prompt_closes_the_form_as_the_help_says(local: LocalBot) -> None:
+    text = _shell(local, "/brief new", "close", "show")
+    assert "=== New brief === (`cancel` closes it)" in text
+    assert "(the modal closed)" in text and "Brief #" not in text
