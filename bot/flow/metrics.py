@@ -511,7 +511,16 @@ def _week_key(day: date) -> str:
 
 def stats_heading(metrics: FlowMetrics) -> str:
     days = (metrics.now - metrics.window_start).total_seconds() / 86400
-    return f"*Flow over the last {days:.0f} days* (since {metrics.window_start:%Y-%m-%d})"
+    start = metrics.window_start
+    return f"*Flow over the last {days:.0f} days* (since {start.day} {start:%b %Y})"
+
+
+def week_name(key: str) -> str:
+    """'2026-W45' (a throughput key: ISO weeks sort and never straddle a year's end) as people
+    say it: 'week of 2 Nov'."""
+    year, week = key.split("-W")
+    monday = date.fromisocalendar(int(year), int(week), 1)
+    return f"week of {monday.day} {monday:%b}"
 
 
 def format_stats(metrics: FlowMetrics, labels: Mapping[str, str] | None = None) -> list[str]:
@@ -530,7 +539,9 @@ def format_stats(metrics: FlowMetrics, labels: Mapping[str, str] | None = None) 
     lines = ["*Cycle time per stage*"]
     lines += [f"• {label(s.name)}: {spread(s.cycle)}" for s in metrics.stages.values()]
     lines.append(f"*End to end* (submit → approved): {spread(metrics.end_to_end)}")
-    weeks = " · ".join(f"{week}: {count:,}" for week, count in sorted(metrics.throughput.items()))
+    weeks = " · ".join(
+        f"{week_name(week)}: {count:,}" for week, count in sorted(metrics.throughput.items())
+    )
     lines.append(f"*Throughput* (approved per week): {weeks or 'none'}")
     if metrics.briefs_submitted:
         lines.append(

@@ -102,7 +102,7 @@ def test_known_history(db: Database) -> None:
         lines = flow.stats_lines(
             s, policy, since=T0 - timedelta(days=1), now=T0 + timedelta(hours=49)
         )
-    assert lines[0] == "*Flow over the last 3 days* (since 2026-11-01)"
+    assert lines[0] == "*Flow over the last 3 days* (since 1 Nov 2026)"
     assert "• Brand: p50 2.0 h · p90 8.4 h · max 10.0 h (n=3)" in lines
     assert any(line.startswith("*Rework*: 33% of 3 briefs submitted had") for line in lines)
     one = dataclasses.replace(m, briefs_submitted=1, briefs_reworked=0)

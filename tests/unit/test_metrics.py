@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 
 from bot.flow.charts import cycle_time_chart_png
-from bot.flow.metrics import Transition, TransitionColumns, flow_metrics, format_stats
+from bot.flow.metrics import (
+    Transition,
+    TransitionColumns,
+    flow_metrics,
+    format_stats,
+    week_name,
+)
 from policies.sla import BusinessCalendar
 
 W = datetime(2026, 11, 2, 9, tzinfo=UTC)  # window start: Monday of ISO week 2026-W45
@@ -289,7 +295,7 @@ def test_stats_lines(metrics) -> None:  # type: ignore[no-untyped-def]
     lines = format_stats(metrics, labels={"brand": "Brand", "legal": "Legal"})
     text = "\n".join(lines)
     assert "• Brand: p50 2.0 h · p90 11.6 h · max 170.0 h (n=13)" in lines
-    assert "*Throughput* (approved per week): 2026-W45: 2 · 2026-W46: 1" in lines
+    assert "*Throughput* (approved per week): week of 2 Nov: 2 · week of 9 Nov: 1" in lines
     assert "29% of 7 briefs" in text and "1.57 rounds per brief (max 4)" in text
     assert "Legal 3/1 :warning: over limit" in text and "Brand 1/2 ·" in text
     assert lines[-1] == (
@@ -352,3 +358,9 @@ def test_moves_at_the_same_moment_keep_the_order_they_were_written_in() -> None:
         TransitionColumns.from_rows([row[:6] for row in rows]), NOW, W, LIMITS, stage_order=ORDER
     )
     assert unordered.end_to_end.count == 0  # without the sequence, input order is all there is
+
+
+def test_a_week_is_named_by_its_monday_across_a_years_end() -> None:
+    # ISO week 1 of 2027 starts on Monday 4 January; 2026's week 53 on Monday 28 December.
+    assert week_name("2026-W53") == "week of 28 Dec"
+    assert week_name("2027-W01") == "week of 4 Jan"
