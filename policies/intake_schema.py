@@ -18,7 +18,11 @@ from policies.schema import Strict
 from policies.yaml_files import PolicyError, format_errors, problems_in, read_yaml
 
 OUT_OF_SCOPE = "out_of_scope"
+OUT_OF_SCOPE_TITLE = "Not a marketing request"
 MIN_EXAMPLES = 25
+# A label's title is button and menu-option text, which Slack cuts at 75 characters; the question
+# to a person adds its likelihood to the title ("UTM links (62%)"), up to " (100%)".
+MAX_TITLE = 75 - len(" (100%)")
 
 
 class Route(Strict):
@@ -37,9 +41,25 @@ class Reply(Strict):
 
 class Label(Strict):
     description: str = Field(min_length=1)
+    # What people read for this label (messages, buttons, the label menu); without one, its name
+    # capitalised ("campaign_brief" reads "Campaign brief").
+    title: str | None = None
     route: Route
     examples: list[str] = []  # here, or under the label's name in `examples_file`
     reply: Reply | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        title = " ".join(value.split())
+        if not 1 <= len(title) <= MAX_TITLE:
+            raise ValueError(
+                f"a title needs 1 to {MAX_TITLE} characters: it is the text of a button, with "
+                'its likelihood after it ("UTM links (62%)"), and Slack\'s limit for that is 75'
+            )
+        return title
 
     @field_validator("examples")
     @classmethod
@@ -146,8 +166,31 @@ class IntakeTaxonomy(Strict):
             seen[key] = label
         return self
 
+    @model_validator(mode="after")
+    def _titles_tell_labels_apart(self) -> IntakeTaxonomy:
+        seen: dict[str, str] = {OUT_OF_SCOPE_TITLE.casefold(): OUT_OF_SCOPE}
+        for name in self.labels:
+            key = self.title_of(name).casefold()
+            if key in seen:
+                raise ValueError(
+                    f"labels {seen[key]} and {name} both read {self.title_of(name)!r}: "
+                    "people pick a label by its title"
+                )
+            seen[key] = name
+        return self
+
     def route_for(self, label: str) -> Route:
         return self.labels[label].route
+
+    def title_of(self, label: str) -> str:
+        """What people read for `label`: its title, else its name capitalised (a label no longer
+        in this file, named by an old request, too)."""
+        if label == OUT_OF_SCOPE:
+            return OUT_OF_SCOPE_TITLE
+        known = self.labels.get(label)
+        if known is not None and known.title:
+            return known.title
+        return label.replace("_", " ").capitalize()
 
     def examples(self) -> list[tuple[str, str]]:
         """Every example as (text, label), the out-of-scope ones labelled `out_of_scope`."""

@@ -152,3 +152,19 @@ def test_policy_check_refuses_a_saved_reply_the_compliance_rules_flag(
         "intake.taxonomy_file (intake.yaml): labels.brand_assets.reply.text: the compliance "
         "rules flag it: Financial promise (“guarantee 12% returns”)" in out
     ), out
+
+
+def test_policy_check_refuses_a_label_title_too_long_for_a_button(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_policy(tmp_path, yaml.safe_load(PACKAGE_POLICY.read_text()))
+    taxonomy = tmp_path / "intake.yaml"
+    taxonomy.write_text(
+        taxonomy.read_text().replace("title: UTM links", f"title: {'UTM links ' * 8}")
+    )
+    assert main(["policy", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "intake.taxonomy_file (intake.yaml): labels.utm_links.title: a title needs 1 to 68 "
+        "characters" in out
+    ), out

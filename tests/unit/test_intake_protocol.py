@@ -15,7 +15,7 @@ import yaml
 
 from bot.intake.classifier.crossval import Recipe, assign_folds, fold_count, score
 from bot.intake.classifier.operating_point import choose, curve
-from policies.intake_schema import MIN_EXAMPLES, OUT_OF_SCOPE, Target, load_intake
+from policies.intake_schema import MAX_TITLE, MIN_EXAMPLES, OUT_OF_SCOPE, Target, load_intake
 from policies.yaml_files import PolicyError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,11 +159,13 @@ def test_the_frozen_test_split_is_the_one_recorded_and_never_trained_on() -> Non
     assert {label for _, label in rows} == {*taxonomy.labels, OUT_OF_SCOPE}
 
 
-def _taxonomy(folder: Path, extra: object) -> Path:
-    labels = {
+def _taxonomy(folder: Path, extra: object, **titles: object) -> Path:
+    labels: dict[str, dict] = {
         name: {"description": name, "route": {"owner_group": "@brand-team"}}
         for name in ("ask_a", "ask_b")
     }
+    for name, title in titles.items():
+        labels[name]["title"] = title
     labels["ask_a"]["examples"] = [f"inline a {n}" for n in range(MIN_EXAMPLES - 5)]
     (folder / "examples.yaml").write_text(yaml.safe_dump(extra))
     path = folder / "intake.yaml"
@@ -194,4 +196,43 @@ def test_an_examples_file_is_checked_like_the_taxonomy(tmp_path: Path) -> None:
         load_intake(_taxonomy(tmp_path, {"ask_b": [f"b {n}" for n in range(3)]}))
     assert caught.value.errors == [
         f"labels ask_a, ask_b: at least {MIN_EXAMPLES} examples each (here or in examples_file)"
+    ]
+
+
+ENOUGH = {"ask_a": ["from the file a"] * 5, "ask_b": [f"b {n}" for n in range(MIN_EXAMPLES)]}
+
+
+def test_a_label_reads_as_its_title_or_else_its_name_capitalised(tmp_path: Path) -> None:
+    taxonomy = load_intake(_taxonomy(tmp_path, ENOUGH, ask_a="  Ask   A\n"))
+    assert taxonomy.title_of("ask_a") == "Ask A"  # spaces and a YAML line break tidied
+    assert taxonomy.title_of("ask_b") == "Ask b"
+    assert taxonomy.title_of("removed_since") == "Removed since"  # an old request's label
+    assert taxonomy.title_of(OUT_OF_SCOPE) == "Not a marketing request"
+    shipped = load_intake(ROOT / "policies" / "intake.yaml")
+    assert shipped.title_of("utm_links") == "UTM links"
+    assert shipped.title_of("campaign_brief") == "Campaign brief"
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * (MAX_TITLE + 1)])
+def test_a_title_that_would_not_fit_a_button_is_refused(tmp_path: Path, title: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        load_intake(_taxonomy(tmp_path, ENOUGH, ask_a=title))
+    assert caught.value.errors == [
+        "labels.ask_a.title: a title needs 1 to 68 characters: it is the text of a button, with "
+        'its likelihood after it ("UTM links (62%)"), and Slack\'s limit for that is 75'
+    ]
+    assert load_intake(_taxonomy(tmp_path, ENOUGH, ask_a="x" * MAX_TITLE))
+
+
+def test_two_labels_may_not_read_the_same(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError) as caught:
+        load_intake(_taxonomy(tmp_path, ENOUGH, ask_a="ask B"))
+    assert caught.value.errors == [
+        "labels ask_a and ask_b both read 'Ask b': people pick a label by its title"
+    ]
+    with pytest.raises(PolicyError) as caught:
+        load_intake(_taxonomy(tmp_path, ENOUGH, ask_b="Not a marketing request"))
+    assert caught.value.errors == [
+        "labels out_of_scope and ask_b both read 'Not a marketing request': people pick a label "
+        "by its title"
     ]
