@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 def scorecard(rest: str, runtime: Runtime, asker: Asker) -> str:
     if rest.strip():
         return "Usage: `/mops scorecard` (the window is the policy's `scorecard.weeks`)"
-    return "\n".join(flows.scorecard_lines(runtime.db, runtime.policy, now=runtime.clock()))
+    lines = flows.scorecard_lines(
+        runtime.db, runtime.policy, runtime.intake_routes(), now=runtime.clock()
+    )
+    return "\n".join(lines)
 
 
 def goals(rest: str, runtime: Runtime, asker: Asker) -> str:

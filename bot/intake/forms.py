@@ -27,9 +27,10 @@ class Relabel:
 
 def relabel_form(routes: IntakeTaxonomy, *, request_id: int, channel: str | None) -> dict:
     options = [
-        Option(value=label, label=messages.label_name(label)[:75]) for label in routes.labels
+        Option(value=label, label=messages.label_name(label, routes)[:75])
+        for label in routes.labels
     ]
-    options.append(Option(value=OUT_OF_SCOPE, label="Not a marketing request"))
+    options.append(Option(value=OUT_OF_SCOPE, label=messages.label_name(OUT_OF_SCOPE, routes)))
     view = View(
         type="modal",
         callback_id=ViewId.INTAKE_RELABEL,

@@ -18,7 +18,7 @@ from bot.slack.actions import ActionId, IntakePick, IntakeRef
 from bot.slack.outbox import enqueue, ts_of
 from bot.slack.text import NO_NAMES, Names, clip, readable
 from policies import access
-from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
+from policies.intake_schema import OUT_OF_SCOPE, OUT_OF_SCOPE_TITLE, IntakeTaxonomy
 from policies.schema import Policy
 
 # A label this unlikely is not offered as a button: "Design asset (0%)" helps nobody.
@@ -26,16 +26,17 @@ OFFER_AT_LEAST = 0.05
 UNREADABLE_RULES = "unreadable_compliance_rules"  # the category when the rules can't be read
 
 
-def label_name(label: str | None) -> str:
-    if label is None or label == OUT_OF_SCOPE:
-        return "Not a marketing request"
-    return label.replace("_", " ").capitalize()
+def label_name(label: str | None, routes: IntakeTaxonomy) -> str:
+    """A label as people read it: its title in the taxonomy (routes.title_of)."""
+    if label is None:
+        return OUT_OF_SCOPE_TITLE
+    return routes.title_of(label)
 
 
 def status_words(request: IntakeRequest) -> str:
     """Where a request stands, in the words the requester and the team see."""
     if request.label == OUT_OF_SCOPE:
-        return "Not a marketing request"
+        return OUT_OF_SCOPE_TITLE
     if request.label is None:
         return "Waiting for a label"
     if request.ticket_status == TicketStatus.DONE:
@@ -119,7 +120,7 @@ def post_question(
         text = f"{urgent}I'm not sure how to route this ({why}). {asked}: which is it?"
     buttons = [
         blocks.button(
-            f"{label_name(label)} ({p:.0%})",
+            f"{label_name(label, routes)} ({p:.0%})",
             ActionId.INTAKE_PICK.numbered(n),
             IntakePick(request.id, label).format(),
         )
@@ -144,7 +145,7 @@ def post_deflection(
     owner = owner_of(policy, routes, request.label, mention=False)
     text = f"<@{request.user_id}> {blocks.escape(reply)}"
     note = (
-        f"Request #{request.id} · a saved answer to *{label_name(request.label)}* questions. "
+        f"Request #{request.id} · a saved answer to *{label_name(request.label, routes)}* questions. "
         f"Not what you needed? Press *This didn't help* and {owner} picks it up."
     )
     button = blocks.button(
@@ -223,7 +224,8 @@ def route_view(
         if request.confidence is not None
         else ""
     )
-    text = f"{urgent}Routed to {owner} as *{label_name(request.label)}* {sure}.".replace(" .", ".")
+    name = label_name(request.label, routes)
+    text = f"{urgent}Routed to {owner} as *{name}* {sure}.".replace(" .", ".")
     if request.reviewers:
         reviewers = access.describe_approvers(request.reviewers, policy, mention=mention)
         regulated = [c for c in request.regulated or [] if c != UNREADABLE_RULES]

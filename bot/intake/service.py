@@ -256,7 +256,7 @@ def label_refusal(
     if not roles.may_label(policy, routes, request, actor.user_id, set(actor.group_ids)):
         return f"Only {roles.who_may_label(policy, routes, request)} can label this request."
     if request.ticket_status == TicketStatus.DONE and request.label != OUT_OF_SCOPE:
-        return f"Request #{request.id} is done, so its label stays *{messages.label_name(request.label)}*."
+        return f"Request #{request.id} is done, so its label stays *{messages.label_name(request.label, routes)}*."
     return None
 
 
@@ -291,7 +291,7 @@ def confirm(
         return Answer(False, refusal or "That request is gone.")
     if label != OUT_OF_SCOPE and label not in routes.labels:
         return Answer(False, f"I don't know the label `{escape(label)}`.")
-    name = messages.label_name(label)
+    name = messages.label_name(label, routes)
     if request.status == IntakeStatus.ROUTED and request.label == label:
         if request.confirmed_by is None:  # the model's label, now confirmed: a training example
             request.confirmed_by = actor.user_id
@@ -303,7 +303,7 @@ def confirm(
         messages.retire_current(
             session,
             request,
-            f"Was *{messages.label_name(request.label)}*; {who} relabelled it *{name}* (below).",
+            f"Was *{messages.label_name(request.label, routes)}*; {who} relabelled it *{name}* (below).",
         )
     else:
         messages.retire_current(session, request, f"{who} labelled this *{name}*.")

@@ -79,7 +79,7 @@ def queue_line(
         what = "waiting for a label"
     else:
         owner = messages.owner_of(policy, routes, request.label, mention=False)
-        what = f"*{messages.label_name(request.label)}* for {owner}"
+        what = f"*{messages.label_name(request.label, routes)}* for {owner}"
     snippet = escape(messages.snippet(request.text, names))
     return (
         f"• {urgent}#{request.id} {what} · {messages.status_words(request)} · "

@@ -23,6 +23,25 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 30, 8, 0, tzinfo=NY))  # a Monday, the policy's chart day
 
 
+def _requests(local: LocalBot, start: datetime, label: str, days: int) -> None:
+    """A request under `label` every day for `days` days, each done an hour after it came."""
+    with local.runtime.db.transaction() as session:
+        for day in range(days):
+            received = start + timedelta(days=day, hours=1)
+            session.add(
+                IntakeRequest(
+                    channel_id="C02INTAKE",
+                    ts=f"{received.timestamp():.6f}",
+                    user_id="U01RITA",
+                    text="resize the banner",
+                    label=label,
+                    reason="confident",
+                    received_at=received,
+                    done_at=received + timedelta(hours=1),
+                )
+            )
+
+
 def _history(local: LocalBot, start: datetime) -> None:
     """Three weeks: two briefs a week, one of them sent back once; resize requests every day."""
     with local.runtime.db.transaction() as session:
@@ -43,20 +62,7 @@ def _history(local: LocalBot, start: datetime) -> None:
                 seed_brief(
                     session, number, "approved", start + timedelta(weeks=week, days=slot), events
                 )
-        for day in range(15):
-            received = start + timedelta(days=day, hours=1)
-            session.add(
-                IntakeRequest(
-                    channel_id="C02INTAKE",
-                    ts=f"{received.timestamp():.6f}",
-                    user_id="U01RITA",
-                    text="resize the banner",
-                    label="design",
-                    reason="confident",
-                    received_at=received,
-                    done_at=received + timedelta(hours=1),
-                )
-            )
+    _requests(local, start, "design", 15)  # a label no longer in the policy
 
 
 def test_goals_and_scorecard_in_slack(timed: LocalBot, clock: Clock) -> None:
@@ -81,6 +87,7 @@ def test_goals_and_scorecard_in_slack(timed: LocalBot, clock: Clock) -> None:
     slack.command("/mops scorecard", as_user="omar")
     card = slack.last_ephemeral("omar").text
     assert "*Where to automate next* (last 8 weeks" in card
+    # "design" is no longer a label of the policy: its name, capitalised.
     assert "*Design* (requests): 1.9 a week" in card and "→ *assist*: only 1.9 a week" in card
     assert "*Brand* (review stage): 1.1 a week" in card  # six stays plus three second rounds
     assert "→ *assist*: 33% sent back: a draft or pre-check, a person decides" in card
@@ -107,3 +114,10 @@ def test_the_weekly_digest_reports_the_goals_once(timed: LocalBot, clock: Clock)
         ]
     goals = [text for text in texts if text.startswith("*This week against the team's goals*")]
     assert len(goals) == 1 and "Rework under 10%" in goals[0]
+
+
+def test_the_scorecard_names_a_label_by_its_title(timed: LocalBot, clock: Clock) -> None:
+    _requests(timed, datetime(2026, 11, 9, 9, tzinfo=NY), "utm_links", 3)
+    timed.slack.command("/mops scorecard", as_user="omar")
+    card = timed.slack.last_ephemeral("omar").text
+    assert "*UTM links* (requests): 0.4 a week" in card, card

@@ -79,3 +79,29 @@ def test_an_urgent_routine_question_goes_to_a_person(bot: LocalBot) -> None:
     assert not [m for m in slack.thread(asked).replies if "brand.example.com" in m.text]
     [stored] = requests(bot)
     assert stored.urgent and stored.reply_version is None
+
+
+def test_a_label_with_a_title_reads_as_its_title(bot: LocalBot) -> None:
+    """utm_links reads "UTM links" (its `title` in policies/intake.yaml), not "Utm links"."""
+    slack = bot.slack
+    asked = slack.say(
+        "hey, which utm_source should I put on links in our linkedin posts?",
+        as_user="rita",
+        channel="intake",
+    )
+    answer = bot_reply(slack, asked, "utm-builder")
+    assert "a saved answer to *UTM links* questions" in str(answer.blocks)
+
+    slack.click("This didn't help", as_user="rita", message=answer)
+    routed = bot_reply(slack, asked, "Routed to")
+    assert "<!subteam^S03OPS|@mops-admins> as *UTM links* (" in routed.text
+
+    slack.click("Wrong label?", as_user="rita", message=routed)
+    view = slack.wait_for_view("rita")
+    options = [o["text"]["text"] for o in view["blocks"][0]["element"]["options"]]
+    assert "UTM links" in options and "Utm links" not in options
+    slack.submit({"label": "UTM links"}, as_user="rita")
+    said = _ephemeral(bot, "rita", "already labelled")
+    assert "It's already labelled *UTM links*" in said.text
+    [stored] = requests(bot)
+    assert stored.label == "utm_links"
