@@ -24,6 +24,12 @@ from policies.schema import Policy
 # A label this unlikely is not offered as a button: "Design asset (0%)" helps nobody.
 OFFER_AT_LEAST = 0.05
 UNREADABLE_RULES = "unreadable_compliance_rules"  # the category when the rules can't be read
+# Why the bot asks, in the words of the person who posted (the classifier's reasons).
+UNSURE_BECAUSE = {
+    "out_of_scope": "it may not be a marketing request",
+    "close_call": "it could be either of two kinds of request",
+    "low_confidence": "it doesn't clearly fit one kind of request",
+}
 
 
 def label_name(label: str | None, routes: IntakeTaxonomy) -> str:
@@ -94,17 +100,21 @@ def post_question(
     regulated: tuple[str, ...] = (),
 ) -> None:
     """The thread question when the bot is unsure or the text is regulated: the likely labels."""
+    text, built = question_view(policy, routes, request, regulated)
+    _post_current(session, request, text, built)
+
+
+def question_view(
+    policy: Policy, routes: IntakeTaxonomy, request: IntakeRequest, regulated: tuple[str, ...]
+) -> tuple[str, list[Block]]:
+    """The question as posted: why the bot asks, whom, and a button for each likely label."""
     triage = (
         access.describe_approvers([policy.intake.triage_group], policy)
         if policy.intake.triage_group
         else ""
     )
     asked = f"<@{request.user_id}> or {triage}" if triage else f"<@{request.user_id}>"
-    why = {
-        "out_of_scope": "it may not be a marketing request",
-        "close_call": "two labels are close",
-        "low_confidence": "I'm not confident",
-    }.get(request.reason or "", "I'm not sure")
+    why = UNSURE_BECAUSE.get(request.reason or "")
     urgent = ":rotating_light: *Urgent.* " if request.urgent else ""
     if regulated == (UNREADABLE_RULES,):
         text = (
@@ -117,7 +127,8 @@ def post_question(
             f"person confirms before I route it. {asked}: which is it?"
         )
     else:
-        text = f"{urgent}I'm not sure how to route this ({why}). {asked}: which is it?"
+        because = f" ({why})" if why else ""
+        text = f"{urgent}I'm not sure how to route this{because}. {asked}: which is it?"
     buttons = [
         blocks.button(
             f"{label_name(label, routes)} ({p:.0%})",
@@ -135,7 +146,7 @@ def post_question(
         blocks.context(f"Request #{request.id}"),
         blocks.actions(buttons, block_id=f"intake_{request.id}"),
     ]
-    _post_current(session, request, text, built)
+    return text, built
 
 
 def post_deflection(

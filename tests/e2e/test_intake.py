@@ -111,6 +111,11 @@ def test_an_unsure_question_is_answered_once_and_its_buttons_retire(bot: LocalBo
     # Unsure either way: under the threshold, or more likely chatter than any label (at 45%).
     assert stored.status == "awaiting_confirmation"
     assert stored.reason in ("low_confidence", "out_of_scope")
+    why = {
+        "low_confidence": "it doesn't clearly fit one kind of request",
+        "out_of_scope": "it may not be a marketing request",
+    }[stored.reason]
+    assert question.text.startswith(f"I'm not sure how to route this ({why}). <@U01RITA> or ")
 
     # Lena is neither the requester nor in @triage: refused, nothing changes.
     first_pick = question.blocks[-1]["elements"][0]

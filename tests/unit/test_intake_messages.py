@@ -1,4 +1,4 @@
-"""What intake says to people, without the model: labels by their titles."""
+"""What intake says to people, without the model: labels by their titles, and why it asks."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from policies.loader import load_policy
 from policies.schema import Policy
 
 ROOT = Path(__file__).resolve().parents[2] / "policies"
+ASKED = "<@U01RITA> or <!subteam^S04TRIAGE|@triage>: which is it?"
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +50,28 @@ def test_a_label_is_shown_by_its_title(shipped: tuple[Policy, IntakeTaxonomy]) -
     # A label since removed from the policy, on an old request: its name, capitalised.
     old = _request(label="print_ads", ticket_status=TicketStatus.DONE)
     assert "*Print ads* for nobody" in tickets.queue_line(policy, routes, old)
+
+
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        ("low_confidence", " (it doesn't clearly fit one kind of request)"),
+        ("close_call", " (it could be either of two kinds of request)"),
+        ("out_of_scope", " (it may not be a marketing request)"),
+        (None, ""),  # no reason recorded: no empty parentheses
+    ],
+)
+def test_the_unsure_question_says_why_in_plain_words(
+    shipped: tuple[Policy, IntakeTaxonomy], reason: str | None, why: str
+) -> None:
+    policy, routes = shipped
+    request = _request(
+        status=IntakeStatus.AWAITING_CONFIRMATION,
+        reason=reason,
+        top3=[["utm_links", 0.48], ["tooling_issue", 0.41], ["print_ads", 0.11]],
+    )
+    text, built = messages.question_view(policy, routes, request, ())
+    assert text == f"I'm not sure how to route this{why}. {ASKED}"
+    buttons = [element["text"]["text"] for element in built[-1].to_dict()["elements"]]
+    # print_ads is no longer in the policy: not offered.
+    assert buttons == ["UTM links (48%)", "Tooling issue (41%)", "Something else"]
