@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot.core.gc_pauses import freeze_long_lived
 from bot.core.logs import get_logger
 from policies.intake_schema import IntakeTaxonomy, load_intake
+from policies.yaml_files import PolicyError
 
 if TYPE_CHECKING:
     from bot.intake.classifier import IntakeModel
@@ -42,11 +43,26 @@ class IntakeModels:
         self._checked_at = 0.0
 
     def routes(self) -> IntakeTaxonomy:
-        """The taxonomy as the file says now (a reload picks up edited routes at once)."""
+        """The taxonomy as the file says now (a reload picks up edited routes at once).
+
+        A file saved with a mistake keeps the last good taxonomy in force until it is fixed:
+        otherwise every intake message, button and home tab would fail on a half-edited file.
+        `mopsbot policy check` and `/mops policy reload` say what is wrong with it."""
         stamp = _stamp(self.taxonomy_path)
         with self._lock:
             if self._taxonomy is None or self._taxonomy[0] != stamp:
-                self._taxonomy = (stamp, load_intake(self.taxonomy_path))
+                try:
+                    taxonomy = load_intake(self.taxonomy_path)
+                except (PolicyError, OSError) as exc:
+                    if self._taxonomy is None:
+                        raise
+                    log.warning(
+                        "intake.taxonomy_unreadable path=%s kept=last_good error=%s",
+                        self.taxonomy_path,
+                        exc,
+                    )
+                    taxonomy = self._taxonomy[1]  # and not read again until it changes
+                self._taxonomy = (stamp, taxonomy)
             return self._taxonomy[1]
 
     def warm_up(self) -> threading.Thread | None:
