@@ -76,13 +76,14 @@ def queue_line(
     asked and when, and the start of its text."""
     urgent = ":rotating_light: " if request.urgent else ""
     if request.label is None:
-        what = "waiting for a label"
+        what = "waiting for a label"  # its status, so not said twice
     else:
         owner = messages.owner_of(policy, routes, request.label, mention=False)
-        what = f"*{messages.label_name(request.label, routes)}* for {owner}"
+        label = messages.label_name(request.label, routes)
+        what = f"*{label}* for {owner} · {messages.status_words(request)}"
     snippet = escape(messages.snippet(request.text, names))
     return (
-        f"• {urgent}#{request.id} {what} · {messages.status_words(request)} · "
+        f"• {urgent}#{request.id} {what} · "
         f"<@{request.user_id}> in <#{request.channel_id}>, {local_time(request.received_at)}:"
         f" “{snippet}”"
     )

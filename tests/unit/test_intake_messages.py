@@ -75,3 +75,17 @@ def test_the_unsure_question_says_why_in_plain_words(
     buttons = [element["text"]["text"] for element in built[-1].to_dict()["elements"]]
     # print_ads is no longer in the policy: not offered.
     assert buttons == ["UTM links (48%)", "Tooling issue (41%)", "Something else"]
+
+
+def test_a_request_waiting_for_a_label_says_so_once_in_a_list(
+    shipped: tuple[Policy, IntakeTaxonomy],
+) -> None:
+    policy, routes = shipped
+    waiting = _request(label=None, status=IntakeStatus.AWAITING_CONFIRMATION, urgent=True)
+    line = tickets.queue_line(policy, routes, waiting)
+    assert line.startswith("• :rotating_light: #2 waiting for a label · <@U01RITA> in <#C02INTAKE>")
+    assert line.lower().count("waiting for a label") == 1
+    routed = tickets.queue_line(policy, routes, _request(label="utm_links"))
+    assert (
+        "#2 *UTM links* for *@mops-admins* · New: nobody has claimed it yet · <@U01RITA>" in routed
+    )
