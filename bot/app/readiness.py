@@ -43,6 +43,7 @@ def check(runtime: Runtime) -> list[Check]:
         *_database_checks(runtime),
         _policy(runtime),
         _intake_model(runtime),
+        *_intake_taxonomy(runtime),
         _compliance_model(runtime),
     ]
 
@@ -116,6 +117,26 @@ def _intake_model(runtime: Runtime) -> Check:
     if models.ready():
         return Check("intake_model", True, "the intake model is loaded")
     return Check("intake_model", False, "the intake model is still loading")
+
+
+def _intake_taxonomy(runtime: Runtime) -> list[Check]:
+    """Said only when intake.yaml was saved with a mistake. Still ready: requests are sorted and
+    routed by the taxonomy read before it, and every instance would share the same file."""
+    models = runtime.intake_models()
+    try:
+        models.routes()
+    except Exception as exc:  # unreadable from the start: intake can't route, briefs still work
+        log.warning("readyz.intake_taxonomy_unreadable", error=type(exc).__name__)
+        name = models.taxonomy_path.name
+        return [Check("intake_taxonomy", True, f"the intake taxonomy ({name}) can't be read")]
+    if models.taxonomy_problem is None:
+        return []
+    detail = (
+        f"the intake taxonomy ({models.taxonomy_path.name}) was saved with a mistake "
+        f"({models.taxonomy_problem}); "
+        "intake uses the version read before it until the file is fixed"
+    )
+    return [Check("intake_taxonomy", True, detail)]
 
 
 def _compliance_model(runtime: Runtime) -> Check:

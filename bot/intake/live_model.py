@@ -39,6 +39,9 @@ class IntakeModels:
         self.model_dir = model_dir
         self._lock = threading.Lock()
         self._taxonomy: tuple[float | None, IntakeTaxonomy] | None = None
+        # What is wrong with the file as saved, while the last good taxonomy stands in for it
+        # (`/mops health` tells the admin); None when the file reads.
+        self.taxonomy_problem: str | None = None
         self._model: tuple[float | None, IntakeModel] | None = None
         self._checked_at = 0.0
 
@@ -53,6 +56,7 @@ class IntakeModels:
             if self._taxonomy is None or self._taxonomy[0] != stamp:
                 try:
                     taxonomy = load_intake(self.taxonomy_path)
+                    self.taxonomy_problem = None
                 except (PolicyError, OSError) as exc:
                     if self._taxonomy is None:
                         raise
@@ -61,6 +65,8 @@ class IntakeModels:
                         self.taxonomy_path,
                         exc,
                     )
+                    errors = getattr(exc, "errors", None) or [str(exc)]
+                    self.taxonomy_problem = str(errors[0])
                     taxonomy = self._taxonomy[1]  # and not read again until it changes
                 self._taxonomy = (stamp, taxonomy)
             return self._taxonomy[1]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.config import Settings
+from bot.app.config import PACKAGE_POLICY, Settings
 from bot.app.local import LocalBot, local_bot
 from bot.app.readiness import readiness_app
 from bot.app.runtime import Runtime
@@ -21,7 +23,7 @@ from bot.app.serving import SidePort
 from bot.core.clock import utcnow
 from bot.slack.models import OutboxMessage, OutboxStatus
 from bot.storage.database import Database, migrate
-from tests.support.policies import trained, with_untrained_compliance_model
+from tests.support.policies import trained, use_policy, with_untrained_compliance_model
 
 # Nothing listens on port 9 (discard) here: connecting is refused at once.
 DOWN_DATABASE = "postgresql+psycopg://mopsbot:s3cret@127.0.0.1:9/nowhere"
@@ -162,3 +164,23 @@ def test_mops_health_shows_the_readiness_facts_to_ops_admins(local: LocalBot) ->
     assert "• The database answers" in report.text
     assert "• No intake model is configured" in report.text
     assert "in force" in report.text
+
+
+def test_mops_health_says_when_intake_yaml_was_saved_with_a_mistake(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    for name in ("intake.yaml", "intake_examples.yaml"):
+        shutil.copy(PACKAGE_POLICY.parent / name, tmp_path / name)
+    taxonomy = tmp_path / "intake.yaml"
+    use_policy(local, tmp_path, lambda data: data["intake"].update(taxonomy_file=str(taxonomy)))
+    local.runtime.intake_routes()  # the bot has read it, as its first intake message does
+    before = local.slack.command("/mops health", as_user="omar").ephemeral
+    assert before is not None and "intake.yaml" not in before.text
+    taxonomy.write_text(taxonomy.read_text().replace("labels:", "labels: [oops", 1))
+    os.utime(taxonomy, (2_000_000_000, 2_000_000_000))  # saved later than the copy
+    report = local.slack.command("/mops health", as_user="omar").ephemeral
+    assert report is not None
+    assert "*Ready for Slack's traffic*" in report.text
+    assert "• The intake taxonomy (intake.yaml) was saved with a mistake (" in report.text
+    assert "intake uses the version read before it until the file is fixed" in report.text
+    assert local.runtime.intake_routes().title_of("utm_links") == "UTM links"
