@@ -32,6 +32,7 @@ class Shell(Protocol):
 def fill_modal(shell: Shell) -> None:
     """Prompt for each input of the open modal, submit, and re-ask what the bot refused."""
     asked: set[str] | None = None  # None: every input
+    typed: dict[str, Any] = {}  # what the person gave each input: Slack keeps it on an error
     while (view := shell.emulator.current_view(shell.user.id)) is not None:
         rendered = render_blocks(
             view.get("blocks") or [], shell.names, start=max(shell.actions, default=0) + 1
@@ -51,15 +52,19 @@ def fill_modal(shell: Shell) -> None:
         for field in rendered.inputs:
             if asked is not None and field.block_id not in asked:
                 continue
-            answer = ask(shell, field)
+            kept = typed.get(field.block_id) if asked is not None else None
+            answer = ask(shell, field, kept)
             if answer is None:
                 shell.driver.close_view(shell.user.id)
                 shell.settle()
                 return
             if answer != "":
                 values[field.block_id] = answer
+            elif kept is not None:
+                values[field.block_id] = kept
             elif not field.initial:
                 values[field.block_id] = None
+        typed.update(values)
         before = view.get("hash")
         shell.view_touched = False
         result = shell.driver.submit_view(shell.user.id, values)
@@ -79,16 +84,18 @@ def fill_modal(shell: Shell) -> None:
             asked = None
 
 
-def ask(shell: Shell, field: InputField) -> Any:
-    """One input: returns the value, "" to keep what is there, None to cancel the modal."""
+def ask(shell: Shell, field: InputField, kept: Any = None) -> Any:
+    """One input: returns the value, "" to keep what is there (`kept`, what the person typed
+    before the bot refused the form, or the input's initial value), None to cancel the modal."""
     need = "optional" if field.optional else "required"
     kind = {"datepicker": "YYYY-MM-DD", "users_select": "a person", "number_input": "number"}
     note = ", ".join(p for p in (need, kind.get(field.type, "")) if p)
     shell.say(f"{field.label} ({note})" + (f": {field.hint}" if field.hint else ""))
     for index, (label, _) in enumerate(field.options, start=1):
         shell.say(f"    {index}) {label}")
-    if field.initial:
-        shell.say(f"    (Enter keeps: {field.initial})")
+    shown = _shown(field, kept) if kept is not None else field.initial
+    if shown:
+        shell.say(f"    (Enter keeps: {shown})")
     while True:
         line = shell.read("  > ")
         if line is None or line.strip() in ("cancel", "close"):
@@ -116,3 +123,11 @@ def _option(field: InputField, line: str) -> str | None:
     if line.isdigit() and 1 <= int(line) <= len(field.options):
         return field.options[int(line) - 1][1]
     return next((value for label, value in field.options if line in (label, value)), None)
+
+
+def _shown(field: InputField, value: Any) -> str:
+    """A value typed before, as the person gave it: an option's label, not its value."""
+    labels = {option: label for label, option in field.options}
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    return labels.get(value, str(value))

@@ -6,10 +6,12 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bot.app.local import LocalBot
 from bot.emulator.shell import run_shell
+from tests.support.policies import trained, with_untrained_compliance_model
 
 
 def _shell(local: LocalBot, *lines: str, quiet: float = 0.3) -> str:
@@ -129,3 +131,23 @@ def test_close_at_a_form_prompt_closes_the_form_as_the_help_says(local: LocalBot
     text = _shell(local, "/brief new", "close", "show")
     assert "=== New brief === (`cancel` closes it)" in text
     assert "(the modal closed)" in text and "Brief #" not in text
+
+
+def test_what_was_typed_is_kept_when_the_bot_refuses_a_form_and_enter_keeps_it(
+    local: LocalBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack keeps what a person typed in a modal the bot answered with an error; the shell asks
+    that input again, and Enter sends what was typed, as a second Submit would."""
+    with_untrained_compliance_model(local, tmp_path, monkeypatch)
+    secret = local.runtime.settings.slack_signing_secret
+    assert secret is not None
+    lines = ["/brief new", "Spring push", "Grow sign-ups", "Small business owners", "2"]
+    lines += ["2027-03-15", "", "", "", "", "", "quit"]
+    out = io.StringIO()
+    # The model is in memory before the person answers the question asked again (line 11).
+    script = _TypingSlowly("\n".join(lines) + "\n", 11, lambda: trained(local))
+    run_shell(local.server.url, secret.get_secret_value(), local.emulator, script, out, quiet=0.5)
+    text = out.getvalue()
+    assert "! Title: I've just restarted and my compliance check is still loading" in text
+    assert "    (Enter keeps: Spring push)" in text
+    assert "Brief #1: Spring push" in text
