@@ -36,6 +36,7 @@ def test_legal_cannot_approve_while_the_disclaimer_is_unticked(legal_ticks: Loca
     )
     shown = str(checklist.blocks)
     assert "Legal disclaimer present" in shown and "Alt text on every image" in shown
+    assert "a stage can't be left while a ⬜ item is open" in shown
     approve(local, parent, "bram")
     wait_stage(local, "legal")
 
@@ -64,6 +65,10 @@ def test_legal_cannot_approve_while_the_disclaimer_is_unticked(legal_ticks: Loca
         "the checklist redrawn with the tick",
     )
     assert redrawn
+    # Nothing required is open now: the head says so, not the rule about ⬜ items.
+    now_shown = str(slack.emulator.message(checklist.channel, checklist.ts).blocks)
+    assert "nothing required is open; ▫️ items are optional" in now_shown
+    assert "a stage can't be left" not in now_shown
     approve(local, parent, "lena")
     wait_state(local, "approved")
     assert ("checklist_tick", "in_review", 1) in audit_actions(local)

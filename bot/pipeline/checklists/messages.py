@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from slack_sdk.models.blocks import SectionBlock
 from sqlalchemy.orm import Session
 
 from bot.briefs.lock import hold
@@ -54,12 +55,20 @@ def _text(brief: Brief) -> str:
     return f"Checklist for brief #{brief.id}, round {brief.round}"
 
 
+def _head(brief: Brief, items: list[ItemState]) -> SectionBlock:
+    """The rule when a ⬜ item is open; when none is, that nothing holds the brief back (the rule
+    about a ⬜ item in a list without one reads as if something were missing)."""
+    if any(state.item.required and not state.done for state in items):
+        return blocks.section(f"*{_text(brief)}*: a stage can't be left while a ⬜ item is open.")
+    return blocks.section(f"*{_text(brief)}*: nothing required is open; ▫️ items are optional.")
+
+
 def post_checklist(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
     """The checklist of the round, in the thread (after the gate's notes); none when empty."""
     items = brief_checklist(session, policy, brief)
     if not items:
         return
-    head = blocks.section(f"*{_text(brief)}*: a stage can't be left while a ⬜ item is open.")
+    head = _head(brief, items)
     hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
@@ -82,7 +91,7 @@ def refresh_checklist(session: Session, policy: Policy, brief: Brief) -> None:
     if not items:
         return
     key = message_key(brief)
-    head = blocks.section(f"*{_text(brief)}*: a stage can't be left while a ⬜ item is open.")
+    head = _head(brief, items)
     hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
