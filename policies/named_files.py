@@ -123,6 +123,18 @@ def named_file_errors(data: dict[str, Any], folder: Path, policy: Policy | None)
     return errors
 
 
+def taxonomy_errors(
+    taxonomy: IntakeTaxonomy, policy: Policy, rules: ComplianceRules | None
+) -> list[str]:
+    """The checks a policy's load makes of its taxonomy, for one read later: the running bot
+    reads intake.yaml again when it changes, and a reply saved there goes out with nobody
+    reviewing it. Without readable rules (the gate then sends briefs to people) no reply check."""
+    errors = _taxonomy_agrees(taxonomy, policy)
+    if rules is not None:
+        errors += replies_lint_clean(taxonomy, rules)
+    return errors
+
+
 def replies_lint_clean(taxonomy: IntakeTaxonomy, rules: ComplianceRules) -> list[str]:
     """A pre-approved reply goes out with nobody reviewing it: the compliance lint must find no
     regulated claim in it."""

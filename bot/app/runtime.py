@@ -16,6 +16,7 @@ from bot.app import channel_health
 from bot.app.config import Settings
 from bot.app.stopping import RunningJobs
 from bot.app.wiring import wire
+from bot.compliance.service import readable_rules
 from bot.core import metrics
 from bot.core.clock import Clock, utcnow
 from bot.core.logs import get_logger
@@ -33,6 +34,7 @@ from bot.storage.database import Database
 from bot.tasks.service import TaskWorker
 from policies.intake_schema import IntakeTaxonomy
 from policies.loader import PolicyStore
+from policies.named_files import taxonomy_errors
 from policies.schema import Policy
 
 if TYPE_CHECKING:
@@ -192,7 +194,11 @@ class Runtime:
     def intake_models(self) -> IntakeModels:
         taxonomy = self.policy.beside(self.policy.intake.taxonomy_file)
         if self._intake is None or self._intake.taxonomy_path != taxonomy:
-            self._intake = IntakeModels(taxonomy, self.settings.intake_model_dir)
+            self._intake = IntakeModels(
+                taxonomy,
+                self.settings.intake_model_dir,
+                lambda read: taxonomy_errors(read, self.policy, readable_rules(self.policy)),
+            )
         return self._intake
 
     def readiness(self) -> list[Check]:

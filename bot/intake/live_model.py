@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,16 @@ def _stamp(path: Path) -> float | None:
 
 
 class IntakeModels:
-    def __init__(self, taxonomy_path: Path, model_dir: Path) -> None:
+    def __init__(
+        self,
+        taxonomy_path: Path,
+        model_dir: Path,
+        check: Callable[[IntakeTaxonomy], list[str]] | None = None,
+    ) -> None:
         self.taxonomy_path = taxonomy_path
+        # What else a taxonomy read from the file must pass (the policy's teams, replies that
+        # lint clean): the same checks as at the policy's load, for a file saved since.
+        self.check = check
         self.model_dir = model_dir
         self._lock = threading.Lock()
         self._taxonomy: tuple[float | None, IntakeTaxonomy] | None = None
@@ -55,7 +64,7 @@ class IntakeModels:
         with self._lock:
             if self._taxonomy is None or self._taxonomy[0] != stamp:
                 try:
-                    taxonomy = load_intake(self.taxonomy_path)
+                    taxonomy = self._read()
                     self.taxonomy_problem = None
                 except (PolicyError, OSError) as exc:
                     if self._taxonomy is None:
@@ -65,11 +74,19 @@ class IntakeModels:
                         self.taxonomy_path,
                         exc,
                     )
-                    errors = getattr(exc, "errors", None) or [str(exc)]
-                    self.taxonomy_problem = str(errors[0])
+                    errors = getattr(exc, "errors", None) or [exc.__class__.__name__]
+                    # Said to an admin in Slack: the file's name, not its path on the server.
+                    self.taxonomy_problem = str(errors[0]).removeprefix(f"{self.taxonomy_path}: ")
                     taxonomy = self._taxonomy[1]  # and not read again until it changes
                 self._taxonomy = (stamp, taxonomy)
             return self._taxonomy[1]
+
+    def _read(self) -> IntakeTaxonomy:
+        taxonomy = load_intake(self.taxonomy_path)
+        problems = self.check(taxonomy) if self.check is not None else []
+        if problems:
+            raise PolicyError(problems)
+        return taxonomy
 
     def warm_up(self) -> threading.Thread | None:
         """Load the model in the background now, so the first request after a start is answered

@@ -183,4 +183,31 @@ def test_mops_health_says_when_intake_yaml_was_saved_with_a_mistake(
     assert "*Ready for Slack's traffic*" in report.text
     assert "• The intake taxonomy (intake.yaml) was saved with a mistake (" in report.text
     assert "intake uses the version read before it until the file is fixed" in report.text
+    assert str(tmp_path) not in report.text  # the file's name, never its path on the server
     assert local.runtime.intake_routes().title_of("utm_links") == "UTM links"
+
+
+def test_a_reply_saved_with_a_regulated_claim_is_not_sent_and_health_says_why(
+    local: LocalBot, tmp_path: Path
+) -> None:
+    """A saved reply goes out with nobody reviewing it: one edited into intake.yaml while the
+    bot runs passes the same lint as at the policy's load, or the reply before it stays."""
+    for name in ("intake.yaml", "intake_examples.yaml"):
+        shutil.copy(PACKAGE_POLICY.parent / name, tmp_path / name)
+    taxonomy = tmp_path / "intake.yaml"
+    use_policy(local, tmp_path, lambda data: data["intake"].update(taxonomy_file=str(taxonomy)))
+    shipped = local.runtime.intake_routes().labels["brand_assets"].reply
+    assert shipped is not None
+    promise = "Guaranteed returns of 12% a year, risk-free, on every brand kit."
+    edited = taxonomy.read_text().replace(
+        "Logos (PNG, SVG and EPS, for light and dark backgrounds)", promise, 1
+    )
+    assert promise in edited
+    taxonomy.write_text(edited)
+    os.utime(taxonomy, (2_000_000_000, 2_000_000_000))
+    reply = local.runtime.intake_routes().labels["brand_assets"].reply
+    assert reply is not None and reply.text == shipped.text
+    report = local.slack.command("/mops health", as_user="omar").ephemeral
+    assert report is not None
+    assert "labels.brand_assets.reply.text: the compliance rules flag it" in report.text
+    assert str(tmp_path) not in report.text  # the file's name, never its path on the server
