@@ -61,8 +61,8 @@ def _stage_line(
         if outlook.arrivals_per_day <= 0:
             return f"• *{name}* ({waiting}): no briefs arrived in the window, nothing to forecast."
         return (
-            f"• *{name}* ({waiting}): not enough history yet ({outlook.decisions} decisions in "
-            f"the window; 5 are needed)."
+            f"• *{name}* ({waiting}): not enough history yet "
+            f"({_count(outlook.decisions, 'decision')} in the window; 5 are needed)."
         )
     people = _count(result.load.reviewers, "reviewer")
     head = f"• *{name}* ({waiting}, {people}, {outlook.arrivals_per_day:.1f} arriving a day)"

@@ -16,11 +16,14 @@ def scorecard_lines(rows: list[ScoreRow], labels: Mapping[str, str], weeks: int)
     if not rows:
         return [*lines, "No requests or reviews in that time yet."]
     for row in rows:
-        kind = "requests" if row.stats.kind == "request" else "review stage"
+        request = row.stats.kind == "request"
+        kind, each = ("requests", "requests") if request else ("review stage", "reviews")
         name = labels.get(row.stats.name, row.stats.name)
+        # "0.0 business h" read as no work at all; a stage a brief waits in takes some.
+        hours = "under 0.1" if row.hours_per_week < 0.05 else f"{row.hours_per_week:.1f}"
         lines.append(
-            f"• *{name}* ({kind}): {row.per_week:.1f} a week, {row.hours_per_week:.1f} business h a "
-            f"week, {row.variability:.0%} {'unsure' if row.stats.kind == 'request' else 'sent back'}"
+            f"• *{name}* ({kind}): {row.per_week:.1f} {each} a week, {hours} business hours a "
+            f"week, {row.variability:.0%} {'unsure' if request else 'sent back'}"
             f", {row.risk:.0%} regulated → *{row.recommendation}*: {row.reason}."
         )
     return lines

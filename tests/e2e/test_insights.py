@@ -88,8 +88,12 @@ def test_goals_and_scorecard_in_slack(timed: LocalBot, clock: Clock) -> None:
     card = slack.last_ephemeral("omar").text
     assert "*Where to automate next* (last 8 weeks" in card
     # "design" is no longer a label of the policy: its name, capitalised.
-    assert "*Design* (requests): 1.9 a week" in card and "→ *assist*: only 1.9 a week" in card
-    assert "*Brand* (review stage): 1.1 a week" in card  # six stays plus three second rounds
+    assert (
+        "*Design* (requests): 1.9 requests a week" in card and "→ *assist*: only 1.9 a week" in card
+    )
+    assert (
+        "*Brand* (review stage): 1.1 reviews a week" in card
+    )  # six stays plus three second rounds
     assert "→ *assist*: 33% sent back: a draft or pre-check, a person decides" in card
     assert "*Legal* (review stage)" in card and "→ *keep manual*: only 0.8 a week" in card
 
@@ -120,4 +124,4 @@ def test_the_scorecard_names_a_label_by_its_title(timed: LocalBot, clock: Clock)
     _requests(timed, datetime(2026, 11, 9, 9, tzinfo=NY), "utm_links", 3)
     timed.slack.command("/mops scorecard", as_user="omar")
     card = timed.slack.last_ephemeral("omar").text
-    assert "*UTM links* (requests): 0.4 a week" in card, card
+    assert "*UTM links* (requests): 0.4 requests a week" in card, card

@@ -13,7 +13,8 @@ import pytest
 from bot.app.config import PACKAGE_POLICY
 from bot.cli.main import main
 from bot.flow import capacity, forecast, queueing, simulation
-from bot.flow.forecast import History, StageHistory, WhatIf
+from bot.flow.forecast import History, StageHistory, StageOutlook, WhatIf
+from bot.flow.messages import forecast_lines
 from bot.flow.queueing import StageLoad
 from bot.sla.calendar import calendar_for
 from bot.storage.database import Database
@@ -342,3 +343,12 @@ def test_forecast_from_the_database_on_the_command_line(
     assert "A simulation replaying the observed decision times:" in replay
     assert main(["forecast", "--reviewers", "marketing=2"]) == 2
     assert "not a review stage" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("decisions", "words"), [(1, "(1 decision in the window"), (3, "(3 decisions")]
+)
+def test_too_little_history_counts_its_decisions_in_words(decisions: int, words: str) -> None:
+    outlook = StageOutlook("brand", 1, 0.2, decisions, None, 8.0, None, None, 8.0)
+    lines = forecast_lines([outlook], {"brand": "Brand"}, max_breach=0.1, history_days=30)
+    assert f"*Brand* (1 waiting): not enough history yet {words}" in lines[1]

@@ -12,6 +12,7 @@ from bot.app.config import PACKAGE_POLICY
 from bot.audit import service as audit
 from bot.insights import service
 from bot.insights.goals import GoalProgress, sparkline
+from bot.insights.messages import scorecard_lines
 from bot.insights.scorecard import Recommendation, WorkStats, score
 from bot.intake.models import IntakeRequest
 from bot.storage.database import Database
@@ -194,3 +195,18 @@ def test_goal_progress_reads_the_rework_rate(db: Database) -> None:
     assert rework.value == pytest.approx(0.25) and rework.met is False
     assert len(rework.trend) == 8 and rework.trend[-1] == pytest.approx(0.25)
     assert rework.trend[0] is None  # eight weeks ago nothing had been submitted
+
+
+def test_scorecard_lines_name_what_is_counted_and_a_sliver_of_hours() -> None:
+    rows = score(
+        [
+            WorkStats("stage", "brand", 2, 1, 2, 0.3),  # a brief through brand in 8 weeks
+            WorkStats("request", "utm_links", 16, 0, 0, 16.0),
+        ],
+        weeks=8,
+        policy=CARD,
+    )
+    text = "\n".join(scorecard_lines(rows, {"brand": "Brand", "utm_links": "UTM links"}, 8))
+    assert "*Brand* (review stage): 0.2 reviews a week, under 0.1 business hours a week" in text
+    assert "*UTM links* (requests): 2.0 requests a week, 2.0 business hours a week" in text
+    assert "0.0 business" not in text
