@@ -75,6 +75,9 @@ ASKS_WHY = {
 }
 ADVANCES = {"schedule": Action.SCHEDULE, "live": Action.GO_LIVE}
 LISTS = ("mine", "waiting", "all")
+# Subcommands whose first word is a brief's number.
+NUMBERED = ("show", "cancel", "reopen", "live", "variants", "schedule")
+FIND_NUMBERS = "`/brief list` shows the numbers of yours and of those waiting on you."
 
 
 # -- /brief ---------------------------------------------------------------------------------
@@ -102,7 +105,7 @@ def brief_command(
             ack(ephemeral(flows.listing(runtime.db, runtime.policy, asker.actor, which)))
     elif name == "show" and brief_id:
         shown = flows.showing(runtime.db, runtime.policy, brief_id, runtime.clock())
-        ack(ephemeral(shown or f"There is no brief #{brief_id}. {BRIEF_USAGE}"))
+        ack(ephemeral(shown or f"There is no brief #{brief_id}. {FIND_NUMBERS}"))
     elif name == "cancel" and args and _brief_id(args[0]):
         answer = _cancel(command, client, runtime, asker)
         if answer:
@@ -143,6 +146,13 @@ def brief_command(
             ack(ephemeral(answer))
         else:
             ack()
+    elif name in NUMBERED and args and _brief_id(args[0]) is None:
+        # The whole usage line answers a typo in the number with eleven commands to read.
+        ack(
+            ephemeral(
+                f"`{echo(args[0])}` isn't a brief number, like `/brief {name} 12`. {FIND_NUMBERS}"
+            )
+        )
     elif name == "help" and not args:
         ack(ephemeral(BRIEF_HELP))
     else:

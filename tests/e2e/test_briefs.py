@@ -237,11 +237,21 @@ def test_list_show_and_bad_arguments(local: LocalBot) -> None:
     slack.command("/brief show 1", as_user="bram")
     shown = slack.last_ephemeral("bram").text
     assert "History" in shown and "sent it for review" in shown
-    for bad in ("/brief show x", "/brief show", "/brief cancel 99999999999", "/brief frob"):
+    for bad in ("/brief show", "/brief frob"):
         slack.command(bad, as_user="bram")
         assert "Usage:" in slack.last_ephemeral("bram").text, bad
+    # A bad number is answered about the number, not with every command there is.
+    for bad, word in (("/brief show x", "x"), ("/brief cancel 99999999999", "99999999999")):
+        slack.command(bad, as_user="bram")
+        told = slack.last_ephemeral("bram").text
+        assert told.startswith(f"`{word}` isn't a brief number, like `/brief "), bad
+        assert "Usage:" not in told and "`/brief list` shows the numbers" in told
     slack.command("/brief show 42", as_user="bram")
-    assert "no brief #42" in slack.last_ephemeral("bram").text
+    told = slack.last_ephemeral("bram").text
+    assert (
+        told
+        == "There is no brief #42. `/brief list` shows the numbers of yours and of those waiting on you."
+    )
 
 
 def test_policy_reload_is_for_ops_admins_and_keeps_old_policy_on_errors(
