@@ -69,7 +69,8 @@ def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -
 
     slack.command("/brief variants 1", as_user="rita")
     form = slack.view_of("rita")
-    assert form is not None and "Email subject, Email preheader" in str(form["blocks"])
+    assert form is not None
+    assert "draft the Email subject and Email preheader from this copy" in str(form["blocks"])
     result = slack.submit({}, as_user="rita")  # the master copy is the brief's key message
     assert result.status == 200 and not result.errors, result.errors
 

@@ -26,7 +26,7 @@ class Submitted:
 
 
 def master_form(policy: Policy, brief: Brief, channels: list[str], channel_id: str | None) -> dict:
-    labels = ", ".join(policy.variants.channels[name].label for name in channels)
+    labels = _listed([policy.variants.channels[name].label for name in channels])
     initial = str(brief.fields.get(policy.variants.master_field) or "")[:MAX_MASTER]
     view = View(
         type="modal",
@@ -36,7 +36,7 @@ def master_form(policy: Policy, brief: Brief, channels: list[str], channel_id: s
         close="Cancel",
         private_metadata=json.dumps({"id": brief.id, "channel": channel_id}),
         blocks=[
-            SectionBlock(text=f"I'll draft {labels} from this copy, in the brief's thread."),
+            SectionBlock(text=f"I'll draft the {labels} from this copy, in the brief's thread."),
             InputBlock(
                 block_id=MASTER,
                 label="Master copy",
@@ -84,3 +84,8 @@ def submitted(view: dict, block_id: str) -> Submitted | None:
     if not isinstance(row_id, int):
         return None
     return Submitted(row_id, meta.get("channel"), forms.submitted_values(view).get(block_id) or "")
+
+
+def _listed(names: list[str]) -> str:
+    """'X post, SMS and LinkedIn post': read aloud, as a person writes a list."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
