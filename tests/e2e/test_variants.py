@@ -113,7 +113,7 @@ def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -
     assert stored["email_preheader"].status == "drafted"  # nobody accepted it: not ready
     assert eventually(
         lambda: any(
-            "Email preheader is not accepted yet" in str(m.blocks)
+            "the Email preheader is not accepted yet" in str(m.blocks)
             for m in slack.emulator.thread(parent.channel, parent.ts)
         ),
         "the checklist redrawn: one variant still waits",
@@ -123,7 +123,7 @@ def test_variants_are_drafted_edited_and_accepted_by_a_person(local: LocalBot) -
         brief = session.get(Brief, 1)
         found = launch.blockers(session, local.runtime.policy, brief, local.runtime.clock())
         texts = [b.text for b in found if b.kind == "checklist"]
-    assert texts == ["*Every channel variant accepted*: Email preheader is not accepted yet"]
+    assert texts == ["*Every channel variant accepted*: the Email preheader is not accepted yet"]
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.core.words import listed
 from bot.pipeline.asset_checks import is_image, missing_utm, problems, wrong_size
 from bot.pipeline.readiness_models import Asset, Variant
 from policies.compliance import ComplianceRules
@@ -88,7 +89,7 @@ def variants_accepted(facts: Facts) -> str | None:
     if not waiting:
         return None
     labels = [(facts.policy.variants.channels.get(name) or _Label(name)).label for name in waiting]
-    return f"{', '.join(labels)} {'is' if len(labels) == 1 else 'are'} not accepted yet"
+    return f"the {listed(labels)} {'is' if len(labels) == 1 else 'are'} not accepted yet"
 
 
 @dataclass(frozen=True)

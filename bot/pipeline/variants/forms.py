@@ -10,6 +10,7 @@ from slack_sdk.models.views import View
 
 from bot.briefs import forms
 from bot.briefs.models import Brief
+from bot.core.words import listed
 from bot.pipeline.readiness_models import Variant
 from bot.slack.actions import ViewId
 from policies.schema import Policy
@@ -26,7 +27,7 @@ class Submitted:
 
 
 def master_form(policy: Policy, brief: Brief, channels: list[str], channel_id: str | None) -> dict:
-    labels = _listed([policy.variants.channels[name].label for name in channels])
+    labels = listed([policy.variants.channels[name].label for name in channels])
     initial = str(brief.fields.get(policy.variants.master_field) or "")[:MAX_MASTER]
     view = View(
         type="modal",
@@ -84,8 +85,3 @@ def submitted(view: dict, block_id: str) -> Submitted | None:
     if not isinstance(row_id, int):
         return None
     return Submitted(row_id, meta.get("channel"), forms.submitted_values(view).get(block_id) or "")
-
-
-def _listed(names: list[str]) -> str:
-    """'X post, SMS and LinkedIn post': read aloud, as a person writes a list."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
