@@ -16,7 +16,6 @@ from bot.slack.replies import Reply
 from handlers import briefs, clicks, submissions
 from handlers.clicks import Click
 from handlers.context import Asker
-from handlers.usage import MOPS_USAGE
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -144,7 +143,7 @@ def ticket_button(click: Click[IntakeRef]) -> None:
 def queue(rest: str, runtime: Runtime, asker: Asker) -> str:
     """`/mops intake`: the open intake queue (@triage and ops admins)."""
     if rest:
-        return f"Usage: `/mops intake` lists the open intake requests. {MOPS_USAGE}"
+        return "`/mops intake` takes nothing after it: it lists the open intake requests."
     return flows.queue(
         runtime.db, runtime.policy, runtime.intake_routes(), asker.actor, runtime.names()
     )

@@ -58,7 +58,10 @@ HELP_TEXT = "\n".join(
 def policy_reload(rest: str, runtime: Runtime, asker: Asker) -> str:
     """`/mops policy reload` (ops admins): a policy with errors is reported and not used."""
     if rest.strip().lower() != "reload":
-        return f"Usage: `/mops policy reload`. {MOPS_USAGE}"
+        return (
+            "Usage: `/mops policy reload` (ops admins): read the policy files again; one with "
+            "errors is reported and not used."
+        )
     actor = asker.actor
     if not access.is_ops_admin(runtime.policy, actor.user_id, set(actor.group_ids)):
         return "Only ops admins can reload the policy."

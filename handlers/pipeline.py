@@ -14,7 +14,6 @@ from bot.slack.replies import Reply
 from handlers import clicks
 from handlers.clicks import Click
 from handlers.context import Asker
-from handlers.usage import MOPS_USAGE
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
@@ -92,7 +91,7 @@ def launch(click: Click[LaunchRef]) -> None:
 def my_tasks(rest: str, runtime: Runtime, asker: Asker) -> str:
     """`/mops tasks`: your open tasks, soonest due first."""
     if rest:
-        return f"`/mops tasks` takes nothing after it: it lists your open tasks. {MOPS_USAGE}"
+        return "`/mops tasks` takes nothing after it: it lists your open tasks."
     return flows.my_tasks(runtime.db, runtime.policy, asker.actor)
 
 

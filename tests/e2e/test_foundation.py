@@ -40,6 +40,19 @@ def test_unknown_subcommand_gets_a_usage_line(slack: Slack) -> None:
     assert "Usage:" in shown.text
 
 
+def test_a_subcommand_given_words_it_takes_none_of_says_so_once(slack: Slack) -> None:
+    """Its own usage, not that followed by every /mops command ("Usage: ... Usage: ...")."""
+    for command, answer in (
+        ("/mops policy", "Usage: `/mops policy reload` (ops admins): read the policy files again"),
+        ("/mops intake all", "`/mops intake` takes nothing after it: it lists the open intake"),
+        ("/mops tasks mine", "`/mops tasks` takes nothing after it: it lists your open tasks."),
+    ):
+        slack.command(command, as_user="omar")
+        shown = slack.last_ephemeral("omar")
+        assert shown is not None and shown.text.startswith(answer), command
+        assert shown.text.count("Usage:") <= 1 and "/mops forecast" not in shown.text, command
+
+
 def test_user_text_in_an_answer_is_escaped(slack: Slack) -> None:
     slack.command("/mops <!channel>", as_user="rita")
     shown = slack.last_ephemeral("rita")
