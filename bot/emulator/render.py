@@ -211,10 +211,13 @@ class _Renderer:
 
     def input(self, block: dict[str, Any]) -> None:
         element = block.get("element") or {}
+        person = element.get("initial_user")
+        channel = element.get("initial_channel") or element.get("initial_conversation")
         initial = (
             element.get("initial_value")
             or element.get("initial_date")
-            or element.get("initial_user")
+            or (f"@{self.names.users.get(person, person)}" if person else None)
+            or (f"#{self.names.channels.get(channel, channel)}" if channel else None)
             or _text((element.get("initial_option") or {}).get("text"), self.names)
         )
         field_ = InputField(

@@ -88,7 +88,14 @@ def ask(shell: Shell, field: InputField, kept: Any = None) -> Any:
     """One input: returns the value, "" to keep what is there (`kept`, what the person typed
     before the bot refused the form, or the input's initial value), None to cancel the modal."""
     need = "optional" if field.optional else "required"
-    kind = {"datepicker": "YYYY-MM-DD", "users_select": "a person", "number_input": "number"}
+    kind = {
+        "datepicker": "YYYY-MM-DD",
+        "users_select": "a person",
+        "multi_users_select": "people, separated by commas",
+        "channels_select": "a channel, like #marketing",
+        "conversations_select": "a channel, like #marketing",
+        "number_input": "number",
+    }
     note = ", ".join(p for p in (need, kind.get(field.type, "")) if p)
     shell.say(f"{field.label} ({note})" + (f": {field.hint}" if field.hint else ""))
     for index, (label, _) in enumerate(field.options, start=1):

@@ -151,3 +151,11 @@ def test_what_was_typed_is_kept_when_the_bot_refuses_a_form_and_enter_keeps_it(
     assert "! Title: I've just restarted and my compliance check is still loading" in text
     assert "    (Enter keeps: Spring push)" in text
     assert "Brief #1: Spring push" in text
+
+
+def test_a_channel_picker_says_what_to_type_and_offers_the_channel_it_starts_on(
+    local: LocalBot,
+) -> None:
+    text = _shell(local, "as omar", "/mops experiment new", *[""] * 20, "cancel")
+    assert "Post the experiment in (required, a channel, like #marketing)" in text
+    assert "    (Enter keeps: #marketing)" in text
