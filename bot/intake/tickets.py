@@ -172,7 +172,7 @@ def finish(
     record_event(session, policy, request, "intake_done", actor_id=actor.user_id, now=now)
     messages.update_route(session, policy, routes, request)
     messages.post_progress(
-        session, request, f"Done: <@{actor.user_id}> marked request #{request.id} as done."
+        session, request, f"<@{actor.user_id}> marked request #{request.id} as done."
     )
     return Answer(True, f"Request #{request.id} is done.")
 

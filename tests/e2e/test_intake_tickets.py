@@ -55,7 +55,8 @@ def test_a_request_is_claimed_and_done_and_the_requester_follows_in_the_thread(
     assert "<!date^" in queue.text  # in the reader's own time zone
 
     slack.click("Done", as_user="omar", message=claimed)
-    bot_reply(slack, asked, "Done: <@U04OMAR> marked request #1 as done")
+    done = bot_reply(slack, asked, "<@U04OMAR> marked request #1 as done.")
+    assert done.text == "<@U04OMAR> marked request #1 as done."  # not "Done: ... as done"
     finished = updated(slack, routed, lambda m: buttons(m) == [], "no buttons left")
     assert "Done by <@U04OMAR>" in str(finished.blocks)
     [stored] = requests(bot)
