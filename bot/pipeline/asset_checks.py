@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.compliance.findings import claim_notes
 from bot.compliance.layers import lint_text
+from bot.core.words import listed
 from bot.pipeline.readiness_models import Asset
 from policies.compliance import ComplianceRules, LintResult
 from policies.schema import Policy
@@ -65,7 +66,7 @@ def check(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> Checke
         found.append(
             Problem(
                 "utm",
-                f"the link has no {_either(missing)}: add "
+                f"the link has no {listed(missing, 'or')}: add "
                 f"{'&'.join(f'{name}=…' for name in missing)} to it and post it again",
             )
         )
@@ -109,7 +110,3 @@ def wrong_size(policy: Policy, asset: Asset) -> str | None:
         f"it is {asset.width}x{asset.height}; {name} takes {' or '.join(sizes)}: export it at "
         "one of those sizes, or tag it for another channel with *Fix details*"
     )
-
-
-def _either(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

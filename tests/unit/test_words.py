@@ -18,3 +18,9 @@ from bot.core.words import listed
 )
 def test_a_list_reads_as_a_person_writes_it(items: list[str], text: str) -> None:
     assert listed(items) == text
+
+
+def test_a_list_of_alternatives_reads_with_or() -> None:
+    assert listed(["utm_source", "utm_medium", "utm_campaign"], "or") == (
+        "utm_source, utm_medium or utm_campaign"
+    )
