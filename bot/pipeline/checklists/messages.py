@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import SectionBlock
 from sqlalchemy.orm import Session
 
 from bot.briefs.lock import hold
@@ -55,12 +54,15 @@ def _text(brief: Brief) -> str:
     return f"Checklist for brief #{brief.id}, round {brief.round}"
 
 
-def _head(brief: Brief, items: list[ItemState]) -> SectionBlock:
-    """The rule when a ⬜ item is open; when none is, that nothing holds the brief back (the rule
+def _message(policy: Policy, brief: Brief, items: list[ItemState]) -> list[dict]:
+    """The checklist message as posted and as redrawn: its head, then the items. The head states
+    the rule when a ⬜ item is open; when none is, that nothing holds the brief back (the rule
     about a ⬜ item in a list without one reads as if something were missing)."""
     if any(state.item.required and not state.done for state in items):
-        return blocks.section(f"*{_text(brief)}*: a stage can't be left while a ⬜ item is open.")
-    return blocks.section(f"*{_text(brief)}*: nothing required is open; ▫️ items are optional.")
+        head = f"*{_text(brief)}*: a stage can't be left while a ⬜ item is open."
+    else:
+        head = f"*{_text(brief)}*: nothing required is open; ▫️ items are optional."
+    return [blocks.section(head).to_dict(), *checklist_blocks(policy, brief, items)]
 
 
 def post_checklist(session: Session, policy: Policy, brief: Brief, now: datetime) -> None:
@@ -68,7 +70,6 @@ def post_checklist(session: Session, policy: Policy, brief: Brief, now: datetime
     items = brief_checklist(session, policy, brief)
     if not items:
         return
-    head = _head(brief, items)
     hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
@@ -77,7 +78,7 @@ def post_checklist(session: Session, policy: Policy, brief: Brief, now: datetime
             "channel": channel_of(brief.thread_key),
             "thread_ts": ts_of(brief.thread_key),
             "text": _text(brief),
-            "blocks": [head.to_dict(), *checklist_blocks(policy, brief, items)],
+            "blocks": _message(policy, brief, items),
             "unfurl_links": False,
         },
         ordering_key=brief.thread_key,
@@ -91,7 +92,6 @@ def refresh_checklist(session: Session, policy: Policy, brief: Brief) -> None:
     if not items:
         return
     key = message_key(brief)
-    head = _head(brief, items)
     hold(session, brief.id)  # the thread's writer, before its outbox row: bot.briefs.lock
     enqueue(
         session,
@@ -100,7 +100,7 @@ def refresh_checklist(session: Session, policy: Policy, brief: Brief) -> None:
             "channel": channel_of(key),
             "ts": ts_of(key),
             "text": _text(brief),
-            "blocks": [head.to_dict(), *checklist_blocks(policy, brief, items)],
+            "blocks": _message(policy, brief, items),
         },
         ordering_key=brief.thread_key,
     )
