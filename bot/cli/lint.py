@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.slack.blocks import sure
 from policies.compliance import (
     DEFAULT_RULES_PATH,
     ComplianceRules,
@@ -145,7 +146,7 @@ def print_report(name: str, text: str, result: LintResult, out: TextIO) -> None:
         )
         if finding.layer == "model" and finding.score is not None:
             out.write(
-                f"    found by the semantic model ({finding.score:.0%} sure); nearest labelled "
+                f"    found by the semantic model ({sure(finding.score)}); nearest labelled "
                 f'example: "{finding.nearest}"\n'
             )
     for issue in result.channel_issues:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as cli
-from bot.cli.lint import line_and_column, main
-from policies.compliance import DEFAULT_RULES_PATH, load_rules
+from bot.cli.lint import line_and_column, main, print_report
+from policies.compliance import DEFAULT_RULES_PATH, Finding, LintResult, load_rules
 
 BRIEF = "Spring launch\n\nGet 20% off today.\nFeel free to reply.\n"
 
@@ -143,3 +143,26 @@ def test_the_cli_takes_the_same_channel_names(
     assert cli.main(["lint", "--channel=fax", "-"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mopsbot: unknown channel 'fax'") and err.count("\n") == 1
+
+
+def test_a_model_finding_never_reads_100_percent_sure() -> None:
+    """A calibrated probability of 0.997 rounds to "100%", which a reader takes for certainty."""
+    text = "Dana from Leeds says it changed her life."
+    finding = Finding(
+        category="endorsement",
+        label="Endorsement or testimonial",
+        start=0,
+        end=len(text),
+        matched=text,
+        severity="warning",
+        guidance="Testimonials need substantiation.",
+        approver_stage="legal",
+        layer="model",
+        score=0.997,
+        nearest="Maria says it changed her life",
+    )
+    out = io.StringIO()
+    print_report("brief.txt", text, LintResult([finding], rules_version="7"), out)
+    assert '    found by the semantic model (over 99% sure); nearest labelled example: "Maria' in (
+        out.getvalue()
+    )
