@@ -98,6 +98,8 @@ class SlackDriver:
         if options.get("retry_num") is not None or options.get("redeliveries"):
             raise ValueError(NO_COMMAND_RETRIES)
         fields = self.command_fields(line, user, channel)
+        if not self._registered(fields["command"]):
+            return DeliveryResult(0, ephemeral=self._not_a_command(fields))
         result = self._form(fields, **options)
         self._show_ack(result, fields["command"], fields["channel_id"], fields["user_id"])
         return result
@@ -125,6 +127,28 @@ class SlackDriver:
             "response_url": self.emulator.issue_response_url(where.id, who.id),
             "trigger_id": self.emulator.issue_trigger_id(who.id),
         }
+
+    def _registered(self, command: str) -> bool:
+        """Slack knows a command only when the app's manifest registers it and the install
+        granted `commands`; it never sends the app any other."""
+        ws = self.emulator.workspace
+        return command in ws.commands and "commands" in ws.scopes
+
+    def _not_a_command(self, fields: dict[str, str]) -> Message:
+        """What Slack's client tells the person instead of sending a command nobody registered."""
+        command = fields["command"]
+        ws = self.emulator.workspace
+        said = Message(
+            channel=fields["channel_id"],
+            ts=ws.next_ts(),
+            user=SLACKBOT,
+            text=(
+                f'{command} is not a valid command. In Slack, all messages that start with the "/" '
+                "character are interpreted as commands."
+            ),
+            ephemeral_to=fields["user_id"],
+        )
+        return ws.add_message(said)
 
     def _show_ack(self, result: DeliveryResult, command: str, channel: str, user: str) -> None:
         if result.status != 200 or result.late:

@@ -70,6 +70,20 @@ def manifest_events(path: Path = MANIFEST) -> frozenset[str]:
     return frozenset(manifest["settings"]["event_subscriptions"]["bot_events"])
 
 
+@cache
+def manifest_commands(path: Path = MANIFEST) -> frozenset[str]:
+    """The slash commands the app's manifest registers (`/brief`, `/mops`): Slack sends the app
+    no other. Each must have `should_escape: false`: the emulator sends a command's text as
+    typed, as that asks; with escaping Slack would send `<@U123|sam>` for `@sam`, which the
+    emulator does not make, so it refuses such a manifest rather than send the other form."""
+    manifest: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    commands = manifest["features"].get("slash_commands") or []
+    escaped = [c["command"] for c in commands if c.get("should_escape")]
+    if escaped:
+        raise ValueError(f"{', '.join(escaped)}: the emulator sends a command's text unescaped")
+    return frozenset(c["command"] for c in commands)
+
+
 def receives(event: str, scopes: frozenset[str], events: frozenset[str] | None = None) -> bool:
     """Whether Slack sends the app `event` (a subscription name: `message.channels`,
     `app_mention`): subscribed in the manifest, and its scope granted to the token."""

@@ -66,11 +66,13 @@ class SlackEmulator(WorkspaceQueries):
         limits: RateLimits | None = None,
         network: NetworkDelay | None = None,
         faults: FaultPlan | None = None,
+        commands: frozenset[str] | None = None,
     ) -> None:
         """`scopes`: the bot token's scopes; by default what manifest.yaml requests.
+        `commands`: the slash commands the app registered; by default manifest.yaml's.
         `limits`, `network`: Slack's rate limits and round trip (bot.emulator.limits); off
         unless given. `faults`: 429s, 5xx and late answers at random (bot.emulator.faults)."""
-        super().__init__(Workspace(seed, scopes))
+        super().__init__(Workspace(seed, scopes, commands))
         self.seed = seed
         self.bot_token = BOT_TOKEN
         self.trigger_ttl = trigger_ttl  # Slack's trigger ids live three seconds

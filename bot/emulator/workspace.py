@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bot.emulator.records import Call, Change, Message, UploadedFile
-from bot.emulator.scopes import manifest_scopes
+from bot.emulator.scopes import manifest_commands, manifest_scopes
 from bot.emulator.seed import Channel, Seed, User
 
 # How long a test waits for the bot before calling it stuck. A wait returns the moment the thing
@@ -28,10 +28,17 @@ log = logging.getLogger("mopsbot.emulator")
 
 
 class Workspace:
-    def __init__(self, seed: Seed, scopes: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        seed: Seed,
+        scopes: frozenset[str] | None = None,
+        commands: frozenset[str] | None = None,
+    ) -> None:
         self.seed = seed
         # The bot token's scopes: what manifest.yaml asks for, unless a test grants fewer.
         self.scopes: frozenset[str] = manifest_scopes() if scopes is None else scopes
+        # The slash commands the app registered: manifest.yaml's, unless a test's app has others.
+        self.commands: frozenset[str] = manifest_commands() if commands is None else commands
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.users: dict[str, User] = {u.id: u for u in (seed.bot, *seed.users)}

@@ -11,10 +11,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
@@ -24,6 +26,7 @@ from werkzeug.serving import make_server
 from bot.emulator import Message, SlackDriver, SlackEmulator
 from bot.emulator.conversation import Slack
 from bot.emulator.render import Names, mrkdwn, render_message, render_view
+from bot.emulator.scopes import MANIFEST, manifest_commands, manifest_scopes
 from bot.emulator.shell import run_shell
 
 SECRET = "test-signing-secret"
@@ -85,7 +88,7 @@ FORM = {
 
 @pytest.fixture
 def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as running:
+    with SlackEmulator(commands=TinyBot.COMMANDS) as running:
         yield running
 
 
@@ -102,6 +105,8 @@ def _error(call: Any) -> SlackApiError:
 
 class TinyBot:
     """A real Bolt app over real HTTP, recording what its listeners were given."""
+
+    COMMANDS = frozenset({"/echo", "/form"})  # its manifest's slash commands
 
     def __init__(self, emulator: SlackEmulator) -> None:
         self.seen: list[tuple[str, Any]] = []
@@ -400,6 +405,40 @@ def test_command_ack_shows_as_ephemeral(emulator: SlackEmulator, driver: SlackDr
     assert result.status == 200 and result.body == "you said hello there"
     assert result.ephemeral is not None and result.ephemeral.ephemeral_to == "U01RITA"
     assert [m.text for m in emulator.ephemerals("rita")] == ["you said hello there"]
+
+
+def test_a_command_the_manifest_does_not_register_never_reaches_the_app(bot: TinyBot) -> None:
+    """Slack's client refuses it itself: the app's /echo listener is never called."""
+    with SlackEmulator(commands=frozenset({"/form"})) as emulator:
+        result = SlackDriver(bot.url, SECRET, emulator).command("/echo hi", "rita", "marketing")
+        shown = [m.text for m in emulator.ephemerals("rita")]
+    assert result.status == 0 and result.ephemeral is not None
+    assert result.ephemeral.text.startswith("/echo is not a valid command.")
+    assert shown == [result.ephemeral.text]  # and no "you said hi"
+
+
+def test_a_command_needs_the_commands_scope(bot: TinyBot) -> None:
+    with SlackEmulator(
+        scopes=manifest_scopes() - {"commands"}, commands=TinyBot.COMMANDS
+    ) as emulator:
+        result = SlackDriver(bot.url, SECRET, emulator).command("/echo hi", "rita", "marketing")
+        shown = [m.text for m in emulator.ephemerals("rita")]
+    assert result.status == 0 and len(shown) == 1 and "not a valid command" in shown[0]
+
+
+def test_the_manifest_registers_the_commands_the_bot_listens_for() -> None:
+    assert manifest_commands() == {"/brief", "/mops"}
+
+
+def test_a_manifest_asking_slack_to_escape_command_text_is_refused(tmp_path: Path) -> None:
+    """The emulator sends a command's text as typed (`should_escape: false`): a manifest that
+    asks for Slack's escaped form would be tested against text Slack would not send."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    manifest["features"]["slash_commands"][0]["should_escape"] = True
+    changed = tmp_path / "manifest.yaml"
+    changed.write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    with pytest.raises(ValueError, match="/brief"):
+        manifest_commands(changed)
 
 
 def test_forged_and_stale_requests_are_refused(
