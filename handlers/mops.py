@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, Respond
@@ -26,6 +26,7 @@ from handlers.usage import MOPS_USAGE
 from policies import access
 
 if TYPE_CHECKING:
+    from bot.app.readiness import Check
     from bot.app.runtime import Runtime
 
 HELP_TEXT = "\n".join(
@@ -82,17 +83,20 @@ def health(rest: str, runtime: Runtime, asker: Asker) -> str:
     return bot_health.render(
         [
             bot_health.channel_section(runtime.client, runtime.policy, runtime.db, now),
-            _readiness_section(runtime),
+            readiness_section(runtime.readiness()),
             *runtime.health_sections(),
         ]
     )
 
 
-def _readiness_section(runtime: Runtime) -> bot_health.Section:
-    """The facts /readyz gives a load balancer, for the admin."""
-    checks = runtime.readiness()
+def readiness_section(checks: Sequence[Check]) -> bot_health.Section:
+    """The facts /readyz gives a load balancer, for the admin: what is not ready first, in bold,
+    so it stands out from the facts that are (some of which still say what to look at)."""
     ok = all(c.ok for c in checks)
-    lines = [c.detail[:1].upper() + c.detail[1:] for c in sorted(checks, key=lambda c: c.ok)]
+    lines = [
+        c.detail[:1].upper() + c.detail[1:] if c.ok else f"*{c.detail[:1].upper()}{c.detail[1:]}*"
+        for c in sorted(checks, key=lambda c: c.ok)
+    ]
     return bot_health.Section("Ready for Slack's traffic" if ok else "Not ready", ok, lines)
 
 

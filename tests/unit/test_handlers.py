@@ -17,8 +17,10 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.app.bolt import create_app
+from bot.app.readiness import Check
 from bot.slack.actions import ActionId, ViewId
 from handlers.context import RequestContext, delivery_key
+from handlers.mops import readiness_section
 
 HANDLERS = Path(handlers.__file__).parent
 COMMANDS = ["/mops", "/brief"]
@@ -255,3 +257,20 @@ def test_mops_subcommands_are_an_explicit_table() -> None:
     assert expected == mops.SUBCOMMANDS
     for subcommand in mops.SUBCOMMANDS.values():
         assert list(inspect.signature(subcommand).parameters) == ["rest", "runtime", "asker"]
+
+
+def test_mops_health_puts_what_is_not_ready_first_and_in_bold() -> None:
+    checks = [
+        Check("database", True, "the database answers"),
+        Check("compliance_model", False, "the compliance model is still loading"),
+        Check("policy", True, "policy 1a2b is in force"),
+    ]
+    section = readiness_section(checks)
+    assert (section.title, section.ok) == ("Not ready", False)
+    assert section.lines == [
+        "*The compliance model is still loading*",
+        "The database answers",
+        "Policy 1a2b is in force",
+    ]
+    ready = readiness_section([c for c in checks if c.ok])
+    assert ready.ok and not any("*" in line for line in ready.lines)
