@@ -99,11 +99,15 @@ class ApiCall:
         *,
         public_scope: bool = True,
         refusal: str = "not_in_channel",
+        reading: bool = False,
     ) -> Channel:
         """A channel the bot may post in: a member, or (with chat:write.public, where Slack
-        allows it) any public channel; else the method's documented `refusal`."""
+        allows it) any public channel; else the method's documented `refusal`. An archived
+        channel takes no posts (`is_archived`), though a member may still read it (`reading`)."""
         channel = self.channel(name)
         ws = self.workspace
+        if not reading and ws.is_archived(channel):
+            raise SlackError("is_archived")
         if ws.is_member(channel, ws.seed.bot.id):
             return channel
         if public_scope and not channel.is_private and WRITE_PUBLIC in ws.scopes:

@@ -63,6 +63,8 @@ def update(call: ApiCall) -> dict[str, Any]:
     # chat.update documents no not_in_channel: the bot's own message in a public channel it
     # left can still be edited; a private one it left is gone for it.
     channel = call.visible_channel()
+    if call.workspace.is_archived(channel):
+        raise SlackError("is_archived")  # an archived channel's messages are frozen too
     original = call.own_message(channel.id, call.args.text("ts"), "update")
     text, blocks = call.content(required=False)
     if text is None and blocks is None and call.args.json("attachments") is None:

@@ -66,7 +66,7 @@ def channel_object(ws: Workspace, channel: Channel) -> dict[str, Any]:
         "is_im": False,
         "is_mpim": False,
         "is_private": channel.is_private,
-        "is_archived": False,
+        "is_archived": ws.is_archived(channel),
         "is_general": False,
         "created": CREATED,
         "creator": ws.seed.users[0].id,
@@ -162,7 +162,7 @@ def _conversation_to_read(call: ApiCall) -> Channel:
     DM's id comes from conversations.open), one the bot is in."""
     if (call.args.text("channel") or "") in call.workspace.users:
         raise SlackError("channel_not_found")
-    return call.postable_channel(public_scope=False)
+    return call.postable_channel(public_scope=False, reading=True)
 
 
 def _page(call: ApiCall, messages: list[Message], include_metadata: bool) -> dict[str, Any]:

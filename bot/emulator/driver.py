@@ -97,6 +97,11 @@ class SlackDriver:
         """`/brief new foo` as typed by `user` in `channel`. The ack is what the person sees."""
         if options.get("retry_num") is not None or options.get("redeliveries"):
             raise ValueError(NO_COMMAND_RETRIES)
+        where = self.emulator.channel(channel)
+        if self.emulator.workspace.is_archived(where):
+            raise ValueError(
+                f"#{where.name} is archived: Slack shows it read-only, with no composer"
+            )
         fields = self.command_fields(line, user, channel)
         if not self._registered(fields["command"]):
             return DeliveryResult(0, ephemeral=self._not_a_command(fields))

@@ -93,6 +93,10 @@ class WorkspaceQueries:
         """A person posts `text` as Slack stores it (the driver's `message()` encodes what they
         typed and tells the bot about it). Posting in a channel joins it, as in Slack."""
         where, who = self.channel(channel), self.user(user)
+        if self.workspace.is_archived(where):
+            raise ValueError(
+                f"#{where.name} is archived: Slack shows it read-only, with no composer"
+            )
         self.workspace.join(where, who.id)
         if thread_ts is not None:
             parent = self.workspace.message(where.id, thread_ts)
@@ -140,6 +144,13 @@ class WorkspaceQueries:
     def remove(self, channel: str, user: str = "mopsbot") -> None:
         """`/remove @user` from `channel`: the bot can no longer post there."""
         self.workspace.leave(self.channel(channel), self.user(user).id)
+
+    def archive(self, channel: str) -> None:
+        """`/archive` in `channel`: read-only from now on; the bot's posts there are refused."""
+        self.workspace.archive(self.channel(channel))
+
+    def unarchive(self, channel: str) -> None:
+        self.workspace.unarchive(self.channel(channel))
 
     def is_member(self, channel: str, user: str = "mopsbot") -> bool:
         return self.workspace.is_member(self.channel(channel), self.user(user).id)

@@ -32,6 +32,7 @@ mopsbot shell: you are @{user} in #{channel}. Type `help` for commands.
 HELP = """\
 /command args   run a slash command, as Slack would send it to the bot
 /invite @name   add someone (the bot: @mopsbot) to this channel; /remove @name takes them out
+/archive        archive this channel (read-only until the shell restarts)
 <text>          post a message in the current channel, or in the open thread
 upload PATH     share a file from this computer into the channel, or the open thread;
                 words after the path are its message (the caption)
@@ -220,6 +221,10 @@ class Shell:
         try:
             if word in ("/invite", "/remove") and rest:
                 self.membership(word, rest)
+            elif line == "/archive":  # Slack's own, never sent to the bot
+                self.emulator.archive(self.channel.id)
+                self.thread = None
+                self.say(f"(#{self.channel.name} was archived: read-only from now on)")
             elif line.startswith("/"):
                 self.act(lambda: self.driver.command(line, self.user.id, self.channel.id))
             elif word == "click" and rest:

@@ -47,6 +47,7 @@ class Workspace:
         }
         self.usergroups = {g.id: g for g in seed.usergroups}
         self._members: dict[str, set[str]] = {c.id: set(c.members) for c in seed.channels}
+        self._archived: set[str] = set()  # channel ids: read-only, nobody can post there
         self._messages: dict[str, dict[str, Message]] = {c: {} for c in self.channels}
         self._ephemerals: list[Message] = []
         self.view_stacks: dict[str, list[dict[str, Any]]] = {}
@@ -110,6 +111,21 @@ class Workspace:
     def leave(self, channel: Channel, user_id: str) -> None:
         with self.lock:
             self._members.get(channel.id, set()).discard(user_id)
+
+    def archive(self, channel: Channel) -> None:
+        """Someone archives the channel: its history stays readable; nobody posts there."""
+        if channel.is_im:
+            raise ValueError("a direct message can't be archived")
+        with self.lock:
+            self._archived.add(channel.id)
+
+    def unarchive(self, channel: Channel) -> None:
+        with self.lock:
+            self._archived.discard(channel.id)
+
+    def is_archived(self, channel: Channel) -> bool:
+        with self.lock:
+            return channel.id in self._archived
 
     # -- change plumbing ------------------------------------------------------------------
     @contextmanager

@@ -180,7 +180,9 @@ def _check_one(client: WebClient, channel: str, purposes: list[str]) -> ChannelC
     headers = {k.lower(): v for k, v in (response.headers or {}).items()}
     scopes = {s.strip() for s in str(headers.get("x-oauth-scopes", "")).split(",")}
     if info.get("is_archived"):
-        return ChannelCheck(channel, purposes, False, "it is archived")
+        return ChannelCheck(
+            channel, purposes, False, "it is archived: unarchive it, or point the policy elsewhere"
+        )
     if info.get("is_member"):
         return ChannelCheck(channel, purposes, True)
     if not info.get("is_private") and WRITE_PUBLIC in scopes:

@@ -69,6 +69,29 @@ def test_a_refused_escalation_is_told_to_the_ops_admins_once_a_day(
     eventually(lambda: len(dms_to(timed, "U04OMAR")) == 2, "a second day's DM to Omar")
 
 
+def test_an_archived_escalation_channel_is_told_to_the_ops_admins(
+    timed: LocalBot, clock: Clock
+) -> None:
+    timed.emulator.archive("mops-escalations")  # someone tidied the channel list
+    new_brief(timed)
+    clock.now = datetime(2026, 11, 13, 12, 0, tzinfo=NY)  # Friday: the escalation is due
+    runtime = timed.runtime
+    reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
+    runtime.sender.wake()
+    told = eventually(lambda: dms_to(timed, "U04OMAR"), "a DM to Omar (@mops-admins)")
+    eventually(lambda: outbox_drained(timed), "the outbox drained")
+    assert failed_errors(timed) == ["is_archived"]  # final: not retried for ever
+    text = mrkdwn(told[0].text)
+    assert "#mops-escalations (where I post escalations)" in text
+    assert "It is archived. Unarchive it, or point the policy at another channel." in text
+    report = timed.slack.command("/mops health", as_user="omar").ephemeral
+    assert report is not None
+    assert (
+        "#mops-escalations (escalations): it is archived: unarchive it, or point the policy "
+        "elsewhere" in mrkdwn(report.text)
+    )
+
+
 def test_a_refused_digest_is_told_to_the_ops_admins(timed: LocalBot, clock: Clock) -> None:
     new_brief(timed)
     timed.emulator.remove("marketing")  # the digest channel (and the brief channel)

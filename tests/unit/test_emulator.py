@@ -399,6 +399,26 @@ def test_response_url_posts_ephemerals_and_replaces_originals(
     assert [m.text for m in emulator.messages("marketing")] == ["picked", "for all"]
 
 
+def test_an_archived_channel_takes_no_posts_but_stays_readable(
+    emulator: SlackEmulator, client: WebClient
+) -> None:
+    first = client.chat_postMessage(channel="C01MKTG", text="before")
+    emulator.archive("marketing")
+    assert client.conversations_info(channel="C01MKTG")["channel"]["is_archived"] is True
+    for call in (
+        lambda: client.chat_postMessage(channel="C01MKTG", text="after"),
+        lambda: client.chat_update(channel="C01MKTG", ts=first["ts"], text="edited"),
+        lambda: client.chat_postEphemeral(channel="C01MKTG", user="U01RITA", text="psst"),
+    ):
+        assert _error(call).response["error"] == "is_archived"
+    history = client.conversations_history(channel="C01MKTG")["messages"]
+    assert [m["text"] for m in history] == ["before"]
+    with pytest.raises(ValueError, match="archived"):
+        emulator.record_user_message("marketing", "rita", "anyone here?")
+    emulator.unarchive("marketing")
+    assert client.chat_postMessage(channel="C01MKTG", text="after")["ok"]
+
+
 # -- the driver against a real Bolt app -----------------------------------------------------
 def test_command_ack_shows_as_ephemeral(emulator: SlackEmulator, driver: SlackDriver) -> None:
     result = driver.command("/echo hello there", "rita", "marketing")
