@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import time
 from typing import Any
 
 from bot.emulator.records import Message
@@ -15,6 +16,7 @@ from bot.emulator.validation import block_errors, with_ids
 from bot.emulator.workspace import Workspace
 
 MAX_USES = 5  # Slack accepts five posts to one response_url
+LIFETIME = 30 * 60.0  # seconds: within 30 minutes of the command or click that gave it
 
 
 def issue(
@@ -34,6 +36,7 @@ def issue(
             "message_ts": message_ts,
             "thread_ts": thread_ts,
             "uses": 0,
+            "issued": time.monotonic(),
         }
     return f"{base_url}response/{token}"
 
@@ -46,6 +49,8 @@ def deliver(ws: Workspace, token: str, body: Any) -> tuple[int, str]:
             return 404, "invalid_token"
         if target["uses"] >= MAX_USES:
             return 404, "used_url"
+        if time.monotonic() - target["issued"] > LIFETIME:
+            return 404, "expired_url"
         if not isinstance(body, dict):
             return 400, "invalid_payload"
         if body.get("blocks") is not None and block_errors(body["blocks"]):

@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from werkzeug.serving import make_server
 
-from bot.emulator import Message, SlackDriver, SlackEmulator
+from bot.emulator import Message, SlackDriver, SlackEmulator, response_url
 from bot.emulator.conversation import Slack
 from bot.emulator.render import Names, mrkdwn, render_message, render_view
 from bot.emulator.scopes import MANIFEST, manifest_commands, manifest_scopes
@@ -417,6 +417,22 @@ def test_an_archived_channel_takes_no_posts_but_stays_readable(
         emulator.record_user_message("marketing", "rita", "anyone here?")
     emulator.unarchive("marketing")
     assert client.chat_postMessage(channel="C01MKTG", text="after")["ok"]
+
+
+def test_a_response_url_takes_five_posts_within_thirty_minutes(emulator: SlackEmulator) -> None:
+    ws = emulator.workspace
+
+    def token() -> str:
+        return emulator.issue_response_url("C01MKTG", "U01RITA").rsplit("/", 1)[1]
+
+    five = token()
+    for _ in range(response_url.MAX_USES):
+        assert response_url.deliver(ws, five, {"text": "soon"}) == (200, "ok")
+    assert response_url.deliver(ws, five, {"text": "sixth"}) == (404, "used_url")
+    late = token()
+    ws.response_urls[late]["issued"] -= response_url.LIFETIME + 1  # half an hour has passed
+    assert response_url.deliver(ws, late, {"text": "late"}) == (404, "expired_url")
+    assert [m.text for m in emulator.ephemerals("rita")] == ["soon"] * 5
 
 
 # -- the driver against a real Bolt app -----------------------------------------------------
