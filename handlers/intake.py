@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.briefs import forms as brief_forms
 from bot.briefs.service import FormErrors
-from bot.intake import flows, forms
+from bot.intake import flows, forms, withdrawal
 from bot.intake.service import is_new_request
 from bot.slack.actions import ActionId, IntakePick, IntakeRef
 from bot.slack.replies import Reply
@@ -29,6 +29,17 @@ TICKET_BUTTONS = {
 
 
 def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
+    deleted = withdrawal.deleted_ts(event, set(runtime.policy.intake.channels))
+    if deleted is not None:
+        flows.withdraw(
+            runtime.db,
+            runtime.policy,
+            runtime.intake_routes(),
+            channel_id=event["channel"],
+            ts=deleted,
+            now=runtime.clock(),
+        )
+        return
     if not is_new_request(event, set(runtime.policy.intake.channels), context.bot_user_id):
         return
     flows.receive(

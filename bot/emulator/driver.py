@@ -21,6 +21,7 @@ from bot.emulator.api_files import image_size, shared_file_object
 from bot.emulator.payloads import find_element, picked, view_state
 from bot.emulator.records import Message, UploadedFile
 from bot.emulator.scopes import message_event, receives
+from bot.emulator.seed import Channel
 from bot.emulator.server import SlackEmulator
 from bot.emulator.signed import VERIFICATION_TOKEN, DeliveryResult, SignedSender
 from bot.emulator.validation import block_errors
@@ -478,6 +479,98 @@ class SlackDriver:
         result = self.event(event, **options)
         result.message = posted
         return result
+
+    # -- a person edits or deletes their message ------------------------------------------
+    def edit_message(
+        self, channel: str, user: str, ts: str, text: str, **options: Any
+    ) -> DeliveryResult:
+        """The author edits their message: stored as Slack encodes it, and the bot gets a
+        `message` event of subtype `message_changed` (from channels it is in)."""
+        ws = self.emulator.workspace
+        where, original = self._own_message(channel, user, ts)
+        changed = ws.replace_message(
+            dataclasses.replace(original, text=composer.encode(text, ws), edited=True)
+        )
+        return self._changed(where, original, changed, **options)
+
+    def delete_message(self, channel: str, user: str, ts: str, **options: Any) -> DeliveryResult:
+        """The author deletes their message. A thread's parent with replies stays behind as
+        Slack's tombstone ("This message was deleted.", by Slackbot) and the bot gets
+        `message_changed`; any other message goes, and the bot gets `message_deleted`."""
+        ws = self.emulator.workspace
+        where, original = self._own_message(channel, user, ts)
+        replies = [m for m in ws.messages(where.id, include_threads=True) if m.thread_ts == ts]
+        if any(m.is_reply for m in replies):
+            tombstone = dataclasses.replace(
+                original, user=SLACKBOT, text="This message was deleted.", files=[], blocks=[]
+            )
+            tombstone = ws.replace_message(dataclasses.replace(tombstone, subtype="tombstone"))
+            return self._changed(where, original, tombstone, **options)
+        ws.delete_message(where.id, ts)
+        event_ts = ws.next_ts()
+        return self._hidden_event(
+            where,
+            {
+                "subtype": "message_deleted",
+                "deleted_ts": ts,
+                "ts": event_ts,
+                "event_ts": event_ts,
+                "previous_message": original.as_slack(),
+            },
+            **options,
+        )
+
+    def _own_message(self, channel: str, user: str, ts: str) -> tuple[Channel, Message]:
+        """The channel and the message of `user` at `ts` there: only its author edits or
+        deletes it here (a workspace admin could too; none of the demo users is one)."""
+        ws = self.emulator.workspace
+        where, who = self.emulator.channel(channel), self.emulator.user(user)
+        original = ws.message(where.id, ts)
+        if original is None or original.ephemeral_to:
+            raise KeyError(f"no message {ts} in #{where.name}")
+        if original.subtype == "tombstone":
+            raise ValueError("that message was deleted already")
+        if original.user != who.id:
+            raise ValueError("only its author can change or delete a message")
+        if ws.is_archived(where):
+            raise ValueError(f"#{where.name} is archived: Slack shows it read-only")
+        return where, original
+
+    def _changed(
+        self, where: Channel, original: Message, changed: Message, **options: Any
+    ) -> DeliveryResult:
+        event_ts = self.emulator.workspace.next_ts()
+        return self._hidden_event(
+            where,
+            {
+                "subtype": "message_changed",
+                "ts": event_ts,
+                "event_ts": event_ts,
+                "message": changed.as_slack(),
+                "previous_message": original.as_slack(),
+            },
+            **options,
+        )
+
+    def _hidden_event(
+        self, where: Channel, fields: dict[str, Any], **options: Any
+    ) -> DeliveryResult:
+        """A hidden `message` event about a message that changed or went: Slack sends it only
+        for channels the bot is in, on the same subscription as new messages."""
+        ws = self.emulator.workspace
+        if not ws.is_member(where, self.emulator.seed.bot.id) or not receives(
+            message_event(where), ws.scopes
+        ):
+            return DeliveryResult(0)
+        event = {
+            "type": "message",
+            "hidden": True,
+            "channel": where.id,
+            "channel_type": "im" if where.is_im else "channel",
+            "team": self.emulator.seed.team.id,
+            **fields,
+        }
+        return self.event(event, **options)
 
     def app_home_opened(self, user: str, **options: Any) -> DeliveryResult:
         if not receives("app_home_opened", self.emulator.workspace.scopes):

@@ -25,6 +25,7 @@ class Message:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] | None = None
     unfurl_links: bool | None = None
+    subtype: str | None = None  # "tombstone": a deleted thread parent, kept for its replies
     # Global change counter at the last create/edit: "what changed since X" without clocks.
     seq: int = 0
 
@@ -48,6 +49,8 @@ class Message:
         }
         if self.bot_id:
             out["bot_id"] = self.bot_id
+        if self.subtype:
+            out.update(subtype=self.subtype, hidden=True)
         if self.blocks:
             out["blocks"] = self.blocks
         if self.attachments:

@@ -38,6 +38,7 @@ upload PATH     share a file from this computer into the channel, or the open th
                 words after the path are its message (the caption)
 click N [C]     press button [N]; for a menu, C is the choice number (asked if left out)
 thread N        open the thread of message (N); `back` returns to the channel
+delete N        delete your own message (N)
 show            show the channel (or the open thread) again
 channel NAME    switch channel: {channels}
 as NAME         act as: {users}
@@ -238,6 +239,8 @@ class Shell:
                 self.show()
             elif word == "thread":
                 self.open_thread(rest)
+            elif word == "delete" and rest:
+                self.delete(rest)
             elif word == "back":
                 self.thread = None
                 self.show()
@@ -353,15 +356,26 @@ class Shell:
         return None
 
     def open_thread(self, rest: str) -> None:
-        if rest.isdigit() and 1 <= int(rest) <= len(self.listed):
-            channel, ts = self.listed[int(rest) - 1]
-        else:
-            raise LookupError("give the number of a message shown as (N); try `show`")
+        channel, ts = self.numbered(rest)
         message = self.emulator.workspace.message(channel, ts)
         if message is None:
             raise LookupError("that message is gone")
         self.channel, self.thread = self.emulator.channel(channel), message
         self.show()
+
+    def delete(self, rest: str) -> None:
+        """Delete your own message (N), as its "Delete message..." menu does in Slack."""
+        channel, ts = self.numbered(rest)
+        self.act(lambda: self.driver.delete_message(channel, self.user.id, ts))
+        if self.thread is not None and self.thread.ts == ts:
+            self.thread = self.emulator.workspace.message(channel, ts)  # its tombstone, or gone
+        self.show()
+
+    def numbered(self, rest: str) -> tuple[str, str]:
+        """(channel, ts) of the message shown as (N)."""
+        if rest.isdigit() and 1 <= int(rest) <= len(self.listed):
+            return self.listed[int(rest) - 1]
+        raise LookupError("give the number of a message shown as (N); try `show`")
 
     def home(self) -> None:
         self.act(lambda: self.driver.app_home_opened(self.user.id))

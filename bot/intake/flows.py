@@ -13,7 +13,7 @@ from bot.briefs import forms
 from bot.briefs import service as briefs
 from bot.briefs.flows import run
 from bot.briefs.service import Actor, FormErrors, Outcome
-from bot.intake import messages, service, tickets
+from bot.intake import messages, service, tickets, withdrawal
 from bot.intake.forms import relabel_form
 from bot.intake.service import Answer
 from bot.slack import replies
@@ -162,6 +162,21 @@ def ticket_action(
             now=now,
         ),
     )
+
+
+def withdraw(
+    db: Database,
+    policy: Policy,
+    routes: IntakeTaxonomy,
+    *,
+    channel_id: str,
+    ts: str,
+    now: datetime,
+) -> None:
+    """A request's message was deleted in Slack: the request closes (bot.intake.withdrawal).
+    A second delivery of the event finds it closed and changes nothing."""
+    with db.transaction() as session:
+        withdrawal.withdraw(session, policy, routes, channel_id=channel_id, ts=ts, now=now)
 
 
 def deflection_lines(db: Database, *, now: datetime, days: int) -> list[str]:

@@ -41,6 +41,8 @@ def label_name(label: str | None, routes: IntakeTaxonomy) -> str:
 
 def status_words(request: IntakeRequest) -> str:
     """Where a request stands, in the words the requester and the team see."""
+    if request.withdrawn_at is not None:
+        return "Closed: its message was deleted"
     if request.label == OUT_OF_SCOPE:
         return OUT_OF_SCOPE_TITLE
     if request.label is None:
@@ -176,6 +178,21 @@ def deflection_retired(request: IntakeRequest, reply: str, by: str, owner: str) 
         f"<@{request.user_id}> {blocks.escape(reply)}\n"
         f"_<@{by}> said this didn't help, so it went to {owner} (below)._"
     )
+
+
+def withdrawn_note(request: IntakeRequest) -> str:
+    """The request's message once the request itself was deleted (bot.intake.withdrawal)."""
+    return (
+        f"<@{request.user_id}>'s request #{request.id} was deleted from the channel, so it's "
+        "closed and nobody needs to pick it up."
+    )
+
+
+def withdrawn_refusal(request: IntakeRequest) -> str | None:
+    """What a click on a deleted request's old button is told (None: it wasn't deleted)."""
+    if request.withdrawn_at is None:
+        return None
+    return f"Request #{request.id} was deleted from the channel, so it's closed."
 
 
 def retire_current(session: Session, request: IntakeRequest, note: str) -> None:

@@ -81,6 +81,8 @@ class IntakeRequest(Base):
     reply_version: Mapped[int | None] = mapped_column(Integer)
     not_helped_by: Mapped[str | None] = mapped_column(String(32))
     not_helped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The request's message was deleted in Slack: closed, its words dropped (bot.intake.withdrawal).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         UniqueConstraint("channel_id", "ts"),

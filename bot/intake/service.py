@@ -253,6 +253,8 @@ def label_refusal(
     label modal opens, and again when it is submitted."""
     if request is None:
         return "That request is gone."
+    if request.withdrawn_at is not None:
+        return messages.withdrawn_refusal(request)
     if not roles.may_label(policy, routes, request, actor.user_id, set(actor.group_ids)):
         return f"Only {roles.who_may_label(policy, routes, request)} can label this request."
     if request.ticket_status == TicketStatus.DONE and request.label != OUT_OF_SCOPE:

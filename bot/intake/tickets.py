@@ -195,6 +195,9 @@ def not_helped(
     request = lock(session, request_id)
     if request is None:
         return Answer(False, "That request is gone.")
+    withdrawn = messages.withdrawn_refusal(request)
+    if withdrawn is not None:
+        return Answer(False, withdrawn)
     if not roles.may_label(policy, routes, request, actor.user_id, set(actor.group_ids)):
         return Answer(
             False,
@@ -277,6 +280,8 @@ def brief_refusal(request: IntakeRequest | None) -> str | None:
     """Why no brief should be opened from this request now, or None."""
     if request is None:
         return "That request is gone."
+    if request.withdrawn_at is not None:
+        return messages.withdrawn_refusal(request)
     if request.brief_id is not None:
         return f"Brief #{request.brief_id} was already opened for request #{request.id}."
     return None
@@ -295,6 +300,8 @@ def _work_refusal(
 
 
 def _not_workable(request: IntakeRequest) -> str | None:
+    if request.withdrawn_at is not None:
+        return messages.withdrawn_refusal(request)
     if request.status != IntakeStatus.ROUTED or request.label is None:
         return f"Request #{request.id} needs a label first."
     if request.label == OUT_OF_SCOPE:

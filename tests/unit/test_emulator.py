@@ -556,6 +556,34 @@ def test_events_carry_retry_headers(
     assert driver.url_verification("abc123").body == {"challenge": "abc123"}
 
 
+def test_edits_and_deletions_reach_the_app_as_slack_sends_them(
+    emulator: SlackEmulator, driver: SlackDriver, bot: TinyBot
+) -> None:
+    alone = driver.message("intake", "sam", "need a banner").message
+    threaded = driver.message("intake", "rita", "need a logo").message
+    assert alone is not None and threaded is not None
+    driver.message("intake", "bram", "on it", thread_ts=threaded.ts)
+    with pytest.raises(ValueError, match="author"):
+        driver.delete_message("intake", "bram", alone.ts)  # not his
+    assert driver.edit_message("intake", "sam", alone.ts, "need a banner for @rita").ok
+    assert driver.delete_message("intake", "sam", alone.ts).ok
+    assert driver.delete_message("intake", "rita", threaded.ts).ok
+    edited, deleted, tombstoned = (event for event, _, _ in bot.kinds("message")[3:])
+    assert edited["subtype"] == "message_changed" and edited["hidden"] is True
+    assert edited["message"]["text"] == "need a banner for <@U01RITA>"
+    assert edited["previous_message"]["text"] == "need a banner"
+    assert edited["message"]["ts"] == alone.ts and edited["ts"] != alone.ts
+    assert (deleted["subtype"], deleted["deleted_ts"]) == ("message_deleted", alone.ts)
+    assert deleted["previous_message"]["user"] == "U05SAM"
+    # A thread's parent stays as a tombstone for its replies: a change, not a deletion.
+    assert tombstoned["subtype"] == "message_changed"
+    assert tombstoned["message"]["subtype"] == "tombstone"
+    assert tombstoned["message"]["ts"] == threaded.ts
+    assert tombstoned["previous_message"]["user"] == "U01RITA"
+    assert [m.text for m in emulator.messages("intake")] == ["This message was deleted."]
+    assert [m.text for m in emulator.thread("intake", threaded.ts)][1:] == ["on it"]
+
+
 def test_conversation_reads_like_a_chat(emulator: SlackEmulator, driver: SlackDriver) -> None:
     slack = Slack(emulator, driver)
     slack.command("/form", as_user="rita", channel="marketing")
