@@ -7,22 +7,11 @@ import pytest
 
 from bot.app.local import LocalBot
 from bot.audit import service as audit
-from bot.emulator.records import Message
-from tests.support.intake import bot_reply, buttons, requests, updated
-from tests.support.waiting import eventually
+from tests.support.intake import bot_reply, buttons, ephemeral, requests, updated
 
 pytestmark = pytest.mark.slow
 
 ROUTINE = "hi! where can I download our logo files? need the svg for a partner slide"
-
-
-def _ephemeral(bot: LocalBot, user: str, contains: str) -> Message:
-    return eventually(
-        lambda: next(
-            (m for m in reversed(bot.slack.ephemerals_for(user)) if contains in m.text), None
-        ),
-        f"an ephemeral for {user} containing {contains!r}",
-    )
 
 
 def test_a_routine_question_gets_the_saved_reply_and_didnt_help_routes_it(bot: LocalBot) -> None:
@@ -38,7 +27,7 @@ def test_a_routine_question_gets_the_saved_reply_and_didnt_help_routes_it(bot: L
 
     # Lena (legal) is neither the requester nor of the owning team, @triage or the admins.
     slack.click("This didn't help", as_user="lena", message=answer)
-    assert "can pass request #1 on to a person" in _ephemeral(bot, "lena", "pass request").text
+    assert "can pass request #1 on to a person" in ephemeral(bot.slack, "lena", "pass request").text
 
     slack.click("This didn't help", as_user="rita", message=answer)
     routed = bot_reply(slack, asked, "Routed to")
@@ -50,7 +39,7 @@ def test_a_routine_question_gets_the_saved_reply_and_didnt_help_routes_it(bot: L
     assert "said this didn't help, so it went to *@brand-team*" in retired.text
     assert "https://brand.example.com" in retired.text  # the answer stays readable
     bot.driver.click(answer, "This didn't help", "sam")  # from a screen not yet updated
-    assert "<@U01RITA> already passed request #1" in _ephemeral(bot, "sam", "already").text
+    assert "<@U01RITA> already passed request #1" in ephemeral(bot.slack, "sam", "already").text
     [stored] = requests(bot)
     assert (stored.ticket_status, stored.not_helped_by) == ("new", "U01RITA")
     with bot.runtime.db.read() as session:
@@ -101,7 +90,7 @@ def test_a_label_with_a_title_reads_as_its_title(bot: LocalBot) -> None:
     options = [o["text"]["text"] for o in view["blocks"][0]["element"]["options"]]
     assert "UTM links" in options and "Utm links" not in options
     slack.submit({"label": "UTM links"}, as_user="rita")
-    said = _ephemeral(bot, "rita", "already labelled")
+    said = ephemeral(bot.slack, "rita", "already labelled")
     assert "It's already labelled *UTM links*" in said.text
     [stored] = requests(bot)
     assert stored.label == "utm_links"

@@ -9,7 +9,7 @@ from bot.app.local import LocalBot
 from bot.audit import service as audit
 from bot.emulator.conversation import Slack
 from bot.emulator.records import Message
-from tests.support.intake import bot_reply, buttons, current, requests, updated
+from tests.support.intake import bot_reply, buttons, current, ephemeral, requests, updated
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
@@ -22,13 +22,6 @@ def _routed(slack: Slack, text: str) -> tuple[Message, Message]:
     return asked, bot_reply(slack, asked, "Routed to")
 
 
-def _ephemeral(slack: Slack, user: str, contains: str) -> Message:
-    return eventually(
-        lambda: next((m for m in reversed(slack.ephemerals_for(user)) if contains in m.text), None),
-        f"an ephemeral for {user} containing {contains!r}",
-    )
-
-
 def test_a_request_is_claimed_and_done_and_the_requester_follows_in_the_thread(
     bot: LocalBot,
 ) -> None:
@@ -39,14 +32,14 @@ def test_a_request_is_claimed_and_done_and_the_requester_follows_in_the_thread(
 
     # Rita asked; she does not do the work.
     slack.click("Claim", as_user="rita", message=routed)
-    assert "can work on request #1" in _ephemeral(slack, "rita", "can work").text
+    assert "can work on request #1" in ephemeral(slack, "rita", "can work").text
 
     slack.click("Claim", as_user="omar", message=routed)  # omar is in @web-team
     bot_reply(slack, asked, "<@U04OMAR> claimed this")
     claimed = updated(slack, routed, lambda m: "Done" in buttons(m), "a Done button")
     assert "Claimed by <@U04OMAR>" in str(claimed.blocks)
     bot.driver.click(routed, "Claim", "sam")  # from a screen not yet updated: refused
-    assert "<@U04OMAR> has already claimed" in _ephemeral(slack, "sam", "claimed").text
+    assert "<@U04OMAR> has already claimed" in ephemeral(slack, "sam", "claimed").text
 
     slack.command("/mops intake", as_user="sam", channel="intake")
     queue = slack.last_ephemeral("sam")
@@ -82,7 +75,7 @@ def test_relabelling_with_the_same_label_changes_nothing(bot: LocalBot) -> None:
     slack.click("Wrong label?", as_user="rita", message=routed)
     slack.wait_for_view("rita")
     slack.submit({"label": "Web update"}, as_user="rita")
-    assert "nothing changed" in _ephemeral(slack, "rita", "already labelled").text
+    assert "nothing changed" in ephemeral(slack, "rita", "already labelled").text
     assert len(slack.thread(asked).replies) == replies
     assert buttons(current(slack, routed)) == ["Claim", "Wrong label?"]
 
@@ -104,7 +97,7 @@ def test_wrong_label_by_someone_who_may_not_label_opens_no_form(bot: LocalBot) -
     slack = bot.slack
     _, routed = _routed(slack, WEB_REQUEST)
     slack.click("Wrong label?", as_user="lena", message=routed)
-    refusal = _ephemeral(slack, "lena", "can label this request")
+    refusal = ephemeral(slack, "lena", "can label this request")
     assert "<@U01RITA>" in refusal.text and slack.view_of("lena") is None
 
 

@@ -7,23 +7,13 @@ import pytest
 
 from bot.app.local import LocalBot
 from bot.audit import service as audit
-from bot.emulator.records import Message
-from tests.support.intake import bot_reply, buttons, requests, updated
+from tests.support.intake import bot_reply, buttons, ephemeral, requests, updated
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
 WEB_REQUEST = "the pricing page still shows last year's prices, please update them"
 ROUTINE = "hi! where can I download our logo files? need the svg for a partner slide"
-
-
-def _ephemeral(bot: LocalBot, user: str, contains: str) -> Message:
-    return eventually(
-        lambda: next(
-            (m for m in reversed(bot.slack.ephemerals_for(user)) if contains in m.text), None
-        ),
-        f"an ephemeral for {user} containing {contains!r}",
-    )
 
 
 def test_a_deleted_request_is_closed_and_its_claimer_told(bot: LocalBot) -> None:
@@ -47,7 +37,7 @@ def test_a_deleted_request_is_closed_and_its_claimer_told(bot: LocalBot) -> None
     assert because == ["its message was deleted in Slack"]
 
     bot.driver.click(claimed, "Done", "omar")  # from a screen not yet updated
-    refused = _ephemeral(bot, "omar", "deleted")
+    refused = ephemeral(bot.slack, "omar", "deleted")
     assert refused.text == "Request #1 was deleted from the channel, so it's closed."
     slack.command("/mops intake", as_user="sam", channel="intake")
     queue = slack.last_ephemeral("sam")
@@ -62,7 +52,7 @@ def test_a_deleted_routine_question_takes_back_its_didnt_help_button(bot: LocalB
     closed = updated(slack, answer, lambda m: buttons(m) == [], "no This didn't help")
     assert "was deleted from the channel" in closed.text
     bot.driver.click(answer, "This didn't help", "rita")
-    assert "was deleted from the channel" in _ephemeral(bot, "rita", "deleted").text
+    assert "was deleted from the channel" in ephemeral(bot.slack, "rita", "deleted").text
     [stored] = requests(bot)
     assert stored.not_helped_at is None and stored.text == ""
 

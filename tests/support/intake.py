@@ -54,3 +54,11 @@ def updated(slack: Slack, message: Message, check: Callable[[Message], bool], wh
         return latest if check(latest) else None
 
     return eventually(now, what)
+
+
+def ephemeral(slack: Slack, user: str, contains: str) -> Message:
+    """The latest message shown only to `user` that contains `contains` (waited for)."""
+    return eventually(
+        lambda: next((m for m in reversed(slack.ephemerals_for(user)) if contains in m.text), None),
+        f"an ephemeral for {user} containing {contains!r}",
+    )
