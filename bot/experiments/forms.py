@@ -28,6 +28,9 @@ from bot.experiments.plan import (
 from bot.slack.actions import ViewId
 
 ELEMENT_ID = "value"
+# Room for what people type ("ten percent", "two weeks"): Slack would refuse a longer one with
+# "at most N characters", where the form's own check says what it wants ("like 10%").
+NUMBER_LENGTH = 30
 DIRECTIONS = {
     "higher": "increase",
     "up": "increase",
@@ -130,18 +133,26 @@ def plan_form(
             "mde",
             "Smallest effect worth detecting (MDE)",
             initial=f"{(p.mde if p else 0.1) * 100:g}%",
-            max_length=10,
+            max_length=NUMBER_LENGTH,
             hint="Relative to the control, e.g. 10%.",
         ),
         _text(
             "alpha",
             "Significance level (alpha)",
             initial=f"{p.alpha if p else 0.05:g}",
-            max_length=10,
+            max_length=NUMBER_LENGTH,
         ),
-        _text("power", "Power", initial=f"{(p.power if p else 0.8) * 100:g}%", max_length=10),
         _text(
-            "min_days", "Minimum runtime, days", initial=str(p.min_days if p else 7), max_length=3
+            "power",
+            "Power",
+            initial=f"{(p.power if p else 0.8) * 100:g}%",
+            max_length=NUMBER_LENGTH,
+        ),
+        _text(
+            "min_days",
+            "Minimum runtime, days",
+            initial=str(p.min_days if p else 7),
+            max_length=NUMBER_LENGTH,
         ),
         _text(
             "checkpoints",

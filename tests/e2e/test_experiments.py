@@ -105,6 +105,17 @@ def test_bad_plan_gets_inline_errors_and_stores_nothing(local: LocalBot) -> None
         assert session.scalars(select(Experiment)).first() is None
 
 
+def test_numbers_in_words_get_the_forms_own_answer_not_a_length_limit(local: LocalBot) -> None:
+    """'ten percent' and 'two weeks' fit their fields: the form says what it wants instead of
+    Slack refusing them for their length."""
+    slack = local.slack
+    slack.command("/mops experiment new", as_user="rita")
+    result = slack.submit({**PLAN, "mde": "ten percent", "min_days": "two weeks"}, as_user="rita")
+    assert result.errors is not None
+    assert result.errors["mde"] == "Write a relative effect like 10%."
+    assert result.errors["min_days"] == "A whole number of days, e.g. 7."
+
+
 def test_results_in_the_thread_give_progress_then_a_readout_with_a_chart(local: LocalBot) -> None:
     slack = local.slack
     parent = register(local)
