@@ -13,6 +13,7 @@ from bot.experiments.models import Experiment, ExperimentVersion
 from bot.experiments.plan import METHOD_LABELS, Method, Metric, Plan
 from bot.experiments.readout import Decision, Readout
 from bot.experiments.results import Results
+from bot.experiments.statistics import p_text
 from bot.slack import blocks
 from bot.slack.blocks import escape
 from bot.slack.outbox import channel_of, enqueue, enqueue_file, ts_of
@@ -205,7 +206,7 @@ def readout_text(
         f"*Day {checkpoint} readout* (results through {until:%d %b %Y}, plan version {version}"
         + (", changed after data arrived" if amended else "")
         + ")",
-        f"{units} {escape(plan.unit)}s; {split} (p = {srm.p_value:.2g}).",
+        f"{units} {escape(plan.unit)}s; {split} ({p_text(srm.p_value)}).",
     ]
     for item in readout.metrics:
         role = "goal" if item.role == "goal" else "guardrail"
@@ -215,7 +216,7 @@ def readout_text(
                 f"{mark} {escape(item.metric.name)} ({role}), {escape(arm)}: "
                 f"{effect.treatment_mean:.4g} vs {effect.control_mean:.4g}, "
                 f"{_lift(effect.relative)} ({_interval(effect.relative_low, effect.relative_high)}"
-                f", p = {effect.p_value:.2g})"
+                f", {p_text(effect.p_value)})"
             )
     power = readout.power
     lines.append(

@@ -17,6 +17,7 @@ from bot.experiments.statistics import (
     Effect,
     Moments,
     SampleRatio,
+    p_text,
     power_reached,
     sample_ratio,
     sequential,
@@ -143,7 +144,7 @@ def decide(
     worse than its margin; roll back when every arm has a goal significantly the wrong way or a
     guardrail significantly worse. Only a sequential plan decides before its final look."""
     if srm.status == "alert":
-        return Decision.UNHEALTHY, None, [f"sample ratio mismatch (p = {srm.p_value:.2g})"]
+        return Decision.UNHEALTHY, None, [f"sample ratio mismatch ({p_text(srm.p_value)})"]
     if plan.method is not Method.SEQUENTIAL and not final:
         # A fixed-horizon test read early is fooled too often; a bandit's interim readout is
         # for moving traffic, and its estimates are biased toward the arm it favoured.

@@ -264,3 +264,9 @@ def _with_floor(share: np.ndarray, floor: float) -> list[float]:
         if not (weights[~pinned] < floor).any():
             break
     return [float(value) for value in weights]
+
+
+def p_text(p_value: float) -> str:
+    """A p-value as the team reads it in Slack: "p = 0.03", "p < 0.001" rather than
+    "p = 7.7e-06" (the CLI and the JSON keep the exact figure)."""
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.2g}"

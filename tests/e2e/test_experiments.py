@@ -138,6 +138,7 @@ def test_results_in_the_thread_give_progress_then_a_readout_with_a_chart(local: 
     assert "plan version 1)" in readout.text
     assert "the split looks right" in readout.text
     assert "signup (goal), short" in readout.text
+    assert "p < 0.001)" in readout.text and "e-" not in readout.text  # no 7.7e-06
     assert "Decision by the plan's rule: ship short" in readout.text
     assert "What we said we would do:* Roll the short form out to everyone" in readout.text
     chart = slack.wait_for_message(

@@ -10,6 +10,7 @@ import pytest
 from bot.experiments.statistics import (
     Moments,
     mixture_rho2,
+    p_text,
     power_reached,
     sample_ratio,
     sequential,
@@ -143,3 +144,9 @@ def test_degenerate_arms_give_no_interval_rather_than_a_crash() -> None:
     effect = welch(Moments(3, 3.0, 3.0), Moments(3, 3.0, 3.0))
     assert math.isinf(effect.absolute_low) and effect.p_value == 1.0
     assert not effect.significant()
+
+
+def test_p_values_read_as_people_read_them() -> None:
+    assert p_text(7.7e-06) == "p < 0.001"
+    assert p_text(0.0312) == "p = 0.031"
+    assert p_text(1.0) == "p = 1"
