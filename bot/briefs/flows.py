@@ -273,6 +273,7 @@ def go_away(
     now: datetime,
 ) -> away.Absence:
     with db.transaction() as session:
+        before = away.absence(session, policy, user_id, now)
         absent = away.set_away(session, user_id, until=until, delegate_id=delegate_id, now=now)
         audit.record(
             session,
@@ -288,17 +289,38 @@ def go_away(
                 "you can decide the brief stages waiting on them, and their reminders come to you."
             )
             enqueue(session, "chat.postMessage", {"channel": delegate_id, "text": text})
+        if before is not None and before.delegate_id not in (None, delegate_id):
+            instead = f" (<@{delegate_id}> is, now)" if delegate_id else ""
+            _tell_former_delegate(
+                session,
+                before.delegate_id,
+                f"<@{user_id}> changed their out of office: you're no longer their "
+                f"delegate{instead}. Their stages and reminders don't come to you any more.",
+            )
         return absent
 
 
 def come_back(db: Database, policy: Policy, *, user_id: str, now: datetime) -> bool:
     with db.transaction() as session:
+        before = away.absence(session, policy, user_id, now)
         was_away = away.clear(session, user_id)
         if was_away:
             audit.record(
                 session, actor_id=user_id, action="back", policy_version=policy.version, at=now
             )
+        if before is not None and before.delegate_id is not None:
+            _tell_former_delegate(
+                session,
+                before.delegate_id,
+                f"<@{user_id}> is back: their stages and reminders go to them again, so you "
+                "no longer decide for them.",
+            )
         return was_away
+
+
+def _tell_former_delegate(session: Session, delegate_id: str, text: str) -> None:
+    """A DM to someone who was standing in: they stop only when they know to."""
+    enqueue(session, "chat.postMessage", {"channel": delegate_id, "text": text})
 
 
 # -- /brief ---------------------------------------------------------------------------------

@@ -12,7 +12,14 @@ from bot.app.local import LocalBot
 from bot.audit.models import AuditEvent
 from bot.briefs.models import Approval
 from bot.sla import reminders
-from tests.support.briefs import approve, new_brief, shows_button, wait_stage, wait_state
+from tests.support.briefs import (
+    approve,
+    new_brief,
+    outbox_drained,
+    shows_button,
+    wait_stage,
+    wait_state,
+)
 from tests.support.clock import Clock
 from tests.support.waiting import eventually
 
@@ -48,6 +55,36 @@ def test_away_settings_shown_set_and_cleared(timed: LocalBot) -> None:
     assert "Welcome back" in slack.last_ephemeral("lena").text
     slack.command("/mops away", as_user="lena")
     assert "not marked away" in slack.last_ephemeral("lena").text
+
+
+def test_a_former_delegate_is_told_they_no_longer_stand_in(timed: LocalBot) -> None:
+    slack = timed.slack
+
+    def dms(user: str, contains: str) -> list[str]:
+        return [
+            m.text
+            for m in timed.emulator.workspace.all_messages()
+            if m.channel == "D" + user[1:] and contains in m.text
+        ]
+
+    slack.command("/mops away until 2026-11-20 @sam", as_user="lena")
+    slack.command("/mops away until 2026-11-20 @rita", as_user="lena")  # another delegate
+    told = eventually(lambda: dms("U05SAM", "no longer"), "Sam told he no longer stands in")
+    assert told == [
+        "<@U03LENA> changed their out of office: you're no longer their delegate (<@U01RITA> "
+        "is, now). Their stages and reminders don't come to you any more."
+    ]
+    slack.command("/mops away off", as_user="lena")
+    back = eventually(lambda: dms("U01RITA", "is back"), "Rita told Lena is back")
+    assert back == [
+        "<@U03LENA> is back: their stages and reminders go to them again, so you no longer "
+        "decide for them."
+    ]
+    slack.command("/mops away off", as_user="lena")  # not away: nobody is told again
+    slack.command("/mops away until 2026-11-20", as_user="sam")  # no delegate to tell
+    slack.command("/mops away off", as_user="sam")
+    eventually(lambda: outbox_drained(timed), "the outbox drained")
+    assert len(dms("U01RITA", "is back")) == 1 and len(dms("U05SAM", "no longer")) == 1
 
 
 def test_a_delegate_decides_for_the_person_away(timed: LocalBot) -> None:
