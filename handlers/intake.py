@@ -34,7 +34,6 @@ def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: s
         flows.withdraw(
             runtime.db,
             runtime.policy,
-            runtime.intake_routes(),
             channel_id=event["channel"],
             ts=deleted,
             now=runtime.clock(),

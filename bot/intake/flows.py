@@ -167,7 +167,6 @@ def ticket_action(
 def withdraw(
     db: Database,
     policy: Policy,
-    routes: IntakeTaxonomy,
     *,
     channel_id: str,
     ts: str,
@@ -176,7 +175,7 @@ def withdraw(
     """A request's message was deleted in Slack: the request closes (bot.intake.withdrawal).
     A second delivery of the event finds it closed and changes nothing."""
     with db.transaction() as session:
-        withdrawal.withdraw(session, policy, routes, channel_id=channel_id, ts=ts, now=now)
+        withdrawal.withdraw(session, policy, channel_id=channel_id, ts=ts, now=now)
 
 
 def deflection_lines(db: Database, *, now: datetime, days: int) -> list[str]:

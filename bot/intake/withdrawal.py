@@ -21,10 +21,7 @@ from bot.intake import messages
 from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
 from bot.intake.service import BOT_ACTOR, CLASSIFY_TASK, record_event
 from bot.tasks.models import Task, TaskStatus
-from policies.intake_schema import IntakeTaxonomy
 from policies.schema import Policy
-
-DELETED = "This message was deleted."  # what Slack leaves of a deleted thread parent
 
 
 def deleted_ts(event: dict, intake_channels: set[str]) -> str | None:
@@ -42,7 +39,6 @@ def deleted_ts(event: dict, intake_channels: set[str]) -> str | None:
 def withdraw(
     session: Session,
     policy: Policy,
-    routes: IntakeTaxonomy,
     *,
     channel_id: str,
     ts: str,
