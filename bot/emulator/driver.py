@@ -98,11 +98,7 @@ class SlackDriver:
         """`/brief new foo` as typed by `user` in `channel`. The ack is what the person sees."""
         if options.get("retry_num") is not None or options.get("redeliveries"):
             raise ValueError(NO_COMMAND_RETRIES)
-        where = self.emulator.channel(channel)
-        if self.emulator.workspace.is_archived(where):
-            raise ValueError(
-                f"#{where.name} is archived: Slack shows it read-only, with no composer"
-            )
+        self.emulator.workspace.writable(self.emulator.channel(channel))
         fields = self.command_fields(line, user, channel)
         if not self._registered(fields["command"]):
             return DeliveryResult(0, ephemeral=self._not_a_command(fields))
@@ -532,9 +528,7 @@ class SlackDriver:
             raise ValueError("that message was deleted already")
         if original.user != who.id:
             raise ValueError("only its author can change or delete a message")
-        if ws.is_archived(where):
-            raise ValueError(f"#{where.name} is archived: Slack shows it read-only")
-        return where, original
+        return ws.writable(where), original
 
     def _changed(
         self, where: Channel, original: Message, changed: Message, **options: Any

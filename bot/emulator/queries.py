@@ -93,11 +93,7 @@ class WorkspaceQueries:
         """A person posts `text` as Slack stores it (the driver's `message()` encodes what they
         typed and tells the bot about it). Posting in a channel joins it, as in Slack."""
         where, who = self.channel(channel), self.user(user)
-        if self.workspace.is_archived(where):
-            raise ValueError(
-                f"#{where.name} is archived: Slack shows it read-only, with no composer"
-            )
-        self.workspace.join(where, who.id)
+        self.workspace.join(self.workspace.writable(where), who.id)
         if thread_ts is not None:
             parent = self.workspace.message(where.id, thread_ts)
             if parent is None:

@@ -127,6 +127,13 @@ class Workspace:
         with self.lock:
             return channel.id in self._archived
 
+    def writable(self, channel: Channel) -> Channel:
+        """`channel`, where a person can type; ValueError when it is archived (Slack shows an
+        archived channel read-only, with no composer)."""
+        if self.is_archived(channel):
+            raise ValueError(f"#{channel.name} is archived: Slack shows it read-only")
+        return channel
+
     # -- change plumbing ------------------------------------------------------------------
     @contextmanager
     def mutate(self) -> Iterator[list[Change]]:
