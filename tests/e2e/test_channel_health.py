@@ -43,6 +43,16 @@ def failed_errors(local: LocalBot) -> list[str | None]:
         ]
 
 
+def escalate(local: LocalBot) -> list:
+    """Run the reminder tick at the clock's time; Omar's (@mops-admins) DMs once a new one came."""
+    runtime = local.runtime
+    before = len(dms_to(local, "U04OMAR"))
+    reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
+    runtime.sender.wake()
+    eventually(lambda: len(dms_to(local, "U04OMAR")) > before, "a DM to Omar (@mops-admins)")
+    return dms_to(local, "U04OMAR")
+
+
 def test_a_refused_escalation_is_told_to_the_ops_admins_once_a_day(
     timed: LocalBot, clock: Clock
 ) -> None:
@@ -50,13 +60,10 @@ def test_a_refused_escalation_is_told_to_the_ops_admins_once_a_day(
     new_brief(timed)
     new_brief(timed, title="Second brief")
     clock.now = datetime(2026, 11, 13, 12, 0, tzinfo=NY)  # Friday: both escalations are due
-    runtime = timed.runtime
-    reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
-    runtime.sender.wake()
-    told = eventually(lambda: dms_to(timed, "U04OMAR"), "a DM to Omar (@mops-admins)")
+    told = escalate(timed)
     eventually(lambda: outbox_drained(timed), "the outbox drained")
     assert failed_errors(timed) == ["not_in_channel", "not_in_channel"]  # both were lost
-    assert len(told) == 1  # one DM for the channel, not one per lost message
+    assert len(dms_to(timed, "U04OMAR")) == 1  # one DM for the channel, not one per message
     text = mrkdwn(told[0].text)
     assert "#mops-escalations (where I post escalations)" in text
     assert "I'm not a member of it. Invite me there with `/invite @mopsbot`" in text
@@ -64,9 +71,7 @@ def test_a_refused_escalation_is_told_to_the_ops_admins_once_a_day(
     clock.now = datetime(2026, 11, 16, 9, 0, tzinfo=NY)
     new_brief(timed, title="Third brief")
     clock.now = datetime(2026, 11, 17, 18, 0, tzinfo=NY)  # its escalation is due
-    reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
-    runtime.sender.wake()
-    eventually(lambda: len(dms_to(timed, "U04OMAR")) == 2, "a second day's DM to Omar")
+    assert len(escalate(timed)) == 2  # a second day's DM to Omar
 
 
 def test_an_archived_escalation_channel_is_told_to_the_ops_admins(
@@ -75,10 +80,7 @@ def test_an_archived_escalation_channel_is_told_to_the_ops_admins(
     timed.emulator.archive("mops-escalations")  # someone tidied the channel list
     new_brief(timed)
     clock.now = datetime(2026, 11, 13, 12, 0, tzinfo=NY)  # Friday: the escalation is due
-    runtime = timed.runtime
-    reminders.tick(runtime.db, runtime.policy, runtime.directory, runtime.clock())
-    runtime.sender.wake()
-    told = eventually(lambda: dms_to(timed, "U04OMAR"), "a DM to Omar (@mops-admins)")
+    told = escalate(timed)
     eventually(lambda: outbox_drained(timed), "the outbox drained")
     assert failed_errors(timed) == ["is_archived"]  # final: not retried for ever
     text = mrkdwn(told[0].text)
