@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 
 def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
+    if readiness.message_deleted(event, runtime):
+        return
     if event.get("subtype") == "file_share":
         if not readiness.files_shared(event, runtime, delivery_key):
             experiments.file_shared(event, runtime, delivery_key)

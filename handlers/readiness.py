@@ -53,6 +53,7 @@ def files_shared(event: dict, runtime: Runtime, delivery_key: str | None) -> boo
         caption=event.get("text") or "",
         delivery_key=delivery_key,
         now=runtime.clock(),
+        message_ts=event.get("ts"),
     )
 
 
@@ -69,6 +70,26 @@ def links_posted(event: dict, runtime: Runtime, delivery_key: str | None) -> boo
         user_id=event["user"],
         text=event.get("text") or "",
         delivery_key=delivery_key,
+        now=runtime.clock(),
+        message_ts=event.get("ts"),
+    )
+
+
+def message_deleted(event: dict, runtime: Runtime) -> bool:
+    """A reply deleted from a brief's thread: what it attached comes off the brief. False when
+    the event is no such deletion."""
+    before = event.get("previous_message") or {}
+    thread_ts = before.get("thread_ts")
+    if event.get("subtype") != "message_deleted" or not thread_ts:
+        return False
+    if thread_ts == event.get("deleted_ts"):
+        return False  # a thread's parent, not a reply in it
+    return asset_flows.message_deleted(
+        runtime.db,
+        runtime.policy,
+        channel=event["channel"],
+        thread_ts=thread_ts,
+        message_ts=event["deleted_ts"],
         now=runtime.clock(),
     )
 

@@ -84,6 +84,7 @@ BY_THE_BOT = {
     "launch_waiting",
     "launch_ready",
     "asset_checked",
+    "asset_removed",
 }
 
 

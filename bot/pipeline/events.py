@@ -16,6 +16,7 @@ from bot.slack.blocks import escape
 from policies.schema import Policy
 
 ASSET_CHECKED = "asset_checked"  # a draft or link checked, with the problems found (maybe none)
+ASSET_REMOVED = "asset_removed"  # the thread message that shared it was deleted in Slack
 CHECK_WORDS = {
     "file_name": "file name",
     "alt_text": "alt text",
@@ -62,6 +63,8 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
         if not problems:
             return "checked an attachment: nothing is missing"
         return f"checked an attachment: to fix: {', '.join(problems)}"
+    if event.action == ASSET_REMOVED:
+        return "an attachment came off the brief: the message that shared it was deleted"
     if event.action == "asset_details":
         return f"changed the alt text or tags of {escape(str(detail.get('name')))}"
     if event.action == "variants_drafted":

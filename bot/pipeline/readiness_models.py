@@ -48,6 +48,8 @@ class Asset(Base):
     caption: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[dict[str, Any]] = mapped_column(JSON)  # channel, format, campaign
     posted_by: Mapped[str] = mapped_column(String(32))
+    # The thread message that shared it: deleting that message takes the asset off the brief.
+    message_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -27,7 +27,7 @@ from bot.audit.models import AuditEvent
 from bot.briefs.models import Brief
 from bot.briefs.workflow import BriefState
 from bot.pipeline.checklists.service import checklists_for
-from bot.pipeline.events import ASSET_CHECKED
+from bot.pipeline.events import ASSET_CHECKED, ASSET_REMOVED
 from bot.pipeline.models import OPEN_STATUSES as OPEN_STATUSES_OF_TASKS
 from bot.pipeline.models import PipelineTask, WorkStatus
 from bot.pipeline.readiness_models import Asset
@@ -71,7 +71,9 @@ def waits(session: Session, policy: Policy, *, since: datetime, now: datetime) -
             select(AuditEvent)
             .where(
                 or_(AuditEvent.brief_id.in_(touched), AuditEvent.brief_id.in_(still_open)),
-                AuditEvent.action.in_((*MOVES, CHECKED, "checklist_tick", "asset_attached")),
+                AuditEvent.action.in_(
+                    (*MOVES, CHECKED, ASSET_REMOVED, "checklist_tick", "asset_attached")
+                ),
                 AuditEvent.at <= now,
             )
             .order_by(AuditEvent.brief_id, AuditEvent.at, AuditEvent.id)
@@ -115,6 +117,9 @@ def _asset_waits(
         if event.action in ENDS:
             found += [_close(w, event.at) for w in open_.values()]
             open_.clear()
+        removed = int(detail.get("asset") or 0) if event.action == ASSET_REMOVED else None
+        if removed in open_:  # its message was deleted: nothing is waited for any more
+            found.append(_close(open_.pop(removed), event.at))
         if event.action != CHECKED:
             continue
         key = int(detail.get("asset") or 0)

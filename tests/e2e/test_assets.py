@@ -109,6 +109,41 @@ def test_a_draft_without_alt_text_is_fixed_in_a_modal_and_the_stage_can_be_left(
     ]
 
 
+def test_a_draft_whose_message_is_deleted_comes_off_the_brief(local: LocalBot) -> None:
+    """The wrong file shared and deleted must not hold the brief up."""
+    slack = local.slack
+    parent = brief_with_thread(local, channel_mix="Social")
+    shared = slack.upload("wrong.png", png(1200, 675), as_user="rita", thread=parent)
+    slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "*wrong.png* is attached" in m.text
+    )
+    url = "https://acme.example/spring?utm_source=x&utm_medium=social&utm_campaign=spring"
+    link = slack.say(f"and {url}", as_user="rita", thread=parent)
+    slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "acme.example/spring" in m.text)
+    assert [a.kind for a in assets(local)] == ["file", "link"]
+
+    assert local.driver.delete_message("marketing", "rita", shared.ts).ok
+    said = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "no longer" in m.text)
+    assert said.text == (
+        "*wrong.png* is no longer attached to brief #1: the message that shared it was deleted."
+    )
+    assert [a.kind for a in assets(local)] == ["link"]  # the link's message stays
+    approve(local, parent, "bram")  # the missing alt text held it; nothing holds it now
+    wait_stage(local, "legal")
+    with local.runtime.db.read() as session:
+        removed = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "asset_removed")
+        ).all()
+        assert [e.detail for e in removed] == [{"asset": 1}]  # the id, not the file's name
+    slack.command("/brief show 1", as_user="rita")
+    history = slack.last_ephemeral("rita")
+    assert history is not None and (
+        "an attachment came off the brief: the message that shared it was deleted" in history.text
+    )
+    assert local.driver.delete_message("marketing", "rita", link.ts).ok
+    eventually(lambda: not assets(local), "the link off the brief too")
+
+
 def test_a_link_without_utm_tags_is_attached_with_what_to_add(local: LocalBot) -> None:
     slack = local.slack
     parent = brief_with_thread(local)

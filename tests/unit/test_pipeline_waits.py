@@ -62,6 +62,17 @@ def test_an_asset_waits_from_the_check_that_found_a_problem_to_the_clean_one() -
     assert still[-1].until is None and still[-1].detail == "utm"
 
 
+def test_an_asset_whose_message_was_deleted_waits_no_more() -> None:
+    events = [
+        checked(1, ["alt_text"]),
+        event("asset_removed", 2, detail={"asset": 7}),
+        checked(3, ["utm"], asset=8),
+        event("asset_removed", 4, detail={"asset": 9}),  # one that never waited
+    ]
+    found = _asset_waits(brief(), events)
+    assert [(w.since, w.until) for w in found] == [(at(1), at(2)), (at(3), None)]
+
+
 def test_a_required_tick_waits_from_its_stage_entry_per_round() -> None:
     template = Checklists.model_validate(
         {

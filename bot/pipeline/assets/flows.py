@@ -40,6 +40,7 @@ def receive_files(
     caption: str,
     delivery_key: str | None,
     now: datetime,
+    message_ts: str | None = None,
 ) -> bool:
     """Files shared in a thread: when it is a brief's, each is attached and files.info is asked
     for the rest after the ack (a task committed with the delivery's key). False: not a brief's."""
@@ -51,7 +52,9 @@ def receive_files(
             return True
         hold(session, brief.id)  # before anything is written: see bot.briefs.lock
         for file in files[: service.MAX_FILES]:
-            asset = service.attach_file(session, policy, brief, file, user_id, caption, now)
+            asset = service.attach_file(
+                session, policy, brief, file, user_id, caption, now, message_ts
+            )
             if asset is not None:
                 enqueue_task(
                     session,
@@ -72,6 +75,7 @@ def receive_links(
     text: str,
     delivery_key: str | None,
     now: datetime,
+    message_ts: str | None = None,
 ) -> bool:
     """Links posted in a brief's thread, attached and checked at once. False: not a brief's
     thread, or no link in the message (the message is someone else's business)."""
@@ -86,9 +90,27 @@ def receive_links(
             return True
         hold(session, brief.id)  # before anything is written: see bot.briefs.lock
         for url in found[: service.MAX_LINKS]:
-            asset = service.attach_link(session, policy, brief, url, user_id, now)
+            asset = service.attach_link(session, policy, brief, url, user_id, now, message_ts)
             if asset is not None:
                 _report(session, policy, brief, asset, actor_id=user_id, now=now)
+    return True
+
+
+def message_deleted(
+    db: Database, policy: Policy, *, channel: str, thread_ts: str, message_ts: str, now: datetime
+) -> bool:
+    """A message in a brief's thread was deleted in Slack: what it attached comes off the brief
+    (a wrong file shared and deleted must not hold up the launch), the thread says so and the
+    checklist is redrawn. False when the thread is not a brief's."""
+    with db.transaction() as session:
+        brief = service.brief_for_thread(session, channel, thread_ts)
+        if brief is None:
+            return False
+        hold(session, brief.id)  # before anything is written: see bot.briefs.lock
+        names = service.detach_message(session, policy, brief, message_ts, now)
+        if names:
+            messages.detached(session, brief, names)
+            refresh_checklist(session, policy, brief)
     return True
 
 

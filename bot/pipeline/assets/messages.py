@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.briefs import messages as brief_messages
 from bot.briefs.models import Brief
+from bot.core.words import listed
 from bot.pipeline.asset_checks import Problem
 from bot.pipeline.readiness_models import Asset
 from bot.slack import blocks
@@ -45,3 +46,15 @@ def report(
         text = f"{blocks.user(actor_id)}: {name} is {what}{tagged}. {count}:\n{lines}"
     button = blocks.button("Fix details", ActionId.ASSET_FIX, RowRef(asset.id).format())
     brief_messages.reply(session, brief, text, extra_blocks=[blocks.actions([button]).to_dict()])
+
+
+def detached(session: Session, brief: Brief, names: list[str]) -> None:
+    """In the thread: what came off the brief because the message that shared it was deleted."""
+    named = listed([f"*{blocks.escape(name)}*" for name in names])
+    verb = "is" if len(names) == 1 else "are"
+    brief_messages.reply(
+        session,
+        brief,
+        f"{named} {verb} no longer attached to brief #{brief.id}: the message that shared "
+        f"{'it' if len(names) == 1 else 'them'} was deleted.",
+    )

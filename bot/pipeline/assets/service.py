@@ -80,6 +80,7 @@ def attach_file(
     user_id: str,
     caption: str,
     now: datetime,
+    message_ts: str | None = None,
 ) -> Asset | None:
     """A shared file as the brief's asset (None when it is attached already: a redelivery)."""
     file_id = str(file.get("id") or "")
@@ -98,6 +99,7 @@ def attach_file(
         caption=caption or None,
         tags={},
         posted_by=user_id,
+        message_ts=message_ts,
         created_at=now,
         updated_at=now,
     )
@@ -109,7 +111,13 @@ def attach_file(
 
 
 def attach_link(
-    session: Session, policy: Policy, brief: Brief, url: str, user_id: str, now: datetime
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    url: str,
+    user_id: str,
+    now: datetime,
+    message_ts: str | None = None,
 ) -> Asset | None:
     ref = url[:200]
     if _existing(session, brief.id, ref) is not None:
@@ -122,6 +130,7 @@ def attach_link(
         url=url,
         tags={},
         posted_by=user_id,
+        message_ts=message_ts,
         created_at=now,
         updated_at=now,
     )
@@ -130,6 +139,27 @@ def attach_link(
     events.record(session, policy, brief, user_id, "asset_attached", now, {"name": asset.name})
     session.flush()
     return asset
+
+
+def detach_message(
+    session: Session, policy: Policy, brief: Brief, message_ts: str, now: datetime
+) -> list[str]:
+    """Take off the brief what the thread message at `message_ts` attached (it was deleted in
+    Slack); the names of what went. The trail keeps the asset's id, never its name."""
+    gone = list(
+        session.scalars(
+            select(Asset)
+            .where(Asset.brief_id == brief.id, Asset.message_ts == message_ts)
+            .order_by(Asset.id)
+        )
+    )
+    for asset in gone:
+        events.record(
+            session, policy, brief, asset.posted_by, events.ASSET_REMOVED, now, {"asset": asset.id}
+        )
+        session.delete(asset)
+    session.flush()
+    return [asset.name for asset in gone]
 
 
 def apply_file_info(session: Session, policy: Policy, asset: Asset, info: dict[str, Any]) -> None:
