@@ -38,7 +38,7 @@ upload PATH     share a file from this computer into the channel, or the open th
                 words after the path are its message (the caption)
 click N [C]     press button [N]; for a menu, C is the choice number (asked if left out)
 thread N        open the thread of message (N); `back` returns to the channel
-delete N        delete your own message (N)
+delete N        delete your own message (N); `delete last`: your latest one here
 show            show the channel (or the open thread) again
 channel NAME    switch channel: {channels}
 as NAME         act as: {users}
@@ -364,12 +364,25 @@ class Shell:
         self.show()
 
     def delete(self, rest: str) -> None:
-        """Delete your own message (N), as its "Delete message..." menu does in Slack."""
-        channel, ts = self.numbered(rest)
+        """Delete your own message (N), or your last one here (`last`: in the open thread, a
+        reply), as its "Delete message..." menu does in Slack."""
+        channel, ts = self.my_last() if rest == "last" else self.numbered(rest)
         self.act(lambda: self.driver.delete_message(channel, self.user.id, ts))
         if self.thread is not None and self.thread.ts == ts:
             self.thread = self.emulator.workspace.message(channel, ts)  # its tombstone, or gone
         self.show()
+
+    def my_last(self) -> tuple[str, str]:
+        """(channel, ts) of your latest message in the open thread, or else in the channel."""
+        here = (
+            self.emulator.thread(self.channel.id, self.thread.ts)
+            if self.thread is not None
+            else self.emulator.messages(self.channel.id)
+        )
+        mine = [m for m in here if m.user == self.user.id and not m.subtype]
+        if not mine:
+            raise LookupError("you have no message here to delete")
+        return mine[-1].channel, mine[-1].ts
 
     def numbered(self, rest: str) -> tuple[str, str]:
         """(channel, ts) of the message shown as (N)."""
