@@ -364,8 +364,8 @@ class Shell:
         self.show()
 
     def delete(self, rest: str) -> None:
-        """Delete your own message (N), or your last one here (`last`: in the open thread, a
-        reply), as its "Delete message..." menu does in Slack."""
+        """Delete your own message (N), or your latest one in the open thread or channel
+        (`last`), as its "Delete message..." menu does in Slack."""
         channel, ts = self.my_last() if rest == "last" else self.numbered(rest)
         self.act(lambda: self.driver.delete_message(channel, self.user.id, ts))
         if self.thread is not None and self.thread.ts == ts:

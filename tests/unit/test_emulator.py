@@ -639,6 +639,34 @@ def test_home_tab_clicks_and_menu_picks(
 
 
 # -- rendering and the shell ----------------------------------------------------------------
+def test_the_shell_deletes_your_own_messages(emulator: SlackEmulator, bot: TinyBot) -> None:
+    script = "\n".join(
+        [
+            "hello there",
+            "show",
+            "thread 1",
+            "a reply",
+            "delete last",  # the reply, in the open thread
+            "back",
+            "as sam",
+            "show",
+            "delete 1",  # rita's, not his
+            "as rita",
+            "delete 1",
+            "delete last",  # nothing of hers is left
+            "quit",
+        ]
+    )
+    out = io.StringIO()
+    run_shell(bot.url, SECRET, emulator, stdin=io.StringIO(script), stdout=out, quiet=0.15)
+    text = out.getvalue()
+    assert "! only its author can change or delete a message" in text
+    assert "! you have no message here to delete" in text
+    assert emulator.messages("marketing") == []  # the parent went whole: no reply was left
+    deleted = [e for kind, (e, _, _) in bot.seen if kind == "message" and e.get("deleted_ts")]
+    assert len(deleted) == 2
+
+
 def test_render_message_and_modal() -> None:
     names = Names.of()
     assert (
