@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.briefs import forms as brief_forms
 from bot.briefs.service import FormErrors
-from bot.intake import flows, forms, withdrawal
+from bot.intake import edits, flows, forms, withdrawal
 from bot.intake.service import is_new_request
 from bot.slack.actions import ActionId, IntakePick, IntakeRef
 from bot.slack.replies import Reply
@@ -29,7 +29,20 @@ TICKET_BUTTONS = {
 
 
 def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: str | None) -> None:
-    deleted = withdrawal.deleted_ts(event, set(runtime.policy.intake.channels))
+    channels = set(runtime.policy.intake.channels)
+    edited = edits.edited_text(event, channels)
+    if edited is not None:
+        ts, text = edited
+        flows.edit(
+            runtime.db,
+            runtime.policy,
+            channel_id=event["channel"],
+            ts=ts,
+            text=text,
+            now=runtime.clock(),
+        )
+        return
+    deleted = withdrawal.deleted_ts(event, channels)
     if deleted is not None:
         flows.withdraw(
             runtime.db,
@@ -39,7 +52,7 @@ def message(event: dict, context: BoltContext, runtime: Runtime, delivery_key: s
             now=runtime.clock(),
         )
         return
-    if not is_new_request(event, set(runtime.policy.intake.channels), context.bot_user_id):
+    if not is_new_request(event, channels, context.bot_user_id):
         return
     flows.receive(
         runtime.db,

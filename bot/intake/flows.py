@@ -13,7 +13,7 @@ from bot.briefs import forms
 from bot.briefs import service as briefs
 from bot.briefs.flows import run
 from bot.briefs.service import Actor, FormErrors, Outcome
-from bot.intake import messages, service, tickets, withdrawal
+from bot.intake import edits, messages, service, tickets, withdrawal
 from bot.intake.forms import relabel_form
 from bot.intake.service import Answer
 from bot.slack import replies
@@ -176,6 +176,14 @@ def withdraw(
     A second delivery of the event finds it closed and changes nothing."""
     with db.transaction() as session:
         withdrawal.withdraw(session, policy, channel_id=channel_id, ts=ts, now=now)
+
+
+def edit(
+    db: Database, policy: Policy, *, channel_id: str, ts: str, text: str, now: datetime
+) -> None:
+    """A request's message was edited in Slack (bot.intake.edits)."""
+    with db.transaction() as session:
+        edits.apply_edit(session, policy, channel_id=channel_id, ts=ts, text=text, now=now)
 
 
 def deflection_lines(db: Database, *, now: datetime, days: int) -> list[str]:

@@ -24,6 +24,7 @@ from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
 from bot.slack.blocks import escape, fit
 from bot.slack.deliveries import claim_delivery
 from bot.slack.text import NO_NAMES, Names, readable
+from bot.tasks.models import Task, TaskStatus
 from bot.tasks.service import enqueue_task
 from policies.intake_schema import OUT_OF_SCOPE, IntakeTaxonomy
 from policies.schema import Policy
@@ -108,11 +109,7 @@ def receive(
             session.flush()
     except IntegrityError:
         return None  # the same message arrived under another event id
-    # The text rides in the task so that classifying needs no database read (see `judge`); the
-    # model and the compliance rules read it as a person would, not Slack's encoding.
-    enqueue_task(
-        session, CLASSIFY_TASK, {"request_id": request.id, "text": readable(request.text)}, now=now
-    )
+    classify_later(session, request, now)
     return request
 
 
@@ -358,6 +355,24 @@ def digest_lines(
             f"“{escape(snippet)}”"
         )
     return lines
+
+
+def drop_classify_task(session: Session, request_id: int) -> None:
+    """The request's classify task, if it has not run: it carries the request's words."""
+    for task in session.scalars(
+        select(Task).where(Task.kind == CLASSIFY_TASK, Task.status == TaskStatus.PENDING)
+    ):
+        if task.payload.get("request_id") == request_id:
+            session.delete(task)
+
+
+def classify_later(session: Session, request: IntakeRequest, now: datetime) -> None:
+    """Queue the request to be judged on its words (see `judge`)."""
+    # The text rides in the task so that classifying needs no database read (see `judge`); the
+    # model and the compliance rules read it as a person would, not Slack's encoding.
+    enqueue_task(
+        session, CLASSIFY_TASK, {"request_id": request.id, "text": readable(request.text)}, now=now
+    )
 
 
 def record_event(

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.intake import messages
 from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
-from bot.intake.service import BOT_ACTOR, CLASSIFY_TASK, record_event
-from bot.tasks.models import Task, TaskStatus
+from bot.intake.service import BOT_ACTOR, drop_classify_task, record_event
 from policies.schema import Policy
 
 
@@ -58,7 +57,7 @@ def withdraw(
     was_open = request.status != IntakeStatus.ROUTED or request.ticket_status != TicketStatus.DONE
     offered_reply = request.reply_version is not None and request.not_helped_at is None
     request.text = ""  # as /mops forget leaves it: no words (bot.privacy)
-    _drop_classify_task(session, request.id)  # it carries the words too
+    drop_classify_task(session, request.id)  # it carries the words too
     request.withdrawn_at = now
     record_event(
         session,
@@ -87,11 +86,3 @@ def withdraw(
     elif offered_reply:  # the saved reply's "This didn't help" has nothing left to pass on
         messages.retire_current(session, request, messages.withdrawn_note(request))
     return request
-
-
-def _drop_classify_task(session: Session, request_id: int) -> None:
-    for task in session.scalars(
-        select(Task).where(Task.kind == CLASSIFY_TASK, Task.status == TaskStatus.PENDING)
-    ):
-        if task.payload.get("request_id") == request_id:
-            session.delete(task)
