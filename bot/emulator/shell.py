@@ -39,6 +39,7 @@ upload PATH     share a file from this computer into the channel, or the open th
 click N [C]     press button [N]; for a menu, C is the choice number (asked if left out)
 thread N        open the thread of message (N); `back` returns to the channel
 delete N        delete your own message (N); `delete last`: your latest one here
+edit N TEXT     change your own message (N, or `last`) to TEXT
 show            show the channel (or the open thread) again
 channel NAME    switch channel: {channels}
 as NAME         act as: {users}
@@ -241,6 +242,8 @@ class Shell:
                 self.open_thread(rest)
             elif word == "delete" and rest:
                 self.delete(rest)
+            elif word == "edit" and rest:
+                self.edit(rest)
             elif word == "back":
                 self.thread = None
                 self.show()
@@ -372,6 +375,15 @@ class Shell:
             self.thread = self.emulator.workspace.message(channel, ts)  # its tombstone, or gone
         self.show()
 
+    def edit(self, rest: str) -> None:
+        """Edit your own message (N, or `last`) to the words after it."""
+        which, _, text = rest.partition(" ")
+        if not text.strip():
+            raise LookupError("say the new words after the number: `edit 1 the new words`")
+        channel, ts = self.my_last() if which == "last" else self.numbered(which)
+        self.act(lambda: self.driver.edit_message(channel, self.user.id, ts, text.strip()))
+        self.show()
+
     def my_last(self) -> tuple[str, str]:
         """(channel, ts) of your latest message in the open thread, or else in the channel."""
         here = (
@@ -381,7 +393,7 @@ class Shell:
         )
         mine = [m for m in here if m.user == self.user.id and not m.subtype]
         if not mine:
-            raise LookupError("you have no message here to delete")
+            raise LookupError("you have no message here")
         return mine[-1].channel, mine[-1].ts
 
     def numbered(self, rest: str) -> tuple[str, str]:

@@ -646,6 +646,7 @@ def test_the_shell_deletes_your_own_messages(emulator: SlackEmulator, bot: TinyB
             "show",
             "thread 1",
             "a reply",
+            "edit last the reply, edited",
             "delete last",  # the reply, in the open thread
             "back",
             "as sam",
@@ -661,10 +662,13 @@ def test_the_shell_deletes_your_own_messages(emulator: SlackEmulator, bot: TinyB
     run_shell(bot.url, SECRET, emulator, stdin=io.StringIO(script), stdout=out, quiet=0.15)
     text = out.getvalue()
     assert "! only its author can change or delete a message" in text
-    assert "! you have no message here to delete" in text
+    assert "! you have no message here" in text
+    assert "rita: (edited)\n  the reply, edited" in text
     assert emulator.messages("marketing") == []  # the parent went whole: no reply was left
     deleted = [e for kind, (e, _, _) in bot.seen if kind == "message" and e.get("deleted_ts")]
     assert len(deleted) == 2
+    [edited] = [e for kind, (e, _, _) in bot.seen if e.get("subtype") == "message_changed"]
+    assert edited["message"]["text"] == "the reply, edited"
 
 
 def test_render_message_and_modal() -> None:
