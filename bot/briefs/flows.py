@@ -288,10 +288,10 @@ def go_away(
                 f"<@{user_id}> is away until {until:%a %d %b %Y} and named you their delegate: "
                 "you can decide the brief stages waiting on them, and their reminders come to you."
             )
-            enqueue(session, "chat.postMessage", {"channel": delegate_id, "text": text})
+            _dm(session, delegate_id, text)
         if before is not None and before.delegate_id not in (None, delegate_id):
             instead = f" (<@{delegate_id}> is, now)" if delegate_id else ""
-            _tell_former_delegate(
+            _dm(
                 session,
                 before.delegate_id,
                 f"<@{user_id}> changed their out of office: you're no longer their "
@@ -309,7 +309,7 @@ def come_back(db: Database, policy: Policy, *, user_id: str, now: datetime) -> b
                 session, actor_id=user_id, action="back", policy_version=policy.version, at=now
             )
         if before is not None and before.delegate_id is not None:
-            _tell_former_delegate(
+            _dm(
                 session,
                 before.delegate_id,
                 f"<@{user_id}> is back: their stages and reminders go to them again, so you "
@@ -318,9 +318,9 @@ def come_back(db: Database, policy: Policy, *, user_id: str, now: datetime) -> b
         return was_away
 
 
-def _tell_former_delegate(session: Session, delegate_id: str, text: str) -> None:
-    """A DM to someone who was standing in: they stop only when they know to."""
-    enqueue(session, "chat.postMessage", {"channel": delegate_id, "text": text})
+def _dm(session: Session, user_id: str, text: str) -> None:
+    """A DM to a delegate, named or no longer needed: they start, and stop, only when told."""
+    enqueue(session, "chat.postMessage", {"channel": user_id, "text": text})
 
 
 # -- /brief ---------------------------------------------------------------------------------

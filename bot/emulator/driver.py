@@ -138,32 +138,24 @@ class SlackDriver:
 
     def _not_a_command(self, fields: dict[str, str]) -> Message:
         """What Slack's client tells the person instead of sending a command nobody registered."""
-        command = fields["command"]
-        ws = self.emulator.workspace
-        said = Message(
-            channel=fields["channel_id"],
-            ts=ws.next_ts(),
-            user=SLACKBOT,
-            text=(
-                f'{command} is not a valid command. In Slack, all messages that start with the "/" '
-                "character are interpreted as commands."
-            ),
-            ephemeral_to=fields["user_id"],
+        return self._slackbot_tells(
+            fields["channel_id"],
+            fields["user_id"],
+            f"{fields['command']} is not a valid command. In Slack, all messages that start with "
+            'the "/" character are interpreted as commands.',
         )
-        return ws.add_message(said)
+
+    def _slackbot_tells(self, channel: str, user: str, text: str) -> Message:
+        """Slack's own word to the person about their command, shown only to them."""
+        ws = self.emulator.workspace
+        return ws.add_message(
+            Message(channel=channel, ts=ws.next_ts(), user=SLACKBOT, text=text, ephemeral_to=user)
+        )
 
     def _show_ack(self, result: DeliveryResult, command: str, channel: str, user: str) -> None:
         if result.status != 200 or result.late:
             reason = "operation_timeout" if result.status == 200 else "dispatch_failed"
-            self.emulator.workspace.add_message(
-                Message(
-                    channel=channel,
-                    ts=self.emulator.workspace.next_ts(),
-                    user=SLACKBOT,
-                    text=f'{command} failed with the error "{reason}"',
-                    ephemeral_to=user,
-                )
-            )
+            self._slackbot_tells(channel, user, f'{command} failed with the error "{reason}"')
             return
         body = result.body
         if not body:
@@ -495,8 +487,7 @@ class SlackDriver:
         `message_changed`; any other message goes, and the bot gets `message_deleted`."""
         ws = self.emulator.workspace
         where, original = self._own_message(channel, user, ts)
-        replies = [m for m in ws.messages(where.id, include_threads=True) if m.thread_ts == ts]
-        if any(m.is_reply for m in replies):
+        if any(m.ts != ts for m in ws.thread(where.id, ts)):  # replies under it
             tombstone = dataclasses.replace(
                 original, user=SLACKBOT, text="This message was deleted.", files=[], blocks=[]
             )

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.intake import messages
 from bot.intake.models import IntakeRequest, IntakeStatus
-from bot.intake.service import classify_later, drop_classify_task, record_event
+from bot.intake.service import classify_later, drop_classify_task, lock_posted, record_event
 from bot.slack.blocks import fit
 from policies.schema import Policy
 
@@ -39,11 +38,7 @@ def apply_edit(
 ) -> IntakeRequest | None:
     """Keep the request's new words; sort it again when a person has not named its kind yet.
     None when no open request was posted there."""
-    request = session.scalar(
-        select(IntakeRequest)
-        .where(IntakeRequest.channel_id == channel_id, IntakeRequest.ts == ts)
-        .with_for_update()
-    )
+    request = lock_posted(session, channel_id, ts)
     if request is None or request.withdrawn_at is not None or request.text == "":
         return None  # unknown, deleted, or its words removed (/mops forget): keep none
     request.text = fit(text, 4000)  # as Slack sent it, as at receive

@@ -188,10 +188,8 @@ def withdrawn_note(request: IntakeRequest) -> str:
     )
 
 
-def withdrawn_refusal(request: IntakeRequest) -> str | None:
-    """What a click on a deleted request's old button is told (None: it wasn't deleted)."""
-    if request.withdrawn_at is None:
-        return None
+def withdrawn_words(request: IntakeRequest) -> str:
+    """What a click on a deleted request's old button is told."""
     return f"Request #{request.id} was deleted from the channel, so it's closed."
 
 

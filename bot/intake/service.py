@@ -251,12 +251,22 @@ def label_refusal(
     if request is None:
         return "That request is gone."
     if request.withdrawn_at is not None:
-        return messages.withdrawn_refusal(request)
+        return messages.withdrawn_words(request)
     if not roles.may_label(policy, routes, request, actor.user_id, set(actor.group_ids)):
         return f"Only {roles.who_may_label(policy, routes, request)} can label this request."
     if request.ticket_status == TicketStatus.DONE and request.label != OUT_OF_SCOPE:
         return f"Request #{request.id} is done, so its label stays *{messages.label_name(request.label, routes)}*."
     return None
+
+
+def lock_posted(session: Session, channel_id: str, ts: str) -> IntakeRequest | None:
+    """The request posted as the message at (channel_id, ts), locked as `lock` locks it: what
+    Slack's events about that message (an edit, a deletion) name."""
+    return session.scalar(
+        select(IntakeRequest)
+        .where(IntakeRequest.channel_id == channel_id, IntakeRequest.ts == ts)
+        .with_for_update()
+    )
 
 
 def find(session: Session, request_id: int) -> IntakeRequest | None:

@@ -195,9 +195,8 @@ def not_helped(
     request = lock(session, request_id)
     if request is None:
         return Answer(False, "That request is gone.")
-    withdrawn = messages.withdrawn_refusal(request)
-    if withdrawn is not None:
-        return Answer(False, withdrawn)
+    if request.withdrawn_at is not None:
+        return Answer(False, messages.withdrawn_words(request))
     if not roles.may_label(policy, routes, request, actor.user_id, set(actor.group_ids)):
         return Answer(
             False,
@@ -281,7 +280,7 @@ def brief_refusal(request: IntakeRequest | None) -> str | None:
     if request is None:
         return "That request is gone."
     if request.withdrawn_at is not None:
-        return messages.withdrawn_refusal(request)
+        return messages.withdrawn_words(request)
     if request.brief_id is not None:
         return f"Brief #{request.brief_id} was already opened for request #{request.id}."
     return None
@@ -301,7 +300,7 @@ def _work_refusal(
 
 def _not_workable(request: IntakeRequest) -> str | None:
     if request.withdrawn_at is not None:
-        return messages.withdrawn_refusal(request)
+        return messages.withdrawn_words(request)
     if request.status != IntakeStatus.ROUTED or request.label is None:
         return f"Request #{request.id} needs a label first."
     if request.label == OUT_OF_SCOPE:

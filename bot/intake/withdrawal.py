@@ -5,21 +5,18 @@ work on it, and the bot should not keep words that are gone from the channel. Sl
 a hidden `message` event: `message_deleted`, or, for a message with thread replies (every
 request has the bot's), `message_changed` to a tombstone ("This message was deleted."). Slack
 does not say who deleted it, so the thread and the audit trail say only that it was deleted.
-
-An edit (`message_changed` to new words) changes nothing: the request was judged on the words it
-was posted with, and the thread shows what happened since.
+An edit (`message_changed` to new words) is bot.intake.edits'.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.intake import messages
 from bot.intake.models import IntakeRequest, IntakeStatus, TicketStatus
-from bot.intake.service import BOT_ACTOR, drop_classify_task, record_event
+from bot.intake.service import BOT_ACTOR, drop_classify_task, lock_posted, record_event
 from policies.schema import Policy
 
 
@@ -46,14 +43,9 @@ def withdraw(
     """Close the request posted at (channel_id, ts) and drop its words; the thread's live buttons
     go, and whoever claimed it hears. None when no request was posted there, or it was withdrawn
     already (Slack may send the deletion twice)."""
-    found = session.scalar(
-        select(IntakeRequest)
-        .where(IntakeRequest.channel_id == channel_id, IntakeRequest.ts == ts)
-        .with_for_update()
-    )
-    if found is None or found.withdrawn_at is not None:
+    request = lock_posted(session, channel_id, ts)
+    if request is None or request.withdrawn_at is not None:
         return None
-    request = found
     was_open = request.status != IntakeStatus.ROUTED or request.ticket_status != TicketStatus.DONE
     offered_reply = request.reply_version is not None and request.not_helped_at is None
     request.text = ""  # as /mops forget leaves it: no words (bot.privacy)
