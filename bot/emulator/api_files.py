@@ -51,6 +51,8 @@ def file_info(call: ApiCall) -> dict[str, Any]:
     file = ws.files.get(call.args.required("file"))
     if file is None or not file.completed:
         raise SlackError("file_not_found")
+    if file.deleted:
+        raise SlackError("file_deleted")
     channel = ws.channel(file.channel)
     if channel is None or not ws.is_member(channel, ws.seed.bot.id):
         raise SlackError("file_not_found")

@@ -507,6 +507,37 @@ class SlackDriver:
             **options,
         )
 
+    def delete_file(self, user: str, file_id: str, **options: Any) -> DeliveryResult:
+        """The uploader deletes a file (its menu's Delete file): its bytes and files.info are
+        gone (`file_deleted`), the message that shared it keeps a tombstone in its place (the
+        bot gets `message_changed`), and the bot gets `file_deleted` when the manifest
+        subscribes to it (files:read). The returned result is that event's."""
+        ws = self.emulator.workspace
+        who = self.emulator.user(user)
+        file = ws.files.get(file_id)
+        if file is None or file.deleted or not file.completed:
+            raise KeyError(f"no file {file_id}")
+        if file.user != who.id:
+            raise ValueError("only the person who shared a file can delete it")
+        with ws.mutate():
+            ws.files[file_id] = dataclasses.replace(file, deleted=True, content=None)
+        shared = ws.message(file.channel, file.share_ts) if file.channel and file.share_ts else None
+        if shared is not None and shared.subtype != "tombstone":
+            gone = {"id": file_id, "mode": "tombstone"}
+            files = [gone if f.get("id") == file_id else f for f in shared.files]
+            changed = ws.replace_message(dataclasses.replace(shared, files=files))
+            self._changed(self.emulator.channel(shared.channel), shared, changed)
+        if not receives("file_deleted", ws.scopes):
+            return DeliveryResult(0)
+        event_ts = ws.next_ts()
+        event = {
+            "type": "file_deleted",
+            "file_id": file_id,
+            "channel_ids": [file.channel] if file.channel else [],
+            "event_ts": event_ts,
+        }
+        return self.event(event, **options)
+
     def _own_message(self, channel: str, user: str, ts: str) -> tuple[Channel, Message]:
         """The channel and the message of `user` at `ts` there: only its author edits or
         deletes it here (a workspace admin could too; none of the demo users is one)."""

@@ -94,6 +94,7 @@ class UploadedFile:
     height: int | None = None
     user: str | None = None
     share_ts: str | None = None  # the message that shared it
+    deleted: bool = False  # its uploader deleted it: its messages keep a tombstone in its place
 
 
 @dataclass(frozen=True)

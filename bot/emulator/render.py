@@ -288,10 +288,15 @@ def render_message(
         else Rendered(lines=mrkdwn(message.text, names).splitlines() or [""])
     )
     for file in message.files:
-        out.lines.append(f"[file: {file.get('title') or file.get('name')}]")
+        if file.get("mode") == "tombstone":  # deleted: Slack keeps its place in the message
+            out.lines.append("[This file was deleted.]")
+        else:
+            out.lines.append(f"[file: {file.get('title') or file.get('name')}]")
     if replies:
         out.lines.append(f"[{replies} repl{'y' if replies == 1 else 'ies'} in thread]")
     head = f"{author}:" + (f" ({', '.join(notes)})" if notes else "")
+    if message.subtype == "tombstone":
+        head = ""  # Slack draws a deleted thread parent without an author
     out.lines = [head, *[f"  {line}" for line in out.lines]]
     return out
 

@@ -51,6 +51,7 @@ EVENT_SCOPES: dict[str, str | None] = {
     "message.im": "im:history",
     "app_mention": "app_mentions:read",
     "app_home_opened": None,
+    "file_deleted": "files:read",
 }
 # Lets chat.postMessage into a public channel the bot is not a member of.
 WRITE_PUBLIC = "chat:write.public"

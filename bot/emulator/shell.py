@@ -39,6 +39,7 @@ upload PATH     share a file from this computer into the channel, or the open th
 click N [C]     press button [N]; for a menu, C is the choice number (asked if left out)
 thread N        open the thread of message (N); `back` returns to the channel
 delete N        delete your own message (N); `delete last`: your latest one here
+delete file N   delete the file your message (N, or `last`) shared; the message stays
 edit N TEXT     change your own message (N, or `last`) to TEXT
 show            show the channel (or the open thread) again
 channel NAME    switch channel: {channels}
@@ -369,10 +370,23 @@ class Shell:
     def delete(self, rest: str) -> None:
         """Delete your own message (N), or your latest one in the open thread or channel
         (`last`), as its "Delete message..." menu does in Slack."""
-        channel, ts = self.my_last() if rest == "last" else self.numbered(rest)
+        which = rest.removeprefix("file ").strip()
+        channel, ts = self.my_last() if which == "last" else self.numbered(which)
+        if which != rest:
+            self.delete_file(channel, ts)
+            return
         self.act(lambda: self.driver.delete_message(channel, self.user.id, ts))
         if self.thread is not None and self.thread.ts == ts:
             self.thread = self.emulator.workspace.message(channel, ts)  # its tombstone, or gone
+        self.show()
+
+    def delete_file(self, channel: str, ts: str) -> None:
+        """Delete the file a message shared, as the file's "Delete file" menu does in Slack."""
+        message = self.emulator.workspace.message(channel, ts)
+        files = [f for f in (message.files if message else []) if f.get("mode") != "tombstone"]
+        if not files:
+            raise LookupError("that message shares no file")
+        self.act(lambda: self.driver.delete_file(self.user.id, str(files[0]["id"])))
         self.show()
 
     def edit(self, rest: str) -> None:

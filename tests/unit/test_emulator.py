@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -166,6 +167,10 @@ class TinyBot:
         def message(event, body, request):  # type: ignore[no-untyped-def]
             retry = request.headers.get("x-slack-retry-num")
             self.seen.append(("message", (event, body["event_id"], retry)))
+
+        @app.event("file_deleted")
+        def file_deleted(event):  # type: ignore[no-untyped-def]
+            self.seen.append(("file_deleted", event))
 
         self.server = make_server("127.0.0.1", 0, SlackRequestHandler(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
@@ -584,6 +589,54 @@ def test_edits_and_deletions_reach_the_app_as_slack_sends_them(
     assert [m.text for m in emulator.thread("intake", threaded.ts)][1:] == ["on it"]
 
 
+def test_a_deleted_file_leaves_a_tombstone_and_reaches_the_app(
+    emulator: SlackEmulator, client: WebClient, driver: SlackDriver, bot: TinyBot
+) -> None:
+    parent = driver.message("marketing", "rita", "brief").message
+    assert parent is not None
+    shared = driver.share_file(
+        "marketing", "rita", "hero.png", b"not really a png", thread_ts=parent.ts, text="draft"
+    ).message
+    assert shared is not None
+    file_id = shared.files[0]["id"]
+    with pytest.raises(ValueError, match="only the person who shared"):
+        driver.delete_file("bram", file_id)
+    assert driver.delete_file("rita", file_id).ok
+    with pytest.raises(KeyError):
+        driver.delete_file("rita", file_id)  # gone already
+    (deleted,) = bot.kinds("file_deleted")
+    assert deleted == {
+        "type": "file_deleted",
+        "file_id": file_id,
+        "channel_ids": ["C01MKTG"],
+        "event_ts": deleted["event_ts"],
+    }
+    changed = bot.kinds("message")[-1][0]
+    assert changed["subtype"] == "message_changed"
+    assert changed["message"]["files"] == [{"id": file_id, "mode": "tombstone"}]
+    assert changed["previous_message"]["files"][0]["name"] == "hero.png"
+    kept = emulator.message("marketing", shared.ts)
+    assert kept is not None and kept.text == "draft"  # the words stay; the file does not
+    with pytest.raises(SlackApiError) as info:
+        client.files_info(file=file_id)
+    assert info.value.response["error"] == "file_deleted"
+    url = shared.files[0]["url_private_download"]
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {emulator.bot_token}"})
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(request)
+
+
+def test_file_deleted_needs_its_subscription_and_files_read(bot: TinyBot) -> None:
+    with SlackEmulator(
+        scopes=manifest_scopes() - {"files:read"}, commands=TinyBot.COMMANDS
+    ) as emulator:
+        driver = SlackDriver(bot.url, SECRET, emulator)
+        shared = driver.share_file("marketing", "rita", "a.txt", b"a").message
+        assert shared is not None
+        assert driver.delete_file("rita", shared.files[0]["id"]).status == 0
+    assert bot.kinds("file_deleted") == []
+
+
 def test_conversation_reads_like_a_chat(emulator: SlackEmulator, driver: SlackDriver) -> None:
     slack = Slack(emulator, driver)
     slack.command("/form", as_user="rita", channel="marketing")
@@ -669,6 +722,45 @@ def test_the_shell_deletes_your_own_messages(emulator: SlackEmulator, bot: TinyB
     assert len(deleted) == 2
     [edited] = [e for kind, (e, _, _) in bot.seen if e.get("subtype") == "message_changed"]
     assert edited["message"]["text"] == "the reply, edited"
+
+
+def test_the_shell_deletes_the_file_you_shared(
+    emulator: SlackEmulator, bot: TinyBot, tmp_path: Path
+) -> None:
+    draft = tmp_path / "draft.txt"
+    draft.write_text("first cut")
+    script = "\n".join(
+        [
+            f"upload {draft} the first cut",
+            "show",
+            "as sam",
+            "delete file 1",  # rita's, not his
+            "as rita",
+            "delete file 1",
+            "delete file 1",  # nothing left to delete
+            "quit",
+        ]
+    )
+    out = io.StringIO()
+    run_shell(bot.url, SECRET, emulator, stdin=io.StringIO(script), stdout=out, quiet=0.15)
+    text = out.getvalue()
+    assert "! only the person who shared a file can delete it" in text
+    assert "! that message shares no file" in text
+    assert text.count("[This file was deleted.]") >= 1
+    [kept] = emulator.messages("marketing")
+    assert kept.text == "the first cut"  # the message stays
+    assert len(bot.kinds("file_deleted")) == 1
+
+
+def test_a_deleted_parent_is_drawn_without_an_author() -> None:
+    tombstone = Message(
+        channel="C01MKTG",
+        ts="1.1",
+        user="USLACKBOT",
+        text="This message was deleted.",
+        subtype="tombstone",
+    )
+    assert render_message(tombstone, Names.of()).lines == ["", "  This message was deleted."]
 
 
 def test_render_message_and_modal() -> None:

@@ -21,6 +21,7 @@ EVENT_SCOPES = {
     "message.channels": "channels:history",
     "app_mention": "app_mentions:read",
     "app_home_opened": None,
+    "file_deleted": "files:read",
 }
 # Scopes a feature needs without calling a method: downloading a file a person shared, from its
 # `url_private_download` with the bot token, needs files:read.
