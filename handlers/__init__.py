@@ -68,6 +68,7 @@ def register_all(app: App, runtime: Runtime) -> None:
     app.view(ViewId.EXPERIMENT_EDIT)(experiments.edit_submitted)
 
     app.event("message")(events.message)  # intake, experiments' results, briefs' drafts
+    app.event("file_deleted")(readiness.file_deleted)  # a brief's draft deleted in Slack
     app.action(ActionId.INTAKE_PICK.pattern())(intake.pick)
     app.action(ActionId.INTAKE_RELABEL)(intake.relabel)
     app.view(ViewId.INTAKE_RELABEL)(intake.relabel_submitted)

@@ -94,6 +94,14 @@ def message_deleted(event: dict, runtime: Runtime) -> bool:
     )
 
 
+def file_deleted(event: dict, runtime: Runtime) -> None:
+    """A file deleted in Slack (its menu's Delete file): it comes off any brief it was attached
+    to. Slack says which file, not who deleted it, nor in which thread it was shared."""
+    asset_flows.file_deleted(
+        runtime.db, runtime.policy, file_id=str(event.get("file_id") or ""), now=runtime.clock()
+    )
+
+
 @clicks.opens_form(RowRef.parse)
 def fix_details(click: Click[RowRef]) -> dict | None:
     """Fix details: the alt text and tags modal, for those who may change them."""

@@ -41,6 +41,8 @@ def problems(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> lis
 
 
 def check(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> Checked:
+    # Where the fix is sharing a new file or link, the words say to delete this one too: a new
+    # share is another asset, and this one holds the brief until its message or file is deleted.
     found: list[Problem] = []
     convention = policy.assets.file_names
     if asset.kind == "file" and convention is not None and not convention.matches(asset.name):
@@ -49,7 +51,7 @@ def check(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> Checke
             Problem(
                 "file_name",
                 f"the file name doesn't follow the convention{how}: rename it like "
-                f"`{convention.example}` and share it again",
+                f"`{convention.example}`, share it again and delete this one",
             )
         )
     if is_image(asset) and not (asset.alt_text or "").strip():
@@ -67,7 +69,8 @@ def check(policy: Policy, asset: Asset, rules: ComplianceRules | None) -> Checke
             Problem(
                 "utm",
                 f"the link has no {listed(missing, 'or')}: add "
-                f"{'&'.join(f'{name}=…' for name in missing)} to it and post it again",
+                f"{'&'.join(f'{name}=…' for name in missing)} to it, post it again and delete "
+                "this one",
             )
         )
     caption = None
@@ -108,5 +111,6 @@ def wrong_size(policy: Policy, asset: Asset) -> str | None:
     name = label.label if label is not None else str(channel)
     return (
         f"it is {asset.width}x{asset.height}; {name} takes {' or '.join(sizes)}: export it at "
-        "one of those sizes, or tag it for another channel with *Fix details*"
+        "one of those sizes, share that and delete this one, or tag it for another channel "
+        "with *Fix details*"
     )

@@ -17,6 +17,7 @@ from policies.schema import Policy
 
 ASSET_CHECKED = "asset_checked"  # a draft or link checked, with the problems found (maybe none)
 ASSET_REMOVED = "asset_removed"  # the thread message that shared it was deleted in Slack
+FILE_DELETED = "file_deleted"  # an asset_removed's `why` when the file itself was deleted
 CHECK_WORDS = {
     "file_name": "file name",
     "alt_text": "alt text",
@@ -64,6 +65,8 @@ def describe(policy: Policy, event: AuditEvent) -> str | None:
             return "checked an attachment: nothing is missing"
         return f"checked an attachment: to fix: {', '.join(problems)}"
     if event.action == ASSET_REMOVED:
+        if detail.get("why") == FILE_DELETED:
+            return "an attachment came off the brief: its file was deleted in Slack"
         return "an attachment came off the brief: the message that shared it was deleted"
     if event.action == "asset_details":
         return f"changed the alt text or tags of {escape(str(detail.get('name')))}"

@@ -144,6 +144,53 @@ def test_a_draft_whose_message_is_deleted_comes_off_the_brief(local: LocalBot) -
     eventually(lambda: not assets(local), "the link off the brief too")
 
 
+def test_a_draft_whose_file_is_deleted_comes_off_the_brief(local: LocalBot) -> None:
+    """Delete file (the file's own menu, not the message's) takes it off too; the message that
+    shared it stays, with Slack's tombstone where the file was."""
+    slack = local.slack
+    parent = brief_with_thread(local, channel_mix="Social")
+    wrong = slack.upload("wrong.png", png(1200, 675), as_user="rita", thread=parent, text="v1")
+    checked = slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "*wrong.png* is attached" in m.text
+    )
+    assert "`2027-03-spring-launch-hero.png`, share it again and delete this one" in checked.text
+    slack.upload(
+        "right.png", png(1200, 675), as_user="rita", thread=parent, alt_text="The launch banner"
+    )
+    slack.wait_for_message(
+        lambda m: m.thread_ts == parent.ts and "*right.png* is attached" in m.text
+    )
+    file_id = wrong.files[0]["id"]
+
+    delivered = local.driver.delete_file("rita", file_id)
+    assert delivered.ok
+    said = slack.wait_for_message(lambda m: m.thread_ts == parent.ts and "no longer" in m.text)
+    assert said.text == "*wrong.png* is no longer attached to brief #1: the file was deleted."
+    assert [a.name for a in assets(local)] == ["right.png"]
+    slack.click("Fix details", as_user="rita", message=checked)  # on the message about it
+    gone = slack.wait_for_message(lambda m: "no longer attached to the" in m.text, ephemeral=True)
+    assert gone.text == "That file or link is no longer attached to the brief: nothing to fix."
+    assert slack.view_of("rita") is None
+    # Slack delivers an event again when it saw no ack in time: nothing more comes off.
+    again = local.driver.event(
+        {"type": "file_deleted", "file_id": file_id, "event_ts": "1.2"}, retry_num=1
+    )
+    assert again.ok
+    approve(local, parent, "bram")  # wrong.png's missing alt text held it; nothing does now
+    wait_stage(local, "legal")
+    with local.runtime.db.read() as session:
+        removed = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "asset_removed")
+        ).all()
+        assert [e.detail for e in removed] == [{"asset": 1, "why": "file_deleted"}]
+    notes = [m for m in slack.thread(parent).messages if "no longer attached" in m.text]
+    assert len(notes) == 1
+    slack.command("/brief show 1", as_user="rita")
+    history = slack.last_ephemeral("rita")
+    assert history is not None
+    assert "an attachment came off the brief: its file was deleted in Slack" in history.text
+
+
 def test_a_link_without_utm_tags_is_attached_with_what_to_add(local: LocalBot) -> None:
     slack = local.slack
     parent = brief_with_thread(local)

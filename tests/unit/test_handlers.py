@@ -24,11 +24,11 @@ from handlers.mops import readiness_section
 
 HANDLERS = Path(handlers.__file__).parent
 COMMANDS = ["/mops", "/brief"]
-EVENTS = ["message", "app_mention", "app_home_opened"]
+EVENTS = ["message", "app_mention", "app_home_opened", "file_deleted"]
 # 2 commands, 16 buttons + 3 of them again for clicks on the Home tab, 7 modals + the reason
-# form again when opened from the Home tab, 3 events; the pipeline's tasks and launches, privacy;
+# form again when opened from the Home tab, 4 events; the pipeline's tasks and launches, privacy;
 # and checklists, assets and variants: 3 buttons (Tick, Fix details, Edit & accept) and 3 modals
-LISTENERS = 47
+LISTENERS = 48
 # The buttons that are also on the Home tab, where a click comes with a `view`, not a message.
 ON_HOME = [ActionId.BRIEF_APPROVE, ActionId.BRIEF_REQUEST_CHANGES, ActionId.BRIEF_REJECT]
 

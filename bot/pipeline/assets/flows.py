@@ -114,6 +114,21 @@ def message_deleted(
     return True
 
 
+def file_deleted(db: Database, policy: Policy, *, file_id: str, now: datetime) -> None:
+    """A file was deleted in Slack: it comes off every brief it was attached to, as when the
+    message that shared it is deleted (a duplicate event finds nothing left to take off)."""
+    with db.transaction() as session:
+        for brief_id in service.briefs_with_file(session, file_id):
+            hold(session, brief_id)  # before anything is written: see bot.briefs.lock
+            brief = session.get(Brief, brief_id)
+            if brief is None:
+                continue
+            names = service.detach_file(session, policy, brief, file_id, now)
+            if names:
+                messages.detached(session, brief, names, file_deleted=True)
+                refresh_checklist(session, policy, brief)
+
+
 def take_file_info(
     session: Session,
     policy: Policy,

@@ -48,13 +48,20 @@ def report(
     brief_messages.reply(session, brief, text, extra_blocks=[blocks.actions([button]).to_dict()])
 
 
-def detached(session: Session, brief: Brief, names: list[str]) -> None:
-    """In the thread: what came off the brief because the message that shared it was deleted."""
+def detached(
+    session: Session, brief: Brief, names: list[str], *, file_deleted: bool = False
+) -> None:
+    """In the thread: what came off the brief because the message that shared it, or the file
+    itself, was deleted."""
     named = listed([f"*{blocks.escape(name)}*" for name in names])
-    verb = "is" if len(names) == 1 else "are"
+    one = len(names) == 1
+    why = (
+        ("the file was" if one else "the files were")
+        if file_deleted
+        else f"the message that shared {'it' if one else 'them'} was"
+    )
     brief_messages.reply(
         session,
         brief,
-        f"{named} {verb} no longer attached to brief #{brief.id}: the message that shared "
-        f"{'it' if len(names) == 1 else 'them'} was deleted.",
+        f"{named} {'is' if one else 'are'} no longer attached to brief #{brief.id}: {why} deleted.",
     )

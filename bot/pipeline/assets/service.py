@@ -145,18 +145,42 @@ def detach_message(
     session: Session, policy: Policy, brief: Brief, message_ts: str, now: datetime
 ) -> list[str]:
     """Take off the brief what the thread message at `message_ts` attached (it was deleted in
-    Slack); the names of what went. The trail keeps the asset's id, never its name."""
-    gone = list(
-        session.scalars(
-            select(Asset)
-            .where(Asset.brief_id == brief.id, Asset.message_ts == message_ts)
-            .order_by(Asset.id)
-        )
+    Slack); the names of what went."""
+    shared = select(Asset).where(Asset.brief_id == brief.id, Asset.message_ts == message_ts)
+    return _detach(session, policy, brief, list(session.scalars(shared.order_by(Asset.id))), now)
+
+
+def briefs_with_file(session: Session, file_id: str) -> list[int]:
+    """The briefs a Slack file is attached to (one, unless it was shared in several threads)."""
+    found = select(Asset.brief_id).where(Asset.kind == "file", Asset.ref == file_id)
+    return sorted(set(session.scalars(found)))
+
+
+def detach_file(
+    session: Session, policy: Policy, brief: Brief, file_id: str, now: datetime
+) -> list[str]:
+    """Take the Slack file `file_id` off the brief (it was deleted in Slack); its name, if it
+    was attached."""
+    attached = select(Asset).where(
+        Asset.brief_id == brief.id, Asset.kind == "file", Asset.ref == file_id
     )
+    gone = list(session.scalars(attached))
+    return _detach(session, policy, brief, gone, now, why=events.FILE_DELETED)
+
+
+def _detach(
+    session: Session,
+    policy: Policy,
+    brief: Brief,
+    gone: list[Asset],
+    now: datetime,
+    why: str | None = None,
+) -> list[str]:
+    """The trail keeps each asset's id, never its name (a person's words: see bot.privacy), and
+    why it went when the file itself was deleted (no `why`: the message that shared it)."""
     for asset in gone:
-        events.record(
-            session, policy, brief, asset.posted_by, events.ASSET_REMOVED, now, {"asset": asset.id}
-        )
+        detail: dict[str, object] = {"asset": asset.id} | ({"why": why} if why else {})
+        events.record(session, policy, brief, asset.posted_by, events.ASSET_REMOVED, now, detail)
         session.delete(asset)
     session.flush()
     return [asset.name for asset in gone]
@@ -193,7 +217,9 @@ def edit_refusal(session: Session, policy: Policy, asset_id: int, actor: Actor) 
     asset = session.get(Asset, asset_id)
     brief = session.get(Brief, asset.brief_id) if asset is not None else None
     if asset is None or brief is None:
-        return Outcome(False, "That asset is no longer attached; nothing was done.")
+        return Outcome(
+            False, "That file or link is no longer attached to the brief: nothing to fix."
+        )
     if not may_edit(policy, brief, asset, actor):
         return Outcome(
             False,
