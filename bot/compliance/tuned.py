@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bot.compliance import semantic, tuning
 from bot.compliance.per_rules import once_per_rules
+from bot.encoder import exported
 from bot.encoder.exported import OnnxEncoder
 from policies.compliance import ComplianceRules, LabelledExamples
 from policies.compliance.schema import Semantic
@@ -63,7 +64,8 @@ class Setup:
         # Not the examples file's name (its content is the version) nor `encoder`: a model made
         # by `mopsbot lint --tune` before the rules switch to it is the one they will use.
         settings = self.settings.model_dump_json(exclude={"examples_file", "encoder"})
-        setup = f"{FORMAT} {','.join(self.categories)} {settings}"
+        # The export's recipe too: a model over another recipe's vectors is made again with it.
+        setup = f"{FORMAT} {exported.FORMAT} {','.join(self.categories)} {settings}"
         return f"{self.examples.version}-{hashlib.sha256(setup.encode()).hexdigest()[:12]}"
 
     def dump(self, path: Path) -> None:

@@ -24,6 +24,7 @@ from bot.cli.lint_tuning import cmd_tune
 from bot.compliance import background, layers, semantic, tuned, tuning
 from bot.compliance.cache_files import in_use
 from bot.compliance.service import tuning_in_background
+from bot.encoder import exported
 from policies.compliance import ComplianceRules, lint, load_rules
 
 CATEGORIES = ("financial_promise", "health_claim", "endorsement")
@@ -159,6 +160,21 @@ def test_tuning_runs_beside_the_frozen_model_and_the_lint_switches_when_it_is_ma
     assert not slow.is_alive() and not background.running()
     assert "compliance.tuning_stopped" in caplog.text
     assert "tuning_failed" not in caplog.text
+
+
+def test_a_new_export_recipe_names_another_tuned_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tuned model is trained on its export's vectors: after an upgrade changes the export
+    (7-bit weights, say), the model of the old export must not be read as this one."""
+    rules = _tiny_rules(tmp_path, epochs=1)
+    setup = tuned.Setup.of(rules)
+    assert setup is not None
+    again = tuned.Setup(setup.examples, setup.categories, setup.settings)
+    assert again.key == setup.key
+    monkeypatch.setattr(exported, "FORMAT", f"{exported.FORMAT}-next")
+    upgraded = tuned.Setup(setup.examples, setup.categories, setup.settings)
+    assert upgraded.key != setup.key
 
 
 def _tiny_rules(folder: Path, epochs: int) -> ComplianceRules:

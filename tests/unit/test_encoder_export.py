@@ -117,6 +117,23 @@ def test_int8_vectors_are_close_to_torchs_and_each_texts_own(int8_dir: Path) -> 
     assert encoder.embed([]).shape == (0, 2 * shared_encoder().dim)
 
 
+def test_int8_weights_use_7_bits_so_every_cpu_sums_them_exactly(int8_dir: Path) -> None:
+    """With 8-bit weights a CPU without VNNI saturates pairs of products at 16 bits (255 * 127
+    * 2 > 32767) where a VNNI CPU does not, and their vectors and verdicts differ."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(exported.quantized(lint_layers_encoder(), int8_dir).path))
+    weights = [
+        numpy_helper.to_array(tensor)
+        for tensor in model.graph.initializer
+        if tensor.data_type == onnx.TensorProto.INT8
+    ]
+    assert len(weights) >= 36  # six layers' six matrices, at least
+    assert all(int(np.abs(w.astype(np.int32)).max()) <= 64 for w in weights)
+    assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) == 64  # not all zeros
+
+
 def test_int8_tokens_are_those_transformers_gives_the_torch_readout(int8_dir: Path) -> None:
     """The export reads the Rust tokenizer set up once (no per-call setup): the same tokens as
     transformers' wrapper truncating at MAX_TOKENS, the long text cut where torch's is; and
