@@ -111,7 +111,9 @@ def test_int8_vectors_are_close_to_torchs_and_each_texts_own(int8_dir: Path) -> 
     encoder = exported.quantized(lint_layers_encoder(), int8_dir)
     together = encoder.embed(TEXTS)
     cosine = (together * lint_layers_encoder().embed(TEXTS)).sum(axis=1)  # the same readout
-    assert cosine.min() > 0.98 and cosine.mean() > 0.99
+    # Weights in 7 bits (exported.SAME_ON_EVERY_CPU): "Thanks!" at 0.972, the others >= 0.992
+    # (8 bits: >= 0.98). A broken quantization is far off: one scale per tensor gave 0.90.
+    assert cosine.min() > 0.965 and cosine.mean() > 0.985
     alone = np.stack([encoder.embed([text])[0] for text in TEXTS])
     assert np.abs(together - alone).max() < 1e-6  # a verdict never depends on the neighbours
     assert encoder.embed([]).shape == (0, 2 * shared_encoder().dim)
