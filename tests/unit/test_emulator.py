@@ -692,28 +692,32 @@ def test_home_tab_clicks_and_menu_picks(
 
 
 # -- rendering and the shell ----------------------------------------------------------------
-def test_the_shell_deletes_your_own_messages(emulator: SlackEmulator, bot: TinyBot) -> None:
-    script = "\n".join(
-        [
-            "hello there",
-            "show",
-            "thread 1",
-            "a reply",
-            "edit last the reply, edited",
-            "delete last",  # the reply, in the open thread
-            "back",
-            "as sam",
-            "show",
-            "delete 1",  # rita's, not his
-            "as rita",
-            "delete 1",
-            "delete last",  # nothing of hers is left
-            "quit",
-        ]
-    )
+def shell_transcript(emulator: SlackEmulator, bot: TinyBot, lines: list[str]) -> str:
+    """What `mopsbot shell` prints for `lines` typed, one by one."""
     out = io.StringIO()
-    run_shell(bot.url, SECRET, emulator, stdin=io.StringIO(script), stdout=out, quiet=0.15)
-    text = out.getvalue()
+    typed = io.StringIO("\n".join(lines))
+    run_shell(bot.url, SECRET, emulator, stdin=typed, stdout=out, quiet=0.15)
+    return out.getvalue()
+
+
+def test_the_shell_deletes_your_own_messages(emulator: SlackEmulator, bot: TinyBot) -> None:
+    script = [
+        "hello there",
+        "show",
+        "thread 1",
+        "a reply",
+        "edit last the reply, edited",
+        "delete last",  # the reply, in the open thread
+        "back",
+        "as sam",
+        "show",
+        "delete 1",  # rita's, not his
+        "as rita",
+        "delete 1",
+        "delete last",  # nothing of hers is left
+        "quit",
+    ]
+    text = shell_transcript(emulator, bot, script)
     assert "! only its author can change or delete a message" in text
     assert "! you have no message here" in text
     assert "rita: (edited)\n  the reply, edited" in text
@@ -729,21 +733,17 @@ def test_the_shell_deletes_the_file_you_shared(
 ) -> None:
     draft = tmp_path / "draft.txt"
     draft.write_text("first cut")
-    script = "\n".join(
-        [
-            f"upload {draft} the first cut",
-            "show",
-            "as sam",
-            "delete file 1",  # rita's, not his
-            "as rita",
-            "delete file 1",
-            "delete file 1",  # nothing left to delete
-            "quit",
-        ]
-    )
-    out = io.StringIO()
-    run_shell(bot.url, SECRET, emulator, stdin=io.StringIO(script), stdout=out, quiet=0.15)
-    text = out.getvalue()
+    script = [
+        f"upload {draft} the first cut",
+        "show",
+        "as sam",
+        "delete file 1",  # rita's, not his
+        "as rita",
+        "delete file 1",
+        "delete file 1",  # nothing left to delete
+        "quit",
+    ]
+    text = shell_transcript(emulator, bot, script)
     assert "! only the person who shared a file can delete it" in text
     assert "! that message shares no file" in text
     assert text.count("[This file was deleted.]") >= 1
