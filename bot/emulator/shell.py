@@ -369,10 +369,12 @@ class Shell:
 
     def delete(self, rest: str) -> None:
         """Delete your own message (N), or your latest one in the open thread or channel
-        (`last`), as its "Delete message..." menu does in Slack."""
+        (`last`), as its "Delete message..." menu does in Slack; `delete file N` deletes the
+        file that message shared instead."""
+        of_file = rest.startswith("file ")
         which = rest.removeprefix("file ").strip()
         channel, ts = self.my_last() if which == "last" else self.numbered(which)
-        if which != rest:
+        if of_file:
             self.delete_file(channel, ts)
             return
         self.act(lambda: self.driver.delete_message(channel, self.user.id, ts))

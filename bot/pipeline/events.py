@@ -16,7 +16,7 @@ from bot.slack.blocks import escape
 from policies.schema import Policy
 
 ASSET_CHECKED = "asset_checked"  # a draft or link checked, with the problems found (maybe none)
-ASSET_REMOVED = "asset_removed"  # the thread message that shared it was deleted in Slack
+ASSET_REMOVED = "asset_removed"  # off the brief: its message, or its file, deleted in Slack
 FILE_DELETED = "file_deleted"  # an asset_removed's `why` when the file itself was deleted
 CHECK_WORDS = {
     "file_name": "file name",
